@@ -1,0 +1,67 @@
+// The Express application: request id and access log, the control API under
+// /_mock, the Togai Credits API mounted from spec/, then 404 and the single
+// error mapping.
+
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import { controlRouter } from '../control/router.js';
+import { MockError } from '../domain/errors.js';
+import type { MockRuntime } from '../runtime.js';
+import { authenticate } from './auth.js';
+import { errorHandler } from './errors.js';
+import { creditHandlers } from './handlers.js';
+import { mountOperations } from './pipeline.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Accepts the caller's X-Request-Id (or makes one), echoes it, logs the request when done. */
+function requestLog(runtime: MockRuntime): RequestHandler {
+  const log = runtime.logger;
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    if (log.isLevelEnabled('info')) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        log.info(
+          {
+            reqId: id,
+            method: req.method,
+            path: req.path,
+            operationId: res.locals.operationId,
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          'request',
+        );
+      });
+    }
+    next();
+  };
+}
+
+export function createApp(runtime: MockRuntime): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(runtime));
+  app.use(controlRouter(runtime));
+
+  const api = express.Router();
+  const auth = authenticate(runtime);
+  mountOperations(api, runtime, runtime.credits.operations, {
+    before: (op) => (op.secured ? [auth] : []),
+    tenantOf: (_req, res) => runtime.tenant(res.locals.tenantKey as string),
+    handlers: creditHandlers,
+  });
+  app.use(api);
+
+  app.use((req) => {
+    const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
+    throw new MockError('not_found', `No such route: ${req.method} ${path}`);
+  });
+  app.use(errorHandler(runtime));
+  return app;
+}

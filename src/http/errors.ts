@@ -1,0 +1,91 @@
+// The one place where failures become HTTP responses. Whatever is thrown (a
+// MockError from the domain, a body-parser error, a bug) leaves as Togai's
+// `{"message": "..."}` with a fitting status: never a stack trace, never
+// Express's HTML error page.
+
+import type { ErrorRequestHandler, Response } from 'express';
+import { MockError, type ErrorKind } from '../domain/errors.js';
+import type { MockRuntime } from '../runtime.js';
+
+export const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
+/** Togai documents messages of at most 500 characters. */
+export const MAX_MESSAGE = 500;
+
+export function clipMessage(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 3)}...`;
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  charset?: string;
+  encoding?: string;
+  limit?: number;
+}
+
+/** Errors thrown by express.json() carry a `type`; give each a clear message. */
+function fromBodyParser(err: BodyParserError): MockError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new MockError('invalid', 'Request body is not valid JSON');
+    case 'entity.too.large':
+      return new MockError('too_large', 'Request body is larger than the 1 MiB limit');
+    case 'charset.unsupported':
+      return new MockError(
+        'unsupported_media_type',
+        `Request body charset ${String(err.charset ?? '').toUpperCase()} is not supported; send UTF-8 JSON`,
+      );
+    case 'encoding.unsupported':
+      return new MockError('unsupported_media_type', `Content-Encoding ${String(err.encoding)} is not supported`);
+    case 'request.aborted':
+      return new MockError('invalid', 'Request body was cut off before it was complete');
+    case 'request.size.invalid':
+      return new MockError('invalid', 'Request body is shorter than its Content-Length');
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new MockError('internal', 'Request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+export function toMockError(err: unknown): MockError {
+  if (err instanceof MockError) return err;
+  if (typeof err === 'object' && err !== null) {
+    const mapped = fromBodyParser(err as BodyParserError);
+    if (mapped) return mapped;
+    const status = (err as BodyParserError).status;
+    if (status === 400) return new MockError('invalid', 'Bad request');
+  }
+  return new MockError('internal', 'Internal error in togai-mock (see its log)');
+}
+
+export function sendError(res: Response, error: MockError): void {
+  if (error.headers) res.set(error.headers);
+  res.status(STATUS[error.kind]).json({ message: clipMessage(error.message) });
+}
+
+export function errorHandler(runtime: MockRuntime): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const error = toMockError(err);
+    if (error.kind === 'internal') runtime.logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendError(res, error);
+  };
+}

@@ -1,0 +1,105 @@
+// Every setting of togai-mock, its default, and how it is read from the
+// environment (TOGAI_MOCK_*). The CLI layers its flags on top of these.
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface TogaiMockOptions {
+  /** TCP port; 0 picks a free one. Default 4010. */
+  port: number;
+  /** Interface to bind. Default 127.0.0.1 (use 0.0.0.0 in containers). */
+  host: string;
+  /** Accepted credentials. Empty: any non-empty credential is accepted. */
+  tokens: string[];
+  /** Accounts must be created (seeded) before credits are granted to them. */
+  strictAccounts: boolean;
+  /** Give every credential its own ledger and clock. */
+  isolateTenants: boolean;
+  /** When set, /_mock calls (except health) need `Authorization: Bearer <adminToken>`. */
+  adminToken: string | undefined;
+  /** Check every response against spec/ and answer 500 on a mismatch. */
+  validateResponses: boolean;
+  logLevel: LogLevel;
+  /** Seed for reproducible ids (and seeded data). */
+  seed: number | undefined;
+  /** Currency of accounts that do not name one. */
+  defaultCurrency: string;
+}
+
+export const DEFAULT_OPTIONS: TogaiMockOptions = {
+  port: 4010,
+  host: '127.0.0.1',
+  tokens: [],
+  strictAccounts: false,
+  isolateTenants: false,
+  adminToken: undefined,
+  validateResponses: false,
+  logLevel: 'info',
+  seed: undefined,
+  defaultCurrency: 'USD',
+};
+
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+export function parseBoolean(name: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new OptionError(`${name} must be true or false (got "${raw}")`);
+}
+
+export function parsePort(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535) throw new OptionError(`${name} must be a port number 0-65535 (got "${raw}")`);
+  return n;
+}
+
+export function parseInteger(name: string, raw: string): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new OptionError(`${name} must be an integer (got "${raw}")`);
+  return Number(raw);
+}
+
+export function parseLogLevel(name: string, raw: string): LogLevel {
+  const v = raw.trim().toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(v)) throw new OptionError(`${name} must be one of ${LOG_LEVELS.join(', ')} (got "${raw}")`);
+  return v;
+}
+
+export const parseList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/** Options set through the environment. PORT and HOST are honoured as well. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<TogaiMockOptions> {
+  const out: Partial<TogaiMockOptions> = {};
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  let v: string | undefined;
+  if ((v = get('TOGAI_MOCK_PORT') ?? get('PORT')) !== undefined) out.port = parsePort('PORT', v);
+  if ((v = get('TOGAI_MOCK_HOST') ?? get('HOST')) !== undefined) out.host = v;
+  if ((v = get('TOGAI_MOCK_TOKENS')) !== undefined) out.tokens = parseList(v);
+  if ((v = get('TOGAI_MOCK_STRICT_ACCOUNTS')) !== undefined) out.strictAccounts = parseBoolean('TOGAI_MOCK_STRICT_ACCOUNTS', v);
+  if ((v = get('TOGAI_MOCK_ISOLATE_TENANTS')) !== undefined) out.isolateTenants = parseBoolean('TOGAI_MOCK_ISOLATE_TENANTS', v);
+  if ((v = get('TOGAI_MOCK_ADMIN_TOKEN')) !== undefined) out.adminToken = v;
+  if ((v = get('TOGAI_MOCK_VALIDATE_RESPONSES')) !== undefined)
+    out.validateResponses = parseBoolean('TOGAI_MOCK_VALIDATE_RESPONSES', v);
+  if ((v = get('TOGAI_MOCK_LOG_LEVEL')) !== undefined) out.logLevel = parseLogLevel('TOGAI_MOCK_LOG_LEVEL', v);
+  if ((v = get('TOGAI_MOCK_SEED')) !== undefined) out.seed = parseInteger('TOGAI_MOCK_SEED', v);
+  if ((v = get('TOGAI_MOCK_CURRENCY')) !== undefined) out.defaultCurrency = v;
+  return out;
+}
+
+export function resolveOptions(...layers: Array<Partial<TogaiMockOptions> | undefined>): TogaiMockOptions {
+  const merged: TogaiMockOptions = { ...DEFAULT_OPTIONS };
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [k, v] of Object.entries(layer)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+  }
+  return merged;
+}

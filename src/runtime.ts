@@ -1,0 +1,38 @@
+// Everything one running mock shares between its HTTP layer and its control
+// API: resolved options, the tenant store, the compiled specs, the logger and
+// the response self-check record. Built once per server.
+
+import { pino, type Logger } from 'pino';
+import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
+import { compileOperations, type SpecValidators } from './spec/operations.js';
+import { MemoryStore, SHARED_TENANT, tenantKeyFor, type Tenant } from './store/store.js';
+import type { TogaiMockOptions } from './options.js';
+
+export class MockRuntime {
+  readonly store: MemoryStore;
+  readonly credits: SpecValidators;
+  readonly control: SpecValidators;
+  readonly logger: Logger;
+  /** Responses that did not match spec/ (only recorded with validateResponses). */
+  readonly selfCheckFailures: string[] = [];
+
+  constructor(readonly options: TogaiMockOptions) {
+    this.store = new MemoryStore({
+      defaultCurrency: options.defaultCurrency,
+      strictAccounts: options.strictAccounts,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+    this.credits = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits');
+    this.control = compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control');
+    this.logger = pino({ level: options.logLevel, base: { service: 'togai-mock' } });
+  }
+
+  /** The tenant a Togai API credential works in. */
+  tenantKeyForCredential(credential: string): string {
+    return this.options.isolateTenants ? tenantKeyFor(credential) : SHARED_TENANT;
+  }
+
+  tenant(key: string): Tenant {
+    return this.store.tenant(key);
+  }
+}

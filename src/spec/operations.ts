@@ -1,0 +1,135 @@
+// Compiles an OpenAPI document into the list of operations the HTTP layer
+// mounts: route, operationId, and ajv validators for path parameters, query
+// parameters, the JSON body and every documented response. Compiled once at
+// start-up; no schema is restated in code.
+
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { OpenAPIV3 } from 'openapi-types';
+import { MockError } from '../domain/errors.js';
+import { HTTP_METHODS, deref, type HttpMethod } from './load.js';
+import { describeError } from './messages.js';
+
+// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
+const Ajv = AjvModule.default;
+const addFormats = addFormatsModule.default;
+
+export interface CompiledOperation {
+  operationId: string;
+  method: HttpMethod;
+  /** OpenAPI path template, e.g. /credits/{credit_id}. */
+  path: string;
+  /** The same path in Express syntax, e.g. /credits/:credit_id. */
+  expressPath: string;
+  /** True when the operation declares a security requirement. */
+  secured: boolean;
+  body: { required: boolean; validate: ValidateFunction } | undefined;
+  /** Validates (and coerces, e.g. pageSize "10" -> 10) the query object. */
+  queryParams: ValidateFunction | undefined;
+  /** Validates the path parameters. */
+  pathParams: ValidateFunction | undefined;
+  /** Response validators by status code ("200", "default", ...). */
+  responses: Map<string, ValidateFunction>;
+}
+
+/** Annotation keywords of OpenAPI 3.0 schemas that ajv does not know (it knows nullable, deprecated). */
+const OPENAPI_KEYWORDS = ['example', 'xml', 'externalDocs'];
+
+function makeAjv(coerce: boolean): InstanceType<typeof Ajv> {
+  const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: coerce, useDefaults: coerce, strictRequired: false });
+  addFormats(ajv);
+  for (const k of OPENAPI_KEYWORDS) ajv.addKeyword(k);
+  // The document's components are a namespace of schemas, not a schema.
+  ajv.addKeyword('components');
+  return ajv;
+}
+
+/** Rewrites local refs so a schema copied out of the document still resolves inside it. */
+function rebase(schema: unknown, id: string): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => rebase(s, id));
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rebase(v, id);
+  }
+  return out;
+}
+
+export interface SpecValidators {
+  operations: CompiledOperation[];
+  /** Validates a value against a named component schema. */
+  schema(name: string): ValidateFunction;
+}
+
+export function compileOperations(doc: OpenAPIV3.Document, id: string): SpecValidators {
+  const strictAjv = makeAjv(false);
+  const coercingAjv = makeAjv(true);
+  const components = { $id: id, components: doc.components ?? {} };
+  strictAjv.addSchema(components);
+  coercingAjv.addSchema(components);
+
+  const operations: CompiledOperation[] = [];
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    if (!item) continue;
+    for (const method of HTTP_METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      if (!op.operationId) throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) =>
+        deref<OpenAPIV3.ParameterObject>(doc, p),
+      );
+      const group = (where: string): ValidateFunction | undefined => {
+        const ps = params.filter((p) => p.in === where);
+        if (ps.length === 0) return undefined;
+        return coercingAjv.compile({
+          type: 'object',
+          properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
+          required: ps.filter((p) => p.required).map((p) => p.name),
+        });
+      };
+      let body: CompiledOperation['body'];
+      if (op.requestBody) {
+        const rb = deref<OpenAPIV3.RequestBodyObject>(doc, op.requestBody);
+        const schema = rb.content['application/json']?.schema;
+        if (!schema) throw new Error(`${op.operationId}: only application/json request bodies are supported`);
+        body = { required: rb.required === true, validate: strictAjv.compile(rebase(schema, id) as object) };
+      }
+      const responses = new Map<string, ValidateFunction>();
+      for (const [status, r] of Object.entries(op.responses ?? {})) {
+        const schema = deref<OpenAPIV3.ResponseObject>(doc, r).content?.['application/json']?.schema;
+        if (schema) responses.set(status, strictAjv.compile(rebase(schema, id) as object));
+      }
+      const security = op.security ?? doc.security ?? [];
+      operations.push({
+        operationId: op.operationId,
+        method,
+        path,
+        expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
+        secured: security.length > 0,
+        body,
+        queryParams: group('query'),
+        pathParams: group('path'),
+        responses,
+      });
+    }
+  }
+  const named = new Map<string, ValidateFunction>();
+  return {
+    operations,
+    schema(name) {
+      let v = named.get(name);
+      if (!v) {
+        v = strictAjv.compile({ $ref: `${id}#/components/schemas/${name}` });
+        named.set(name, v);
+      }
+      return v;
+    },
+  };
+}
+
+/** Throws a 400 naming the first schema violation, if there is one. */
+export function check(validate: ValidateFunction, data: unknown, root: string, prefix = ''): void {
+  if (validate(data)) return;
+  const first = (validate.errors ?? [])[0] as ErrorObject | undefined;
+  throw new MockError('invalid', first ? describeError(first, root, prefix) : `${root} is invalid`);
+}

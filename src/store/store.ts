@@ -1,0 +1,87 @@
+// Where ledgers live. Every access goes through a tenant key, so no handler
+// can reach another tenant's credits by accident (LocalStack's per-account
+// stores follow the same idea). Without tenant isolation every credential maps
+// to the one well-known tenant SHARED_TENANT.
+//
+// A tenant owns its ledger and its clock: one CI job moving time does not
+// move it for a job that uses another tenant.
+
+import { createHash } from 'node:crypto';
+import { MockClock, type TimeSource } from '../domain/clock.js';
+import { Ledger, type LedgerOptions, type LedgerSnapshot } from '../domain/ledger.js';
+
+export const SHARED_TENANT = 'shared';
+
+export interface Tenant {
+  readonly key: string;
+  readonly ledger: Ledger;
+  readonly clock: MockClock;
+}
+
+export interface TenantSnapshot {
+  key: string;
+  clock: { frozenAt: number | null };
+  ledger: LedgerSnapshot;
+}
+
+/**
+ * The tenant key of a credential when tenants are isolated: a short hash, so
+ * the journal, the state file and error messages never show the secret.
+ */
+export function tenantKeyFor(credential: string): string {
+  return `t_${createHash('sha256').update(credential).digest('hex').slice(0, 16)}`;
+}
+
+export class MemoryStore {
+  private readonly tenants = new Map<string, Tenant>();
+
+  constructor(
+    private readonly ledgerOptions: LedgerOptions = {},
+    private readonly realTime: TimeSource = Date.now,
+  ) {}
+
+  /** The tenant for `key`, created empty on first use. */
+  tenant(key: string): Tenant {
+    let t = this.tenants.get(key);
+    if (!t) {
+      t = { key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
+      this.tenants.set(key, t);
+    }
+    return t;
+  }
+
+  /** Tenants that exist so far. */
+  keys(): string[] {
+    return [...this.tenants.keys()];
+  }
+
+  /** Forgets every tenant: all credits, accounts, holds and clocks. */
+  reset(): void {
+    this.tenants.clear();
+  }
+
+  /** Forgets one tenant. */
+  resetTenant(key: string): void {
+    this.tenants.delete(key);
+  }
+
+  snapshot(): TenantSnapshot[] {
+    return [...this.tenants.values()].map((t) => ({ key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() }));
+  }
+
+  /**
+   * Replaces all state with `tenants`. Everything is rebuilt aside first and
+   * swapped in only when all of it loaded, so a bad snapshot changes nothing.
+   */
+  restore(tenants: TenantSnapshot[]): void {
+    const rebuilt = new Map<string, Tenant>();
+    for (const s of tenants) {
+      const t: Tenant = { key: s.key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
+      t.ledger.restore(s.ledger);
+      t.clock.restore(s.clock);
+      rebuilt.set(s.key, t);
+    }
+    this.tenants.clear();
+    for (const [k, t] of rebuilt) this.tenants.set(k, t);
+  }
+}
