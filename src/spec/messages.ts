@@ -51,7 +51,7 @@ export function describeError(e: ErrorObject, root: string, prefix = ''): string
     case 'maxItems':
       return `${subject} must have at most ${String(p.limit)} items`;
     case 'uniqueItems':
-      return `${subject} must not contain duplicates (items ${String(p.j)} and ${String(p.i)} are equal)`;
+      return `${subject} must not contain duplicates (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))} are equal)`;
     default:
       return `${subject} ${e.message ?? 'is invalid'}`;
   }

@@ -36,7 +36,7 @@ export interface CompiledOperation {
 const OPENAPI_KEYWORDS = ['example', 'xml', 'externalDocs'];
 
 function makeAjv(coerce: boolean): InstanceType<typeof Ajv> {
-  const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: coerce, useDefaults: coerce, strictRequired: false });
+  const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: coerce, strictRequired: false });
   addFormats(ajv);
   for (const k of OPENAPI_KEYWORDS) ajv.addKeyword(k);
   // The document's components are a namespace of schemas, not a schema.

@@ -1,0 +1,32 @@
+// The response self-check must catch a response that spec/ does not allow:
+// here a handler is made to drop a required field, and the mock must answer
+// 500 and record the mismatch instead of sending it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTogaiMock, type TogaiMock } from '../../src/index.js';
+import { creditHandlers } from '../../src/http/handlers.js';
+
+let mock: TogaiMock;
+const original = creditHandlers.creditBalanceForAccount!;
+beforeAll(async () => {
+  creditHandlers.creditBalanceForAccount = (input) => {
+    const result = original(input) as { status: number; body: Record<string, unknown> };
+    const { unit: _dropped, ...body } = result.body;
+    return { status: 200, body };
+  };
+  mock = await startTogaiMock({ validateResponses: true });
+});
+afterAll(async () => {
+  creditHandlers.creditBalanceForAccount = original;
+  await mock.close();
+});
+
+describe('response self-check', () => {
+  it('turns a response that breaks spec/ into a loud 500 and records it', async () => {
+    const res = await fetch(`${mock.url}/accounts/A/credit_balance`, { headers: { authorization: 'Bearer t' } });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      message: 'togai-mock response self-check failed: creditBalanceForAccount 200: unit is required',
+    });
+    expect(mock.runtime.selfCheckFailures).toEqual(['creditBalanceForAccount 200: unit is required']);
+  });
+});
