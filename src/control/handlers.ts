@@ -2,8 +2,11 @@
 // their operationIds. Thin: each one asks the store or the domain.
 
 import type { OperationHandler } from '../http/pipeline.js';
+import { providerStateHandlers } from './providerStates.js';
 
 export const controlHandlers: Record<string, OperationHandler> = {
+  ...providerStateHandlers,
+
   health() {
     return { status: 200, body: { status: 'ok' } };
   },

@@ -1,0 +1,129 @@
+// POST /_mock/provider-states: every state of the vocabulary, over HTTP, and
+// that teardown leaves the ledger as it was before setup.
+
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startTestMock } from '../helpers/mock.js';
+
+const mock = await startTestMock();
+
+const state = (s: string, params: Record<string, unknown>, action: 'setup' | 'teardown' = 'setup') =>
+  mock.call('POST', '/_mock/provider-states', { body: { state: s, params, action } });
+
+beforeEach(() => {
+  mock.reset();
+  mock.setTime('2025-06-01T12:00:00Z');
+});
+
+describe('provider states', () => {
+  it('an account exists: creates the account, teardown removes it', async () => {
+    const r = await state('an account exists', { accountId: 'ACC-PS1' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ accountId: 'ACC-PS1' });
+    expect(mock.runtime.store.tenant('shared').ledger.getAccount('ACC-PS1')).toBeDefined();
+    expect((await state('an account exists', { accountId: 'ACC-PS1' }, 'teardown')).status).toBe(200);
+    expect(mock.runtime.store.tenant('shared').ledger.getAccount('ACC-PS1')).toBeUndefined();
+  });
+
+  it('an account has an active credit: the credit carries the requested id and params', async () => {
+    const r = await state('an account has an active credit', {
+      accountId: 'ACC-PS2',
+      creditId: 'cred.providerSt.00001',
+      creditAmount: 250,
+      priority: 3,
+      effectiveUntil: '2026-01-31',
+    });
+    expect(r.body).toEqual({ accountId: 'ACC-PS2', creditId: 'cred.providerSt.00001' });
+    const credit = await mock.call('GET', '/credits/cred.providerSt.00001');
+    expect(credit.status).toBe(200);
+    expect(credit.body).toMatchObject({
+      id: 'cred.providerSt.00001',
+      accountId: 'ACC-PS2',
+      status: 'ACTIVE',
+      creditAmount: 250,
+      priority: 3,
+      effectiveFrom: '2025-06-01',
+      effectiveUntil: '2026-01-31',
+    });
+    const balance = await mock.call('GET', '/accounts/ACC-PS2/credit_balance');
+    expect(balance.body.availableBalance).toBe(250);
+  });
+
+  it('teardown also removes what the interaction did to state-made data', async () => {
+    const params = { accountId: 'ACC-PS3', creditId: 'cred.providerSt.00003' };
+    await state('an account has an active credit', params);
+    expect((await mock.call('POST', '/credits/cred.providerSt.00003/void')).status).toBe(200);
+    await state('an account has an active credit', params, 'teardown');
+    expect((await mock.call('GET', '/credits/cred.providerSt.00003')).status).toBe(404);
+    // The same state can be set up again: the id is free once more.
+    expect((await state('an account has an active credit', params)).status).toBe(200);
+  });
+
+  it('a credit is voided', async () => {
+    await state('a credit is voided', { accountId: 'ACC-PS4', creditId: 'cred.providerSt.00004' });
+    const credit = await mock.call('GET', '/credits/cred.providerSt.00004');
+    expect(credit.body.status).toBe('VOIDED');
+    expect(credit.body.transactions.map((t: { transactionType: string }) => t.transactionType)).toEqual([
+      'CREDITED',
+      'VOIDED',
+    ]);
+  });
+
+  it('an account has consumed credits: draws from existing credits, tops up when short, teardown restores', async () => {
+    const ledger = () => mock.runtime.store.tenant('shared').ledger;
+    await mock.call('POST', '/credits', {
+      body: {
+        creditRequests: [
+          { accountId: 'ACC-PS5', purpose: 'P', effectiveFrom: '2025-01-01', creditAmount: 100, priority: 1 },
+        ],
+      },
+    });
+    const before = JSON.stringify(ledger().snapshot());
+    const r = await state('an account has consumed credits', { accountId: 'ACC-PS5', amount: 150 });
+    expect(r.status).toBe(200);
+    // Both the granted 100 and the 50 topped up are spent, hence CONSUMED.
+    const list = await mock.call('GET', '/credits?account_id=ACC-PS5');
+    expect(list.body.data.map((c: { consumedAmount: number; status: string }) => [c.consumedAmount, c.status])).toEqual([
+      [100, 'CONSUMED'],
+      [50, 'CONSUMED'],
+    ]);
+    await state('an account has consumed credits', { accountId: 'ACC-PS5', amount: 150 }, 'teardown');
+    expect(JSON.stringify(ledger().snapshot())).toBe(before);
+  });
+
+  it('no credit exists: removes a credit with that id, teardown brings it back', async () => {
+    const granted = await mock.call('POST', '/credits', {
+      body: { creditRequests: [{ accountId: 'ACC-PS6', purpose: 'P', effectiveFrom: '2025-01-01', priority: 1 }] },
+    });
+    const id = granted.body.credits[0].id as string;
+    await state('no credit exists', { creditId: id });
+    expect((await mock.call('GET', `/credits/${id}`)).status).toBe(404);
+    await state('no credit exists', { creditId: id }, 'teardown');
+    expect((await mock.call('GET', `/credits/${id}`)).status).toBe(200);
+  });
+
+  it('rejects unknown states, missing params, unknown params and taken ids, changing nothing', async () => {
+    const unknown = await state('a customer is happy', {});
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toContain('state must be one of');
+    const missing = await state('an account has an active credit', { accountId: 'ACC-PS7' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toBe("provider state 'an account has an active credit' needs params.creditId");
+    const typo = await state('an account exists', { acountId: 'ACC-PS7' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.message).toContain('acountId');
+    await state('an account has an active credit', { accountId: 'ACC-PS7', creditId: 'cred.providerSt.00007' });
+    const taken = await state('a credit is voided', { accountId: 'ACC-PS8', creditId: 'cred.providerSt.00007' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.message).toContain('cred.providerSt.00007 already exists');
+    // The failed setup left nothing behind (no ACC-PS8 account).
+    expect(mock.runtime.store.tenant('shared').ledger.getAccount('ACC-PS8')).toBeUndefined();
+    const expired = await state('an account has an active credit', {
+      accountId: 'ACC-PS9',
+      creditId: 'cred.providerSt.00009',
+      effectiveFrom: '2024-01-01',
+      effectiveUntil: '2024-02-01',
+    });
+    expect(expired.status).toBe(400);
+    expect(mock.runtime.store.tenant('shared').ledger.has('cred.providerSt.00009')).toBe(false);
+  });
+});
