@@ -7,6 +7,7 @@ import { MockError } from '../domain/errors.js';
 import { check, type CompiledOperation } from '../spec/operations.js';
 import type { Tenant } from '../store/store.js';
 import type { MockRuntime } from '../runtime.js';
+import { verifyJsonText } from './json-text.js';
 import { respond } from './respond.js';
 
 export interface OperationInput {
@@ -28,7 +29,13 @@ export type OperationHandler = (input: OperationInput) => OperationResult | Prom
 
 export const BODY_LIMIT = '1mb';
 
-const jsonBody = express.json({ limit: BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] });
+// verify: UTF-8 only, and no field named twice (see json-text.ts).
+const jsonBody = express.json({
+  limit: BODY_LIMIT,
+  strict: false,
+  type: ['application/json', 'application/*+json'],
+  verify: verifyJsonText,
+});
 
 const hasBody = (req: Request): boolean =>
   req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';

@@ -55,6 +55,32 @@ function rebase(schema: unknown, id: string): unknown {
   return out;
 }
 
+/**
+ * ajv coerces the strings "Infinity" and "1e999" to Infinity and then skips
+ * its number checks (they are guarded by isFinite), so `pageSize=Infinity`
+ * would pass `maximum: 50`. A parameter that ends up a non-finite number is
+ * refused here.
+ */
+function finiteAfterCoercion(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown): boolean => {
+    if (!validate(data)) {
+      wrapped.errors = validate.errors;
+      return false;
+    }
+    for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        wrapped.errors = [
+          { instancePath: `/${name}`, schemaPath: '#', keyword: 'type', params: { type: 'a finite number' }, message: 'must be finite' },
+        ];
+        return false;
+      }
+    }
+    wrapped.errors = null;
+    return true;
+  }) as ValidateFunction;
+  return wrapped;
+}
+
 export interface SpecValidators {
   operations: CompiledOperation[];
   /** Validates a value against a named component schema. */
@@ -81,11 +107,13 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string): SpecVali
       const group = (where: string): ValidateFunction | undefined => {
         const ps = params.filter((p) => p.in === where);
         if (ps.length === 0) return undefined;
-        return coercingAjv.compile({
-          type: 'object',
-          properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
-          required: ps.filter((p) => p.required).map((p) => p.name),
-        });
+        return finiteAfterCoercion(
+          coercingAjv.compile({
+            type: 'object',
+            properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
+            required: ps.filter((p) => p.required).map((p) => p.name),
+          }),
+        );
       };
       let body: CompiledOperation['body'];
       if (op.requestBody) {
