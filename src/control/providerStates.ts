@@ -65,7 +65,7 @@ interface Undo {
 
 // Keyed by the tenant object: a reset or restored store makes new tenants, and
 // the undo records of the old ones are dropped with them.
-const pending = new WeakMap<Tenant, Map<string, Undo>>();
+const pending = new WeakMap<Tenant, Array<{ key: string; undo: Undo }>>();
 
 const keyOf = (state: string, params: ProviderStateParams): string =>
   `${state}\u0000${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}`;
@@ -228,18 +228,28 @@ function revert(tenant: Tenant, undo: Undo): void {
   tenant.ledger.restore({ accounts, credits, holds });
 }
 
+/**
+ * Undoes the setup recorded under `key` and every setup made after it, newest
+ * first. Setups stack (an interaction may have several states, and Pact tears
+ * them down in setup order), so undoing one state must not bring back data a
+ * later state changed; the later records are consumed with it.
+ */
+function unwind(tenant: Tenant, key: string): void {
+  const records = pending.get(tenant);
+  const at = records?.findIndex((r) => r.key === key) ?? -1;
+  if (!records || at < 0) return;
+  for (let i = records.length - 1; i >= at; i--) revert(tenant, records[i]!.undo);
+  records.splice(at);
+}
+
 /** Sets up a state in a tenant and remembers how to undo it. */
 export function setupProviderState(tenant: Tenant, state: ProviderStateName, params: ProviderStateParams): ProviderStateValues {
   const key = keyOf(state, params);
-  let records = pending.get(tenant);
-  if (!records) pending.set(tenant, (records = new Map()));
   // A setup that was never torn down (an aborted verification) is undone
   // first, so repeating a setup always lands in the same state.
-  const stale = records.get(key);
-  if (stale) {
-    revert(tenant, stale);
-    records.delete(key);
-  }
+  unwind(tenant, key);
+  let records = pending.get(tenant);
+  if (!records) pending.set(tenant, (records = []));
   const before = tenant.ledger.snapshot();
   let values: ProviderStateValues;
   try {
@@ -249,17 +259,13 @@ export function setupProviderState(tenant: Tenant, state: ProviderStateName, par
     tenant.ledger.restore(before);
     throw err;
   }
-  records.set(key, diff(before, tenant.ledger.snapshot()));
+  records.push({ key, undo: diff(before, tenant.ledger.snapshot()) });
   return values;
 }
 
 /** Undoes the setup of the same state and params; nothing to undo is fine. */
 export function teardownProviderState(tenant: Tenant, state: ProviderStateName, params: ProviderStateParams): void {
-  const key = keyOf(state, params);
-  const undo = pending.get(tenant)?.get(key);
-  if (!undo) return;
-  revert(tenant, undo);
-  pending.get(tenant)!.delete(key);
+  unwind(tenant, keyOf(state, params));
 }
 
 interface ProviderStateBody {

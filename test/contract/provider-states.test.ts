@@ -58,6 +58,20 @@ describe('provider states', () => {
     expect((await state('an account has an active credit', params)).status).toBe(200);
   });
 
+  it('stacked states torn down in setup order (as Pact does) leave nothing behind', async () => {
+    const before = JSON.stringify(mock.runtime.store.tenant('shared').ledger.snapshot());
+    const credit = { accountId: 'ACC-PS10', creditId: 'cred.providerSt.00010', creditAmount: 1000 };
+    const consumed = { accountId: 'ACC-PS10', amount: 200 };
+    await state('an account has an active credit', credit);
+    await state('an account has consumed credits', consumed);
+    const balance = await mock.call('GET', '/accounts/ACC-PS10/credit_balance');
+    expect(balance.body).toMatchObject({ activeCredits: 1000, availableBalance: 800 });
+    await state('an account has an active credit', credit, 'teardown');
+    await state('an account has consumed credits', consumed, 'teardown');
+    expect(JSON.stringify(mock.runtime.store.tenant('shared').ledger.snapshot())).toBe(before);
+    expect((await state('an account has an active credit', credit)).status).toBe(200);
+  });
+
   it('a credit is voided', async () => {
     await state('a credit is voided', { accountId: 'ACC-PS4', creditId: 'cred.providerSt.00004' });
     const credit = await mock.call('GET', '/credits/cred.providerSt.00004');

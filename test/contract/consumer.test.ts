@@ -1,0 +1,69 @@
+// The reference consumer's Pact tests, run into a temporary directory: they
+// must pass against Pact's mock server, and the pact they write must be
+// byte-identical to the committed contracts/pacts/ (so the repo always carries
+// the current contract; `npm run pacts:update` refreshes it).
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeReferencePacts } from './reference-pact.js';
+
+const COMMITTED = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
+
+describe('reference consumer pact', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'togai-mock-pacts-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('passes its consumer tests and writes one pact file', async () => {
+    await writeReferencePacts(dir);
+    expect(readdirSync(dir)).toEqual(['togai-mock-reference-consumer-togai-credits-api.json']);
+  });
+
+  it('writes the same pact twice (deterministic)', async () => {
+    const first = readFileSync(join(dir, 'togai-mock-reference-consumer-togai-credits-api.json'), 'utf8');
+    const again = mkdtempSync(join(tmpdir(), 'togai-mock-pacts-'));
+    try {
+      await writeReferencePacts(again);
+      expect(readFileSync(join(again, 'togai-mock-reference-consumer-togai-credits-api.json'), 'utf8')).toBe(first);
+    } finally {
+      rmSync(again, { recursive: true, force: true });
+    }
+  });
+
+  it('matches the committed contracts/pacts/ (run `npm run pacts:update` after changing the consumer tests)', () => {
+    const generated = readdirSync(dir).sort();
+    const committed = readdirSync(COMMITTED).filter((f) => f.endsWith('.json')).sort();
+    expect(committed).toEqual(generated);
+    for (const f of generated) {
+      expect(readFileSync(join(COMMITTED, f), 'utf8'), `contracts/pacts/${f} is out of date`).toBe(
+        readFileSync(join(dir, f), 'utf8'),
+      );
+    }
+  });
+
+  it('covers all five operations, with 400, 401 and 404 cases', () => {
+    const pact = JSON.parse(readFileSync(join(dir, 'togai-mock-reference-consumer-togai-credits-api.json'), 'utf8'));
+    const seen = pact.interactions.map(
+      (i: { request: { method: string; path: string }; response: { status: number } }) =>
+        `${i.request.method} ${i.request.path.replace(/cred\.[^/]+/, '{id}')} ${i.response.status}`,
+    );
+    expect(new Set(seen)).toEqual(
+      new Set([
+        'POST /credits 200',
+        'POST /credits 400',
+        'POST /credits 401',
+        'GET /credits 200',
+        'GET /credits 400',
+        'GET /credits/{id} 200',
+        'GET /credits/{id} 404',
+        'POST /credits/{id}/void 200',
+        'POST /credits/{id}/void 400',
+        'POST /credits/{id}/void 404',
+        'GET /accounts/togai-mock-pact-acc-1/credit_balance 200',
+        'GET /accounts/togai-mock-pact-acc-1/credit_balance 401',
+      ]),
+    );
+  });
+});
