@@ -1,37 +1,328 @@
 #!/usr/bin/env node
-// Command line entry: reads options from the environment, starts the server,
-// prints where it listens, and shuts down cleanly on SIGTERM / SIGINT.
+// Command line entry: `togai-mock [serve] [options]`, `togai-mock verify`,
+// `togai-mock check-pacts`. Flags are layered over TOGAI_MOCK_* environment
+// variables (flags win) and parsed with the same functions as the
+// environment, so both say the same thing about a bad value. Usage errors
+// exit 2 with one line; a running server stops cleanly on SIGTERM / SIGINT.
 
-import { OptionError, optionsFromEnv, resolveOptions } from './options.js';
-import { startServer } from './server.js';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_OPTIONS,
+  LOG_LEVELS,
+  OptionError,
+  optionsFromEnv,
+  parseCount,
+  parseInteger,
+  parseList,
+  parseLogLevel,
+  parsePort,
+  resolveOptions,
+  type TogaiMockOptions,
+} from './options.js';
+import { startServer, type RunningServer } from './server.js';
 
-async function main(): Promise<void> {
-  let options;
+interface Flag {
+  /** Long option name, without `--`. */
+  name: string;
+  /** The TogaiMockOptions field it sets. */
+  key: string;
+  /** Environment variable(s) that set the same field. */
+  env: string;
+  /** Placeholder for the value; absent for on/off switches (which also accept --no-<name>). */
+  value?: string;
+  parse?: (flag: string, raw: string) => unknown;
+  help: string;
+}
+
+const FLAGS: Flag[] = [
+  { name: 'port', key: 'port', env: 'TOGAI_MOCK_PORT or PORT', value: '<n>', parse: parsePort, help: 'TCP port to listen on; 0 picks a free one' },
+  { name: 'host', key: 'host', env: 'TOGAI_MOCK_HOST or HOST', value: '<addr>', help: 'interface to bind (0.0.0.0 in containers)' },
+  {
+    name: 'tokens',
+    key: 'tokens',
+    env: 'TOGAI_MOCK_TOKENS',
+    value: '<a,b,...>',
+    parse: (_flag, raw) => parseList(raw),
+    help: 'accepted API credentials; empty: any non-empty credential works',
+  },
+  {
+    name: 'seed',
+    key: 'seed',
+    env: 'TOGAI_MOCK_SEED',
+    value: '<n>',
+    parse: parseInteger,
+    help: 'seed for reproducible ids and data; also seeds 5 accounts at start unless --seed-accounts says otherwise',
+  },
+  {
+    name: 'seed-accounts',
+    key: 'seedAccounts',
+    env: 'TOGAI_MOCK_SEED_ACCOUNTS',
+    value: '<n>',
+    parse: (flag, raw) => parseCount(flag, raw, 1000),
+    help: 'accounts to seed at start when the store is empty',
+  },
+  {
+    name: 'seed-credits',
+    key: 'seedCreditsPerAccount',
+    env: 'TOGAI_MOCK_SEED_CREDITS',
+    value: '<n>',
+    parse: (flag, raw) => parseCount(flag, raw, 100),
+    help: 'credits per seeded account',
+  },
+  {
+    name: 'state-file',
+    key: 'stateFile',
+    env: 'TOGAI_MOCK_STATE_FILE',
+    value: '<file>',
+    help: 'load state from this JSON file at start, save it there on shutdown',
+  },
+  {
+    name: 'fixtures',
+    key: 'fixturesFile',
+    env: 'TOGAI_MOCK_FIXTURES',
+    value: '<file>',
+    help: 'JSON file of accounts and credits to load at start when the store is empty',
+  },
+  {
+    name: 'strict-accounts',
+    key: 'strictAccounts',
+    env: 'TOGAI_MOCK_STRICT_ACCOUNTS',
+    help: 'accounts must be created (seeded) before credits are granted',
+  },
+  {
+    name: 'isolate-tenants',
+    key: 'isolateTenants',
+    env: 'TOGAI_MOCK_ISOLATE_TENANTS',
+    help: 'give every credential its own ledger and clock',
+  },
+  {
+    name: 'admin-token',
+    key: 'adminToken',
+    env: 'TOGAI_MOCK_ADMIN_TOKEN',
+    value: '<token>',
+    help: '/_mock calls (except health) need Authorization: Bearer <token>',
+  },
+  {
+    name: 'validate-responses',
+    key: 'validateResponses',
+    env: 'TOGAI_MOCK_VALIDATE_RESPONSES',
+    help: 'check every response against the spec; 500 on a mismatch',
+  },
+  {
+    name: 'rate-limit',
+    key: 'rateLimit',
+    env: 'TOGAI_MOCK_RATE_LIMIT',
+    value: '<n>',
+    parse: (flag, raw) => parseCount(flag, raw, 1_000_000),
+    help: 'Togai API requests per second per credential before 429 (Togai: 10); 0 = no limit',
+  },
+  {
+    name: 'log-level',
+    key: 'logLevel',
+    env: 'TOGAI_MOCK_LOG_LEVEL',
+    value: '<level>',
+    parse: parseLogLevel,
+    help: `JSON log level: ${LOG_LEVELS.join(', ')}`,
+  },
+  {
+    name: 'journal-limit',
+    key: 'journalLimit',
+    env: 'TOGAI_MOCK_JOURNAL_LIMIT',
+    value: '<n>',
+    parse: (flag, raw) => parseCount(flag, raw, 1_000_000),
+    help: 'requests kept for GET /_mock/requests; 0 records nothing',
+  },
+  { name: 'currency', key: 'defaultCurrency', env: 'TOGAI_MOCK_CURRENCY', value: '<code>', help: 'currency of accounts that do not name one' },
+  {
+    name: 'fallback-spec',
+    key: 'fallbackSpec',
+    env: 'TOGAI_MOCK_FALLBACK_SPEC',
+    value: '<file>',
+    help: "OpenAPI document (e.g. Togai's full spec) that answers all other routes via Prism",
+  },
+];
+
+/** Subcommands implemented elsewhere, each exporting `main(argv): Promise<number>` (the exit code). */
+const SUBCOMMANDS: Record<string, { module: string; help: string }> = {
+  verify: { module: './contract/verify-cli.js', help: 'verify pact files against a togai-mock (or real Togai)' },
+  'check-pacts': { module: './contract/check-pacts-cli.js', help: 'check consumer pact files against the Credits spec' },
+};
+
+/** Exit 2: the user asked for something we cannot do; `message` is one line. */
+class UsageError extends Error {}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function defaultOf(flag: Flag): string {
+  const value = (DEFAULT_OPTIONS as unknown as Record<string, unknown>)[flag.key];
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return 'none';
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+export function helpText(): string {
+  const rows = FLAGS.map((f) => [f.value ? `--${f.name} ${f.value}` : `--[no-]${f.name}`, f]);
+  const width = Math.max(...rows.map(([left]) => (left as string).length)) + 2;
+  const lines = [
+    `togai-mock ${version()}: a stateful fake of Togai's Credits API`,
+    '',
+    'Usage:',
+    '  togai-mock [serve] [options]      start the mock (prints its URL when ready)',
+    ...Object.entries(SUBCOMMANDS).map(([name, s]) => `  togai-mock ${name} [options]`.padEnd(36) + s.help),
+    '  togai-mock --help | --version',
+    '',
+    'Options (each also read from the environment; a flag wins over its variable):',
+    ...rows.map(([left, f]) => {
+      const flag = f as Flag;
+      return `  ${(left as string).padEnd(width)}${flag.help}\n  ${''.padEnd(width)}default: ${defaultOf(flag)}; env: ${flag.env}`;
+    }),
+    `  ${'-h, --help'.padEnd(width)}show this help`,
+    `  ${'-v, --version'.padEnd(width)}print the version`,
+    '',
+    'SIGTERM or SIGINT stops the server: in-flight requests finish, the state file is written, exit 0.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+type ServeCommand = { kind: 'serve'; options: Partial<TogaiMockOptions> } | { kind: 'help' } | { kind: 'version' };
+
+/** Parses `serve` arguments into option values (not yet merged with the environment). */
+export function parseServeArgs(argv: string[]): ServeCommand {
+  const known = new Map<string, Flag>();
+  for (const f of FLAGS) {
+    known.set(f.name, f);
+    if (!f.value) known.set(`no-${f.name}`, f);
+  }
+  // Checked by hand so an unknown flag gets one short line rather than parseArgs' paragraph.
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const name = arg.slice(2).split('=')[0]!;
+    if (!known.has(name) && name !== 'help' && name !== 'version') {
+      throw new UsageError(`unknown option --${name} (see togai-mock --help)`);
+    }
+  }
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const [name, f] of known) options[name] = { type: f.value && !name.startsWith('no-') ? 'string' : 'boolean' };
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    options = resolveOptions(optionsFromEnv(process.env));
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
   } catch (err) {
-    if (err instanceof OptionError) {
-      process.stderr.write(`togai-mock: ${err.message}\n`);
-      process.exit(2);
+    throw new UsageError(`${(err instanceof Error ? err.message : String(err)).split('\n')[0]!} (see togai-mock --help)`);
+  }
+  if (parsed.values.help) return { kind: 'help' };
+  if (parsed.values.version) return { kind: 'version' };
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]!}" (see togai-mock --help)`);
+
+  const out: Record<string, unknown> = {};
+  // In the order given, so `--strict-accounts --no-strict-accounts` ends as the last one says.
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const flag = known.get(token.name);
+    if (!flag) continue;
+    if (!flag.value) {
+      out[flag.key] = !token.name.startsWith('no-');
+      continue;
+    }
+    const raw = token.value ?? '';
+    out[flag.key] = flag.parse ? flag.parse(`--${flag.name}`, raw) : raw;
+  }
+  return { kind: 'serve', options: out as Partial<TogaiMockOptions> };
+}
+
+async function runSubcommand(name: string, argv: string[]): Promise<number> {
+  const sub = SUBCOMMANDS[name]!;
+  // A variable specifier: the module is resolved at run time, relative to this file.
+  const specifier: string = sub.module;
+  let mod: { main(argv: string[]): Promise<number> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(specifier.slice(2))) {
+      throw new UsageError(`togai-mock ${name} is not available in this build`);
     }
     throw err;
   }
-  const running = await startServer(options);
-  process.stdout.write(`togai-mock listening on ${running.url}\n`);
-  const stop = (signal: string): void => {
-    running.runtime.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 5_000);
-    force.unref();
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  return mod.main(argv);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`togai-mock: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+/** Stops on SIGTERM / SIGINT; a second signal does not wait. */
+function stopOnSignals(running: RunningServer): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.exit(130);
+    }
+    stopping = true;
+    const log = running.runtime.logger;
+    log.info({ signal }, 'shutting down');
+    // Bounded: close() cuts off requests after its grace period; this is the last resort.
+    setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    running.close().then(
+      () => {
+        log.info('stopped');
+        log.flush?.();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const [first, ...rest] = argv;
+  if (first !== undefined && SUBCOMMANDS[first]) return runSubcommand(first, rest);
+  const serveArgs = first === 'serve' ? rest : argv;
+  const command = parseServeArgs(serveArgs);
+  if (command.kind === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const fromEnv = optionsFromEnv(process.env);
+  // As with TOGAI_MOCK_SEED: a seed alone also seeds some data at start.
+  const seedOnly = command.options.seed !== undefined && command.options.seedAccounts === undefined && fromEnv.seedAccounts === undefined;
+  const options = resolveOptions(fromEnv, seedOnly ? { seedAccounts: 5 } : {}, command.options);
+  const running = await startServer(options);
+  stopOnSignals(running);
+  process.stdout.write(`togai-mock listening on ${running.url}\n`);
+  return undefined; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof UsageError || err instanceof OptionError) {
+      process.stderr.write(`togai-mock: ${message}\n`);
+      process.exit(2);
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`togai-mock: cannot listen: ${message}\n`);
+    } else {
+      process.stderr.write(`togai-mock: ${message}\n`);
+    }
+    process.exit(1);
+  },
+);

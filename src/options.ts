@@ -24,6 +24,8 @@ export interface TogaiMockOptions {
   seed: number | undefined;
   /** Currency of accounts that do not name one. */
   defaultCurrency: string;
+  /** An OpenAPI document (e.g. Togai's full spec) that answers every other route via Prism. */
+  fallbackSpec: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: TogaiMockOptions = {
@@ -37,6 +39,7 @@ export const DEFAULT_OPTIONS: TogaiMockOptions = {
   logLevel: 'info',
   seed: undefined,
   defaultCurrency: 'USD',
+  fallbackSpec: undefined,
 };
 
 export class OptionError extends Error {
@@ -92,6 +95,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<TogaiMockOptions
   if ((v = get('TOGAI_MOCK_LOG_LEVEL')) !== undefined) out.logLevel = parseLogLevel('TOGAI_MOCK_LOG_LEVEL', v);
   if ((v = get('TOGAI_MOCK_SEED')) !== undefined) out.seed = parseInteger('TOGAI_MOCK_SEED', v);
   if ((v = get('TOGAI_MOCK_CURRENCY')) !== undefined) out.defaultCurrency = v;
+  if ((v = get('TOGAI_MOCK_FALLBACK_SPEC')) !== undefined) out.fallbackSpec = v;
   return out;
 }
 

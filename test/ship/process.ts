@@ -1,0 +1,109 @@
+// Runs togai-mock as a user does, in a child process: the CLI from source
+// (through tsx) or any other command, with its output collected line by line
+// so a test can wait for "listening on ..." or a given log line instead of
+// sleeping. Every child started here is stopped by its PID after the test file.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI = ['--import', 'tsx', 'src/cli.ts'];
+
+export interface Child {
+  proc: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  /** Resolves with the first stdout line (past or future) that matches; rejects if the process exits first. */
+  line(match: RegExp | ((line: string) => boolean)): Promise<string>;
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+const started = new Set<ChildProcess>();
+afterAll(() => {
+  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null && proc.pid) process.kill(proc.pid, 'SIGKILL');
+});
+
+/** A clean environment: no TOGAI_MOCK_* / PORT / HOST leaking in from the caller. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('TOGAI_MOCK_') || k === 'PORT' || k === 'HOST' || k.startsWith('VITEST') || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+export function start(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+  const proc = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(proc);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];
+  const collect = (stream: NodeJS.ReadableStream, into: string[], notify: boolean): void => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop()!;
+      for (const line of parts) {
+        into.push(line);
+        if (!notify) continue;
+        for (const w of [...waiters]) {
+          if (w.test(line)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    });
+    stream.on('end', () => {
+      if (rest !== '') into.push(rest);
+    });
+  };
+  collect(proc.stdout!, stdout, true);
+  collect(proc.stderr!, stderr, false);
+  // 'close' comes after the output pipes are drained, so stdout/stderr are complete by then.
+  const exited = once(proc, 'close').then(([code, signal]) => (code ?? signal) as number | string);
+  return {
+    proc,
+    stdout,
+    stderr,
+    exited,
+    line(match) {
+      const test = typeof match === 'function' ? match : (l: string) => match.test(l);
+      const seen = stdout.find(test);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise<string>((resolve, reject) => {
+        waiters.push({ test, resolve });
+        void exited.then((code) =>
+          reject(new Error(`process exited (${code}) before printing a matching line; stderr: ${stderr.join('\n')}`)),
+        );
+      });
+    },
+  };
+}
+
+/** Starts the CLI from source. */
+export function startCli(args: string[], env: Record<string, string> = {}): Child {
+  return start(process.execPath, [...CLI, ...args], { env: cleanEnv(env) });
+}
+
+/** Waits for the CLI's "listening on <url>" line and returns the URL. */
+export async function urlOf(child: Child): Promise<string> {
+  const line = await child.line(/listening on http/);
+  return /listening on (\S+)/.exec(line)![1]!;
+}
+
+/** Runs a command to completion. */
+export async function runToEnd(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = start(command, args, options);
+  const code = await child.exited;
+  return { code, stdout: child.stdout.join('\n'), stderr: child.stderr.join('\n') };
+}
