@@ -20,12 +20,25 @@ export interface TogaiMockOptions {
   /** Check every response against spec/ and answer 500 on a mismatch. */
   validateResponses: boolean;
   logLevel: LogLevel;
-  /** Seed for reproducible ids (and seeded data). */
+  /** Seed for reproducible ids, fault probabilities and seeded data. */
   seed: number | undefined;
+  /**
+   * Accounts to seed at start-up (with `seed`) when the store starts empty.
+   * Default 0; TOGAI_MOCK_SEED alone makes it 5.
+   */
+  seedAccounts: number;
+  /** Credits per seeded account. Default 3. */
+  seedCreditsPerAccount: number;
+  /** JSON file of accounts and credits loaded at start-up when the store starts empty. */
+  fixturesFile: string | undefined;
+  /** File the whole state is loaded from at start-up and saved to after every change. */
+  stateFile: string | undefined;
+  /** Togai API requests per second per credential; beyond it 429 with Retry-After. 0 = no limit. */
+  rateLimit: number;
+  /** Requests kept in the journal (GET /_mock/requests). Default 1000; 0 records nothing. */
+  journalLimit: number;
   /** Currency of accounts that do not name one. */
   defaultCurrency: string;
-  /** An OpenAPI document (e.g. Togai's full spec) that answers every other route via Prism. */
-  fallbackSpec: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: TogaiMockOptions = {
@@ -38,8 +51,13 @@ export const DEFAULT_OPTIONS: TogaiMockOptions = {
   validateResponses: false,
   logLevel: 'info',
   seed: undefined,
+  seedAccounts: 0,
+  seedCreditsPerAccount: 3,
+  fixturesFile: undefined,
+  stateFile: undefined,
+  rateLimit: 0,
+  journalLimit: 1000,
   defaultCurrency: 'USD',
-  fallbackSpec: undefined,
 };
 
 export class OptionError extends Error {
@@ -62,6 +80,13 @@ export function parsePort(name: string, raw: string): number {
 export function parseInteger(name: string, raw: string): number {
   if (!/^-?\d+$/.test(raw.trim())) throw new OptionError(`${name} must be an integer (got "${raw}")`);
   return Number(raw);
+}
+
+/** A whole number from 0 to `max`. */
+export function parseCount(name: string, raw: string, max: number): number {
+  const n = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || n > max) throw new OptionError(`${name} must be a whole number 0-${max} (got "${raw}")`);
+  return n;
 }
 
 export function parseLogLevel(name: string, raw: string): LogLevel {
@@ -93,9 +118,18 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<TogaiMockOptions
   if ((v = get('TOGAI_MOCK_VALIDATE_RESPONSES')) !== undefined)
     out.validateResponses = parseBoolean('TOGAI_MOCK_VALIDATE_RESPONSES', v);
   if ((v = get('TOGAI_MOCK_LOG_LEVEL')) !== undefined) out.logLevel = parseLogLevel('TOGAI_MOCK_LOG_LEVEL', v);
-  if ((v = get('TOGAI_MOCK_SEED')) !== undefined) out.seed = parseInteger('TOGAI_MOCK_SEED', v);
+  if ((v = get('TOGAI_MOCK_SEED')) !== undefined) {
+    out.seed = parseInteger('TOGAI_MOCK_SEED', v);
+    // A seed in the environment also seeds data at start-up (5 accounts x 3 credits by default).
+    out.seedAccounts = 5;
+  }
+  if ((v = get('TOGAI_MOCK_SEED_ACCOUNTS')) !== undefined) out.seedAccounts = parseCount('TOGAI_MOCK_SEED_ACCOUNTS', v, 1000);
+  if ((v = get('TOGAI_MOCK_SEED_CREDITS')) !== undefined) out.seedCreditsPerAccount = parseCount('TOGAI_MOCK_SEED_CREDITS', v, 100);
+  if ((v = get('TOGAI_MOCK_FIXTURES')) !== undefined) out.fixturesFile = v;
+  if ((v = get('TOGAI_MOCK_STATE_FILE')) !== undefined) out.stateFile = v;
+  if ((v = get('TOGAI_MOCK_RATE_LIMIT')) !== undefined) out.rateLimit = parseCount('TOGAI_MOCK_RATE_LIMIT', v, 1_000_000);
+  if ((v = get('TOGAI_MOCK_JOURNAL_LIMIT')) !== undefined) out.journalLimit = parseCount('TOGAI_MOCK_JOURNAL_LIMIT', v, 1_000_000);
   if ((v = get('TOGAI_MOCK_CURRENCY')) !== undefined) out.defaultCurrency = v;
-  if ((v = get('TOGAI_MOCK_FALLBACK_SPEC')) !== undefined) out.fallbackSpec = v;
   return out;
 }
 

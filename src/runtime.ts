@@ -5,6 +5,8 @@
 import { pino, type Logger } from 'pino';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
+import { FaultRules, RateLimiter } from './http/faults.js';
+import { Journal } from './http/journal.js';
 import { MemoryStore, SHARED_TENANT, tenantKeyFor, type Tenant } from './store/store.js';
 import type { TogaiMockOptions } from './options.js';
 
@@ -15,6 +17,11 @@ export class MockRuntime {
   readonly logger: Logger;
   /** Responses that did not match spec/ (only recorded with validateResponses). */
   readonly selfCheckFailures: string[] = [];
+  /** Togai API requests as clients sent them (GET /_mock/requests). */
+  readonly journal: Journal;
+  /** Fault rules (POST /_mock/faults) and the per-credential rate limit. */
+  readonly faults: FaultRules;
+  readonly rateLimiter: RateLimiter;
 
   constructor(readonly options: TogaiMockOptions) {
     this.store = new MemoryStore({
@@ -24,6 +31,9 @@ export class MockRuntime {
     });
     this.credits = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits');
     this.control = compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control');
+    this.journal = new Journal(options.journalLimit);
+    this.faults = new FaultRules(options.seed);
+    this.rateLimiter = new RateLimiter(options.rateLimit);
     this.logger = pino({ level: options.logLevel, base: { service: 'togai-mock' } });
   }
 

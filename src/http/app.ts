@@ -9,7 +9,9 @@ import { MockError } from '../domain/errors.js';
 import type { MockRuntime } from '../runtime.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
+import { faultStage } from './faults.js';
 import { creditHandlers } from './handlers.js';
+import { journalRecorder } from './journal.js';
 import { mountOperations } from './pipeline.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -22,8 +24,6 @@ function requestLog(runtime: MockRuntime): RequestHandler {
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
-    // Arrivals too at debug: shows what is in flight when something hangs (and lets tests see it).
-    if (log.isLevelEnabled('debug')) log.debug({ reqId: id, method: req.method, path: req.path }, 'request received');
     if (log.isLevelEnabled('info')) {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
@@ -44,27 +44,25 @@ function requestLog(runtime: MockRuntime): RequestHandler {
   };
 }
 
-export interface AppExtras {
-  /** Answers routes that are not ours (--fallback-spec); runs just before the 404. */
-  fallback?: RequestHandler | undefined;
-}
-
-export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express {
+export function createApp(runtime: MockRuntime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(runtime));
+  // Records Togai API traffic (not /_mock calls) for GET /_mock/requests.
+  app.use(journalRecorder(runtime));
   app.use(controlRouter(runtime));
 
   const api = express.Router();
   const auth = authenticate(runtime);
   mountOperations(api, runtime, runtime.credits.operations, {
-    before: (op) => (op.secured ? [auth] : []),
+    // Faults, the rate limit and Prefer: code act after auth (they need the
+    // credential) and before the body is read and the handler runs.
+    before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],
     tenantOf: (_req, res) => runtime.tenant(res.locals.tenantKey as string),
     handlers: creditHandlers,
   });
   app.use(api);
-  if (extras.fallback) app.use(extras.fallback);
 
   app.use((req) => {
     const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;

@@ -50,6 +50,30 @@ export class MemoryStore {
     return t;
   }
 
+  /**
+   * Gives a tenant a ledger whose new ids follow `seed`, keeping its data and
+   * clock: after this, the same seed on the same data makes the same ids.
+   */
+  reseedTenant(key: string, seed: number): Tenant {
+    const old = this.tenant(key);
+    // On data already there, the seed is mixed with its size, so seeding twice
+    // with one seed does not replay the ids (transaction ids are not checked
+    // for collisions). An empty tenant uses the seed as given.
+    const size = old.ledger.creditCount + old.ledger.accountCount;
+    const idSeed = size === 0 ? seed : (seed ^ Math.imul(size, 0x9e3779b1)) >>> 0;
+    const ledger = new Ledger({ ...this.ledgerOptions, seed: idSeed });
+    ledger.restore(old.ledger.snapshot());
+    const t: Tenant = { key, ledger, clock: old.clock };
+    this.tenants.set(key, t);
+    return t;
+  }
+
+  /** True when no tenant holds an account or a credit. */
+  isEmpty(): boolean {
+    for (const t of this.tenants.values()) if (t.ledger.accountCount > 0 || t.ledger.creditCount > 0) return false;
+    return true;
+  }
+
   /** Tenants that exist so far. */
   keys(): string[] {
     return [...this.tenants.keys()];

@@ -1,0 +1,47 @@
+// What the mock holds when it starts: the state file when there is one
+// (TOGAI_MOCK_STATE_FILE); otherwise seeded data (TOGAI_MOCK_SEED) and then
+// fixtures (TOGAI_MOCK_FIXTURES), both into the shared tenant. A state file
+// that loaded wins: seeding it again at every restart would pile up copies.
+
+import { resolve } from 'node:path';
+import { check } from '../spec/operations.js';
+import type { MockRuntime } from '../runtime.js';
+import { StateFile } from '../store/stateFile.js';
+import { SHARED_TENANT } from '../store/store.js';
+import { loadFixtures, readFixtureFile, seedTenant, type Fixtures } from './seed.js';
+
+/** Prepares the store; answers the state file to save to, if one is configured. Throws on anything unusable. */
+export async function prepareState(runtime: MockRuntime): Promise<StateFile | undefined> {
+  const o = runtime.options;
+  const log = runtime.logger;
+  let stateFile: StateFile | undefined;
+  if (o.stateFile !== undefined) {
+    stateFile = new StateFile(resolve(o.stateFile), runtime.store, runtime.control.schema('Snapshot'), log);
+    if (stateFile.load() === 'loaded') {
+      log.info({ stateFile: stateFile.path, tenants: runtime.store.keys().length }, 'state loaded');
+      return stateFile;
+    }
+    log.info({ stateFile: stateFile.path }, 'no state file yet; starting empty');
+  }
+  if (o.seed !== undefined && o.seedAccounts > 0) {
+    const made = seedTenant(runtime.store, SHARED_TENANT, {
+      seed: o.seed,
+      accounts: o.seedAccounts,
+      creditsPerAccount: o.seedCreditsPerAccount,
+    });
+    log.info({ seed: o.seed, accounts: made.accounts.length, credits: made.credits.length }, 'seeded');
+  }
+  if (o.fixturesFile !== undefined) {
+    const fixtures = readFixtureFile(o.fixturesFile);
+    try {
+      check(runtime.control.schema('Fixtures'), fixtures, 'fixture');
+      const made = loadFixtures(runtime.store.tenant(SHARED_TENANT), fixtures as Fixtures, runtime.credits.schema('CreditRequest'));
+      log.info({ fixtures: o.fixturesFile, accounts: made.accounts.length, credits: made.credits.length }, 'fixtures loaded');
+    } catch (err) {
+      throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`);
+    }
+  }
+  // Written now, so a state file that cannot be written fails the start, not the first request.
+  if (stateFile) await stateFile.saveNow();
+  return stateFile;
+}

@@ -1,0 +1,228 @@
+// Misbehaviour on purpose, for the Togai API routes only: fault rules
+// (POST /_mock/faults), the per-credential rate limit, and Prism's per-request
+// `Prefer: code=NNN`. The stage runs after authentication and before the body
+// is parsed and the handler runs, so an injected failure never changes state.
+//
+// Order: `Prefer: code` (the caller asked explicitly), then the rate limit,
+// then fault rules in the order they were added.
+
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { MockError } from '../domain/errors.js';
+import { seededRandom } from '../domain/ids.js';
+import type { CompiledOperation } from '../spec/operations.js';
+import type { MockRuntime } from '../runtime.js';
+import { clipMessage } from './errors.js';
+import { pathMatches } from './journal.js';
+import { BODY_LIMIT } from './pipeline.js';
+
+export interface FaultMatch {
+  method?: string;
+  path?: string;
+  operationId?: string;
+}
+
+export interface FaultInput {
+  match?: FaultMatch;
+  status?: number;
+  message?: string;
+  latencyMs?: number;
+  times?: number;
+  probability?: number;
+}
+
+export interface FaultRule {
+  id: string;
+  match: FaultMatch;
+  status?: number;
+  message?: string;
+  latencyMs?: number;
+  times?: number;
+  probability: number;
+  fired: number;
+  remaining?: number;
+  /** Tenant key the rule is limited to; every tenant when absent. */
+  tenant?: string;
+}
+
+export class FaultRules {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+  private readonly random: () => number;
+
+  /** With a seed, `probability` draws are reproducible too. */
+  constructor(seed?: number) {
+    const r = seed === undefined ? undefined : seededRandom(seed);
+    this.random = r === undefined ? Math.random : () => r() / 2 ** 32;
+  }
+
+  add(input: FaultInput, tenant?: string): FaultRule {
+    const rule: FaultRule = { id: `fault_${this.nextId++}`, match: { ...input.match }, probability: input.probability ?? 1, fired: 0 };
+    if (rule.match.method !== undefined) rule.match.method = rule.match.method.toUpperCase();
+    // A rule with neither a status nor a latency would do nothing: make it a 503.
+    if (input.status !== undefined) rule.status = input.status;
+    else if (input.latencyMs === undefined) rule.status = 503;
+    if (input.message !== undefined) rule.message = input.message;
+    if (input.latencyMs !== undefined) rule.latencyMs = input.latencyMs;
+    if (input.times !== undefined) {
+      rule.times = input.times;
+      rule.remaining = input.times;
+    }
+    if (tenant !== undefined) rule.tenant = tenant;
+    this.rules.push(rule);
+    return { ...rule };
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r, match: { ...r.match } }));
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /**
+   * The first rule that matches and fires for this request. Firing counts
+   * against `times`; a used-up rule is removed. A rule that matches but loses
+   * its probability draw does not count.
+   */
+  fire(req: { method: string; path: string }, op: CompiledOperation, tenant: string | undefined): FaultRule | undefined {
+    for (const rule of this.rules) {
+      const m = rule.match;
+      if (rule.tenant !== undefined && rule.tenant !== tenant) continue;
+      if (m.method !== undefined && m.method !== req.method.toUpperCase()) continue;
+      if (m.operationId !== undefined && m.operationId !== op.operationId) continue;
+      if (m.path !== undefined && !pathMatches(m.path, req.path, op.path)) continue;
+      if (rule.probability < 1 && !(this.random() < rule.probability)) continue;
+      rule.fired++;
+      if (rule.remaining !== undefined) {
+        rule.remaining--;
+        if (rule.remaining <= 0) this.remove(rule.id);
+      }
+      return { ...rule };
+    }
+    return undefined;
+  }
+}
+
+/** Sliding one-second window per credential: at most `limit` requests in any 1000 ms. */
+export class RateLimiter {
+  private readonly windows = new Map<string, number[]>();
+
+  constructor(
+    public limit: number = 0,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  set(limit: number): void {
+    this.limit = limit;
+    this.windows.clear();
+  }
+
+  /** Counts a request; answers the seconds to wait when it is over the limit. */
+  hit(key: string): number | undefined {
+    if (this.limit <= 0) return undefined;
+    const now = this.now();
+    let times = this.windows.get(key);
+    if (!times) {
+      if (this.windows.size > 10_000) this.sweep(now);
+      times = [];
+      this.windows.set(key, times);
+    }
+    while (times.length > 0 && times[0]! <= now - 1000) times.shift();
+    if (times.length >= this.limit) {
+      // Retry-After is whole seconds; the window frees a slot when its oldest request turns 1 s old.
+      return Math.max(1, Math.ceil((times[0]! + 1000 - now) / 1000));
+    }
+    times.push(now);
+    return undefined;
+  }
+
+  private sweep(now: number): void {
+    for (const [k, times] of this.windows) if (times.length === 0 || times[times.length - 1]! <= now - 1000) this.windows.delete(k);
+  }
+}
+
+/** `Prefer: code=429` (Prism's convention), or undefined. */
+export function preferredCode(req: Request): number | undefined {
+  const header = req.headers.prefer;
+  if (header === undefined) return undefined;
+  const m = /(?:^|[\s,;])code=(\d{3})(?:$|[\s,;])/.exec(` ${Array.isArray(header) ? header.join(',') : header} `);
+  return m ? Number(m[1]) : undefined;
+}
+
+const lenientJson = express.json({ limit: BODY_LIMIT, strict: false, type: () => true });
+
+/** Reads the body of a request answered by a fault, for the journal only; parse errors are ignored. */
+function readBodyForJournal(req: Request, res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    lenientJson(req, res, () => {
+      if (req.body !== undefined) res.locals.journalBody = req.body;
+      resolve();
+    });
+  });
+}
+
+/**
+ * An injected answer. Written here rather than thrown as a MockError because
+ * a fault may use any status from 400 to 599, not only the kinds the error
+ * mapping knows; the body is Togai's `{"message"}` all the same.
+ */
+async function answer(req: Request, res: Response, status: number, message: string, headers: Record<string, string> = {}): Promise<void> {
+  await readBodyForJournal(req, res);
+  if (res.headersSent) return;
+  res.set(headers).status(status).json({ message: clipMessage(message) });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function faultStage(runtime: MockRuntime, op: CompiledOperation): RequestHandler {
+  const documented = [...op.responses.keys()].filter((k) => /^\d{3}$/.test(k)).map(Number);
+  return async (req, res, next) => {
+    const tenant = typeof res.locals.tenantKey === 'string' ? res.locals.tenantKey : undefined;
+
+    const code = preferredCode(req);
+    if (code !== undefined) {
+      if (!documented.includes(code)) {
+        throw new MockError(
+          'invalid',
+          `Prefer: code=${code} is not a documented status of ${op.operationId}; documented: ${documented.join(', ')}`,
+        );
+      }
+      if (code >= 400) {
+        res.locals.fault = 'prefer';
+        const headers: Record<string, string> = code === 429 ? { 'Retry-After': '1' } : {};
+        await answer(req, res, code, `Status ${code} forced by the request's Prefer: code=${code} header (togai-mock)`, headers);
+        return;
+      }
+      // A documented success status is what the handler answers anyway.
+    }
+
+    const key = typeof res.locals.credential === 'string' ? `c:${res.locals.credential}` : `ip:${req.ip ?? ''}`;
+    const wait = runtime.rateLimiter.hit(key);
+    if (wait !== undefined) {
+      res.locals.fault = 'rate-limit';
+      throw new MockError(
+        'rate_limited',
+        `Rate limit exceeded: at most ${runtime.rateLimiter.limit} requests per second per credential; retry after ${wait} s`,
+        { 'Retry-After': String(wait) },
+      );
+    }
+
+    const rule = runtime.faults.fire(req, op, tenant);
+    if (rule) {
+      res.locals.fault = rule.id;
+      if (rule.latencyMs !== undefined && rule.latencyMs > 0) await sleep(rule.latencyMs);
+      if (rule.status !== undefined) {
+        await answer(req, res, rule.status, rule.message ?? `Fault injected by togai-mock (rule ${rule.id})`);
+        return;
+      }
+    }
+    next();
+  };
+}
