@@ -1,0 +1,140 @@
+// `togai-mock check-pacts`: the committed contract passes; each kind of
+// interaction the real API could never satisfy is reported as an error and
+// fails the command.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/contract/check-pacts-cli.js';
+import { checkPacts } from '../../src/contract/check.js';
+
+const PACTS = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
+const PACT_FILE = join(PACTS, 'togai-mock-reference-consumer-togai-credits-api.json');
+
+const scratch = mkdtempSync(join(tmpdir(), 'togai-mock-check-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+type Interaction = {
+  description: string;
+  providerStates?: Array<{ name: string; params: Record<string, unknown> }>;
+  request: { method: string; path: string; headers?: Record<string, string[]>; body?: { content: any } };
+  response: { status: number; body?: { content: any } };
+};
+
+/** A one-interaction pact made from a committed interaction, changed by `edit`. */
+function variant(name: string, description: string, edit: (i: Interaction) => void): string {
+  const pact = JSON.parse(readFileSync(PACT_FILE, 'utf8'));
+  const i = pact.interactions.find((x: Interaction) => x.description === description) as Interaction;
+  expect(i, description).toBeDefined();
+  edit(i);
+  pact.interactions = [i];
+  const file = join(scratch, `${name}.json`);
+  writeFileSync(file, JSON.stringify(pact, null, 2));
+  return file;
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const errorsOf = (file: string): string[] =>
+  checkPacts([file])
+    .problems.filter((p) => p.severity === 'error')
+    .map((p) => p.message);
+
+describe('togai-mock check-pacts', () => {
+  it('passes the committed contracts/pacts/ with no errors and no warnings', async () => {
+    const r = await run([PACTS]);
+    expect(r.out).toContain('12 interaction(s) in 1 file(s): 0 error(s), 0 warning(s)');
+    expect(r.code).toBe(0);
+  });
+
+  it('fails a pact whose request is invalid but expects success, naming the field', async () => {
+    const file = variant('invalid-request', 'a request to grant a credit', (i) => {
+      i.request.body!.content.creditRequests[0].priority = 'high';
+    });
+    const r = await run([file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('"a request to grant a credit": createCredit: creditRequests[0].priority must be integer');
+    expect(r.out).toContain('1 error(s)');
+  });
+
+  it('accepts an invalid request when the consumer expects the 400', () => {
+    expect(errorsOf(PACT_FILE)).toEqual([]);
+  });
+
+  it('reports unknown paths and methods', () => {
+    const path = variant('unknown-path', "a request for an account's credits", (i) => {
+      i.request.path = '/credit_notes';
+    });
+    expect(errorsOf(path)).toEqual(['GET /credit_notes: no such path in the Togai Credits API']);
+    const method = variant('wrong-method', "a request for an account's credits", (i) => {
+      i.request.method = 'DELETE';
+    });
+    expect(errorsOf(method)[0]).toBe('DELETE /credits: method not allowed on this path (allowed: GET, POST)');
+  });
+
+  it('reports statuses the operation does not list', () => {
+    const file = variant('status', 'a request to grant a credit', (i) => {
+      i.response.status = 201;
+    });
+    expect(errorsOf(file)[0]).toContain('status 201 is not a response of this operation');
+  });
+
+  it('reports expected response fields of the wrong type, with a bad enum, or never sent', () => {
+    const type = variant('field-type', 'a request to void an active credit', (i) => {
+      i.response.body!.content.creditAmount = '500';
+    });
+    expect(errorsOf(type)).toEqual(['voidCredit 200: creditAmount must be number']);
+    const extra = variant('field-extra', "a request for a credit's details", (i) => {
+      i.response.body!.content.loyaltyTier = 'GOLD';
+    });
+    expect(errorsOf(extra)[0]).toContain('loyaltyTier is not an allowed field (the real API never sends it)');
+    const status = variant('field-enum', 'a request to void an active credit', (i) => {
+      i.response.body!.content.status = 'CANCELLED';
+    });
+    expect(errorsOf(status)[0]).toContain('status must be one of ACTIVE, CONSUMED, EXPIRED, VOIDED');
+  });
+
+  it('reports a request without credentials that expects anything but 401', () => {
+    const file = variant('no-auth', "a request for an account's credits", (i) => {
+      delete i.request.headers!.Authorization;
+    });
+    expect(errorsOf(file)[0]).toContain('carries no credentials');
+  });
+
+  it('warns (without failing) about states outside the vocabulary', async () => {
+    const file = variant('state', 'a request to grant a credit', (i) => {
+      i.providerStates = [{ name: 'the customer is on a gold plan', params: {} }];
+    });
+    const r = await run([file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("warning");
+    expect(r.out).toContain("'the customer is on a gold plan' is not in togai-mock's vocabulary");
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await run([])).code).toBe(2);
+    const unknown = await run(['--nope', PACTS]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--nope');
+    expect((await run([join(scratch, 'missing.json')])).code).toBe(2);
+    const notPact = join(scratch, 'not-a-pact.json');
+    writeFileSync(notPact, '{"hello": 1}');
+    const r = await run([notPact]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('not a pact file');
+    expect((await run(['--help'])).code).toBe(0);
+  });
+});
