@@ -39,6 +39,8 @@ export interface TogaiMockOptions {
   journalLimit: number;
   /** Currency of accounts that do not name one. */
   defaultCurrency: string;
+  /** An OpenAPI document (e.g. Togai's full spec) that answers every other route via Prism. */
+  fallbackSpec: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: TogaiMockOptions = {
@@ -58,6 +60,7 @@ export const DEFAULT_OPTIONS: TogaiMockOptions = {
   rateLimit: 0,
   journalLimit: 1000,
   defaultCurrency: 'USD',
+  fallbackSpec: undefined,
 };
 
 export class OptionError extends Error {
@@ -130,6 +133,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<TogaiMockOptions
   if ((v = get('TOGAI_MOCK_RATE_LIMIT')) !== undefined) out.rateLimit = parseCount('TOGAI_MOCK_RATE_LIMIT', v, 1_000_000);
   if ((v = get('TOGAI_MOCK_JOURNAL_LIMIT')) !== undefined) out.journalLimit = parseCount('TOGAI_MOCK_JOURNAL_LIMIT', v, 1_000_000);
   if ((v = get('TOGAI_MOCK_CURRENCY')) !== undefined) out.defaultCurrency = v;
+  if ((v = get('TOGAI_MOCK_FALLBACK_SPEC')) !== undefined) out.fallbackSpec = v;
   return out;
 }
 

@@ -24,6 +24,8 @@ function requestLog(runtime: MockRuntime): RequestHandler {
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
+    // Arrivals too at debug: shows what is in flight when something hangs (and lets tests see it).
+    if (log.isLevelEnabled('debug')) log.debug({ reqId: id, method: req.method, path: req.path }, 'request received');
     if (log.isLevelEnabled('info')) {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
@@ -44,7 +46,12 @@ function requestLog(runtime: MockRuntime): RequestHandler {
   };
 }
 
-export function createApp(runtime: MockRuntime): Express {
+export interface AppExtras {
+  /** Answers routes that are not ours (--fallback-spec); runs just before the 404. */
+  fallback?: RequestHandler | undefined;
+}
+
+export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -63,6 +70,7 @@ export function createApp(runtime: MockRuntime): Express {
     handlers: creditHandlers,
   });
   app.use(api);
+  if (extras.fallback) app.use(extras.fallback);
 
   app.use((req) => {
     const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
