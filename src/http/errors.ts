@@ -68,7 +68,15 @@ export function toMockError(err: unknown): MockError {
     const mapped = fromBodyParser(err as BodyParserError);
     if (mapped) return mapped;
     const status = (err as BodyParserError).status;
-    if (status === 400) return new MockError('invalid', 'Bad request');
+    if (status === 400) {
+      // Express's router fails to decode a path like /credits/%E0%A4; zlib fails on a body that is not what its Content-Encoding says.
+      if (err instanceof URIError) return new MockError('invalid', 'URL path is not valid percent-encoded UTF-8');
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        return new MockError('invalid', 'Request body could not be decompressed: it does not match its Content-Encoding');
+      }
+      return new MockError('invalid', 'Bad request');
+    }
   }
   return new MockError('internal', 'Internal error in togai-mock (see its log)');
 }

@@ -22,8 +22,16 @@ export interface RawRequest {
 }
 
 export class RawClient {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  constructor(readonly baseUrl: string) {}
+  private readonly agent: Agent;
+  constructor(
+    readonly baseUrl: string,
+    /** Connections used at once; raise it to make requests truly concurrent. */
+    maxSockets = 16,
+    /** Credential sent by post() and get(). */
+    readonly token = 'fuzz',
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
 
   send(req: RawRequest): Promise<RawResponse> {
     const url = new URL(this.baseUrl);
@@ -62,12 +70,12 @@ export class RawClient {
       method: 'POST',
       path,
       body: jsonText,
-      headers: { authorization: 'Bearer fuzz', 'content-type': 'application/json', ...headers },
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', ...headers },
     });
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-    return this.send({ method: 'GET', path, headers: { authorization: 'Bearer fuzz', ...headers } });
+    return this.send({ method: 'GET', path, headers: { authorization: `Bearer ${this.token}`, ...headers } });
   }
 
   close(): void {
