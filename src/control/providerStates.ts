@@ -18,6 +18,7 @@
 import type { LedgerSnapshot } from '../domain/ledger.js';
 import { MockError, invalid } from '../domain/errors.js';
 import type { OperationHandler } from '../http/pipeline.js';
+import type { components } from '../spec/control-types.gen.js';
 import type { CreditRequest } from '../spec/types.js';
 import type { Tenant } from '../store/store.js';
 
@@ -34,19 +35,16 @@ export type ProviderStateName = keyof typeof PROVIDER_STATES;
 
 export const PROVIDER_STATE_NAMES = Object.keys(PROVIDER_STATES) as ProviderStateName[];
 
+type ControlSchemas = components['schemas'];
 /** Params as validated by the ProviderStateParams schema of the control spec. */
-export interface ProviderStateParams {
-  accountId?: string;
-  creditId?: string;
-  creditAmount?: number;
-  priority?: number;
-  effectiveFrom?: string;
-  effectiveUntil?: string;
-  amount?: number;
-}
-
+export type ProviderStateParams = ControlSchemas['ProviderStateParams'];
 /** Values handed back to the verifier for injection (Pact `fromProviderState`). */
-export type ProviderStateValues = Record<string, string | number>;
+export type ProviderStateValues = ControlSchemas['ProviderStateValues'];
+type ProviderStateBody = ControlSchemas['ProviderStateRequest'];
+
+// Compile-time guard: the vocabulary above and the spec's `state` enum name the same states.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const VOCABULARY_MATCHES_SPEC: Same<ProviderStateName, ProviderStateBody['state']> = true;
 
 /** Defaults of a credit made by a state, documented in the control spec. */
 export const STATE_CREDIT_DEFAULTS = { creditAmount: 1000, priority: 1, purpose: 'PROVIDER_STATE' } as const;
@@ -268,15 +266,10 @@ export function teardownProviderState(tenant: Tenant, state: ProviderStateName, 
   unwind(tenant, keyOf(state, params));
 }
 
-interface ProviderStateBody {
-  state: ProviderStateName;
-  params?: ProviderStateParams;
-  action?: 'setup' | 'teardown';
-}
-
 export const providerStateHandlers: Record<string, OperationHandler> = {
   providerState({ tenant, body }) {
-    const { state, params = {}, action = 'setup' } = body as ProviderStateBody;
+    // The body was validated against ProviderStateRequest; `action` defaults to setup there.
+    const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateBody> & Pick<ProviderStateBody, 'state'>;
     if (action === 'teardown') {
       teardownProviderState(tenant, state, params);
       return { status: 200, body: {} };
