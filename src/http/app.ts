@@ -7,6 +7,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { controlRouter } from '../control/router.js';
 import { MockError } from '../domain/errors.js';
 import type { MockRuntime } from '../runtime.js';
+import { uiRouter } from '../ui/router.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { faultStage } from './faults.js';
@@ -58,6 +59,9 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
   app.use(requestLog(runtime));
   // Records Togai API traffic (not /_mock calls) for GET /_mock/requests.
   app.use(journalRecorder(runtime));
+  // Dashboard and API reference: public static pages, mounted before the
+  // control API so its admin guard stays on the data they fetch, not the files.
+  app.use(uiRouter());
   app.use(controlRouter(runtime));
 
   const api = express.Router();
