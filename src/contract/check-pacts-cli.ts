@@ -5,6 +5,7 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPacts } from './check.js';
+import { parseError } from './cli-util.js';
 import { PactFileError } from './pacts.js';
 
 const HELP = `Usage: togai-mock check-pacts <file|dir>... [--json]
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
-    process.stderr.write(`togai-mock check-pacts: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]} (see --help)\n`);
+    process.stderr.write(`togai-mock check-pacts: ${parseError(err)} (see --help)\n`);
     return 2;
   }
   if (parsed.values.help) {

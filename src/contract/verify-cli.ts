@@ -2,6 +2,7 @@
 // 0 when every interaction passed, 1 when any failed, 2 for a usage error.
 
 import { parseArgs } from 'node:util';
+import { firstLine, parseError } from './cli-util.js';
 import { PactFileError } from './pacts.js';
 import { VerifyUsageError, verify, type ConsumerVersionSelector, type VerifyOptions } from './verify.js';
 
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    process.stderr.write(`togai-mock verify: ${firstLine(err)} (see --help)\n`);
+    process.stderr.write(`togai-mock verify: ${parseError(err)} (see --help)\n`);
     return 2;
   }
   const v = parsed.values;
@@ -119,8 +120,4 @@ export async function main(argv: string[]): Promise<number> {
 
 function emptyToUndefined(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }
