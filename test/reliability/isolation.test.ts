@@ -133,9 +133,9 @@ describe('TOGAI_MOCK_TOKENS', () => {
       { method: 'GET', path: '/accounts/ALPHA/credit_balance' },
     ];
     // Header sets a client might send: none, wrong, near misses of a real token, other schemes.
-    const credentialHeaders = fc.oneof(
-      fc.constant({}),
-      fc.constantFrom(
+    const credentialHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
+      fc.constant<Record<string, string>>({}),
+      fc.constantFrom<Record<string, string>>(
         { authorization: `Bearer ${TOKEN_A.toUpperCase()}` },
         { authorization: `Bearer ${TOKEN_A}x` },
         { authorization: `Bearer ${TOKEN_A.slice(0, -1)}` },
