@@ -22,8 +22,13 @@ export interface Child {
 }
 
 const started = new Set<ChildProcess>();
+const detachedPids = new Set<number>();
 afterAll(() => {
-  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null && proc.pid) process.kill(proc.pid, 'SIGKILL');
+  for (const proc of started) {
+    if (proc.exitCode !== null || proc.signalCode !== null || !proc.pid) continue;
+    // A detached child leads its own process group (e.g. npx and the server it runs).
+    process.kill(detachedPids.has(proc.pid) ? -proc.pid : proc.pid, 'SIGKILL');
+  }
 });
 
 /** A clean environment: no TOGAI_MOCK_* / PORT / HOST leaking in from the caller. */
@@ -36,9 +41,21 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-export function start(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
-  const proc = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean; uid?: number; gid?: number } = {},
+): Child {
+  const proc = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
   started.add(proc);
+  if (options.detached && proc.pid) detachedPids.add(proc.pid);
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];

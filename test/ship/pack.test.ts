@@ -1,0 +1,131 @@
+// The npm package as a user gets it: `npm pack`, install the tarball into an
+// empty project (offline from the npm cache when it can), then run
+// `npx togai-mock --port 0` and import the library from it. Also checks the
+// tarball ships only what it needs.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, cleanEnv, runToEnd, start, urlOf } from './process.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'togai-mock-pack-'));
+const project = join(tmp, 'consumer');
+let files: string[] = [];
+let tarball = '';
+
+/** npm run from inside `npm test` inherits npm_* settings of the outer run; start clean. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = cleanEnv({ npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' });
+  for (const key of Object.keys(env)) if (key.startsWith('npm_') && !key.startsWith('npm_config_')) delete env[key];
+  delete env.npm_config_prefix;
+  delete env.npm_config_local_prefix;
+  return env;
+}
+
+beforeAll(async () => {
+  // `npm pack` runs the package's `prepare` (the build), as publishing would.
+  const packed = await runToEnd('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, env: npmEnv() });
+  expect(packed.code, packed.stderr).toBe(0);
+  const json = packed.stdout.slice(packed.stdout.indexOf('['));
+  const info = (JSON.parse(json) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
+  files = info.files.map((f) => f.path);
+  tarball = join(tmp, info.filename);
+
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  const install = (mode: string) =>
+    runToEnd('npm', ['install', mode, '--no-audit', '--no-fund', '--no-save', tarball], { cwd: project, env: npmEnv() });
+  let installed = await install('--offline');
+  if (installed.code !== 0) {
+    console.warn(`offline install failed (a dependency is not in the npm cache); retrying from the registry:\n${installed.stderr}`);
+    installed = await install('--prefer-offline');
+  }
+  expect(installed.code, installed.stderr).toBe(0);
+}, 300_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('the packed tarball', () => {
+  it('ships the build, the specs, the UI assets, README and LICENSE', () => {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/server.js']) {
+      expect(files).toContain(f);
+    }
+    expect(files).toContain('spec/togai-credits.yaml');
+    expect(files).toContain('spec/togai-mock-control.yaml');
+    expect(files.some((f) => f.startsWith('src/ui/static/'))).toBe(true);
+  });
+
+  it('ships no tests, TypeScript sources, source maps or tooling', () => {
+    const unwanted = files.filter(
+      (f) =>
+        f.startsWith('test/') ||
+        f.startsWith('dist/test') ||
+        /\.test\.[jt]s$/.test(f) ||
+        f.endsWith('.map') ||
+        (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
+        f.startsWith('bench/') ||
+        f.startsWith('.ci/') ||
+        f.startsWith('node_modules/') ||
+        /^tsconfig.*\.json$/.test(f) ||
+        f === 'vitest.config.ts' ||
+        f === 'Dockerfile',
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  it('declares an ESM entry with types and a bin', () => {
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/togai-mock/package.json'), 'utf8')) as Record<string, any>;
+    expect(pkg.type).toBe('module');
+    expect(pkg.bin['togai-mock']).toBe('dist/cli.js');
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+    expect(readFileSync(join(project, 'node_modules/togai-mock/dist/cli.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+});
+
+describe('installed into an empty project', () => {
+  it('`npx togai-mock --port 0` prints its URL and serves the Togai API', async () => {
+    // Detached: npx runs the bin in a child of its own; the group is stopped together below.
+    const child = start('npx', ['--offline', 'togai-mock', '--port', '0', '--log-level', 'warn'], { cwd: project, env: npmEnv(), detached: true });
+    try {
+      const url = await urlOf(child);
+      expect(await (await fetch(`${url}/_mock/health`)).json()).toEqual({ status: 'ok' });
+      const grant = await fetch(`${url}/credits`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+        body: JSON.stringify({ creditRequests: [{ accountId: 'ACC-PACK', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }] }),
+      });
+      expect(grant.status).toBe(200);
+      const balance = await fetch(`${url}/accounts/ACC-PACK/credit_balance`, { headers: { authorization: 'Bearer t' } });
+      expect(balance.status).toBe(200);
+    } finally {
+      process.kill(-child.proc.pid!, 'SIGTERM');
+    }
+    // npx itself may end by the signal it was sent; the server under it stops cleanly (exit 0 is tested in cli.test.ts).
+    expect([0, 'SIGTERM']).toContain(await child.exited);
+  });
+
+  it('`npx togai-mock --version` and a bad flag behave as documented', async () => {
+    const version = await runToEnd('npx', ['--offline', 'togai-mock', '--version'], { cwd: project, env: npmEnv() });
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    const bad = await runToEnd('npx', ['--offline', 'togai-mock', '--nope'], { cwd: project, env: npmEnv() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option --nope/);
+  });
+
+  it("the library imports as ESM from the package's name", async () => {
+    const script = [
+      "import { startTogaiMock } from 'togai-mock';",
+      'const mock = await startTogaiMock();',
+      "await mock.clock.set('2024-06-01T00:00:00Z');",
+      'const seeded = await mock.seed({ seed: 7, accounts: 1, creditsPerAccount: 2 });',
+      "const r = await fetch(mock.url + '/credits', { headers: { authorization: 'Bearer t' } });",
+      'const body = await r.json();',
+      'console.log(JSON.stringify({ status: r.status, credits: body.data.length, seeded: seeded.credits.length }));',
+      'await mock.close();',
+    ].join('\n');
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: npmEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim())).toEqual({ status: 200, credits: 2, seeded: 2 });
+  });
+});

@@ -1,0 +1,44 @@
+// The README's ship sections stay true: the library example in the README is
+// exactly test/ship/readme-example.test.ts (which runs as a test), and every
+// flag that `togai-mock --help` lists is documented under "Command line".
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, cleanEnv, runToEnd } from './process.js';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}\n`);
+  expect(start, `README section "## ${title}"`).toBeGreaterThan(-1);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+describe('README', () => {
+  it('the library example is the file that runs as a test', () => {
+    const block = /```ts\n([\s\S]*?)\n```/.exec(section('Library API'));
+    expect(block, 'a ```ts block under "## Library API"').not.toBeNull();
+    const example = readFileSync(join(ROOT, 'test/ship/readme-example.test.ts'), 'utf8').replace(/\n+$/, '');
+    expect(block![1]).toBe(example);
+    expect(block![1]).toContain("from 'togai-mock'");
+  });
+
+  it('documents every flag of togai-mock --help', async () => {
+    const help = await runToEnd(process.execPath, [...CLI, '--help'], { env: cleanEnv() });
+    expect(help.code).toBe(0);
+    const flags = [...help.stdout.matchAll(/^ {2}--(?:\[no-\])?([a-z-]+)/gm)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(10);
+    const documented = section('Command line');
+    for (const flag of flags.filter((f) => f !== 'help' && f !== 'version')) {
+      expect(documented, `--${flag} in README "Command line"`).toMatch(new RegExp(`--(\\[no-\\])?${flag}\\b`));
+    }
+  });
+
+  it('documents docker build and docker run', () => {
+    const docker = section('Docker');
+    expect(docker).toMatch(/docker build -t togai-mock \./);
+    expect(docker).toMatch(/docker run .*togai-mock/);
+  });
+});
