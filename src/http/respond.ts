@@ -16,7 +16,8 @@ export function respond(runtime: MockRuntime, res: Response, op: CompiledOperati
 }
 
 export function selfCheck(runtime: MockRuntime, op: CompiledOperation, status: number, body: unknown): void {
-  const validate = op.responses.get(String(status)) ?? op.responses.get('default');
+  // A bodiless success (204) has no schema in the map; it must not be judged by `default` (the error schema).
+  const validate = op.responses.get(String(status)) ?? (body === undefined && status < 300 ? undefined : op.responses.get('default'));
   let problem: string | undefined;
   if (!validate) {
     if (body !== undefined) problem = `status ${status} is not documented`;
