@@ -209,6 +209,36 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect((await control('GET', '/clock')).body).toEqual({ now: '2025-03-21T00:00:00.000Z', frozen: true });
   });
 
+  it('adds a fault rule from the page, sees it answer in the journal, and removes it', async () => {
+    await page.click('#tabs a[data-tab=controls]');
+    await page.locator('#faults-list .empty').waitFor();
+    await page.fill('#faults-panel input[name=operationId]', 'creditBalanceForAccount');
+    await page.fill('#faults-panel input[name=status]', '503');
+    await page.fill('#faults-panel input[name=message]', 'Injected from the dashboard');
+    await page.click('#faults-panel button:text("Add rule")');
+    const rule = page.locator('#faults-list tr[data-fault-id]');
+    await rule.waitFor();
+    expect(await rule.innerText()).toContain('creditBalanceForAccount');
+    const listed = (await control('GET', '/faults')).body.faults;
+    expect(listed).toEqual([expect.objectContaining({ match: { operationId: 'creditBalanceForAccount' }, status: 503, message: 'Injected from the dashboard' })]);
+
+    const hit = await mock.call('GET', `/accounts/${ACCOUNT}/credit_balance`, { token: TENANT });
+    expect(hit.status).toBe(503);
+    expect(hit.body).toEqual({ message: 'Injected from the dashboard' });
+
+    await page.click('#tabs a[data-tab=journal]');
+    const newest = page.locator('#journal-table tr.entry').first();
+    await page.locator('#journal-table tr.entry[data-status="503"]').waitFor();
+    expect(await newest.getAttribute('data-status')).toBe('503');
+    expect(await newest.innerText()).toContain(`fault ${listed[0].id}`);
+    expect(await newest.innerText()).toContain('creditBalanceForAccount');
+
+    await page.click('#tabs a[data-tab=controls]');
+    await rule.locator('button:text("Remove")').click();
+    await page.locator('#faults-list .empty').waitFor();
+    expect((await control('GET', '/faults')).body.faults).toEqual([]);
+  });
+
   it('renders the API reference from our spec, with nothing fetched from outside', async () => {
     await page.goto(`${mock.url}/_mock/docs/`);
     await page.locator('.swagger-ui .info .title', { hasText: 'Togai' }).waitFor();

@@ -34,7 +34,7 @@ async function route() {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path, queryString = ''] = hash.split('?');
   const query = new URLSearchParams(queryString);
-  const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const parts = path.split('/').filter(Boolean).map((p) => safeDecode(p));
   const tab = parts[0] ?? 'accounts';
   for (const a of document.querySelectorAll('#tabs a[data-tab]')) a.classList.toggle('active', a.dataset.tab === tab);
   view.setAttribute('aria-busy', 'true');
@@ -51,6 +51,15 @@ async function route() {
     view.append(p);
   } finally {
     view.setAttribute('aria-busy', 'false');
+  }
+}
+
+/** A hand-typed "#/accounts/50%" must not break the page. */
+function safeDecode(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
   }
 }
 

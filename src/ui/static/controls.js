@@ -13,7 +13,7 @@ export function showControls(view) {
   const rateBox = h('section', { class: 'panel', id: 'rate-panel' });
   const resetBox = h('section', { class: 'panel', id: 'reset-panel' });
   mount(view, h('div', { class: 'toolbar' }, h('h2', null, 'Controls')),
-    h('div', { class: 'panels' }, clockBox, faultsBox, seedBox, rateBox, resetBox));
+    h('div', { class: 'panels' }, clockBox, seedBox, rateBox, resetBox, faultsBox));
   drawClock(clockBox);
   drawFaults(faultsBox);
   drawSeed(seedBox);
@@ -42,7 +42,17 @@ async function drawClock(box) {
   const out = h('p', { class: 'outcome', id: 'clock-outcome' });
   const setInput = h('input', { name: 'now', id: 'clock-set', size: 26, placeholder: '2025-01-01T00:00:00Z', 'aria-label': 'New time (ISO, UTC)' });
 
+  let ticker;
   const show = (clock) => {
+    // While the clock follows real time, keep the shown time moving with it.
+    clearInterval(ticker);
+    if (!clock.frozen) {
+      const base = Date.parse(clock.now) - Date.now();
+      ticker = setInterval(() => {
+        if (!box.isConnected) return clearInterval(ticker);
+        now.replaceChildren(timeEl(new Date(Date.now() + base).toISOString()));
+      }, 1000);
+    }
     now.replaceChildren(timeEl(clock.now));
     mode.textContent = clock.frozen ? 'frozen' : 'follows real time';
     mode.className = clock.frozen ? 'pill pill-frozen' : 'pill pill-real';
@@ -101,7 +111,7 @@ async function drawFaults(box) {
     const faults = data?.faults ?? [];
     mount(list, faults.length === 0
       ? h('p', { class: 'empty' }, 'No fault rules: every request is answered normally.')
-      : h('table', { class: 'grid' },
+      : h('div', { class: 'scroll-x' }, h('table', { class: 'grid' },
         h('thead', null, h('tr', null, ['Id', 'Method', 'Path', 'Operation', 'Status', 'Message', 'Latency', 'Times left', 'Probability', 'Fired', ''].map((t) => h('th', null, t)))),
         h('tbody', null, faults.map((f) => h('tr', { dataset: { faultId: f.id } },
           h('td', { class: 'mono' }, f.id),
@@ -118,7 +128,7 @@ async function drawFaults(box) {
             type: 'button',
             class: 'danger',
             onclick: () => act(out, async () => { await call('DELETE', `faults/${encodeURIComponent(f.id)}`); await reload(); return `removed ${f.id}`; }),
-          }, 'Remove')))))));
+          }, 'Remove'))))))));
     return `${faults.length} rule${faults.length === 1 ? '' : 's'}`;
   }
 
