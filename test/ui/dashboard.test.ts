@@ -36,6 +36,7 @@ const ADMIN = 'dash-admin-secret';
 const TENANT = 'tenant-a-token'; // the Togai API credential of the app under test
 const OTHER = 'tenant-b-token';
 const ACCOUNT = 'ACC-DASH-1';
+const HELD = 'ACC-DASH-2';
 const XSS = '<img src=x onerror="window.__xss=1">promo';
 
 describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
@@ -69,6 +70,9 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     const consumed = await control('POST', `/accounts/${ACCOUNT}/consume`, { amount: 300, invoiceId: 'INV-1' });
     expect(consumed.status).toBe(200);
     expect(consumed.body.drawn).toEqual([expect.objectContaining({ creditId: grant.body.credits[0].id, amount: 300 })]);
+    // A second account with a hold: running balance below available.
+    expect((await mock.call('POST', '/credits', { token: TENANT, body: { creditRequests: [{ accountId: HELD, purpose: 'HOLDS', effectiveFrom: '2025-01-01', creditAmount: 100, priority: 1 }] } })).status).toBe(200);
+    expect((await control('POST', `/accounts/${HELD}/consume`, { amount: 40, invoiceId: 'INV-H', hold: true })).status).toBe(200);
     // A validation failure the journal must point at.
     const bad = await mock.call('POST', '/credits', {
       token: TENANT,
@@ -118,11 +122,27 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await row.locator('[data-field=runningBalance]').innerText()).toBe('1,200');
     expect(await row.locator('[data-field=inapplicableCredits]').innerText()).toBe('200');
     expect(await row.innerText()).toContain('USD');
-    expect(await page.locator('#accounts-table tbody tr').count()).toBe(1);
+    const held = page.locator(`#accounts-table tr[data-account-id="${HELD}"]`);
+    expect(await held.locator('[data-field=availableBalance]').innerText()).toBe('100');
+    expect(await held.locator('[data-field=runningBalance]').innerText()).toBe('60');
+    expect(await page.locator('#accounts-table tbody tr').count()).toBe(2);
     expect(await page.locator('#view').innerText()).not.toContain('ACC-OTHER-TENANT');
     // The token lives in sessionStorage only.
     // (Strings, as this file is type-checked without the DOM library.)
     expect(await page.evaluate("[sessionStorage.getItem('togai-mock.adminToken'), localStorage.length]")).toEqual([ADMIN, 0]);
+  });
+
+  it('shows an account’s holds', async () => {
+    await page.click(`#accounts-table a.account-link:text-is("${HELD}")`);
+    const hold = page.locator('#holds-table tbody tr');
+    await hold.waitFor();
+    expect(await hold.count()).toBe(1);
+    expect(await hold.innerText()).toContain('INV-H');
+    expect(await hold.innerText()).toContain('40');
+    expect(await page.locator('#credits-table tr.credit [data-field=holdAmount]').innerText()).toBe('40');
+    expect(await page.locator('#credits-table tr.credit [data-field=remaining]').innerText()).toBe('60');
+    await page.click('#account-id >> xpath=.. >> a');
+    await page.locator('#accounts-table').waitFor();
   });
 
   it('shows the account’s credits and each credit’s transactions as a timeline', async () => {
@@ -158,8 +178,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await page.click('#tabs a[data-tab=journal]');
     const rows = page.locator('#journal-table tr.entry');
     await rows.first().waitFor();
-    // Tenant A's two Togai API calls (control calls are not journalled), newest on top.
-    expect(await rows.count()).toBe(2);
+    // Tenant A's three Togai API calls (control calls are not journalled), newest on top.
+    expect(await rows.count()).toBe(3);
     const newest = rows.nth(0);
     expect(await newest.getAttribute('data-status')).toBe('400');
     expect(await newest.innerText()).toContain('POST');
@@ -177,7 +197,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     // Outcome filter: successes only, then all again.
     await page.selectOption('.filters select[name=outcome]', 'ok');
     await page.locator('#journal-table tr.entry[data-status="400"]').waitFor({ state: 'detached' });
-    expect(await rows.count()).toBe(1);
+    expect(await rows.count()).toBe(2);
     await page.selectOption('.filters select[name=outcome]', 'all');
     await page.locator('#journal-table tr.entry[data-status="400"]').waitFor();
     await page.screenshot({ path: `${ARTIFACTS}dashboard-journal.png`, fullPage: true });
