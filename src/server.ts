@@ -3,7 +3,7 @@
 // period), then run the close hooks (e.g. flush the state file).
 
 import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prepareState } from './control/startup.js';
 import { createApp } from './http/app.js';
@@ -34,6 +34,35 @@ export interface RunningServer {
 
 export const DEFAULT_GRACE_MS = 3_000;
 
+/**
+ * How long a client may take, so a slow one (slowloris) cannot hold a socket:
+ * all headers within headersTimeoutMs, the whole request within
+ * requestTimeoutMs (Node answers 408 and closes), idle keep-alive sockets
+ * closed after keepAliveTimeoutMs. Node enforces the first two only when it
+ * checks its connections, every 30 s by default, which would let a slow
+ * client hold a socket for 40 s; checkIntervalMs makes that check frequent.
+ */
+export const SLOW_CLIENT_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+};
+export type SlowClientLimits = typeof SLOW_CLIENT_LIMITS;
+
+/** The HTTP server of startServer() with its slow-client limits (tests pass shorter ones). */
+export function createHttpServer(handler: RequestListener, limits: SlowClientLimits = SLOW_CLIENT_LIMITS): Server {
+  return createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    handler,
+  );
+}
+
 export async function startServer(options: TogaiMockOptions): Promise<RunningServer> {
   const runtime = new MockRuntime(options);
   const closeHooks: CloseHook[] = [];
@@ -43,12 +72,8 @@ export async function startServer(options: TogaiMockOptions): Promise<RunningSer
   const stateFile = await prepareState(runtime);
   const app = createApp(runtime, { fallback });
   // With a state file, a change is answered only once it is on disk.
-  const server = createServer(stateFile ? durableResponses(stateFile, app) : app);
+  const server = createHttpServer(stateFile ? durableResponses(stateFile, app) : app);
   if (stateFile) closeHooks.push(() => stateFile.flush());
-  // A client that sends its headers or body too slowly cannot hold a socket forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
   server.listen(options.port, options.host);
   // once() rejects with the server's 'error' (e.g. EADDRINUSE) when listening fails.
   await once(server, 'listening');
