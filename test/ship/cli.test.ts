@@ -7,8 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, CLI, cleanEnv, runToEnd, startCli, urlOf } from './process.js';
+
+// Each test starts the CLI through tsx, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 const cli = (args: string[], env: Record<string, string> = {}) => runToEnd(process.execPath, [...CLI, ...args], { env: cleanEnv(env) });
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };

@@ -5,13 +5,17 @@
 // Node here is the machine's, not the image's node:24; npm installs come from
 // the npm cache when they can (npm_config_prefer_offline), as a mirror would.
 
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildContext, parseDockerfile, parseDockerignore, isIgnored, replayStage, type StageResult } from './dockerfile.js';
 import { ROOT, start, urlOf } from './process.js';
+
+// Child processes (npm, npx, the server) take seconds each on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dockerfile = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
 const tmp = mkdtempSync(join(tmpdir(), 'togai-mock-docker-'));
@@ -57,7 +61,8 @@ beforeAll(async () => {
   runtime = stages.get('runtime')!;
 }, 480_000);
 
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// Hundreds of MB of node_modules: removed without blocking, with time to spare on a busy machine.
+afterAll(() => rm(tmp, { recursive: true, force: true }), 300_000);
 
 describe('Dockerfile', () => {
   it('has a build stage and a slim runtime stage', () => {

@@ -4,9 +4,12 @@
 // our own (test/fixtures/togai-extra.yaml), never Togai's full document.
 
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OptionError, startTogaiMock, type TogaiMock } from '../../src/index.js';
 import { cleanEnv, start, CLI, urlOf } from './process.js';
+
+// Each test starts the CLI through tsx, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/togai-extra.yaml', import.meta.url));
 

@@ -3,11 +3,15 @@
 // `npx togai-mock --port 0` and import the library from it. Also checks the
 // tarball ships only what it needs.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, cleanEnv, runToEnd, start, urlOf } from './process.js';
+
+// Child processes (npm, npx, the server) take seconds each on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const tmp = mkdtempSync(join(tmpdir(), 'togai-mock-pack-'));
 const project = join(tmp, 'consumer');
@@ -44,7 +48,8 @@ beforeAll(async () => {
   expect(installed.code, installed.stderr).toBe(0);
 }, 300_000);
 
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// Hundreds of MB of node_modules: removed without blocking, with time to spare on a busy machine.
+afterAll(() => rm(tmp, { recursive: true, force: true }), 300_000);
 
 describe('the packed tarball', () => {
   it('ships the build, the specs, the UI assets, README and LICENSE', () => {

@@ -4,8 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CLI, ROOT, cleanEnv, runToEnd } from './process.js';
+
+// Each test starts the CLI through tsx, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
