@@ -215,7 +215,9 @@ export function parseServeArgs(argv: string[]): ServeCommand {
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
   } catch (err) {
-    throw new UsageError(`${(err instanceof Error ? err.message : String(err)).split('\n')[0]!} (see togai-mock --help)`);
+    // parseArgs explains at length; its first sentence is the reason.
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.split('. ')[0]!;
+    throw new UsageError(`${reason} (see togai-mock --help)`);
   }
   if (parsed.values.help) return { kind: 'help' };
   if (parsed.values.version) return { kind: 'version' };
