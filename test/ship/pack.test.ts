@@ -118,6 +118,48 @@ describe('installed into an empty project', () => {
     expect(bad.stderr).toMatch(/unknown option --nope/);
   });
 
+  it('its type declarations type-check a consumer written in strict TypeScript', async () => {
+    const dir = join(project, 'typed');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      [
+        "import { startTogaiMock, TogaiMockError, type TogaiMock, type SeedResult, type Credit, type ClockState } from 'togai-mock';",
+        "const mock: TogaiMock = await startTogaiMock({ port: 0, tokens: ['k'], isolateTenants: true });",
+        'const seeded: SeedResult = await mock.seed({ seed: 1, accounts: 1 });',
+        'const accountId: string = seeded.accounts[0]!.accountId;',
+        'const state: ClockState = await mock.forTenant(accountId).clock.advance(60);',
+        'const frozen: boolean = state.frozen;',
+        "const statuses: Array<number> = (await mock.requests({ operationId: 'listCredits', limit: 5 })).map((r) => r.status);",
+        "const credit: Partial<Credit> = { accountId, status: 'ACTIVE' };",
+        'const err: unknown = new TogaiMockError("x", 400);',
+        '// @ts-expect-error not an option',
+        'await startTogaiMock({ prot: 1 });',
+        'console.log(frozen, statuses, credit, err);',
+        'await mock.close();',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          types: ['node'],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    // A module (for top-level await) in a project whose package.json says "type": "module".
+    const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: npmEnv() });
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+  });
+
   it("the library imports as ESM from the package's name", async () => {
     const script = [
       "import { startTogaiMock } from 'togai-mock';",
