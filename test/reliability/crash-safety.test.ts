@@ -6,7 +6,7 @@
 // - every grant a client got 200 for is there (a change is answered only once on disk);
 // - every batch is there whole or not at all, exactly as sent, and nothing
 //   is there that was not sent.
-// CRASH_ROUNDS sets the number of kill/restart rounds (default 4).
+// CRASH_ROUNDS sets the number of kill/restart rounds (default 3).
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { FUZZ_SEED } from '../fuzz/config.js';
 import { RawClient } from '../fuzz/http.js';
 import { startCli, urlOf, type Child } from '../ship/process.js';
 
-const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 3);
 const WORKERS = 8;
 const BATCH = 10;
 const dir = mkdtempSync(join(tmpdir(), 'togai-mock-crash-'));
