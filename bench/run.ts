@@ -1,0 +1,648 @@
+// `npm run bench`: the load benchmark of issue 6. Starts, side by side as
+// child processes pinned to core 0, togai-mock (built, production, log level
+// warn) preloaded with 1k and with 1M credits, `prism mock` on our own spec,
+// a bare Express 5 server and a bare node:http server (both answering fixed
+// bodies of the same size as togai-mock's answers), then drives each with
+// autocannon from this process pinned to core 1. Writes a markdown report
+// (bench/RESULTS.md between its bench markers, or --out).
+//
+//   npm run bench                 full run (10 s per cell, 3 runs, median)
+//   npm run bench -- --quick      smoke run (short cells, 1 run, 1k + 100k)
+//   options: --duration=S --runs=N --sizes=1000,1000000 --targets=togai,prism,express,http
+//            --connections=N --out=FILE --no-build --no-write
+//            --baseline=DIR  also run the togai-mock built in DIR (a checkout of an
+//                            earlier commit with dist/ built) side by side, labelled "before"
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TMP = join(ROOT, 'bench', '.tmp');
+const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
+const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
+const END = '<!-- bench:end -->';
+const TOKEN = 'Bearer bench-token';
+
+// ------------------------------------------------------------------ options
+
+export interface BenchOptions {
+  quick: boolean;
+  duration: number;
+  warmup: number;
+  runs: number;
+  connections: number;
+  sizes: number[];
+  targets: TargetName[];
+  perAccount: number;
+  out: string | undefined;
+  build: boolean;
+  write: boolean;
+  startupRuns: number;
+  /** A built checkout of an earlier togai-mock to measure side by side ("before"). */
+  baseline: string | undefined;
+}
+
+type TargetName = 'togai' | 'prism' | 'express' | 'http';
+const ALL_TARGETS: TargetName[] = ['togai', 'prism', 'express', 'http'];
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const a of argv) {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a}`);
+    flags.set(m[1]!, m[2] ?? 'true');
+  }
+  const quick = flags.get('quick') === 'true';
+  const num = (k: string, d: number): number => (flags.has(k) ? Number(flags.get(k)) : d);
+  const list = (k: string, d: string): string[] => (flags.get(k) ?? d).split(',').filter(Boolean);
+  const targets = list('targets', ALL_TARGETS.join(',')) as TargetName[];
+  for (const t of targets) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}`);
+  return {
+    quick,
+    duration: num('duration', quick ? 2 : 10),
+    warmup: num('warmup', quick ? 0.5 : 2),
+    runs: num('runs', quick ? 1 : 3),
+    connections: num('connections', 50),
+    sizes: list('sizes', quick ? '1000,100000' : '1000,1000000').map(Number),
+    targets,
+    perAccount: num('per-account', 100),
+    out: flags.get('out') ?? (quick ? undefined : RESULTS),
+    build: flags.get('no-build') !== 'true',
+    write: flags.get('no-write') !== 'true',
+    startupRuns: num('startup-runs', quick ? 1 : 3),
+    baseline: flags.has('baseline') ? resolve(flags.get('baseline')!) : undefined,
+  };
+}
+
+// ------------------------------------------------------------- processes
+
+const HAS_TASKSET = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const TWO_CORES = cpus().length >= 2;
+const PIN = HAS_TASKSET && TWO_CORES;
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  pid: number;
+  port: number;
+  info: Record<string, unknown>;
+}
+
+const children = new Set<ChildProcess>();
+function stopAll(): void {
+  for (const c of children) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGKILL');
+}
+process.on('exit', stopAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
+/** Spawns `node args` pinned to core 0 (the server core) and returns at once. */
+function spawnServer(args: string[], env: Record<string, string>): ChildProcess {
+  const cmd = PIN ? 'taskset' : process.execPath;
+  const argv = PIN ? ['-c', '0', process.execPath, ...args] : args;
+  const proc = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
+/** Starts a bench server that prints one JSON line with `ready` and `port`. */
+async function startReporting(name: string, args: string[], env: Record<string, string>, timeoutMs = 600_000): Promise<Child> {
+  const proc = spawnServer(args, env);
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const info = await new Promise<Record<string, unknown>>((ok, fail) => {
+    let buf = '';
+    const timer = setTimeout(() => fail(new Error(`${name} did not start in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        ok(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${name} exited with ${code}\n${stderr}`));
+    });
+  });
+  return { name, proc, pid: proc.pid!, port: info.port as number, info };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Polls `url` every few ms until it answers with `expectStatus`; resolves the elapsed ms since `t0`. */
+async function firstServed(url: string, t0: bigint, headers: Record<string, string>, proc: ChildProcess): Promise<number> {
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`process for ${url} exited`);
+    try {
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return Number(process.hrtime.bigint() - t0) / 1e6;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc), or NaN elsewhere. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident set size of a process in MB (Linux /proc), or NaN elsewhere. */
+function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+const PRISM_BIN = join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
+
+async function startPrism(port: number): Promise<{ proc: ChildProcess; ms: number }> {
+  const t0 = process.hrtime.bigint();
+  const proc = spawnServer([PRISM_BIN, 'mock', join(ROOT, 'spec', 'togai-credits.yaml'), '-p', String(port), '-h', '127.0.0.1', '-v', 'warn'], {});
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  const ms = await firstServed(`http://127.0.0.1:${port}/accounts/ACC001/credit_balance`, t0, { authorization: TOKEN }, proc);
+  return { proc, ms };
+}
+
+async function startTogaiCli(port: number, root = ROOT): Promise<{ proc: ChildProcess; ms: number }> {
+  const t0 = process.hrtime.bigint();
+  const proc = spawnServer([join(root, 'dist', 'cli.js')], {
+    TOGAI_MOCK_PORT: String(port),
+    TOGAI_MOCK_LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  });
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  const ms = await firstServed(`http://127.0.0.1:${port}/accounts/ACC001/credit_balance`, t0, { authorization: TOKEN }, proc);
+  return { proc, ms };
+}
+
+// --------------------------------------------------------------- scenarios
+
+interface Scenario {
+  name: string;
+  title: string;
+  method: 'GET' | 'POST';
+  /** Express-style route of the bare servers. */
+  route: string;
+  /** Concrete path for a togai-mock instance (probe ids differ per instance). */
+  path: (probe: Probe) => string;
+  body?: string;
+}
+
+interface Probe {
+  account: string;
+  credit: string;
+}
+
+const GRANT_BODY = JSON.stringify({
+  creditRequests: [
+    { accountId: 'bench-grants', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2099-12-31', creditAmount: 100, priority: 1 },
+  ],
+});
+
+// Reads first, the grant last: grants grow the store, and the read columns
+// must see exactly the preloaded size.
+const SCENARIOS: Scenario[] = [
+  { name: 'list', title: 'GET /credits?account_id= (first page, 50)', method: 'GET', route: '/credits', path: (p) => `/credits?account_id=${p.account}` },
+  { name: 'details', title: 'GET /credits/{id} (details)', method: 'GET', route: '/credits/:credit_id', path: (p) => `/credits/${p.credit}` },
+  { name: 'balance', title: 'GET /accounts/{id}/credit_balance', method: 'GET', route: '/accounts/:account_id/credit_balance', path: (p) => `/accounts/${p.account}/credit_balance` },
+  { name: 'grant', title: 'POST /credits (grant one)', method: 'POST', route: '/credits', path: () => '/credits', body: GRANT_BODY },
+];
+
+// ----------------------------------------------------------------- running
+
+interface Cell {
+  rps: number;
+  /** Server CPU time per request, in µs: robust to a busy machine, unlike req/s. */
+  cpuUs: number;
+  p50: number;
+  p99: number;
+  rssMb: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, sc: Scenario, seconds: number, connections: number): Promise<Cell & { raw: autocannon.Result }> {
+  const result = await autocannon({
+    url,
+    method: sc.method,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    headers: { authorization: TOKEN, ...(sc.body ? { 'content-type': 'application/json' } : {}) },
+    ...(sc.body ? { body: sc.body } : {}),
+  });
+  return {
+    rps: result.requests.average,
+    cpuUs: NaN,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rssMb: NaN,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    raw: result,
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Instance {
+  label: string;
+  target: TargetName;
+  /** Stored credits (togai-mock only). */
+  size?: number;
+  pid: number;
+  port: number;
+  probe: Probe;
+}
+
+export interface Report {
+  options: BenchOptions;
+  machine: Record<string, string>;
+  startup: { togai: number[]; prism: number[]; baseline: number[] };
+  preload: Array<{ size: number; ms: number; rssMb: number; build: string }>;
+  /** results[scenario][instance label] = cell (median of runs) */
+  results: Record<string, Record<string, Cell>>;
+  instances: string[];
+  started: string;
+  finished: string;
+  command: string;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+export async function runBench(opts: BenchOptions): Promise<Report> {
+  const started = new Date().toISOString();
+  mkdirSync(TMP, { recursive: true });
+  if (opts.build) {
+    log('npm run build');
+    try {
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    } catch {
+      // tsc still emits on type errors; go on when dist/ is there, but say so.
+      log('WARNING: npm run build reported errors; benchmarking the dist/ it emitted');
+    }
+  }
+  if (!existsSync(join(ROOT, 'dist', 'server.js'))) throw new Error('dist/ is missing: run npm run build');
+  if (PIN) {
+    // The load generator (this process, all its threads) gets core 1; servers core 0.
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  } else {
+    log('WARNING: taskset or a second core is missing: server and load share the CPU');
+  }
+
+  const report: Report = {
+    options: opts,
+    machine: machine(),
+    startup: { togai: [], prism: [], baseline: [] },
+    preload: [],
+    results: {},
+    instances: [],
+    started,
+    finished: '',
+    command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  };
+
+  // Start-up to first served request, on an idle machine (nothing else of ours running).
+  for (let i = 0; i < opts.startupRuns; i++) {
+    if (opts.targets.includes('togai')) {
+      const t = await startTogaiCli(await freePort());
+      report.startup.togai.push(t.ms);
+      await stop(t.proc);
+    }
+    if (opts.baseline && opts.targets.includes('togai')) {
+      const b = await startTogaiCli(await freePort(), opts.baseline);
+      report.startup.baseline.push(b.ms);
+      await stop(b.proc);
+    }
+    if (opts.targets.includes('prism')) {
+      const p = await startPrism(await freePort());
+      report.startup.prism.push(p.ms);
+      await stop(p.proc);
+    }
+  }
+  log(`start-up ms: togai ${report.startup.togai.map(Math.round).join(', ')}; prism ${report.startup.prism.map(Math.round).join(', ')}`);
+
+  // Every instance runs for the whole benchmark, so each round measures all of them side by side.
+  const instances: Instance[] = [];
+  const procs: ChildProcess[] = [];
+  const builds: Array<{ root: string; suffix: string }> = [{ root: ROOT, suffix: '' }];
+  if (opts.baseline) builds.push({ root: opts.baseline, suffix: ' (before)' });
+  if (opts.targets.includes('togai')) {
+    for (const { root, suffix } of builds)
+    for (const size of opts.sizes) {
+      log(`preloading togai-mock${suffix} with ${size} credits`);
+      const c = await startReporting(`togai-mock ${size}${suffix}`, ['--expose-gc', join(root, 'bench', 'servers', 'togai-preload.mjs')], {
+        BENCH_CREDITS: String(size),
+        BENCH_PER_ACCOUNT: String(opts.perAccount),
+        NODE_ENV: 'production',
+      });
+      procs.push(c.proc);
+      c.proc.stdout!.resume();
+      const rss = rssMb(c.pid);
+      report.preload.push({ size, ms: c.info.preloadMs as number, rssMb: rss, build: suffix });
+      log(`  ${c.info.credits} credits in ${c.info.accounts} accounts, ${c.info.preloadMs} ms, RSS ${rss.toFixed(0)} MB`);
+      instances.push({
+        label: `togai-mock ${fmtSize(size)}${suffix}`,
+        target: 'togai',
+        size,
+        pid: c.pid,
+        port: c.port,
+        probe: { account: c.info.probeAccount as string, credit: c.info.probeCredit as string },
+      });
+    }
+  }
+
+  // Bodies of the bare servers: the same sizes togai-mock answers (taken from the first instance).
+  const ref = instances[0];
+  const bodies: Array<{ method: string; route: string; path: string; body: string }> = [];
+  for (const sc of SCENARIOS) {
+    let body = '{"ok":true}';
+    if (ref) {
+      const res = await fetch(`http://127.0.0.1:${ref.port}${sc.path(ref.probe)}`, {
+        method: sc.method,
+        headers: { authorization: TOKEN, 'content-type': 'application/json' },
+        ...(sc.body ? { body: sc.body } : {}),
+      });
+      body = await res.text();
+      if (res.status !== 200) throw new Error(`togai-mock answered ${res.status} to ${sc.name}: ${body}`);
+    }
+    bodies.push({ method: sc.method, route: sc.route, path: ref ? sc.path(ref.probe).split('?')[0]! : sc.route, body });
+  }
+  const bodiesFile = join(TMP, `bodies-${process.pid}.json`);
+  writeFileSync(bodiesFile, JSON.stringify(bodies));
+
+  if (opts.targets.includes('prism')) {
+    const port = await freePort();
+    const p = await startPrism(port);
+    procs.push(p.proc);
+    instances.push({ label: 'Prism', target: 'prism', pid: p.proc.pid!, port, probe: { account: 'ACC001', credit: 'cred.22LLLScunZg.om5kC' } });
+  }
+  for (const [target, file, label] of [
+    ['express', 'bare-express.mjs', 'bare Express 5'],
+    ['http', 'bare-http.mjs', 'bare node:http'],
+  ] as const) {
+    if (!opts.targets.includes(target)) continue;
+    const c = await startReporting(label, [join(ROOT, 'bench', 'servers', file)], { BENCH_BODIES: bodiesFile, NODE_ENV: 'production' });
+    c.proc.stdout!.resume();
+    procs.push(c.proc);
+    instances.push({ label, target, pid: c.pid, port: c.port, probe: ref?.probe ?? { account: 'ACC001', credit: 'cred.x' } });
+  }
+  report.instances = instances.map((i) => i.label);
+
+  try {
+    for (const sc of SCENARIOS) {
+      report.results[sc.name] = {};
+      const samples = new Map<string, Cell[]>();
+      for (const inst of instances) {
+        // Warm-up: JIT and caches, not measured.
+        if (opts.warmup > 0) await load(`http://127.0.0.1:${inst.port}${sc.path(inst.probe)}`, sc, opts.warmup, opts.connections);
+      }
+      for (let run = 0; run < opts.runs; run++) {
+        // Round-robin: every run of every instance sees the same machine noise.
+        for (const inst of instances) {
+          const cpu0 = cpuMs(inst.pid);
+          const cell = await load(`http://127.0.0.1:${inst.port}${sc.path(inst.probe)}`, sc, opts.duration, opts.connections);
+          cell.cpuUs = ((cpuMs(inst.pid) - cpu0) * 1000) / Math.max(1, cell.raw.requests.total);
+          cell.rssMb = rssMb(inst.pid);
+          const list = samples.get(inst.label) ?? [];
+          list.push(cell);
+          samples.set(inst.label, list);
+          log(
+            `${sc.name} run ${run + 1} ${inst.label}: ${Math.round(cell.rps)} req/s ${Math.round(cell.cpuUs)} µs CPU/req p50 ${cell.p50} ms p99 ${cell.p99} ms RSS ${cell.rssMb.toFixed(0)} MB` +
+              (cell.non2xx || cell.errors ? ` (non-2xx ${cell.non2xx}, errors ${cell.errors})` : ''),
+          );
+        }
+      }
+      for (const [label, cells] of samples) {
+        report.results[sc.name]![label] = {
+          rps: median(cells.map((c) => c.rps)),
+          cpuUs: median(cells.map((c) => c.cpuUs)),
+          p50: median(cells.map((c) => c.p50)),
+          p99: median(cells.map((c) => c.p99)),
+          rssMb: median(cells.map((c) => c.rssMb)),
+          non2xx: cells.reduce((s, c) => s + c.non2xx, 0),
+          errors: cells.reduce((s, c) => s + c.errors, 0),
+        };
+      }
+    }
+  } finally {
+    await Promise.all(procs.map(stop));
+  }
+  report.finished = new Date().toISOString();
+  return report;
+}
+
+// ------------------------------------------------------------------ report
+
+function machine(): Record<string, string> {
+  const cpu = cpus();
+  let loadavg = '';
+  try {
+    loadavg = readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    loadavg = 'n/a';
+  }
+  return {
+    nproc: String(cpu.length),
+    cpu: cpu[0]?.model ?? 'unknown',
+    memory: `${Math.round(totalmem() / 2 **30)} GiB`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    pinning: PIN ? 'servers taskset -c 0, load generator taskset -c 1' : 'none (taskset or a second core missing)',
+    loadavgAtStart: loadavg,
+  };
+}
+
+function fmtSize(n: number): string {
+  if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
+  if (n >= 1000 && n % 1000 === 0) return `${n / 1000}k`;
+  return String(n);
+}
+
+const f0 = (n: number): string => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const f2 = (n: number): string => (Number.isNaN(n) || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
+
+export function renderReport(r: Report): string {
+  const o = r.options;
+  const lines: string[] = [];
+  lines.push(`Command: \`${r.command}\``);
+  lines.push('');
+  lines.push(
+    `Run ${r.started} to ${r.finished}. ${o.connections} connections, keep-alive, pipelining 1, ` +
+      `${o.duration} s per cell after a ${o.warmup} s warm-up, ${o.runs} run(s) per cell, median shown. ` +
+      `Preloaded accounts hold ${o.perAccount} credits each (one account's page, details and balance cost the same at every size).`,
+  );
+  lines.push('');
+  lines.push(`Machine: ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join('; ')}.`);
+  lines.push('');
+  const togaiLabels = r.instances.filter((l) => l.startsWith('togai-mock'));
+  lines.push(...targetSummary(r, togaiLabels.filter((l) => !l.endsWith(' (before)'))));
+  const has = (l: string): boolean => r.instances.includes(l);
+  for (const sc of SCENARIOS) {
+    const cells = r.results[sc.name];
+    if (!cells) continue;
+    lines.push(`### ${sc.title}`);
+    lines.push('');
+    lines.push('| target | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | x Prism | / bare Express | / same at smallest size |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const label of r.instances) {
+      const c = cells[label];
+      if (!c) continue;
+      const isTogai = label.startsWith('togai-mock');
+      const suffix = label.endsWith(' (before)') ? ' (before)' : '';
+      const firstOfBuild = togaiLabels.find((l) => l.endsWith(' (before)') === (suffix !== ''));
+      const base = firstOfBuild ? cells[firstOfBuild] : undefined;
+      const prism = has('Prism') ? cells.Prism : undefined;
+      const express = has('bare Express 5') ? cells['bare Express 5'] : undefined;
+      const flags = c.non2xx || c.errors ? ` (non-2xx ${c.non2xx}, errors ${c.errors})` : '';
+      lines.push(
+        `| ${label}${flags} | ${f0(c.rps)} | ${c.p50} | ${c.p99} | ${f0(c.cpuUs)} | ${f0(c.rssMb)} | ` +
+          `${isTogai && prism ? f2(c.rps / prism.rps) : ''} | ${isTogai && express ? `${f0((100 * c.rps) / express.rps)} %` : ''} | ` +
+          `${isTogai && base && sc.name !== 'grant' ? `${f0((100 * c.rps) / base.rps)} %` : ''} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (r.instances.includes('Prism')) {
+    lines.push('Prism is stateless (it answers the spec\'s examples), so it has no store size: the same Prism figures serve as the comparison for every togai-mock size.');
+    lines.push('');
+  }
+  lines.push('### Start-up to first served request');
+  lines.push('');
+  lines.push('| target | runs (ms) | median ms |');
+  lines.push('|---|---|---:|');
+  if (r.startup.togai.length) lines.push(`| togai-mock (\`node dist/cli.js\`, empty store) | ${r.startup.togai.map(Math.round).join(', ')} | ${f0(median(r.startup.togai))} |`);
+  if (r.startup.baseline.length) lines.push(`| togai-mock before (\`node dist/cli.js\` of --baseline) | ${r.startup.baseline.map(Math.round).join(', ')} | ${f0(median(r.startup.baseline))} |`);
+  if (r.startup.prism.length) lines.push(`| Prism (\`prism mock spec/togai-credits.yaml\`) | ${r.startup.prism.map(Math.round).join(', ')} | ${f0(median(r.startup.prism))} |`);
+  lines.push('');
+  lines.push('Measured from spawning the process to the first 200 on `GET /accounts/ACC001/credit_balance` (polled every 5 ms).');
+  lines.push('');
+  if (r.preload.length) {
+    lines.push('### Stored credits and memory');
+    lines.push('');
+    lines.push('| build | credits (each with its CREDITED transaction) | preload ms | RSS after preload MB |');
+    lines.push('|---|---:|---:|---:|');
+    for (const p of r.preload) lines.push(`| togai-mock${p.build} | ${f0(p.size)} | ${f0(p.ms)} | ${f0(p.rssMb)} |`);
+    lines.push('');
+    lines.push('RSS is read from /proc/PID/status after the preload and a full GC (`--expose-gc`).');
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** The issue's targets, each with the figure measured and whether it is met. */
+function targetSummary(r: Report, labels: string[]): string[] {
+  const small = labels[0];
+  const large = labels[labels.length - 1];
+  const rows: string[] = [];
+  const row = (target: string, measured: string, ok: boolean | undefined): void => {
+    rows.push(`| ${target} | ${measured} | ${ok === undefined ? 'n/a' : ok ? 'met' : '**missed**'} |`);
+  };
+  const cell = (sc: string, label: string | undefined): Cell | undefined => (label ? r.results[sc]?.[label] : undefined);
+  const prism = (sc: string): Cell | undefined => r.results[sc]?.Prism;
+  const express = (sc: string): Cell | undefined => r.results[sc]?.['bare Express 5'];
+  const g = cell('grant', small);
+  if (g) {
+    const p = prism('grant');
+    const e = express('grant');
+    row('POST /credits >= 5x Prism', p ? `${f2(g.rps / p.rps)}x` : 'n/a', p ? g.rps / p.rps >= 5 : undefined);
+    row('POST /credits >= 85 % of bare Express', e ? `${f0((100 * g.rps) / e.rps)} %` : 'n/a', e ? g.rps / e.rps >= 0.85 : undefined);
+    row('POST /credits p99 <= 15 ms', `${g.p99} ms`, g.p99 <= 15);
+  }
+  if (large !== undefined && small !== undefined && large !== small) {
+    for (const sc of ['list', 'details', 'balance']) {
+      const a = cell(sc, small);
+      const b = cell(sc, large);
+      const p = prism(sc);
+      if (!a || !b) continue;
+      row(`${sc} at ${large.replace('togai-mock ', '')} >= 85 % of ${small.replace('togai-mock ', '')}`, `${f0((100 * b.rps) / a.rps)} %`, b.rps / a.rps >= 0.85);
+      row(`${sc} at ${large.replace('togai-mock ', '')} >= 5x Prism`, p ? `${f2(b.rps / p.rps)}x` : 'n/a', p ? b.rps / p.rps >= 5 : undefined);
+    }
+  }
+  const million = r.preload.find((p) => p.size === 1_000_000 && p.build === '');
+  if (million) row('1,000,000 credits <= 450 MB RSS', `${f0(million.rssMb)} MB`, million.rssMb <= 450);
+  if (r.startup.togai.length) {
+    const ms = median(r.startup.togai);
+    row('start-up to first served request <= 500 ms', `${f0(ms)} ms (Prism ${f0(median(r.startup.prism))} ms)`, ms <= 500);
+  }
+  if (rows.length === 0) return [];
+  return ['### Targets (issue 6)', '', '| target | measured | |', '|---|---:|---|', ...rows, ''];
+}
+
+function writeReport(file: string, body: string): void {
+  const block = `${BEGIN}\n${body}\n${END}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + END.length);
+  else text = `${text ? `${text.trimEnd()}\n\n` : '# Benchmark results\n\n'}${block}\n`;
+  writeFileSync(file, text);
+}
+
+// -------------------------------------------------------------------- main
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const opts = parseArgs(process.argv.slice(2));
+  const report = await runBench(opts);
+  const md = renderReport(report);
+  process.stdout.write(`${md}\n`);
+  if (opts.out && opts.write) {
+    writeReport(resolve(opts.out), md);
+    log(`wrote ${opts.out}`);
+  }
+  if (opts.write) writeFileSync(join(TMP, 'last-report.json'), JSON.stringify(report, null, 2));
+  process.exit(0);
+}
