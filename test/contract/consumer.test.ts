@@ -12,7 +12,7 @@ import { writeReferencePacts } from './reference-pact.js';
 
 const COMMITTED = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
 
-describe('reference consumer pact', () => {
+describe('reference consumer pact', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'togai-mock-pacts-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,7 +7,10 @@
 // Reads the committed pact files only (never the consumer test's output), so
 // the order of test files does not matter.
 
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +50,8 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 
 afterEach(() => vi.restoreAllMocks());
 
-describe('togai-mock verify', () => {
+// Each run starts Pact's native verifier; allow for a busy CI machine.
+describe('togai-mock verify', { timeout: 120_000 }, () => {
   it('verifies contracts/pacts/ against a mock started in-process', async () => {
     const r = await run(['--pacts', PACTS]);
     expect(r.err).toBe('');
@@ -99,6 +103,50 @@ describe('togai-mock verify', () => {
       expect(failed[0]).toContain('with an API key');
     } finally {
       await api.close();
+    }
+  });
+
+  it('fetches pacts from a broker with consumer version selectors and PACT_BROKER_TOKEN', async () => {
+    // A Pact Broker cannot run here; this stub speaks the part of its HAL API the verifier uses.
+    const pact = JSON.parse(readFileSync(PACT_FILE, 'utf8'));
+    const seen: Array<{ method: string; url: string; auth: string | undefined; body: string }> = [];
+    const broker = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body });
+        const base = `http://127.0.0.1:${(broker.address() as AddressInfo).port}`;
+        const forVerification = `${base}/pacts/provider/togai-credits-api/for-verification`;
+        res.setHeader('content-type', 'application/hal+json');
+        if (req.url === '/') {
+          res.end(JSON.stringify({ _links: { 'pb:provider-pacts-for-verification': { href: `${base}/pacts/provider/{provider}/for-verification`, templated: true } } }));
+        } else if (req.url!.endsWith('/for-verification') && req.method === 'GET') {
+          res.end(JSON.stringify({ _links: { self: { href: forVerification } } }));
+        } else if (req.url!.endsWith('/for-verification')) {
+          res.end(JSON.stringify({ _embedded: { pacts: [{ shortDescription: 'main', verificationProperties: { pending: false, notices: [] }, _links: { self: { href: `${base}/pacts/latest`, name: 'reference' } } }] } }));
+        } else if (req.url === '/pacts/latest') {
+          res.end(JSON.stringify({ ...pact, _links: { self: { href: `${base}/pacts/latest` } } }));
+        } else {
+          res.statusCode = 404;
+          res.end('{}');
+        }
+      });
+    });
+    broker.listen(0, '127.0.0.1');
+    await once(broker, 'listening');
+    vi.stubEnv('PACT_BROKER_TOKEN', 'broker-secret');
+    try {
+      const url = `http://127.0.0.1:${(broker.address() as AddressInfo).port}`;
+      const r = await run(['--broker-url', url, '--provider', 'togai-credits-api', '--consumer-version-selector', '{"mainBranch":true}']);
+      expect(r.out).toContain(`pacts from ${url}`);
+      expect(r.code).toBe(0);
+      const post = seen.find((s) => s.method === 'POST');
+      expect(JSON.parse(post!.body).consumerVersionSelectors).toEqual([{ mainBranch: true }]);
+      expect(seen.every((s) => s.auth === 'Bearer broker-secret')).toBe(true);
+      expect(seen.map((s) => s.url)).toContain('/pacts/latest');
+    } finally {
+      vi.unstubAllEnvs();
+      broker.close();
     }
   });
 
