@@ -124,6 +124,37 @@ describe('togai-mock check-pacts', () => {
     expect(r.out).toContain("'the customer is on a gold plan' is not in togai-mock's vocabulary");
   });
 
+  it('reads Pact specification 2 files too (providerState string, query string, bare bodies)', () => {
+    const file = join(scratch, 'v2.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        consumer: { name: 'legacy-consumer' },
+        provider: { name: 'togai-credits-api' },
+        interactions: [
+          {
+            description: 'a balance request',
+            providerState: 'an account exists',
+            request: { method: 'GET', path: '/accounts/A1/credit_balance', headers: { Authorization: 'Bearer t' } },
+            response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: { activeCredits: 10 } },
+          },
+          {
+            description: 'a list request with a bad page size',
+            request: { method: 'GET', path: '/credits', query: 'pageSize=abc', headers: { Authorization: 'Bearer t' } },
+            response: { status: 200, body: { data: [] } },
+          },
+        ],
+        metadata: { pactSpecification: { version: '2.0.0' } },
+      }),
+    );
+    const result = checkPacts([file]);
+    expect(result.interactions).toBe(2);
+    expect(result.problems.map((p) => `${p.severity} ${p.interaction}: ${p.message}`)).toEqual([
+      "warning a balance request: provider state 'an account exists' lacks params accountId",
+      'error a list request with a bad page size: listCredits: request query: pageSize must be integer, yet the interaction expects 200; the real API answers 400',
+    ]);
+  });
+
   it('usage errors exit 2', async () => {
     expect((await run([])).code).toBe(2);
     const unknown = await run(['--nope', PACTS]);

@@ -88,6 +88,19 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
     }
   });
 
+  it('with isolated tenants and an admin token: --token picks the tenant for states and requests alike', async () => {
+    const guarded = await startTogaiMock({ isolateTenants: true, adminToken: 'admin-secret' });
+    try {
+      const withoutAdmin = await run(['--provider-base-url', guarded.url, '--token', 'team-a', PACTS]);
+      expect(withoutAdmin.code).toBe(1);
+      expect(withoutAdmin.out).toContain('the mock answered 401');
+      const r = await run(['--provider-base-url', guarded.url, '--token', 'team-a', '--admin-token', 'admin-secret', PACTS]);
+      expect(r.code).toBe(0);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('against a non-mock API sets states up through the Credits API and reports unsupported ones by name', async () => {
     // A mock with states forced to "api" stands in for Togai: only the public API is used.
     const api = await startTogaiMock({});
