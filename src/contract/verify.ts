@@ -107,6 +107,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   if (!options.pacts?.length && !options.brokerUrl) throw new VerifyUsageError('give pact files (--pacts) or a broker (--broker-url)');
   const pacts: PactFile[] = options.pacts?.length ? readPacts(options.pacts) : [];
 
+  // Pact's core reports usage to the network unless told not to; a mock used
+  // offline in CI should not phone home. An explicit setting is respected.
+  process.env.PACT_DO_NOT_TRACK ??= 'true';
   let pact: typeof import('@pact-foundation/pact');
   try {
     pact = await import('@pact-foundation/pact');

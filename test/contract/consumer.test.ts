@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeReferencePacts } from './reference-pact.js';
+
+// Pact's core must not report usage over the network from a test run; the
+// setting has to be in place before Pact loads, hence the dynamic import.
+process.env.PACT_DO_NOT_TRACK ??= 'true';
+const { writeReferencePacts } = await import('./reference-pact.js');
 
 const COMMITTED = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
 

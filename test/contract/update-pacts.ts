@@ -4,7 +4,10 @@
 
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { writeReferencePacts } from './reference-pact.js';
+
+// No usage reporting from Pact's core; set before Pact loads.
+process.env.PACT_DO_NOT_TRACK ??= 'true';
+const { writeReferencePacts } = await import('./reference-pact.js');
 
 const dir = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
 mkdirSync(dir, { recursive: true });
