@@ -1,8 +1,8 @@
 // Seed and size of the property-based suites. Reproducible by default (a
 // fixed seed), so `npm test` is deterministic; FUZZ_SEED=<n> replays a
 // failure (fast-check prints the seed and path of every counterexample),
-// FUZZ_SEED=random explores, FUZZ_RUNS=<n> scales every property (the
-// default keeps the fuzz files well under a minute on two cores).
+// FUZZ_SEED=random explores, FUZZ_RUNS=<n> sets the run count of every
+// property (the defaults keep the fuzz files around a minute on two cores).
 
 import type { Parameters } from 'fast-check';
 
@@ -18,7 +18,7 @@ function seedFromEnv(): number {
 
 export const FUZZ_SEED = seedFromEnv();
 
-/** `FUZZ_RUNS` scales the default run count of each property (given for FUZZ_RUNS unset). */
+/** The run count of a property: FUZZ_RUNS when set, else the property's default. */
 export function runs(defaultRuns: number): number {
   const raw = process.env.FUZZ_RUNS;
   if (raw === undefined || raw === '') return defaultRuns;
