@@ -52,9 +52,13 @@ const SWAGGER_ASSET = /^\/(?:swagger-ui(?:-bundle|-standalone-preset)?\.(?:js|cs
 /** swagger-ui-dist's folder, resolved on first use so start-up never pays for it. */
 function swaggerUiDir(): string {
   const require = createRequire(import.meta.url);
-  // absolute-path.js alone: the package's main module would load the whole browser bundle.
-  const absolutePath = require('swagger-ui-dist/absolute-path.js') as () => string;
-  return absolutePath();
+  try {
+    // absolute-path.js alone: the package's main module would load the whole browser bundle.
+    const absolutePath = require('swagger-ui-dist/absolute-path.js') as () => string;
+    return absolutePath();
+  } catch {
+    throw new MockError('not_found', 'The API reference needs the swagger-ui-dist package, which is not installed');
+  }
 }
 
 /** The mock's own origin as the caller sees it, so "Try it out" calls this server. */
