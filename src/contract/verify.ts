@@ -105,7 +105,11 @@ export function replaceCredential(headers: IncomingMessage['headers'], token: st
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!options.pacts?.length && !options.brokerUrl) throw new VerifyUsageError('give pact files (--pacts) or a broker (--broker-url)');
-  const pacts: PactFile[] = options.pacts?.length ? readPacts(options.pacts) : [];
+  // Pact URLs go to the verifier as they are; local files are also read here
+  // for the summary (which interactions use which state).
+  const isUrl = (p: string): boolean => /^https?:\/\//i.test(p);
+  const remote = (options.pacts ?? []).filter(isUrl);
+  const pacts: PactFile[] = readPacts((options.pacts ?? []).filter((p) => !isUrl(p)));
 
   // Pact's core reports usage to the network unless told not to; a mock used
   // offline in CI should not phone home. An explicit setting is respected.
@@ -141,7 +145,10 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     out(
       options.brokerUrl
         ? `togai-mock verify: pacts from ${options.brokerUrl} against ${baseUrl} (${where})`
-        : `togai-mock verify: ${interactions} interaction(s) in ${pacts.length} pact file(s) against ${baseUrl} (${where})`,
+        : `togai-mock verify: ${[
+            ...(pacts.length ? [`${interactions} interaction(s) in ${pacts.length} pact file(s)`] : []),
+            ...(remote.length ? [`${remote.length} pact URL(s)`] : []),
+          ].join(' and ')} against ${baseUrl} (${where})`,
     );
 
     const usedBy = (state: string, params: Record<string, unknown>): string[] =>
@@ -210,7 +217,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     const verifier = new pact.Verifier({
       providerBaseUrl: baseUrl,
       ...(options.provider ? { provider: options.provider } : {}),
-      ...(pacts.length ? { pactUrls: pacts.map((p) => p.file) } : {}),
+      ...(pacts.length + remote.length ? { pactUrls: [...pacts.map((p) => p.file), ...remote] } : {}),
       ...(options.brokerUrl
         ? {
             pactBrokerUrl: options.brokerUrl,
