@@ -8,6 +8,13 @@
 // synchronous: a call either completes or throws before it changes anything,
 // so nothing is ever half-written, and concurrent HTTP requests (which Node
 // runs one at a time through here) cannot interleave inside one.
+//
+// Storage is compact on purpose (issue 6: a million credits must fit in a few
+// hundred MB): a credit is one fixed-shape object with no copy of its grant
+// request, repeated strings (purposes, dates) are shared, its two timestamps
+// live in a per-ledger Float64Array, and its CREDITED transaction is just an
+// id until a second transaction arrives. snapshot() still writes the full,
+// documented shape.
 
 import type {
   Credit,
@@ -20,7 +27,7 @@ import type {
 } from '../spec/types.js';
 import { MockError, invalid, notFound } from './errors.js';
 import { MinHeap } from './heap.js';
-import { IdGenerator } from './ids.js';
+import { IdGenerator, TRANSACTION_ID_PATTERN } from './ids.js';
 import { add, min, sub } from './money.js';
 
 const DAY_MS = 86_400_000;
@@ -37,24 +44,100 @@ export interface TransactionRecord {
   entityId?: string;
 }
 
-export interface CreditRecord {
-  /** Position in creation order; the listing cursor is built on it. */
-  seq: number;
-  id: string;
-  /** The grant request exactly as the client sent it. */
-  request: CreditRequest;
-  customerId: string;
-  creditUnit: string;
-  status: CreditStatus;
-  holdAmount: number;
-  consumedAmount: number;
-  createdAt: number;
-  updatedAt: number;
+/** Rarely used parts of a credit, kept out of the record so most credits pay nothing for them. */
+interface CreditExtra {
+  grantorId?: string;
+  idempotencyKey?: string;
+  /** Only when they differ from the account's (possible in a restored snapshot). */
+  customerId?: string;
+  creditUnit?: string;
+  /** Only when the day number does not spell the date back exactly. */
+  effectiveFrom?: string;
+  effectiveUntil?: string;
+}
+
+/** Effective-until day of a credit without one: far beyond any date, yet a small integer. */
+const NO_END_DAY = 2 ** 30;
+/** Shared by every credit granted without applicableEntityIds (frozen: never written to). */
+const NO_ENTITIES: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * One stored credit. Grant fields are kept flat (not as a copy of the
+ * request); `customerId` and `creditUnit` come from the account unless a
+ * snapshot said otherwise; createdAt/updatedAt are kept by the ledger.
+ */
+export class CreditRecord {
+  constructor(
+    /** Position in creation order; the listing cursor is built on it. */
+    readonly seq: number,
+    readonly id: string,
+    readonly account: AccountRecord,
+    readonly purpose: string,
+    readonly creditAmount: number | undefined,
+    readonly priority: number,
+    readonly applicableEntityIds: string[],
+    readonly extra: CreditExtra | undefined,
+    /** First day in effect, as days since the epoch (UTC). */
+    readonly fromDay: number,
+    /** Last day in effect, as days since the epoch; NO_END_DAY without one. */
+    readonly untilDay: number,
+    /**
+     * Undefined while the credit's only transaction is its CREDITED one (of
+     * creditAmount, at createdAt; its id kept by the ledger); the full list
+     * once there is more.
+     */
+    public txs: TransactionRecord[] | undefined,
+    public status: CreditStatus = 'ACTIVE',
+    public holdAmount = 0,
+    public consumedAmount = 0,
+  ) {}
+
+  get accountId(): string {
+    return this.account.id;
+  }
+
+  get effectiveFrom(): string {
+    return this.extra?.effectiveFrom ?? dateOf(this.fromDay);
+  }
+
+  get effectiveUntil(): string | undefined {
+    if (this.untilDay === NO_END_DAY) return undefined;
+    return this.extra?.effectiveUntil ?? dateOf(this.untilDay);
+  }
+
+  get customerId(): string {
+    return this.extra?.customerId ?? this.account.customerId;
+  }
+
+  get creditUnit(): string {
+    return this.extra?.creditUnit ?? this.account.currency;
+  }
+
   /** First instant in effect (start of effectiveFrom, UTC). */
-  fromMs: number;
+  get fromMs(): number {
+    return this.fromDay * DAY_MS;
+  }
+
   /** First instant no longer in effect (end of effectiveUntil, UTC); Infinity without one. */
-  untilMs: number;
-  transactions: TransactionRecord[];
+  get untilMs(): number {
+    return this.untilDay === NO_END_DAY ? Infinity : (this.untilDay + 1) * DAY_MS;
+  }
+
+  /** The grant request as stored (applicableEntityIds always present). */
+  get request(): CreditRequest {
+    const q: CreditRequest = {
+      accountId: this.account.id,
+      purpose: this.purpose,
+      applicableEntityIds: [...this.applicableEntityIds],
+      effectiveFrom: this.effectiveFrom,
+      priority: this.priority,
+    };
+    if (this.effectiveUntil !== undefined) q.effectiveUntil = this.effectiveUntil;
+    if (this.creditAmount !== undefined) q.creditAmount = this.creditAmount;
+    if (this.extra?.grantorId !== undefined) q.grantorId = this.extra.grantorId;
+    if (this.extra?.idempotencyKey !== undefined) q.idempotencyKey = this.extra.idempotencyKey;
+    return q;
+  }
 }
 
 export interface HoldRecord {
@@ -144,9 +227,23 @@ export interface HoldOutcome {
   total: number;
 }
 
+export interface CreditSnapshot {
+  id: string;
+  /** The grant request as stored. */
+  request: CreditRequest;
+  customerId: string;
+  creditUnit: string;
+  status: CreditStatus;
+  holdAmount: number;
+  consumedAmount: number;
+  createdAt: number;
+  updatedAt: number;
+  transactions: TransactionRecord[];
+}
+
 export interface LedgerSnapshot {
   accounts: Array<Omit<AccountRecord, 'credits' | 'holds'>>;
-  credits: Array<Omit<CreditRecord, 'seq' | 'fromMs' | 'untilMs'>>;
+  credits: CreditSnapshot[];
   holds: Array<HoldRecord & { accountId: string }>;
 }
 
@@ -155,13 +252,125 @@ export function dayStart(date: string): number {
   return Date.parse(`${date}T00:00:00.000Z`);
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+/** Credits were granted in bursts within one millisecond: remember the last conversion. */
+let lastIsoMs = NaN;
+let lastIso = '';
+const iso = (ms: number): string => {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+};
+
+/** Shares equal strings that many credits repeat (purposes, dates, grantors); bounded. */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+  constructor(private readonly limit: number) {}
+
+  intern(s: string): string;
+  intern(s: string | undefined): string | undefined;
+  intern(s: string | undefined): string | undefined {
+    if (s === undefined) return s;
+    const known = this.pool.get(s);
+    if (known !== undefined) return known;
+    if (this.pool.size < this.limit) this.pool.set(s, s);
+    return s;
+  }
+
+  clear(): void {
+    this.pool.clear();
+  }
+}
+
+/** createdAt and updatedAt of every credit, indexed by seq: two doubles, no boxes. */
+class Timestamps {
+  private data = new Float64Array(2 * 1024);
+
+  createdAt(seq: number): number {
+    return this.data[2 * seq]!;
+  }
+
+  updatedAt(seq: number): number {
+    return this.data[2 * seq + 1]!;
+  }
+
+  set(seq: number, createdAt: number, updatedAt: number): void {
+    if (2 * seq + 1 >= this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[2 * seq] = createdAt;
+    this.data[2 * seq + 1] = updatedAt;
+  }
+
+  touch(seq: number, updatedAt: number): void {
+    this.data[2 * seq + 1] = updatedAt;
+  }
+
+  clear(): void {
+    this.data = new Float64Array(2 * 1024);
+  }
+}
+
+/** Days since the epoch of a `YYYY-MM-DD` date (NaN when it is not one). */
+const dayOf = (date: string): number => dayStart(date) / DAY_MS;
+
+/** `YYYY-MM-DD` of a day number; few distinct days occur, so each is spelled once. */
+const dates = new Map<number, string>();
+function dateOf(day: number): string {
+  if (!Number.isFinite(day)) return '';
+  let s = dates.get(day);
+  if (s === undefined) {
+    s = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dates.size < 100_000) dates.set(day, s);
+  }
+  return s;
+}
+
+/**
+ * Ids of the CREDITED transactions, by seq, packed as their 16 random
+ * characters (the `ctxn.` prefix and the dot are implied): 16 bytes instead
+ * of a 40-byte string per credit.
+ */
+class PackedIds {
+  private data = new Uint8Array(16 * 1024);
+
+  static fits(id: string): boolean {
+    return TRANSACTION_ID_PATTERN.test(id);
+  }
+
+  set(seq: number, id: string): void {
+    if (16 * seq + 16 > this.data.length) {
+      const grown = new Uint8Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const at = 16 * seq;
+    for (let i = 0; i < 11; i++) this.data[at + i] = id.charCodeAt(5 + i);
+    for (let i = 0; i < 5; i++) this.data[at + 11 + i] = id.charCodeAt(17 + i);
+  }
+
+  get(seq: number): string {
+    const d = this.data;
+    const at = 16 * seq;
+    return `ctxn.${String.fromCharCode(...d.subarray(at, at + 11))}.${String.fromCharCode(...d.subarray(at + 11, at + 16))}`;
+  }
+
+  clear(): void {
+    this.data = new Uint8Array(16 * 1024);
+  }
+}
 
 export class Ledger {
   private readonly accounts = new Map<string, AccountRecord>();
   private readonly byId = new Map<string, CreditRecord>();
   /** Every credit in creation order; index === seq. */
   private readonly all: CreditRecord[] = [];
+  private readonly times = new Timestamps();
+  private readonly creditedIds = new PackedIds();
+  private readonly strings = new StringPool(10_000);
   private readonly idempotency = new Map<string, CreditRecord>();
   /** ACTIVE credits with an effectiveUntil, keyed by the instant they expire. */
   private readonly expiries = new MinHeap<CreditRecord>();
@@ -251,23 +460,18 @@ export class Ledger {
     const account = this.accounts.get(request.accountId) ?? this.createAccount({ accountId: request.accountId }, now);
     let id = wantedId ?? this.ids.credit();
     while (this.byId.has(id)) id = this.ids.credit();
-    const amount = request.creditAmount ?? 0;
-    const record: CreditRecord = {
-      seq: this.all.length,
-      id,
-      request: { ...request, applicableEntityIds: request.applicableEntityIds ?? [] },
-      customerId: account.customerId,
-      creditUnit: account.currency,
-      status: 'ACTIVE',
-      holdAmount: 0,
-      consumedAmount: 0,
-      createdAt: now,
-      updatedAt: now,
-      fromMs: dayStart(request.effectiveFrom),
-      untilMs: request.effectiveUntil === undefined ? Infinity : dayStart(request.effectiveUntil) + DAY_MS,
-      transactions: [],
-    };
-    this.addTransaction(record, 'CREDITED', amount, now);
+    const txId = this.ids.transaction();
+    const packed = PackedIds.fits(txId);
+    let extra: CreditExtra | undefined;
+    if (request.grantorId !== undefined || request.idempotencyKey !== undefined) {
+      extra = {};
+      if (request.grantorId !== undefined) extra.grantorId = this.strings.intern(request.grantorId);
+      if (request.idempotencyKey !== undefined) extra.idempotencyKey = request.idempotencyKey;
+    }
+    const record = this.newRecord(id, account, request, extra, now);
+    if (packed) this.creditedIds.set(record.seq, txId);
+    else record.txs = [{ id: txId, type: 'CREDITED', amount: request.creditAmount ?? 0, createdAt: now }];
+    this.times.set(record.seq, now, now);
     this.insert(record, account);
     if (key !== undefined) this.idempotency.set(key, record);
     account.updatedAt = Math.max(account.updatedAt, now);
@@ -276,11 +480,39 @@ export class Ledger {
     return record;
   }
 
+  private newRecord(id: string, account: AccountRecord, q: CreditRequest, extra: CreditExtra | undefined, _now: number): CreditRecord {
+    const entities = q.applicableEntityIds;
+    const fromDay = dayOf(q.effectiveFrom);
+    const untilDay = q.effectiveUntil === undefined ? NO_END_DAY : dayOf(q.effectiveUntil);
+    // Dates are kept as day numbers; a string they would not spell back exactly is kept as sent.
+    if (dateOf(fromDay) !== q.effectiveFrom) (extra ??= {}).effectiveFrom = q.effectiveFrom;
+    if (q.effectiveUntil !== undefined && dateOf(untilDay) !== q.effectiveUntil) (extra ??= {}).effectiveUntil = q.effectiveUntil;
+    return new CreditRecord(
+      this.all.length,
+      id,
+      account,
+      this.strings.intern(q.purpose),
+      q.creditAmount,
+      q.priority,
+      entities === undefined || entities.length === 0 ? NO_ENTITIES : entities,
+      extra,
+      fromDay,
+      untilDay,
+      undefined,
+    );
+  }
+
   private insert(record: CreditRecord, account: AccountRecord): void {
     this.all.push(record);
     this.byId.set(record.id, record);
     account.credits.push(record);
-    if (record.status === 'ACTIVE' && record.untilMs !== Infinity) this.expiries.push(record.untilMs, record);
+    if (record.status === 'ACTIVE' && record.untilDay !== NO_END_DAY) this.expiries.push(record.untilMs, record);
+  }
+
+  /** The credit's transactions as records (expands the compact single-CREDITED form). */
+  private transactionsOf(r: CreditRecord): TransactionRecord[] {
+    if (r.txs !== undefined) return r.txs;
+    return [{ id: this.creditedIds.get(r.seq), type: 'CREDITED', amount: r.creditAmount ?? 0, createdAt: this.times.createdAt(r.seq) }];
   }
 
   private addTransaction(
@@ -293,8 +525,12 @@ export class Ledger {
     const tx: TransactionRecord = { id: this.ids.transaction(), type, amount, createdAt: at };
     if (extra?.invoiceId !== undefined) tx.invoiceId = extra.invoiceId;
     if (extra?.entityId !== undefined) tx.entityId = extra.entityId;
-    record.transactions.push(tx);
+    (record.txs ??= this.transactionsOf(record)).push(tx);
     return tx;
+  }
+
+  private touch(r: CreditRecord, at: number): void {
+    this.times.touch(r.seq, at);
   }
 
   // -------------------------------------------------------------- lifecycle
@@ -308,12 +544,12 @@ export class Ledger {
       if (record.status !== 'ACTIVE') continue;
       // The expiry happened when the window closed, not when it was noticed;
       // never before the credit existed, though (back-dated grants).
-      const at = Math.max(record.untilMs, record.createdAt);
-      const account = this.accounts.get(record.request.accountId)!;
+      const at = Math.max(record.untilMs, this.times.createdAt(record.seq));
+      const account = record.account;
       this.dropHolds(account, record);
-      const remainder = sub(record.request.creditAmount ?? 0, record.consumedAmount);
+      const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
       record.status = 'EXPIRED';
-      record.updatedAt = at;
+      this.touch(record, at);
       this.addTransaction(record, 'EXPIRED', remainder, at);
       account.updatedAt = Math.max(account.updatedAt, at);
     }
@@ -335,7 +571,9 @@ export class Ledger {
   getCreditDetails(id: string, now: number): CreditDetailsResponse {
     this.settle(now);
     const record = this.mustFind(id);
-    return { ...this.toCredit(record), transactions: record.transactions.map((t) => toTransaction(record.id, t)) };
+    const details = this.toCredit(record) as CreditDetailsResponse;
+    details.transactions = this.transactionsOf(record).map((t) => toTransaction(record.id, t));
+    return details;
   }
 
   /** Whether a credit with this id is stored. */
@@ -365,7 +603,7 @@ export class Ledger {
     for (let i = start; i < source.length; i++) {
       const r = source[i]!;
       if (query.status !== undefined && r.status !== query.status) continue;
-      if (query.accountId !== undefined && r.request.accountId !== query.accountId) continue;
+      if (query.accountId !== undefined && r.account.id !== query.accountId) continue;
       if (page.length === query.pageSize) {
         more = true;
         break;
@@ -398,7 +636,7 @@ export class Ledger {
     let inapplicable = 0;
     for (const r of account.credits) {
       if (r.status !== 'ACTIVE') continue;
-      const amount = r.request.creditAmount ?? 0;
+      const amount = r.creditAmount ?? 0;
       if (r.fromMs > now) {
         inapplicable = add(inapplicable, amount);
       } else if (now < r.untilMs) {
@@ -426,11 +664,11 @@ export class Ledger {
     if (record.status !== 'ACTIVE') {
       throw invalid(`Credit ${id} is ${record.status}; only an ACTIVE credit can be voided`);
     }
-    const account = this.accounts.get(record.request.accountId)!;
+    const account = record.account;
     this.dropHolds(account, record);
-    const remainder = sub(record.request.creditAmount ?? 0, record.consumedAmount);
+    const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
     record.status = 'VOIDED';
-    record.updatedAt = now;
+    this.touch(record, now);
     this.addTransaction(record, 'VOIDED', remainder, now);
     account.updatedAt = Math.max(account.updatedAt, now);
     return this.toCredit(record);
@@ -450,17 +688,18 @@ export class Ledger {
     const account = this.accounts.get(accountId);
     if (!account) throw notFound(`Account ${accountId} does not exist`);
     const hold = input.hold ?? false;
+    const createdAt = (r: CreditRecord): number => this.times.createdAt(r.seq);
     const candidates = account.credits
       .filter((r) => r.status === 'ACTIVE' && r.fromMs <= now && now < r.untilMs && spendable(r) > 0)
       .filter((r) => input.entityId === undefined || appliesTo(r, input.entityId))
-      .sort(drawOrder);
+      .sort((a, b) => a.priority - b.priority || a.untilMs - b.untilMs || createdAt(a) - createdAt(b) || a.seq - b.seq);
     let remaining = input.amount;
     const drawn: Draw[] = [];
     for (const r of candidates) {
       if (remaining <= 0) break;
       const take = min(spendable(r), remaining);
       remaining = sub(remaining, take);
-      r.updatedAt = now;
+      this.touch(r, now);
       if (hold) {
         const h: HoldRecord = { id: this.ids.hold(), creditId: r.id, amount: take, createdAt: now };
         if (input.invoiceId !== undefined) h.invoiceId = input.invoiceId;
@@ -485,7 +724,7 @@ export class Ledger {
   ): TransactionRecord {
     r.consumedAmount = add(r.consumedAmount, amount);
     const tx = this.addTransaction(r, 'DEBITED', amount, now, ref);
-    if (r.consumedAmount >= (r.request.creditAmount ?? 0)) r.status = 'CONSUMED';
+    if (r.consumedAmount >= (r.creditAmount ?? 0)) r.status = 'CONSUMED';
     return tx;
   }
 
@@ -521,7 +760,7 @@ export class Ledger {
     for (const h of chosen) {
       const r = this.byId.get(h.creditId)!;
       r.holdAmount = sub(r.holdAmount, h.amount);
-      r.updatedAt = now;
+      this.touch(r, now);
       const entry: HoldOutcome['holds'][number] = { holdId: h.id, creditId: h.creditId, amount: h.amount };
       if (settleThem) entry.transactionId = this.debit(r, h.amount, now, h).id;
       outcome.holds.push(entry);
@@ -537,9 +776,17 @@ export class Ledger {
   snapshot(): LedgerSnapshot {
     return {
       accounts: [...this.accounts.values()].map(({ credits: _c, holds: _h, ...a }) => a),
-      credits: this.all.map(({ seq: _s, fromMs: _f, untilMs: _u, ...r }) => ({
-        ...r,
-        transactions: r.transactions.map((t) => ({ ...t })),
+      credits: this.all.map((r) => ({
+        id: r.id,
+        request: r.request,
+        customerId: r.customerId,
+        creditUnit: r.creditUnit,
+        status: r.status,
+        holdAmount: r.holdAmount,
+        consumedAmount: r.consumedAmount,
+        createdAt: this.times.createdAt(r.seq),
+        updatedAt: this.times.updatedAt(r.seq),
+        transactions: this.transactionsOf(r).map((t) => ({ ...t })),
       })),
       holds: [...this.accounts.values()].flatMap((a) => a.holds.map((h) => ({ ...h, accountId: a.id }))),
     };
@@ -550,22 +797,46 @@ export class Ledger {
     this.accounts.clear();
     this.byId.clear();
     this.all.length = 0;
+    this.times.clear();
+    this.creditedIds.clear();
+    this.strings.clear();
     this.idempotency.clear();
     this.expiries.clear();
     for (const a of snap.accounts) this.accounts.set(a.id, { ...a, credits: [], holds: [] });
     for (const c of snap.credits) {
-      const account = this.accounts.get(c.request.accountId);
-      if (!account) throw invalid(`snapshot: credit ${c.id} belongs to unknown account ${c.request.accountId}`);
-      const record: CreditRecord = {
-        ...c,
-        transactions: c.transactions.map((t) => ({ ...t })),
-        seq: this.all.length,
-        fromMs: dayStart(c.request.effectiveFrom),
-        untilMs: c.request.effectiveUntil === undefined ? Infinity : dayStart(c.request.effectiveUntil) + DAY_MS,
+      const q = c.request;
+      const account = this.accounts.get(q.accountId);
+      if (!account) throw invalid(`snapshot: credit ${c.id} belongs to unknown account ${q.accountId}`);
+      let extra: CreditExtra | undefined;
+      const set = (k: keyof CreditExtra, v: string | undefined): void => {
+        if (v !== undefined) (extra ??= {})[k] = v;
       };
+      set('grantorId', q.grantorId);
+      set('idempotencyKey', q.idempotencyKey);
+      if (c.customerId !== account.customerId) set('customerId', c.customerId);
+      if (c.creditUnit !== account.currency) set('creditUnit', c.creditUnit);
+      const txs = c.transactions.map((t) => ({ ...t }));
+      const only = txs.length === 1 ? txs[0]! : undefined;
+      // The common case (only the CREDITED transaction of the grant) is kept as just its id.
+      const compact =
+        only !== undefined &&
+        only.type === 'CREDITED' &&
+        only.amount === (q.creditAmount ?? 0) &&
+        only.createdAt === c.createdAt &&
+        only.invoiceId === undefined &&
+        only.entityId === undefined &&
+        Object.keys(only).length === 4 &&
+        PackedIds.fits(only.id);
+      const record = this.newRecord(c.id, account, q, extra, c.createdAt);
+      if (compact) this.creditedIds.set(record.seq, only.id);
+      else record.txs = txs;
+      record.status = c.status;
+      record.holdAmount = c.holdAmount;
+      record.consumedAmount = c.consumedAmount;
+      this.times.set(record.seq, c.createdAt, c.updatedAt);
       this.insert(record, account);
-      if (c.request.idempotencyKey !== undefined) {
-        const key = `${c.request.accountId}\u0000${c.request.idempotencyKey}`;
+      if (q.idempotencyKey !== undefined) {
+        const key = `${q.accountId}\u0000${q.idempotencyKey}`;
         if (!this.idempotency.has(key)) this.idempotency.set(key, record);
       }
     }
@@ -584,34 +855,35 @@ export class Ledger {
     return record;
   }
 
-  /** The API shape of a stored credit, keys in a fixed order; optional fields only when sent. */
+  /**
+   * The API shape of a stored credit, keys in a fixed order; optional fields
+   * only when sent (absent, not undefined: deep-equality checks in clients'
+   * tests should not see them). Built in one pass, never with `delete`, so
+   * the object keeps a fast shape for serialisation.
+   */
   toCredit(r: CreditRecord): Credit {
-    const q = r.request;
     const credit = {
       id: r.id,
       customerId: r.customerId,
-      accountId: q.accountId,
-      purpose: q.purpose,
-      effectiveFrom: q.effectiveFrom,
-      effectiveUntil: q.effectiveUntil,
-      creditAmount: q.creditAmount,
-      priority: q.priority,
-      status: r.status,
-      applicableEntityIds: q.applicableEntityIds ?? [],
-      grantorId: q.grantorId,
-      idempotencyKey: q.idempotencyKey,
-      creditUnit: r.creditUnit,
-      holdAmount: r.holdAmount,
-      consumedAmount: r.consumedAmount,
-      createdAt: iso(r.createdAt),
-      updatedAt: iso(r.updatedAt),
-    };
-    // Absent optional fields stay absent (JSON.stringify skips undefined, but
-    // deep-equality checks in clients' tests should not see them either).
-    if (credit.effectiveUntil === undefined) delete credit.effectiveUntil;
-    if (credit.creditAmount === undefined) delete credit.creditAmount;
-    if (credit.grantorId === undefined) delete credit.grantorId;
-    if (credit.idempotencyKey === undefined) delete credit.idempotencyKey;
+      accountId: r.account.id,
+      purpose: r.purpose,
+      effectiveFrom: r.effectiveFrom,
+    } as Credit;
+    if (r.effectiveUntil !== undefined) credit.effectiveUntil = r.effectiveUntil;
+    if (r.creditAmount !== undefined) credit.creditAmount = r.creditAmount;
+    credit.priority = r.priority;
+    credit.status = r.status;
+    credit.applicableEntityIds = r.applicableEntityIds === NO_ENTITIES ? [] : r.applicableEntityIds;
+    const extra = r.extra;
+    if (extra !== undefined) {
+      if (extra.grantorId !== undefined) credit.grantorId = extra.grantorId;
+      if (extra.idempotencyKey !== undefined) credit.idempotencyKey = extra.idempotencyKey;
+    }
+    credit.creditUnit = r.creditUnit;
+    credit.holdAmount = r.holdAmount;
+    credit.consumedAmount = r.consumedAmount;
+    credit.createdAt = iso(this.times.createdAt(r.seq));
+    credit.updatedAt = iso(this.times.updatedAt(r.seq));
     return credit;
   }
 }
@@ -631,7 +903,7 @@ function toTransaction(creditId: string, t: TransactionRecord): CreditTransactio
 
 /** What is left to spend on a credit. */
 function spendable(r: CreditRecord): number {
-  return sub(sub(r.request.creditAmount ?? 0, r.consumedAmount), r.holdAmount);
+  return sub(sub(r.creditAmount ?? 0, r.consumedAmount), r.holdAmount);
 }
 
 /**
@@ -640,12 +912,8 @@ function spendable(r: CreditRecord): number {
  * card an entity id names.
  */
 function appliesTo(r: CreditRecord, entityId: string): boolean {
-  const ids = r.request.applicableEntityIds ?? [];
+  const ids = r.applicableEntityIds;
   return ids.length === 0 || ids.includes(entityId) || ids.some((id) => WILDCARD_ENTITIES.has(id));
-}
-
-function drawOrder(a: CreditRecord, b: CreditRecord): number {
-  return a.request.priority - b.request.priority || a.untilMs - b.untilMs || a.createdAt - b.createdAt || a.seq - b.seq;
 }
 
 /** Index of the first record whose seq is greater than `seq` (records ascend by seq). */

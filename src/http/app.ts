@@ -52,6 +52,18 @@ export interface AppExtras {
   fallback?: RequestHandler | undefined;
 }
 
+/**
+ * Runs `handler` only for paths under /_mock. Without it every Togai API
+ * call is first matched against each control and UI route (some 70 router
+ * layers), a cost paid on every request (issue 6).
+ */
+function underMock(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    if (req.path.startsWith('/_mock')) handler(req, res, next);
+    else next();
+  };
+}
+
 export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -61,8 +73,8 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
   app.use(journalRecorder(runtime));
   // Dashboard and API reference: public static pages, mounted before the
   // control API so its admin guard stays on the data they fetch, not the files.
-  app.use(uiRouter());
-  app.use(controlRouter(runtime));
+  app.use(underMock(uiRouter()));
+  app.use(underMock(controlRouter(runtime)));
 
   const api = express.Router();
   const auth = authenticate(runtime);

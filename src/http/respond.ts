@@ -11,8 +11,14 @@ import type { MockRuntime } from '../runtime.js';
 
 export function respond(runtime: MockRuntime, res: Response, op: CompiledOperation, status: number, body: unknown): void {
   if (runtime.options.validateResponses) selfCheck(runtime, op, status, body);
-  if (body === undefined) res.status(status).end();
-  else res.status(status).json(body);
+  if (body === undefined) {
+    res.status(status).end();
+    return;
+  }
+  // What res.json() would do, minus its settings and mime lookups; the text
+  // still goes through res.send(), where the journal picks it up.
+  res.status(status).setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(JSON.stringify(body));
 }
 
 export function selfCheck(runtime: MockRuntime, op: CompiledOperation, status: number, body: unknown): void {
