@@ -8,6 +8,7 @@ import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { FaultInput } from '../http/faults.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { MockRuntime } from '../runtime.js';
+import type { components } from '../spec/control-types.gen.js';
 import { restoreSnapshot, takeSnapshot } from '../store/snapshot.js';
 import { providerStateHandlers } from './providerStates.js';
 import { explicitTenantKey } from './tenant.js';
@@ -19,6 +20,8 @@ import {
   type Fixtures,
 } from './seed.js';
 import { accountDetailsView, accountView } from './views.js';
+
+type Schemas = components['schemas'];
 
 const clockView = ({ tenant }: Pick<OperationInput, 'tenant'>) => ({
   status: 200,
@@ -54,7 +57,7 @@ export const controlHandlers: Record<string, OperationHandler> = {
   // ------------------------------------------------------------------ data
 
   seed({ runtime, tenant, body }) {
-    const b = (body ?? {}) as { seed?: number; accounts?: number; creditsPerAccount?: number };
+    const b = (body ?? {}) as Schemas['SeedRequest'];
     const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
     const made = seedTenant(runtime.store, tenant.key, {
       seed,
@@ -75,7 +78,7 @@ export const controlHandlers: Record<string, OperationHandler> = {
 
   createAccount({ tenant, body }) {
     const now = tenant.clock.now();
-    const account = tenant.ledger.createAccount(body as { accountId: string; customerId?: string; currency?: string }, now);
+    const account = tenant.ledger.createAccount(body as Schemas['AccountInput'], now);
     return { status: 201, body: accountView(tenant.ledger, account, now) };
   },
 
@@ -134,12 +137,12 @@ export const controlHandlers: Record<string, OperationHandler> = {
     return { status: 201, body: runtime.faults.add(body as FaultInput, explicitTenantKey(runtime, req)) };
   },
 
-  listFaults({ runtime }) {
-    return { status: 200, body: { faults: runtime.faults.list() } };
+  listFaults({ runtime, req }) {
+    return { status: 200, body: { faults: runtime.faults.list(explicitTenantKey(runtime, req)) } };
   },
 
-  clearFaults({ runtime }) {
-    runtime.faults.clear();
+  clearFaults({ runtime, req }) {
+    runtime.faults.clear(explicitTenantKey(runtime, req));
     return { status: 204 };
   },
 
@@ -153,7 +156,7 @@ export const controlHandlers: Record<string, OperationHandler> = {
   },
 
   setRateLimit({ runtime, body }) {
-    runtime.rateLimiter.set((body as { requestsPerSecond: number }).requestsPerSecond);
+    runtime.rateLimiter.set((body as Schemas['RateLimit']).requestsPerSecond);
     return { status: 200, body: { requestsPerSecond: runtime.rateLimiter.limit } };
   },
 

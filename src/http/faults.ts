@@ -9,40 +9,19 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import { seededRandom } from '../domain/ids.js';
+import type { components } from '../spec/control-types.gen.js';
 import type { CompiledOperation } from '../spec/operations.js';
 import type { MockRuntime } from '../runtime.js';
 import { clipMessage } from './errors.js';
 import { pathMatches } from './journal.js';
 import { BODY_LIMIT } from './pipeline.js';
 
-export interface FaultMatch {
-  method?: string;
-  path?: string;
-  operationId?: string;
-}
-
-export interface FaultInput {
-  match?: FaultMatch;
-  status?: number;
-  message?: string;
-  latencyMs?: number;
-  times?: number;
-  probability?: number;
-}
-
-export interface FaultRule {
-  id: string;
-  match: FaultMatch;
-  status?: number;
-  message?: string;
-  latencyMs?: number;
-  times?: number;
-  probability: number;
-  fired: number;
-  remaining?: number;
-  /** Tenant key the rule is limited to; every tenant when absent. */
-  tenant?: string;
-}
+// Shapes from spec/togai-mock-control.yaml (generated types; never restated here).
+type Schemas = components['schemas'];
+export type FaultMatch = Schemas['FaultMatch'];
+export type FaultInput = Schemas['FaultInput'];
+/** A stored rule; `tenant` (a tenant key) limits it to one tenant. */
+export type FaultRule = Schemas['Fault'];
 
 export class FaultRules {
   private rules: FaultRule[] = [];
@@ -72,8 +51,9 @@ export class FaultRules {
     return { ...rule };
   }
 
-  list(): FaultRule[] {
-    return this.rules.map((r) => ({ ...r, match: { ...r.match } }));
+  /** Every rule, or only those limited to one tenant. */
+  list(tenant?: string): FaultRule[] {
+    return this.rules.filter((r) => tenant === undefined || r.tenant === tenant).map((r) => ({ ...r, match: { ...r.match } }));
   }
 
   remove(id: string): boolean {
@@ -82,8 +62,9 @@ export class FaultRules {
     return this.rules.length < before;
   }
 
-  clear(): void {
-    this.rules = [];
+  /** Removes every rule, or only those limited to one tenant. */
+  clear(tenant?: string): void {
+    this.rules = tenant === undefined ? [] : this.rules.filter((r) => r.tenant !== tenant);
   }
 
   /**

@@ -9,27 +9,14 @@
 
 import type { RequestHandler } from 'express';
 import type { MockRuntime } from '../runtime.js';
+import type { components } from '../spec/control-types.gen.js';
 
 /** Bodies longer than this (as JSON text) are stored clipped, as a string. */
 export const BODY_CLIP = 16 * 1024;
 export const DEFAULT_JOURNAL_LIMIT = 1000;
 
-export interface JournalEntry {
-  id: number;
-  time: string;
-  method: string;
-  path: string;
-  query?: string;
-  operationId?: string;
-  status: number;
-  latencyMs: number;
-  tenant: string | null;
-  requestBody?: unknown;
-  responseBody?: unknown;
-  truncated?: boolean;
-  error?: string;
-  fault?: string;
-}
+/** One recorded request: the JournalEntry schema of spec/togai-mock-control.yaml. */
+export type JournalEntry = components['schemas']['JournalEntry'];
 
 export interface JournalFilter {
   method?: string | undefined;

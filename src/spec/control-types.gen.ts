@@ -259,7 +259,9 @@ export interface paths {
         };
         /**
          * List fault rules
-         * @description Rules still active, in the order they are checked. Used-up rules are removed.
+         * @description Rules still active, in the order they are checked. Used-up rules are
+         *     removed. With isolated tenants and `X-Mock-Tenant`, only the rules
+         *     limited to that tenant.
          */
         get: operations["listFaults"];
         put?: never;
@@ -277,7 +279,10 @@ export interface paths {
          *     the rule only applies to that tenant's requests.
          */
         post: operations["createFault"];
-        /** Remove every fault rule */
+        /**
+         * Remove every fault rule
+         * @description With isolated tenants and `X-Mock-Tenant`, only the rules limited to that tenant.
+         */
         delete: operations["clearFaults"];
         options?: never;
         head?: never;
@@ -635,7 +640,11 @@ export interface components {
             truncated?: boolean;
             /** @description The message of a 4xx/5xx response. */
             error?: string;
-            /** @description The fault rule (or `prefer`, `rate-limit`) that answered instead of the handler. */
+            /**
+             * @description What misbehaved on purpose: the id of the fault rule that applied (it answered
+             *     instead of the handler, or only added latency), `prefer` for a forced
+             *     `Prefer: code`, or `rate-limit`.
+             */
             fault?: string;
         };
         /** @description Everything the mock holds. Timestamps are epoch milliseconds. */
@@ -1188,7 +1197,10 @@ export interface operations {
     listFaults: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1251,7 +1263,10 @@ export interface operations {
     clearFaults: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
             path?: never;
             cookie?: never;
         };

@@ -82,7 +82,13 @@ describe('fault rules', () => {
     const rules = (await iso.call('GET', '/_mock/faults')).body.faults;
     expect(rules[0].tenant).toMatch(/^t_[0-9a-f]{16}$/);
     expect(JSON.stringify(rules)).not.toContain('job-a');
+    await iso.call('POST', '/_mock/faults', { body: { status: 500 }, headers: { 'x-mock-tenant': 'job-b' } });
+    expect((await iso.call('GET', '/_mock/faults', { headers: { 'x-mock-tenant': 'job-b' } })).body.faults).toHaveLength(1);
+    await iso.call('DELETE', '/_mock/faults', { headers: { 'x-mock-tenant': 'job-a' } });
+    expect((await iso.call('GET', '/credits', { token: 'job-a' })).status).toBe(200);
+    expect((await iso.call('GET', '/credits', { token: 'job-b' })).status).toBe(500);
     await iso.call('DELETE', '/_mock/faults');
+    expect((await iso.call('GET', '/credits', { token: 'job-b' })).status).toBe(200);
   });
 });
 
