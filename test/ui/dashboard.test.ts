@@ -132,7 +132,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await page.evaluate("[sessionStorage.getItem('togai-mock.adminToken'), localStorage.length]")).toEqual([ADMIN, 0]);
   });
 
-  it('shows an account’s holds', async () => {
+  it('shows an account’s holds and settles one from the page', async () => {
     await page.click(`#accounts-table a.account-link:text-is("${HELD}")`);
     const hold = page.locator('#holds-table tbody tr');
     await hold.waitFor();
@@ -141,6 +141,13 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await hold.innerText()).toContain('40');
     expect(await page.locator('#credits-table tr.credit [data-field=holdAmount]').innerText()).toBe('40');
     expect(await page.locator('#credits-table tr.credit [data-field=remaining]').innerText()).toBe('60');
+    // Settling the hold from the page turns it into consumption.
+    await hold.locator('button:text("Settle")').click();
+    await page.locator('#holds-table').waitFor({ state: 'detached' });
+    expect(await page.locator('#credits-table tr.credit [data-field=consumedAmount]').innerText()).toBe('40');
+    expect(await page.locator('#credits-table tr.credit [data-field=holdAmount]').innerText()).toBe('0');
+    expect(await cellText('#balance [data-field=runningBalance] .card-value')).toBe('60');
+    expect((await control('GET', `/accounts/${HELD}`)).body.holds).toEqual([]);
     await page.click('#account-id >> xpath=.. >> a');
     await page.locator('#accounts-table').waitFor();
   });

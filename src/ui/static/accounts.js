@@ -8,6 +8,7 @@ import { amount, h, mount, pill, timeEl } from './dom.js';
 
 export const ACCOUNTS_PAGE = 50;
 export const CREDITS_PAGE = 50;
+const HOLDS_SHOWN = 200;
 
 const BALANCE_FIELDS = [
   ['activeCredits', 'Active'],
@@ -77,6 +78,10 @@ export async function showAccount(view, accountId) {
   const ui = { page: 0, status: '', open: new Set() };
 
   const creditsBox = h('div', { id: 'credits' });
+  const holdAction = async (action, holdId) => {
+    await call('POST', `accounts/${encodeURIComponent(accountId)}/holds/${action}`, { body: { holdId } });
+    await showAccount(view, accountId);
+  };
   const statusFilter = h('select', {
     'aria-label': 'Filter credits by status',
     onchange: (e) => { ui.status = e.target.value; ui.page = 0; drawCredits(); },
@@ -124,13 +129,17 @@ export async function showAccount(view, accountId) {
           h('div', { class: 'card-value' }, amount(a.balance?.[key])),
           h('div', { class: 'card-unit' }, a.balance?.unit ?? a.currency)))),
     holds.length > 0 && h('section', null,
-      h('h3', null, `Holds (${holds.length})`),
+      h('h3', null, `Holds (${amount(holds.length)})`, holds.length > HOLDS_SHOWN ? h('span', { class: 'hint' }, ` — first ${HOLDS_SHOWN} shown`) : ''),
       h('table', { class: 'grid', id: 'holds-table' },
-        h('thead', null, h('tr', null, ['Hold', 'Credit', 'Amount', 'Invoice', 'Entity', 'Created'].map((t) => h('th', null, t)))),
-        h('tbody', null, holds.slice(0, 200).map((hd) => h('tr', null,
-          h('td', { class: 'mono' }, hd.holdId ?? hd.id), h('td', { class: 'mono' }, hd.creditId),
+        h('thead', null, h('tr', null, ['Hold', 'Credit', 'Amount', 'Invoice', 'Entity', 'Created', ''].map((t) => h('th', null, t)))),
+        h('tbody', null, holds.slice(0, HOLDS_SHOWN).map((hd) => h('tr', { dataset: { holdId: hd.holdId } },
+          h('td', { class: 'mono' }, hd.holdId), h('td', { class: 'mono' }, hd.creditId),
           h('td', { class: 'num' }, amount(hd.amount)), h('td', null, hd.invoiceId ?? '—'),
-          h('td', null, hd.entityId ?? '—'), h('td', null, timeEl(hd.createdAt))))))),
+          h('td', null, hd.entityId ?? '—'), h('td', null, timeEl(hd.createdAt)),
+          h('td', null,
+            // Settle turns the hold into a DEBITED transaction; release gives it back.
+            h('button', { type: 'button', onclick: () => holdAction('settle', hd.holdId) }, 'Settle'), ' ',
+            h('button', { type: 'button', onclick: () => holdAction('release', hd.holdId) }, 'Release'))))))),
     h('section', null,
       h('div', { class: 'toolbar' }, h('h3', null, `Credits (${amount(credits.length)})`), statusFilter,
         h('span', { class: 'hint' }, 'Click a credit for its transactions.')),
