@@ -159,6 +159,10 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
     const e = firstError(op.queryParams, { ...query }, 'query');
     if (e) requestProblems.push(`request query: ${e}`);
   }
+  const sentType = headerValues(i.request.headers, 'content-type');
+  if (op.body && i.request.body !== undefined && sentType && !sentType.some((t) => /json/i.test(t)) && expected !== 415) {
+    error(`${where}: the request body is sent as ${sentType.join(', ')}; the API takes application/json only`);
+  }
   if (op.body) {
     if (i.request.body === undefined) {
       if (op.body.required) requestProblems.push('request body is required (application/json)');

@@ -107,6 +107,13 @@ describe('togai-mock check-pacts', () => {
     expect(errorsOf(status)[0]).toContain('status must be one of ACTIVE, CONSUMED, EXPIRED, VOIDED');
   });
 
+  it('reports a request body that is not sent as JSON', () => {
+    const file = variant('content-type', 'a request to grant a credit', (i) => {
+      i.request.headers!['Content-Type'] = ['text/plain'];
+    });
+    expect(errorsOf(file)).toEqual(['createCredit: the request body is sent as text/plain; the API takes application/json only']);
+  });
+
   it('reports a request without credentials that expects anything but 401', () => {
     const file = variant('no-auth', "a request for an account's credits", (i) => {
       delete i.request.headers!.Authorization;
