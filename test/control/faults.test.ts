@@ -32,6 +32,9 @@ describe('fault rules', () => {
     // The faulted requests stored nothing.
     expect((await mock.call('GET', '/credits')).body.data).toHaveLength(1);
     expect((await mock.call('GET', '/_mock/faults')).body).toEqual({ faults: [] });
+    // The journal still shows what the client sent, and which rule answered.
+    const journal = await mock.call('GET', '/_mock/requests?operationId=createCredit');
+    expect(journal.body.requests[0]).toMatchObject({ status: 503, fault: add.body.id, requestBody: body, error: 'Togai is down' });
   });
 
   it('matches by method and by path, also a template or a pattern, and leaves other routes alone', async () => {

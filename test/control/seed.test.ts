@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTogaiMock } from '../../src/index.js';
+import { optionsFromEnv } from '../../src/options.js';
 import { startTestMock, type TestMock } from '../helpers/mock.js';
 
 let a: TestMock;
@@ -125,6 +126,31 @@ describe('at start-up', () => {
       expect(accounts.accounts[2]?.accountId).toBe('FILE-ACC');
     } finally {
       await m.close();
+    }
+  });
+
+  it('TOGAI_MOCK_SEED alone seeds 5 accounts x 3 credits; the counts have their own variables', () => {
+    expect(optionsFromEnv({ TOGAI_MOCK_SEED: '42' })).toMatchObject({ seed: 42, seedAccounts: 5 });
+    expect(optionsFromEnv({ TOGAI_MOCK_SEED: '42', TOGAI_MOCK_SEED_ACCOUNTS: '0' })).toMatchObject({ seed: 42, seedAccounts: 0 });
+    expect(optionsFromEnv({ TOGAI_MOCK_SEED_CREDITS: '7' })).toMatchObject({ seedCreditsPerAccount: 7 });
+    expect(() => optionsFromEnv({ TOGAI_MOCK_SEED_ACCOUNTS: 'many' })).toThrow(
+      'TOGAI_MOCK_SEED_ACCOUNTS must be a whole number 0-1000 (got "many")',
+    );
+  });
+
+  it('does not seed again over a loaded state file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'togai-mock-fixtures-')), 'state.json');
+    const options = { seed: 42, seedAccounts: 5, stateFile: file };
+    const first = await startTogaiMock(options);
+    const count = async (url: string): Promise<number> =>
+      ((await (await fetch(`${url}/_mock/accounts`)).json()) as { total: number }).total;
+    expect(await count(first.url)).toBe(5);
+    await first.close();
+    const second = await startTogaiMock(options);
+    try {
+      expect(await count(second.url)).toBe(5);
+    } finally {
+      await second.close();
     }
   });
 
