@@ -52,6 +52,8 @@ export class StateFile {
 
   /** Loads the file into the store. Missing: nothing to load. Unusable: StateFileError. */
   load(): LoadOutcome {
+    // A temporary file left by a kill mid-save was never acknowledged to anyone: drop it.
+    this.removeStaleTemporaries();
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -59,7 +61,6 @@ export class StateFile {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
       throw new StateFileError(`cannot read state file ${this.path}: ${(err as Error).message}`);
     }
-    this.removeStaleTemporaries();
     const refuse = (why: string): StateFileError =>
       new StateFileError(
         `state file ${this.path} cannot be loaded: ${why}. It was left untouched; fix it, move it away, or point TOGAI_MOCK_STATE_FILE elsewhere.`,
