@@ -28,11 +28,15 @@ describe('README', () => {
     expect(block![1]).toContain("from 'togai-mock'");
   });
 
-  it('documents every flag of togai-mock --help', async () => {
+  it('documents every flag of togai-mock --help, and --help covers every TOGAI_MOCK_* variable', async () => {
     const help = await runToEnd(process.execPath, [...CLI, '--help'], { env: cleanEnv() });
     expect(help.code).toBe(0);
     const flags = [...help.stdout.matchAll(/^ {2}--(?:\[no-\])?([a-z-]+)/gm)].map((m) => m[1]!);
     expect(flags.length).toBeGreaterThan(10);
+    // Every variable the options read has a flag: the two stay one set.
+    const variables = [...readFileSync(join(ROOT, 'src/options.ts'), 'utf8').matchAll(/get\('(TOGAI_MOCK_\w+)'\)/g)].map((m) => m[1]!);
+    expect(variables.length).toBeGreaterThan(10);
+    for (const variable of variables) expect(help.stdout, `${variable} in --help`).toMatch(new RegExp(`env: ${variable}\\b`));
     const documented = section('Command line');
     for (const flag of flags.filter((f) => f !== 'help' && f !== 'version')) {
       expect(documented, `--${flag} in README "Command line"`).toMatch(new RegExp(`--(\\[no-\\])?${flag}\\b`));
