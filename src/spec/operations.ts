@@ -81,6 +81,43 @@ function finiteAfterCoercion(validate: ValidateFunction): ValidateFunction {
   return wrapped;
 }
 
+/**
+ * Response validators by status, compiled on first use: only the response
+ * self-check and check-pacts need them, and compiling every operation's
+ * responses at start-up was a third of the time to the first request.
+ */
+class LazyValidators extends Map<string, ValidateFunction> {
+  constructor(
+    private readonly schemas: Map<string, object>,
+    private readonly compile: (schema: object) => ValidateFunction,
+  ) {
+    super();
+  }
+
+  override get(status: string): ValidateFunction | undefined {
+    let validate = super.get(status);
+    if (validate === undefined) {
+      const schema = this.schemas.get(status);
+      if (schema === undefined) return undefined;
+      validate = this.compile(schema);
+      super.set(status, validate);
+    }
+    return validate;
+  }
+
+  override has(status: string): boolean {
+    return this.schemas.has(status);
+  }
+
+  override keys(): MapIterator<string> {
+    return this.schemas.keys();
+  }
+
+  override get size(): number {
+    return this.schemas.size;
+  }
+}
+
 export interface SpecValidators {
   operations: CompiledOperation[];
   /** Validates a value against a named component schema. */
@@ -122,11 +159,12 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string): SpecVali
         if (!schema) throw new Error(`${op.operationId}: only application/json request bodies are supported`);
         body = { required: rb.required === true, validate: strictAjv.compile(rebase(schema, id) as object) };
       }
-      const responses = new Map<string, ValidateFunction>();
+      const responseSchemas = new Map<string, object>();
       for (const [status, r] of Object.entries(op.responses ?? {})) {
         const schema = deref<OpenAPIV3.ResponseObject>(doc, r).content?.['application/json']?.schema;
-        if (schema) responses.set(status, strictAjv.compile(rebase(schema, id) as object));
+        if (schema) responseSchemas.set(status, rebase(schema, id) as object);
       }
+      const responses = new LazyValidators(responseSchemas, (schema) => strictAjv.compile(schema));
       const security = op.security ?? doc.security ?? [];
       operations.push({
         operationId: op.operationId,
