@@ -27,6 +27,7 @@ import type {
 } from '../spec/types.js';
 import { MockError, invalid, notFound } from './errors.js';
 import { MinHeap } from './heap.js';
+import { checkFiniteTotals } from './totals.js';
 import { IdGenerator, TRANSACTION_ID_PATTERN } from './ids.js';
 import { add, min, sub } from './money.js';
 
@@ -448,6 +449,8 @@ export class Ledger {
         seenIds.add(wanted);
       }
     });
+    // Also for seed, fixtures and provider states, not only the HTTP grant.
+    checkFiniteTotals(this, requests, now);
     return requests.map((r, i) => this.toCredit(this.grantOne(r, now, ids?.[i])));
   }
 
@@ -545,14 +548,22 @@ export class Ledger {
       // The expiry happened when the window closed, not when it was noticed;
       // never before the credit existed, though (back-dated grants).
       const at = Math.max(record.untilMs, this.times.createdAt(record.seq));
-      const account = record.account;
-      this.dropHolds(account, record);
-      const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
-      record.status = 'EXPIRED';
-      this.touch(record, at);
-      this.addTransaction(record, 'EXPIRED', remainder, at);
-      account.updatedAt = Math.max(account.updatedAt, at);
+      this.close(record, 'EXPIRED', at);
     }
+  }
+
+  /**
+   * Ends an ACTIVE credit (expiry or void): its holds are released and what
+   * was not consumed is written off in one transaction of the same type.
+   */
+  private close(record: CreditRecord, status: 'EXPIRED' | 'VOIDED', at: number): void {
+    const account = record.account;
+    this.dropHolds(account, record);
+    const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
+    record.status = status;
+    this.touch(record, at);
+    this.addTransaction(record, status, remainder, at);
+    account.updatedAt = Math.max(account.updatedAt, at);
   }
 
   private dropHolds(account: AccountRecord, record: CreditRecord): void {
@@ -664,13 +675,7 @@ export class Ledger {
     if (record.status !== 'ACTIVE') {
       throw invalid(`Credit ${id} is ${record.status}; only an ACTIVE credit can be voided`);
     }
-    const account = record.account;
-    this.dropHolds(account, record);
-    const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
-    record.status = 'VOIDED';
-    this.touch(record, now);
-    this.addTransaction(record, 'VOIDED', remainder, now);
-    account.updatedAt = Math.max(account.updatedAt, now);
+    this.close(record, 'VOIDED', now);
     return this.toCredit(record);
   }
 

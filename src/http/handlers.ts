@@ -2,7 +2,6 @@
 // validated request and the caller's tenant, asks the domain, and returns the
 // status and body; they never touch Express or the store directly.
 
-import { checkFiniteTotals } from '../domain/totals.js';
 import type { CreateCreditRequest, CreditStatus } from '../spec/types.js';
 import type { OperationHandler } from './pipeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -12,7 +11,6 @@ const DEFAULT_PAGE_SIZE = 50;
 export const creditHandlers: Record<string, OperationHandler> = {
   createCredit({ tenant, body }) {
     const { creditRequests } = body as CreateCreditRequest;
-    checkFiniteTotals(tenant.ledger, creditRequests, tenant.clock.now());
     return { status: 200, body: { credits: tenant.ledger.grant(creditRequests, tenant.clock.now()) } };
   },
 
