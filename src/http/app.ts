@@ -3,7 +3,7 @@
 // error mapping.
 
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { controlRouter } from '../control/router.js';
 import { MockError } from '../domain/errors.js';
 import type { MockRuntime } from '../runtime.js';
@@ -13,12 +13,16 @@ import { errorHandler } from './errors.js';
 import { faultStage } from './faults.js';
 import { creditHandlers } from './handlers.js';
 import { journalRecorder } from './journal.js';
-import { mountOperations } from './pipeline.js';
+import { operationRoutes } from './pipeline.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Accepts the caller's X-Request-Id (or makes one), echoes it, logs the request when done. */
-function requestLog(runtime: MockRuntime): RequestHandler {
+/**
+ * Accepts the caller's X-Request-Id (or makes one), echoes it, logs the
+ * request when done, and lets each observer (the journal) see it: one
+ * Express layer for all the per-request bookkeeping.
+ */
+function requestLog(runtime: MockRuntime, ...observers: Array<(req: Request, res: Response) => void>): RequestHandler {
   const log = runtime.logger;
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
@@ -43,6 +47,7 @@ function requestLog(runtime: MockRuntime): RequestHandler {
         );
       });
     }
+    for (const observe of observers) observe(req, res);
     next();
   };
 }
@@ -68,17 +73,16 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(runtime));
-  // Records Togai API traffic (not /_mock calls) for GET /_mock/requests.
-  app.use(journalRecorder(runtime));
+  // The journal records Togai API traffic (not /_mock calls) for GET /_mock/requests.
+  app.use(requestLog(runtime, journalRecorder(runtime, app)));
   // Dashboard and API reference: public static pages, mounted before the
   // control API so its admin guard stays on the data they fetch, not the files.
-  app.use(underMock(uiRouter()));
-  app.use(underMock(controlRouter(runtime)));
+  const mock = express.Router();
+  mock.use(uiRouter(), controlRouter(runtime));
+  app.use(underMock(mock));
 
-  const api = express.Router();
   const auth = authenticate(runtime);
-  mountOperations(api, runtime, runtime.credits.operations, {
+  const api = operationRoutes(runtime, runtime.credits.operations, {
     // Faults, the rate limit and Prefer: code act after auth (they need the
     // credential) and before the body is read and the handler runs.
     before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],

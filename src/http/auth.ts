@@ -2,9 +2,10 @@
 // and `X-API-Key: <key>` (apiKeyAuth). Any non-empty credential is accepted
 // unless a token list is configured. The credential picks the tenant.
 
-import type { Request, RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import type { MockRuntime } from '../runtime.js';
+import type { Guard } from './pipeline.js';
 
 /** The credential a request carries, or undefined. Bearer wins over X-API-Key. */
 export function credentialOf(req: Request): string | undefined {
@@ -19,9 +20,9 @@ export function credentialOf(req: Request): string | undefined {
   return undefined;
 }
 
-export function authenticate(runtime: MockRuntime): RequestHandler {
+export function authenticate(runtime: MockRuntime): Guard {
   const allowed = new Set(runtime.options.tokens);
-  return (req, res, next) => {
+  return (req: Request, res: Response) => {
     const credential = credentialOf(req);
     if (credential === undefined) {
       const malformed = req.headers.authorization !== undefined;
@@ -39,6 +40,6 @@ export function authenticate(runtime: MockRuntime): RequestHandler {
     }
     res.locals.credential = credential;
     res.locals.tenantKey = runtime.tenantKeyForCredential(credential);
-    next();
+    return true;
   };
 }

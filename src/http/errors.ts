@@ -3,9 +3,11 @@
 // `{"message": "..."}` with a fitting status: never a stack trace, never
 // Express's HTML error page.
 
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import { MockError, type ErrorKind } from '../domain/errors.js';
 import type { MockRuntime } from '../runtime.js';
+import { sendJson } from './respond.js';
 
 export const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -36,7 +38,7 @@ interface BodyParserError {
   limit?: number;
 }
 
-/** Errors thrown by express.json() carry a `type`; give each a clear message. */
+/** Errors thrown by express.json() (the fallback still reads bodies with it) carry a `type`; give each a clear message. */
 function fromBodyParser(err: BodyParserError): MockError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
@@ -81,9 +83,15 @@ export function toMockError(err: unknown): MockError {
   return new MockError('internal', 'Internal error in togai-mock (see its log)');
 }
 
-export function sendError(res: Response, error: MockError): void {
-  if (error.headers) res.set(error.headers);
-  res.status(STATUS[error.kind]).json({ message: clipMessage(error.message) });
+/** Togai's error body, `{"message"}`, with the status of the error's kind and its headers. */
+export function sendError(res: ServerResponse, error: MockError): void {
+  sendMessage(res, STATUS[error.kind], error.message, error.headers);
+}
+
+/** `{"message"}` with any status: also for injected faults, whose status is the rule's. */
+export function sendMessage(res: ServerResponse, status: number, message: string, headers?: Record<string, string>): void {
+  if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  sendJson(res, status, JSON.stringify({ message: clipMessage(message) }));
 }
 
 export function errorHandler(runtime: MockRuntime): ErrorRequestHandler {

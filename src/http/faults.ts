@@ -6,15 +6,16 @@
 // Order: `Prefer: code` (the caller asked explicitly), then the rate limit,
 // then fault rules in the order they were added.
 
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import { seededRandom } from '../domain/ids.js';
 import type { components } from '../spec/control-types.gen.js';
 import type { CompiledOperation } from '../spec/operations.js';
 import type { MockRuntime } from '../runtime.js';
-import { clipMessage } from './errors.js';
-import { pathMatches } from './journal.js';
-import { BODY_LIMIT } from './pipeline.js';
+import { readBodyTextLeniently } from './body.js';
+import { sendMessage } from './errors.js';
+import { noteRequestText, pathMatches } from './journal.js';
+import type { Guard } from './pipeline.js';
 
 // Shapes from spec/togai-mock-control.yaml (generated types; never restated here).
 type Schemas = components['schemas'];
@@ -137,34 +138,34 @@ export function preferredCode(req: Request): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-const lenientJson = express.json({ limit: BODY_LIMIT, strict: false, type: () => true });
-
-/** Reads the body of a request answered by a fault, for the journal only; parse errors are ignored. */
-function readBodyForJournal(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    lenientJson(req, res, () => {
-      if (req.body !== undefined) res.locals.journalBody = req.body;
-      resolve();
-    });
-  });
-}
-
 /**
  * An injected answer. Written here rather than thrown as a MockError because
  * a fault may use any status from 400 to 599, not only the kinds the error
- * mapping knows; the body is Togai's `{"message"}` all the same.
+ * mapping knows; the body is Togai's `{"message"}` all the same. The request
+ * body is read first (for the journal only; it is never parsed or judged).
  */
-async function answer(req: Request, res: Response, status: number, message: string, headers: Record<string, string> = {}): Promise<void> {
-  await readBodyForJournal(req, res);
-  if (res.headersSent) return;
-  res.set(headers).status(status).json({ message: clipMessage(message) });
+async function answer(req: Request, res: Response, status: number, message: string, headers?: Record<string, string>): Promise<false> {
+  const text = await readBodyTextLeniently(req);
+  if (text !== undefined) noteRequestText(req, text);
+  if (!res.headersSent) sendMessage(res, status, message, headers);
+  return false;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function faultStage(runtime: MockRuntime, op: CompiledOperation): RequestHandler {
+/**
+ * The fault stage of one operation: true to go on (synchronously, when
+ * nothing applies: the common case costs no promise), false once a fault
+ * has answered.
+ */
+export function faultStage(runtime: MockRuntime, op: CompiledOperation): Guard {
   const documented = [...op.responses.keys()].filter((k) => /^\d{3}$/.test(k)).map(Number);
-  return async (req, res, next) => {
+  const injected = async (req: Request, res: Response, rule: FaultRule): Promise<boolean> => {
+    if (rule.latencyMs !== undefined && rule.latencyMs > 0) await sleep(rule.latencyMs);
+    if (rule.status === undefined) return true;
+    return answer(req, res, rule.status, rule.message ?? `Fault injected by togai-mock (rule ${rule.id})`);
+  };
+  return (req, res) => {
     const tenant = typeof res.locals.tenantKey === 'string' ? res.locals.tenantKey : undefined;
 
     const code = preferredCode(req);
@@ -177,33 +178,28 @@ export function faultStage(runtime: MockRuntime, op: CompiledOperation): Request
       }
       if (code >= 400) {
         res.locals.fault = 'prefer';
-        const headers: Record<string, string> = code === 429 ? { 'Retry-After': '1' } : {};
-        await answer(req, res, code, `Status ${code} forced by the request's Prefer: code=${code} header (togai-mock)`, headers);
-        return;
+        const headers = code === 429 ? { 'Retry-After': '1' } : undefined;
+        return answer(req, res, code, `Status ${code} forced by the request's Prefer: code=${code} header (togai-mock)`, headers);
       }
       // A documented success status is what the handler answers anyway.
     }
 
-    const key = typeof res.locals.credential === 'string' ? `c:${res.locals.credential}` : `ip:${req.ip ?? ''}`;
-    const wait = runtime.rateLimiter.hit(key);
-    if (wait !== undefined) {
-      res.locals.fault = 'rate-limit';
-      throw new MockError(
-        'rate_limited',
-        `Rate limit exceeded: at most ${runtime.rateLimiter.limit} requests per second per credential; retry after ${wait} s`,
-        { 'Retry-After': String(wait) },
-      );
+    if (runtime.rateLimiter.limit > 0) {
+      const key = typeof res.locals.credential === 'string' ? `c:${res.locals.credential}` : `ip:${req.ip ?? ''}`;
+      const wait = runtime.rateLimiter.hit(key);
+      if (wait !== undefined) {
+        res.locals.fault = 'rate-limit';
+        throw new MockError(
+          'rate_limited',
+          `Rate limit exceeded: at most ${runtime.rateLimiter.limit} requests per second per credential; retry after ${wait} s`,
+          { 'Retry-After': String(wait) },
+        );
+      }
     }
 
     const rule = runtime.faults.fire(req, op, tenant);
-    if (rule) {
-      res.locals.fault = rule.id;
-      if (rule.latencyMs !== undefined && rule.latencyMs > 0) await sleep(rule.latencyMs);
-      if (rule.status !== undefined) {
-        await answer(req, res, rule.status, rule.message ?? `Fault injected by togai-mock (rule ${rule.id})`);
-        return;
-      }
-    }
-    next();
+    if (rule === undefined) return true;
+    res.locals.fault = rule.id;
+    return injected(req, res, rule);
   };
 }

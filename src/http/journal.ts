@@ -5,9 +5,10 @@
 // dashboard polling the journal) would otherwise drown the client's requests
 // in its own. The journal is a bounded ring (oldest entries fall out), bodies
 // are clipped, and a tenant is shown by its key (`shared` or a hash), never by
-// the credential.
+// the credential. Recording is cheap (raw texts kept); the shapes of
+// GET /_mock/requests are made when it is read.
 
-import type { RequestHandler } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { MockRuntime } from '../runtime.js';
 import type { components } from '../spec/control-types.gen.js';
 
@@ -40,48 +41,88 @@ export function pathMatches(pattern: string, path: string, template?: string): b
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * What the recorder keeps per request: raw fields only. Bodies stay as the
+ * text that went over the wire; parsing, clipping and the ISO time are done
+ * when somebody reads the journal (and then cached), not on every request.
+ */
+export interface RecordedRequest {
+  arrived: number;
+  method: string;
+  path: string;
+  status: number;
+  latencyMs: number;
+  tenant: string | null;
+  query?: string | undefined;
+  operationId?: string | undefined;
+  fault?: string | undefined;
+  /** The request body as text, when the mock read it itself. */
+  requestText?: string | undefined;
+  /** The request body as a value, when another reader parsed it (the fallback). */
+  requestValue?: unknown;
+  /** The response body as sent. */
+  responseText?: string | undefined;
+}
+
+interface Stored extends RecordedRequest {
+  id: number;
+  view?: JournalEntry;
+}
+
 export class Journal {
-  private entries: JournalEntry[] = [];
+  /** A ring of at most `limit` entries: `ring[(head + i) % limit]` is the i-th oldest. */
+  private ring: Stored[] = [];
+  private head = 0;
   private nextId = 1;
 
   constructor(readonly limit: number = DEFAULT_JOURNAL_LIMIT) {}
 
-  record(entry: Omit<JournalEntry, 'id'>): JournalEntry {
-    const full = { id: this.nextId++, ...entry };
-    if (this.limit <= 0) return full;
-    this.entries.push(full);
-    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
-    return full;
+  record(request: RecordedRequest): void {
+    const entry: Stored = request as Stored;
+    entry.id = this.nextId++;
+    if (this.limit <= 0) return;
+    if (this.ring.length < this.limit) this.ring.push(entry);
+    else {
+      this.ring[this.head] = entry;
+      this.head = (this.head + 1) % this.limit;
+    }
+  }
+
+  private at(i: number): Stored {
+    return this.ring[(this.head + i) % this.ring.length]!;
   }
 
   /** The newest `limit` entries matching the filter, oldest first. */
   list(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): JournalEntry[] {
     const method = filter.method?.toUpperCase();
     const out: JournalEntry[] = [];
-    for (let i = this.entries.length - 1; i >= 0 && out.length < filter.limit; i--) {
-      const e = this.entries[i]!;
+    for (let i = this.ring.length - 1; i >= 0 && out.length < filter.limit; i--) {
+      const e = this.at(i);
       if (filter.after !== undefined && e.id <= filter.after) break;
       if (method !== undefined && e.method !== method) continue;
       if (filter.operationId !== undefined && e.operationId !== filter.operationId) continue;
       if (filter.tenant !== undefined && e.tenant !== filter.tenant) continue;
-      if (filter.path !== undefined && !pathMatches(filter.path, e.path, templates?.(e))) continue;
-      out.push(e);
+      if (filter.path !== undefined && !pathMatches(filter.path, e.path, templates?.(viewOf(e)))) continue;
+      out.push(viewOf(e));
     }
     return out.reverse();
   }
 
   /** Forgets everything, or only one tenant's entries. */
   clear(tenant?: string): void {
-    this.entries = tenant === undefined ? [] : this.entries.filter((e) => e.tenant !== tenant);
+    const kept: Stored[] = [];
+    if (tenant !== undefined) for (let i = 0; i < this.ring.length; i++) if (this.at(i).tenant !== tenant) kept.push(this.at(i));
+    this.ring = kept;
+    this.head = 0;
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.ring.length;
   }
 }
 
 /** A body as stored: the JSON value, or its text clipped to BODY_CLIP. */
-function clipBody(value: unknown): { body: unknown; truncated: boolean } {
+function clipValue(value: unknown): { body: unknown; truncated: boolean } {
   let text: string;
   try {
     text = JSON.stringify(value) ?? '';
@@ -92,8 +133,8 @@ function clipBody(value: unknown): { body: unknown; truncated: boolean } {
   return { body: text.slice(0, BODY_CLIP), truncated: true };
 }
 
-/** A response as sent: parsed JSON when it is JSON and short enough, else clipped text. */
-function clipResponse(text: string): { body: unknown; truncated: boolean } {
+/** A body as sent: parsed JSON when it is JSON and short enough, else the (clipped) text. */
+function clipText(text: string): { body: unknown; truncated: boolean } {
   if (text.length > BODY_CLIP) return { body: text.slice(0, BODY_CLIP), truncated: true };
   try {
     return { body: JSON.parse(text) as unknown, truncated: false };
@@ -102,60 +143,99 @@ function clipResponse(text: string): { body: unknown; truncated: boolean } {
   }
 }
 
-/**
- * Records every request outside /_mock once its response is finished. The
- * response body is taken from res.send (every JSON response passes there).
- */
-export function journalRecorder(runtime: MockRuntime): RequestHandler {
-  const journal = runtime.journal;
-  return (req, res, next) => {
-    if (req.path === '/_mock' || req.path.startsWith('/_mock/') || journal.limit <= 0) {
-      next();
-      return;
+/** The JournalEntry of the control spec for a stored request, made once. */
+function viewOf(e: Stored): JournalEntry {
+  if (e.view) return e.view;
+  const entry: JournalEntry = {
+    id: e.id,
+    time: new Date(e.arrived).toISOString(),
+    method: e.method,
+    path: e.path,
+    status: e.status,
+    latencyMs: e.latencyMs,
+    tenant: e.tenant,
+  };
+  if (e.query !== undefined) entry.query = e.query;
+  if (e.operationId !== undefined) entry.operationId = e.operationId;
+  let truncated = false;
+  const request = e.requestText !== undefined && e.requestText !== '' ? clipText(e.requestText) : e.requestValue !== undefined ? clipValue(e.requestValue) : undefined;
+  if (request) {
+    entry.requestBody = request.body;
+    truncated ||= request.truncated;
+  }
+  if (e.responseText !== undefined && e.responseText !== '') {
+    const c = clipText(e.responseText);
+    entry.responseBody = c.body;
+    truncated ||= c.truncated;
+    if (e.status >= 400) {
+      const message = (c.body as { message?: unknown } | null)?.message;
+      if (typeof message === 'string') entry.error = message;
     }
-    const arrived = Date.now();
-    const started = process.hrtime.bigint();
+  }
+  if (truncated) entry.truncated = true;
+  if (e.fault !== undefined) entry.fault = e.fault;
+  // The raw texts are no longer needed once the view exists.
+  e.requestText = e.responseText = undefined;
+  e.requestValue = undefined;
+  e.view = entry;
+  return entry;
+}
+
+const SENT = Symbol('togai-mock response text');
+const READ = Symbol('togai-mock request text');
+
+type Noted = { [SENT]?: string; [READ]?: string };
+
+/** Notes the text of a response body for the journal; every JSON answer passes here. */
+export function noteResponseText(res: object, text: string): void {
+  (res as Noted)[SENT] = text;
+}
+
+/** Notes the text of a request body the mock read itself, for the journal. */
+export function noteRequestText(req: object, text: string): void {
+  (req as Noted)[READ] = text;
+}
+
+/**
+ * Records every request outside /_mock once its response is finished: called
+ * by the request log for each request (one Express layer for both). Responses
+ * sent through Express's res.send (the fallback, anything not going through
+ * noteResponseText) are caught by one override on this app's response
+ * prototype, not by a wrapper made per request.
+ */
+export function journalRecorder(runtime: MockRuntime, app: Express): (req: Request, res: Response) => void {
+  const journal = runtime.journal;
+  const send = app.response.send;
+  app.response.send = function (this: Response, chunk?: unknown) {
+    if (typeof chunk === 'string') noteResponseText(this, chunk);
+    else if (Buffer.isBuffer(chunk)) noteResponseText(this, chunk.toString('utf8'));
+    return send.call(this, chunk);
+  } as Response['send'];
+
+  return (req, res) => {
     const path = req.path;
-    const qIndex = req.originalUrl.indexOf('?');
-    const query = qIndex >= 0 ? req.originalUrl.slice(qIndex + 1) : '';
-    let sent: string | undefined;
-    const send = res.send;
-    res.send = function (this: typeof res, chunk?: unknown) {
-      if (typeof chunk === 'string') sent = chunk;
-      else if (Buffer.isBuffer(chunk)) sent = chunk.toString('utf8');
-      return send.call(this, chunk);
-    } as typeof res.send;
+    if (journal.limit <= 0 || path === '/_mock' || path.startsWith('/_mock/')) return;
+    const arrived = Date.now();
+    const started = performance.now();
+    const url = req.originalUrl;
+    const qIndex = url.indexOf('?');
     res.on('finish', () => {
-      const entry: Omit<JournalEntry, 'id'> = {
-        time: new Date(arrived).toISOString(),
+      const locals = res.locals;
+      const noted = req as Noted;
+      journal.record({
+        arrived,
         method: req.method,
         path,
         status: res.statusCode,
-        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
-        tenant: typeof res.locals.tenantKey === 'string' ? res.locals.tenantKey : null,
-      };
-      if (query !== '') entry.query = query.slice(0, 2000);
-      if (typeof res.locals.operationId === 'string') entry.operationId = res.locals.operationId;
-      let truncated = false;
-      const requestBody = req.body !== undefined ? req.body : res.locals.journalBody;
-      if (requestBody !== undefined) {
-        const c = clipBody(requestBody);
-        entry.requestBody = c.body;
-        truncated ||= c.truncated;
-      }
-      if (sent !== undefined && sent !== '') {
-        const c = clipResponse(sent);
-        entry.responseBody = c.body;
-        truncated ||= c.truncated;
-        if (res.statusCode >= 400) {
-          const message = (c.body as { message?: unknown } | null)?.message;
-          if (typeof message === 'string') entry.error = message;
-        }
-      }
-      if (truncated) entry.truncated = true;
-      if (typeof res.locals.fault === 'string') entry.fault = res.locals.fault;
-      journal.record(entry);
+        latencyMs: performance.now() - started,
+        tenant: typeof locals.tenantKey === 'string' ? locals.tenantKey : null,
+        query: qIndex >= 0 && qIndex < url.length - 1 ? url.slice(qIndex + 1, qIndex + 2001) : undefined,
+        operationId: typeof locals.operationId === 'string' ? locals.operationId : undefined,
+        fault: typeof locals.fault === 'string' ? locals.fault : undefined,
+        requestText: noted[READ] !== undefined ? noted[READ].slice(0, BODY_CLIP + 1) : undefined,
+        requestValue: noted[READ] === undefined ? req.body : undefined,
+        responseText: (res as Noted)[SENT]?.slice(0, BODY_CLIP + 1),
+      });
     });
-    next();
   };
 }

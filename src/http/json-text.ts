@@ -1,14 +1,11 @@
-// Checks a JSON request body as text, before it is parsed: it must be UTF-8
-// (RFC 8259 section 8.1: JSON exchanged between systems is UTF-8; body-parser
-// would also decode UTF-16/32) and no object may name the same field twice.
+// Checks a JSON request body as bytes, before it is parsed: no object may
+// name the same field twice.
 // JSON.parse silently keeps the last of two equal names, so
 // `{"creditRequests":[...], "creditRequests":[...]}` would grant whichever
 // came last: a payload whose meaning depends on the parser is refused instead.
 //
-// Used as express.json()'s `verify` hook, which sees the raw bytes.
-
-import type { IncomingMessage } from 'node:http';
-import { MockError } from '../domain/errors.js';
+// Used by the body reader (body.ts), which also refuses charsets other than
+// UTF-8 (RFC 8259 section 8.1: JSON exchanged between systems is UTF-8).
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -86,16 +83,4 @@ export function findDuplicateKey(buf: Buffer): string | undefined {
     }
   }
   return undefined;
-}
-
-/** express.json() `verify` hook: refuses non-UTF-8 charsets and repeated field names. */
-export function verifyJsonText(_req: IncomingMessage, _res: unknown, buf: Buffer, encoding: string): void {
-  const charset = encoding.toLowerCase();
-  if (charset !== 'utf-8' && charset !== 'utf8') {
-    throw new MockError('unsupported_media_type', `Request body charset ${charset.toUpperCase()} is not supported; send UTF-8 JSON`);
-  }
-  const duplicate = findDuplicateKey(buf);
-  if (duplicate !== undefined) {
-    throw new MockError('invalid', `Request body names the field ${duplicate} twice; each field may appear only once`);
-  }
 }

@@ -1,13 +1,20 @@
-// Mounts the operations of a compiled spec on an Express router, each as the
-// same visible pipeline: [auth] -> JSON body -> validate -> handler -> respond.
-// Used for the Togai API and for the mock's own control API alike.
+// Serves the operations of a compiled spec, each through the same visible
+// pipeline: match path and method -> guards (auth, faults) -> JSON body ->
+// validate path, query and body -> handler -> respond. Used for the Togai API
+// and for the mock's own control API alike.
+//
+// One Express middleware per spec rather than one Express route per
+// operation: the routes come from the spec's path templates, matched here
+// with one precompiled pattern each, and a request that needs no guard
+// promise or body never waits on a microtask. Express's per-route layers,
+// body-parser and res.json() were most of the CPU of a grant (issue 6).
 
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { MockError } from '../domain/errors.js';
 import { check, type CompiledOperation } from '../spec/operations.js';
 import type { Tenant } from '../store/store.js';
 import type { MockRuntime } from '../runtime.js';
-import { verifyJsonText } from './json-text.js';
+import { readJsonBody } from './body.js';
 import { respond } from './respond.js';
 
 export interface OperationInput {
@@ -27,85 +34,148 @@ export interface OperationResult {
 
 export type OperationHandler = (input: OperationInput) => OperationResult | Promise<OperationResult>;
 
+/**
+ * A stage before the body is read (authentication, faults): true to go on,
+ * false when it has answered the request itself; it throws a MockError to
+ * refuse. A guard answers synchronously unless it has to wait.
+ */
+export type Guard = (req: Request, res: Response) => boolean | Promise<boolean>;
+
+/** The request body limit, in body-parser's notation (for routes that still use it: the fallback). */
 export const BODY_LIMIT = '1mb';
 
-// verify: UTF-8 only, and no field named twice (see json-text.ts).
-const jsonBody = express.json({
-  limit: BODY_LIMIT,
-  strict: false,
-  type: ['application/json', 'application/*+json'],
-  verify: verifyJsonText,
-});
-
-const hasBody = (req: Request): boolean =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-
-/** Rejects bodies that are not JSON before they are read. */
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
-    const type = req.headers['content-type'];
-    throw new MockError(
-      'unsupported_media_type',
-      type === undefined ? 'Content-Type header is missing; send application/json' : 'Content-Type must be application/json',
-    );
-  }
-  next();
-};
-
 export interface MountOptions {
-  /** Run before body parsing, e.g. authentication. */
-  before?: (op: CompiledOperation) => RequestHandler[];
+  /** Guards to run before the body is read, e.g. authentication. */
+  before?: (op: CompiledOperation) => Guard[];
   /** The tenant a request works in. */
   tenantOf: (req: Request, res: Response) => Tenant;
   handlers: Record<string, OperationHandler>;
 }
 
-export function mountOperations(router: Router, runtime: MockRuntime, ops: CompiledOperation[], options: MountOptions): void {
-  const allowed = new Map<string, string[]>();
+interface Operation {
+  op: CompiledOperation;
+  guards: Guard[];
+  handler: OperationHandler;
+}
+
+interface Route {
+  template: string;
+  /** Matches the raw (still percent-encoded) path; one group per parameter. */
+  pattern: RegExp;
+  names: string[];
+  byMethod: Map<string, Operation>;
+  /** The Allow header for this path. */
+  allow: string;
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * `/credits/{credit_id}` as a pattern with Express's matching rules: a
+ * parameter is one non-empty segment, letters match in any case, and a
+ * trailing slash is allowed.
+ */
+function compileTemplate(template: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  let source = '^';
+  for (const part of template.split(/(\{[^}]+\})/)) {
+    if (part.startsWith('{') && part.endsWith('}')) {
+      names.push(part.slice(1, -1));
+      source += '([^/]+)';
+    } else source += escapeRegExp(part);
+  }
+  return { pattern: new RegExp(`${source}/?$`, 'i'), names };
+}
+
+function paramsOf(route: Route, match: RegExpExecArray): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < route.names.length; i++) {
+    const raw = match[i + 1]!;
+    try {
+      params[route.names[i]!] = raw.includes('%') ? decodeURIComponent(raw) : raw;
+    } catch {
+      throw new MockError('invalid', 'URL path is not valid percent-encoded UTF-8');
+    }
+  }
+  return params;
+}
+
+/** One middleware serving every operation of `ops`; other paths go on to `next`. */
+export function operationRoutes(runtime: MockRuntime, ops: CompiledOperation[], options: MountOptions): RequestHandler {
+  const routes: Route[] = [];
   for (const op of ops) {
     const handler = options.handlers[op.operationId];
     if (!handler) throw new Error(`spec operation ${op.operationId} has no handler`);
-    const stages: RequestHandler[] = [...(options.before?.(op) ?? [])];
-    if (op.body) stages.push(requireJson, jsonBody);
-    stages.push(async (req, res) => {
-      res.locals.operationId = op.operationId;
-      const params = { ...(req.params as Record<string, string>) };
-      if (op.pathParams) check(op.pathParams, params, 'path');
-      const query = { ...(req.query as Record<string, unknown>) };
-      if (op.queryParams) check(op.queryParams, query, 'query');
-      let body: unknown = req.body;
-      if (op.body) {
-        if (body === undefined) {
-          if (op.body.required) throw new MockError('invalid', 'Request body is required (application/json)');
-        } else {
-          check(op.body.validate, body, 'request body');
-        }
+    let route = routes.find((r) => r.template === op.path);
+    if (!route) {
+      route = { template: op.path, ...compileTemplate(op.path), byMethod: new Map(), allow: '' };
+      routes.push(route);
+    }
+    route.byMethod.set(op.method.toUpperCase(), { op, guards: options.before?.(op) ?? [], handler });
+  }
+  for (const route of routes) {
+    const methods = [...route.byMethod.keys()];
+    if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
+    route.allow = [...methods, 'OPTIONS'].join(', ');
+  }
+
+  async function serve(route: Route, match: RegExpExecArray, operation: Operation, req: Request, res: Response): Promise<void> {
+    const { op } = operation;
+    const params = paramsOf(route, match);
+    for (const guard of operation.guards) {
+      const go = guard(req, res);
+      if (go === false || (go !== true && !(await go))) return;
+    }
+    let body: unknown;
+    if (op.body) {
+      const read = await readJsonBody(req);
+      if (read !== undefined) body = req.body = read.value;
+    }
+    if (op.pathParams) check(op.pathParams, params, 'path');
+    // Express 5 parses req.query afresh on every read: this object is ours to coerce.
+    const query = req.query as Record<string, unknown>;
+    if (op.queryParams) check(op.queryParams, query, 'query');
+    if (op.body) {
+      if (body === undefined) {
+        if (op.body.required) throw new MockError('invalid', 'Request body is required (application/json)');
+      } else {
+        check(op.body.validate, body, 'request body');
       }
-      const tenant = options.tenantOf(req, res);
-      const result = await handler({ runtime, tenant, params, query, body, req });
-      if (result.headers) res.set(result.headers);
-      respond(runtime, res, op, result.status, result.body);
-    });
-    // Tag the operation before anything can fail, so the journal knows it.
-    router[op.method](op.expressPath, (_req, res, next) => {
-      res.locals.operationId = op.operationId;
-      next();
-    }, ...stages);
-    const methods = allowed.get(op.expressPath) ?? [];
-    methods.push(op.method.toUpperCase());
-    allowed.set(op.expressPath, methods);
+    }
+    const tenant = options.tenantOf(req, res);
+    const pending = operation.handler({ runtime, tenant, params, query, body, req });
+    const result = pending instanceof Promise ? await pending : pending;
+    if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    respond(runtime, res, op, result.status, result.body);
   }
-  // A known path with a method it does not support: 405 with Allow.
-  for (const [path, methods] of allowed) {
-    if (methods.includes('GET')) methods.push('HEAD');
-    const allow = [...methods, 'OPTIONS'].join(', ');
-    router.options(path, (_req, res) => {
-      res.set('Allow', allow).status(204).end();
-    });
-    router.all(path, (req) => {
-      throw new MockError('method_not_allowed', `Method ${req.method} is not allowed on ${path}; allowed: ${allow}`, {
-        Allow: allow,
-      });
-    });
-  }
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    for (const route of routes) {
+      const match = route.pattern.exec(path);
+      if (match === null) continue;
+      const operation = route.byMethod.get(req.method) ?? (req.method === 'HEAD' ? route.byMethod.get('GET') : undefined);
+      if (operation === undefined) {
+        // A known path with a method it does not support: 405 with Allow (OPTIONS: 204 with Allow).
+        if (req.method === 'OPTIONS') {
+          res.setHeader('Allow', route.allow);
+          res.statusCode = 204;
+          res.end();
+        } else {
+          next(new MockError('method_not_allowed', `Method ${req.method} is not allowed on ${route.template}; allowed: ${route.allow}`, { Allow: route.allow }));
+        }
+        return;
+      }
+      // Tagged before anything can fail, so the journal and the log know the operation.
+      res.locals.operationId = operation.op.operationId;
+      serve(route, match, operation, req, res).catch(next);
+      return;
+    }
+    next();
+  };
+}
+
+/** Mounts operationRoutes() on a router (the control API's). */
+export function mountOperations(router: Router, runtime: MockRuntime, ops: CompiledOperation[], options: MountOptions): void {
+  router.use(operationRoutes(runtime, ops, options));
 }

@@ -3,22 +3,37 @@
 // mismatch is a togai-mock bug: it is logged, recorded, and answered with a
 // 500 so that no test can pass on a response the spec does not allow.
 
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { MockError } from '../domain/errors.js';
 import { describeError } from '../spec/messages.js';
 import type { CompiledOperation } from '../spec/operations.js';
 import type { MockRuntime } from '../runtime.js';
+import { noteResponseText } from './journal.js';
 
-export function respond(runtime: MockRuntime, res: Response, op: CompiledOperation, status: number, body: unknown): void {
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Writes a JSON text with its status: the one way JSON answers leave the
+ * mock (operations, errors, faults). Plain node:http calls, without Express's
+ * res.json()/res.send() (settings lookups, mime tables, a second
+ * stringify), and the text is noted for the journal.
+ */
+export function sendJson(res: ServerResponse, status: number, text: string): void {
+  noteResponseText(res, text);
+  res.statusCode = status;
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+export function respond(runtime: MockRuntime, res: ServerResponse, op: CompiledOperation, status: number, body: unknown): void {
   if (runtime.options.validateResponses) selfCheck(runtime, op, status, body);
   if (body === undefined) {
-    res.status(status).end();
+    res.statusCode = status;
+    res.end();
     return;
   }
-  // What res.json() would do, minus its settings and mime lookups; the text
-  // still goes through res.send(), where the journal picks it up.
-  res.status(status).setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.send(JSON.stringify(body));
+  sendJson(res, status, JSON.stringify(body));
 }
 
 export function selfCheck(runtime: MockRuntime, op: CompiledOperation, status: number, body: unknown): void {

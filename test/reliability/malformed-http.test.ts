@@ -138,7 +138,7 @@ describe('Content-Type and charset', () => {
 });
 
 describe('compressed bodies', () => {
-  // body-parser inflates gzip, deflate and br; the 1 MiB limit counts the inflated bytes.
+  // The body reader (src/http/body.ts) inflates gzip, deflate and br; the 1 MiB limit counts the inflated bytes.
   for (const [encoding, zip] of [
     ['gzip', gzipSync],
     ['deflate', deflateSync],
