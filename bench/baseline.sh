@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
-# Builds the "before" tree for `npm run bench -- --baseline=DIR`: the current
-# commit with the hot-path files of issue 6 put back as they were at BASE
-# (default 1067825, the last commit before the performance work) and the
-# /_mock guard taken out of src/http/app.ts. Everything else (control API,
-# journal, faults) is the same code as the tree being measured, so the
-# before/after columns differ only by the performance changes.
+# Builds an earlier togai-mock for `npm run bench -- --baseline=DIR`, so the
+# "(before)" rows are measured in the same run as the current tree: COMMIT is
+# exported whole into DIR and built there, with the bench server entry
+# (bench/servers/) taken from HEAD so both builds are preloaded the same way.
 #
-#   bench/baseline.sh /tmp/togai-before [BASE]
+#   bench/baseline.sh /tmp/togai-before [COMMIT]    (default: 53ddda5)
 #   npm run bench -- --baseline=/tmp/togai-before
+#
+# 53ddda5 is togai-mock before the second round of issue 6 (compact store
+# already in; Express route per operation, body-parser, res.send and a
+# journal that parsed every response). bench/RESULTS.md names the commit
+# each published run compared against.
 set -euo pipefail
-DIR=${1:?usage: bench/baseline.sh DIR [BASE]}
-BASE=${2:-1067825}
+DIR=${1:?usage: bench/baseline.sh DIR [COMMIT]}
+COMMIT=${2:-53ddda5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$DIR"
 mkdir -p "$DIR"
-git -C "$ROOT" archive HEAD | tar -x -C "$DIR"
-for f in src/domain/ledger.ts src/domain/ids.ts src/http/respond.ts; do
-  git -C "$ROOT" show "$BASE:$f" > "$DIR/$f"
-done
-sed -i -e 's/app.use(underMock(uiRouter()));/app.use(uiRouter());/' \
-       -e 's/app.use(underMock(controlRouter(runtime)));/app.use(controlRouter(runtime));/' "$DIR/src/http/app.ts"
+git -C "$ROOT" archive "$COMMIT" | tar -x -C "$DIR"
+rm -rf "$DIR/bench/servers"
+mkdir -p "$DIR/bench"
+cp -r "$ROOT/bench/servers" "$DIR/bench/servers"
 ln -s "$ROOT/node_modules" "$DIR/node_modules"
-(cd "$DIR" && npx tsc -p tsconfig.json) || echo "baseline: tsc reported errors (dist/ was still emitted)" >&2
+(cd "$DIR" && npx tsc -p tsconfig.json)
 test -f "$DIR/dist/server.js"
-echo "baseline built in $DIR (HEAD with ledger/ids/respond from $BASE)"
+echo "baseline built in $DIR ($(git -C "$ROOT" rev-parse --short "$COMMIT"))"

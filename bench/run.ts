@@ -583,43 +583,70 @@ export function renderReport(r: Report): string {
   return lines.join('\n');
 }
 
-/** The issue's targets, each with the figure measured and whether it is met. */
+/**
+ * The issue's targets, each with the figure measured, whether it is met, and
+ * the context that says what was reachable in the same run: the framework's
+ * own figure (bare Express against Prism, bare Express's p99) and the ratio
+ * by server CPU per request, which a busy machine disturbs less than req/s.
+ */
 function targetSummary(r: Report, labels: string[]): string[] {
   const small = labels[0];
   const large = labels[labels.length - 1];
   const rows: string[] = [];
-  const row = (target: string, measured: string, ok: boolean | undefined): void => {
-    rows.push(`| ${target} | ${measured} | ${ok === undefined ? 'n/a' : ok ? 'met' : '**missed**'} |`);
+  const row = (target: string, measured: string, context: string, ok: boolean | undefined): void => {
+    rows.push(`| ${target} | ${measured} | ${context} | ${ok === undefined ? 'n/a' : ok ? 'met' : '**missed**'} |`);
   };
   const cell = (sc: string, label: string | undefined): Cell | undefined => (label ? r.results[sc]?.[label] : undefined);
   const prism = (sc: string): Cell | undefined => r.results[sc]?.Prism;
   const express = (sc: string): Cell | undefined => r.results[sc]?.['bare Express 5'];
+  const ceiling = (sc: string): string => {
+    const p = prism(sc);
+    const e = express(sc);
+    return p && e ? `bare Express: ${f2(e.rps / p.rps)}x Prism` : '';
+  };
   const g = cell('grant', small);
   if (g) {
     const p = prism('grant');
     const e = express('grant');
-    row('POST /credits >= 5x Prism', p ? `${f2(g.rps / p.rps)}x` : 'n/a', p ? g.rps / p.rps >= 5 : undefined);
-    row('POST /credits >= 85 % of bare Express', e ? `${f0((100 * g.rps) / e.rps)} %` : 'n/a', e ? g.rps / e.rps >= 0.85 : undefined);
-    row('POST /credits p99 <= 15 ms', `${g.p99} ms`, g.p99 <= 15);
+    row('POST /credits >= 5x Prism', p ? `${f2(g.rps / p.rps)}x` : 'n/a', ceiling('grant'), p ? g.rps / p.rps >= 5 : undefined);
+    row(
+      'POST /credits >= 85 % of bare Express',
+      e ? `${f0((100 * g.rps) / e.rps)} %` : 'n/a',
+      e ? `by CPU per request: ${f0((100 * e.cpuUs) / g.cpuUs)} %` : '',
+      e ? g.rps / e.rps >= 0.85 : undefined,
+    );
+    row('POST /credits p99 <= 15 ms', `${g.p99} ms`, e ? `bare Express: ${e.p99} ms` : '', g.p99 <= 15);
   }
   if (large !== undefined && small !== undefined && large !== small) {
+    const at = large.replace('togai-mock ', '');
     for (const sc of ['list', 'details', 'balance']) {
       const a = cell(sc, small);
       const b = cell(sc, large);
       const p = prism(sc);
       if (!a || !b) continue;
-      row(`${sc} at ${large.replace('togai-mock ', '')} >= 85 % of ${small.replace('togai-mock ', '')}`, `${f0((100 * b.rps) / a.rps)} %`, b.rps / a.rps >= 0.85);
-      row(`${sc} at ${large.replace('togai-mock ', '')} >= 5x Prism`, p ? `${f2(b.rps / p.rps)}x` : 'n/a', p ? b.rps / p.rps >= 5 : undefined);
+      row(
+        `${sc} at ${at} >= 85 % of ${small.replace('togai-mock ', '')}`,
+        `${f0((100 * b.rps) / a.rps)} %`,
+        `by CPU per request: ${f0((100 * a.cpuUs) / b.cpuUs)} %`,
+        b.rps / a.rps >= 0.85,
+      );
+      const e = express(sc);
+      row(
+        `${sc} at ${at} >= 5x Prism`,
+        p ? `${f2(b.rps / p.rps)}x` : 'n/a',
+        [ceiling(sc), e ? `togai-mock ${at}: ${f0((100 * b.rps) / e.rps)} % of bare Express` : ''].filter(Boolean).join('; '),
+        p ? b.rps / p.rps >= 5 : undefined,
+      );
     }
   }
   const million = r.preload.find((p) => p.size === 1_000_000 && p.build === '');
-  if (million) row('1,000,000 credits <= 450 MB RSS', `${f0(million.rssMb)} MB`, million.rssMb <= 450);
+  if (million) row('1,000,000 credits <= 450 MB RSS', `${f0(million.rssMb)} MB`, 'after the preload and a full GC', million.rssMb <= 450);
   if (r.startup.togai.length) {
     const ms = median(r.startup.togai);
-    row('start-up to first served request <= 500 ms', `${f0(ms)} ms (Prism ${f0(median(r.startup.prism))} ms)`, ms <= 500);
+    row('start-up to first served request <= 500 ms', `${f0(ms)} ms`, r.startup.prism.length ? `Prism: ${f0(median(r.startup.prism))} ms` : '', ms <= 500);
   }
   if (rows.length === 0) return [];
-  return ['### Targets (issue 6)', '', '| target | measured | |', '|---|---:|---|', ...rows, ''];
+  return ['### Targets (issue 6)', '', '| target | measured | in the same run | |', '|---|---:|---|---|', ...rows, ''];
 }
 
 function writeReport(file: string, body: string): void {
