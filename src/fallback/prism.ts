@@ -141,7 +141,8 @@ export async function loadFallback(runtime: MockRuntime, file: string): Promise<
     }
     const operation = matched.right;
     res.locals.operationId = operation.iid ?? operation.id;
-    if (isSecured(operation)) await run(auth, req, res);
+    // A pipeline guard: it throws to refuse, answers false when it has answered itself.
+    if (isSecured(operation) && !(await auth(req, res))) return;
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     if (hasBody) {
       await run(req.is(['application/json', 'application/*+json']) ? jsonBody : textBody, req, res);
