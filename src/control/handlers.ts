@@ -56,10 +56,10 @@ export const controlHandlers: Record<string, OperationHandler> = {
 
   // ------------------------------------------------------------------ data
 
-  seed({ runtime, tenant, body }) {
+  async seed({ runtime, tenant, body }) {
     const b = (body ?? {}) as Schemas['SeedRequest'];
     const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const made = seedTenant(runtime.store, tenant.key, {
+    const made = await seedTenant(runtime.store, tenant.key, {
       seed,
       accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS,
       creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT,

@@ -8,7 +8,7 @@
 // (values that depend on "today" are taken from the tenant's clock).
 
 import { readFileSync } from 'node:fs';
-import { Faker, base, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
 import type { ValidateFunction } from 'ajv';
 import { MockError, invalid } from '../domain/errors.js';
 import type { AccountRecord } from '../domain/ledger.js';
@@ -45,12 +45,27 @@ function allOrNothing<T>(tenant: Tenant, change: () => T): T {
   }
 }
 
-export function seedTenant(store: MemoryStore, key: string, plan: SeedPlan): Seeded {
+/**
+ * A Faker with English data seeded with `seed`. Loaded on first use, not at
+ * start-up (issue 6), and from the English locale module: the package's
+ * main module loads every locale, several times slower. That module's
+ * `faker` is an instance of the same Faker class built from en + base, so
+ * a new instance from its class and definitions makes the same data as
+ * `new Faker({ locale: [en, base], seed })`; its shared instance is left alone.
+ */
+export async function seededFaker(seed: number): Promise<Faker> {
+  const { faker } = await import('@faker-js/faker/locale/en');
+  const FakerClass = faker.constructor as typeof Faker;
+  return new FakerClass({ locale: faker.rawDefinitions, seed });
+}
+
+export async function seedTenant(store: MemoryStore, key: string, plan: SeedPlan): Promise<Seeded> {
+  // Awaited before anything changes, so the rest runs in one go as before.
+  const f = await seededFaker(plan.seed);
   const tenant = store.reseedTenant(key, plan.seed);
   const { ledger, clock } = tenant;
   const now = clock.now();
   const today = Date.parse(`${dateOf(now)}T00:00:00.000Z`);
-  const f = new Faker({ locale: [en, base], seed: plan.seed });
   return allOrNothing(tenant, () => {
     const out: Seeded = { accounts: [], credits: [] };
     for (let i = 0; i < plan.accounts; i++) {

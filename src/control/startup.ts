@@ -24,7 +24,7 @@ export async function prepareState(runtime: MockRuntime): Promise<StateFile | un
     log.info({ stateFile: stateFile.path }, 'no state file yet; starting empty');
   }
   if (o.seed !== undefined && o.seedAccounts > 0) {
-    const made = seedTenant(runtime.store, SHARED_TENANT, {
+    const made = await seedTenant(runtime.store, SHARED_TENANT, {
       seed: o.seed,
       accounts: o.seedAccounts,
       creditsPerAccount: o.seedCreditsPerAccount,

@@ -1,11 +1,21 @@
 // Loads the project's OpenAPI documents from spec/ (the single source of
 // truth) and resolves the OpenAPI-level $refs (parameters, request bodies,
 // responses). Schema $refs are left to ajv.
+//
+// The YAML stays the only source. Parsing it took a sixth of the start-up
+// (issue 6), so `npm run build` also writes each document as JSON next to
+// the built loader (dist/spec/<name>.json, see build-json.ts), stamped with
+// the SHA-256 of the YAML it came from. The JSON is used only while that
+// stamp matches the YAML on disk; an edited spec with a stale build, or no
+// build at all (tests run src/ through tsx), parses the YAML as before.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAPIV3 } from 'openapi-types';
-import { parse } from 'yaml';
+import type * as Yaml from 'yaml';
 
 /** spec/ of the package, from src/spec (tests) and dist/spec (built) alike. */
 export const SPEC_DIR = fileURLToPath(new URL('../../spec/', import.meta.url));
@@ -13,15 +23,67 @@ export const SPEC_DIR = fileURLToPath(new URL('../../spec/', import.meta.url));
 export const CREDITS_SPEC_FILE = `${SPEC_DIR}togai-credits.yaml`;
 export const CONTROL_SPEC_FILE = `${SPEC_DIR}togai-mock-control.yaml`;
 
+/** Where the build puts the pre-parsed documents: next to this module (dist/spec/ when built). */
+export const BUILT_SPEC_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** The pre-parsed form of one spec/*.yaml, as build-json.ts writes it. */
+export interface BuiltSpec {
+  /** SHA-256 (hex) of the YAML text the document was parsed from. */
+  sourceSha256: string;
+  document: OpenAPIV3.Document;
+}
+
 const cache = new Map<string, OpenAPIV3.Document>();
 
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The pre-parsed JSON of a spec/ document in `builtDir`, e.g. dist/spec/togai-credits.json; undefined for other files. */
+export function builtSpecFile(file: string, builtDir = BUILT_SPEC_DIR): string | undefined {
+  if (dirname(file) !== dirname(CREDITS_SPEC_FILE) || !file.endsWith('.yaml')) return undefined;
+  return join(builtDir, `${basename(file, '.yaml')}.json`);
+}
+
+/** yaml is loaded only when a document has to be parsed (no build, or a stale one). */
+function parseYaml(text: string): unknown {
+  const require = createRequire(import.meta.url);
+  return (require('yaml') as typeof Yaml).parse(text);
+}
+
+/** What build-json.ts writes for a YAML document. */
+export function buildSpec(file: string): BuiltSpec {
+  const text = readFileSync(file, 'utf8');
+  return { sourceSha256: sha256(text), document: parseYaml(text) as OpenAPIV3.Document };
+}
+
+/** The built document when there is one made from exactly `text`. */
+function readBuilt(file: string, text: string, builtDir: string): OpenAPIV3.Document | undefined {
+  const built = builtSpecFile(file, builtDir);
+  if (built === undefined) return undefined;
+  let parsed: Partial<BuiltSpec>;
+  try {
+    parsed = JSON.parse(readFileSync(built, 'utf8')) as Partial<BuiltSpec>;
+  } catch {
+    return undefined; // not built (or unreadable): the YAML is the source anyway
+  }
+  return parsed.sourceSha256 === sha256(text) ? parsed.document : undefined;
+}
+
+/** Reads a document (uncached): the built JSON when it is fresh, else the YAML; `from` says which. */
+export function readSpec(file: string, builtDir = BUILT_SPEC_DIR): { document: OpenAPIV3.Document; from: 'json' | 'yaml' } {
+  const text = readFileSync(file, 'utf8');
+  const built = readBuilt(file, text, builtDir);
+  const document = (built ?? parseYaml(text)) as OpenAPIV3.Document;
+  if (typeof document?.openapi !== 'string' || !document.openapi.startsWith('3.0')) {
+    throw new Error(`${file} is not an OpenAPI 3.0 document`);
+  }
+  return { document, from: built ? 'json' : 'yaml' };
+}
+
+/** A document of spec/, read once per process. */
 export function loadSpec(file: string): OpenAPIV3.Document {
   let doc = cache.get(file);
   if (!doc) {
-    doc = parse(readFileSync(file, 'utf8')) as OpenAPIV3.Document;
-    if (typeof doc?.openapi !== 'string' || !doc.openapi.startsWith('3.0')) {
-      throw new Error(`${file} is not an OpenAPI 3.0 document`);
-    }
+    doc = readSpec(file).document;
     cache.set(file, doc);
   }
   return doc;

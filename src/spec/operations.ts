@@ -1,7 +1,14 @@
 // Compiles an OpenAPI document into the list of operations the HTTP layer
 // mounts: route, operationId, and ajv validators for path parameters, query
-// parameters, the JSON body and every documented response. Compiled once at
-// start-up; no schema is restated in code.
+// parameters, the JSON body and every documented response. No schema is
+// restated in code.
+//
+// The operation list is built at start-up (so a malformed document fails
+// the start), but each ajv validator is compiled the first time it is
+// called: compiling all of them for both specs was the largest part of the
+// start-up time (issue 6), and most runs use a handful of operations.
+// test/spec/operations.test.ts compiles every one of them, so a schema ajv
+// refuses still fails the suite rather than a request.
 
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -35,8 +42,8 @@ export interface CompiledOperation {
 /** Annotation keywords of OpenAPI 3.0 schemas that ajv does not know (it knows nullable, deprecated). */
 const OPENAPI_KEYWORDS = ['example', 'xml', 'externalDocs'];
 
-function makeAjv(coerce: boolean): InstanceType<typeof Ajv> {
-  const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: coerce, strictRequired: false });
+function makeAjv(coerce: boolean, validateSchema: boolean): InstanceType<typeof Ajv> {
+  const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: coerce, strictRequired: false, validateSchema });
   addFormats(ajv);
   for (const k of OPENAPI_KEYWORDS) ajv.addKeyword(k);
   // The document's components are a namespace of schemas, not a schema.
@@ -82,6 +89,22 @@ function finiteAfterCoercion(validate: ValidateFunction): ValidateFunction {
 }
 
 /**
+ * A validator compiled on its first call; it then behaves as the compiled
+ * one (same result, same `errors`), so callers cannot tell the difference.
+ */
+function compiledOnFirstUse(compile: () => ValidateFunction): ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  const validate = ((data: unknown): boolean => {
+    compiled ??= compile();
+    const ok = compiled(data);
+    validate.errors = compiled.errors;
+    return ok;
+  }) as ValidateFunction;
+  validate.errors = null;
+  return validate;
+}
+
+/**
  * Response validators by status, compiled on first use: only the response
  * self-check and check-pacts need them, and compiling every operation's
  * responses at start-up was a third of the time to the first request.
@@ -124,12 +147,38 @@ export interface SpecValidators {
   schema(name: string): ValidateFunction;
 }
 
-export function compileOperations(doc: OpenAPIV3.Document, id: string): SpecValidators {
-  const strictAjv = makeAjv(false);
-  const coercingAjv = makeAjv(true);
+export interface CompileOptions {
+  /**
+   * Also check every schema against JSON Schema's meta-schema when it is
+   * compiled. Off by default: ajv's strict mode still refuses unknown
+   * keywords, and the meta-schema check of a spec's components (ajv
+   * compiles the meta-schema for it in every instance) cost ~90 ms of each
+   * start for documents that do not change; test/spec/operations.test.ts
+   * turns it on for both specs.
+   */
+  checkSchemas?: boolean;
+}
+
+export function compileOperations(doc: OpenAPIV3.Document, id: string, options: CompileOptions = {}): SpecValidators {
+  const checkSchemas = options.checkSchemas ?? false;
   const components = { $id: id, components: doc.components ?? {} };
-  strictAjv.addSchema(components);
-  coercingAjv.addSchema(components);
+  // The two ajv instances are made when the first validator needs one.
+  let strict: InstanceType<typeof Ajv> | undefined;
+  let coercing: InstanceType<typeof Ajv> | undefined;
+  const strictAjv = (): InstanceType<typeof Ajv> => {
+    if (!strict) {
+      strict = makeAjv(false, checkSchemas);
+      strict.addSchema(components);
+    }
+    return strict;
+  };
+  const coercingAjv = (): InstanceType<typeof Ajv> => {
+    if (!coercing) {
+      coercing = makeAjv(true, checkSchemas);
+      coercing.addSchema(components);
+    }
+    return coercing;
+  };
 
   const operations: CompiledOperation[] = [];
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
@@ -144,27 +193,27 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string): SpecVali
       const group = (where: string): ValidateFunction | undefined => {
         const ps = params.filter((p) => p.in === where);
         if (ps.length === 0) return undefined;
-        return finiteAfterCoercion(
-          coercingAjv.compile({
-            type: 'object',
-            properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
-            required: ps.filter((p) => p.required).map((p) => p.name),
-          }),
-        );
+        const schema = {
+          type: 'object',
+          properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
+          required: ps.filter((p) => p.required).map((p) => p.name),
+        };
+        return finiteAfterCoercion(compiledOnFirstUse(() => coercingAjv().compile(schema)));
       };
       let body: CompiledOperation['body'];
       if (op.requestBody) {
         const rb = deref<OpenAPIV3.RequestBodyObject>(doc, op.requestBody);
         const schema = rb.content['application/json']?.schema;
         if (!schema) throw new Error(`${op.operationId}: only application/json request bodies are supported`);
-        body = { required: rb.required === true, validate: strictAjv.compile(rebase(schema, id) as object) };
+        const bodySchema = rebase(schema, id) as object;
+        body = { required: rb.required === true, validate: compiledOnFirstUse(() => strictAjv().compile(bodySchema)) };
       }
       const responseSchemas = new Map<string, object>();
       for (const [status, r] of Object.entries(op.responses ?? {})) {
         const schema = deref<OpenAPIV3.ResponseObject>(doc, r).content?.['application/json']?.schema;
         if (schema) responseSchemas.set(status, rebase(schema, id) as object);
       }
-      const responses = new LazyValidators(responseSchemas, (schema) => strictAjv.compile(schema));
+      const responses = new LazyValidators(responseSchemas, (schema) => strictAjv().compile(schema));
       const security = op.security ?? doc.security ?? [];
       operations.push({
         operationId: op.operationId,
@@ -185,7 +234,7 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string): SpecVali
     schema(name) {
       let v = named.get(name);
       if (!v) {
-        v = strictAjv.compile({ $ref: `${id}#/components/schemas/${name}` });
+        v = strictAjv().compile({ $ref: `${id}#/components/schemas/${name}` });
         named.set(name, v);
       }
       return v;

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { seededFaker } from '../../src/control/seed.js';
 import { startTogaiMock } from '../../src/index.js';
 import { optionsFromEnv } from '../../src/options.js';
 import { startTestMock, type TestMock } from '../helpers/mock.js';
@@ -161,5 +162,29 @@ describe('at start-up', () => {
     await expect(startTogaiMock({ fixturesFile: file })).rejects.toThrow(
       `fixture file ${file} cannot be loaded: credits[0].effectiveFrom must be a calendar date (YYYY-MM-DD)`,
     );
+  });
+});
+
+describe('the seeding Faker', () => {
+  it("makes the same data as the full package's Faker with English data, and leaves the shared instance alone", async () => {
+    // seed.ts loads only the English locale module (start-up, issue 6); seeded data must not change because of it.
+    const { Faker, base, en } = await import('@faker-js/faker');
+    const { faker: shared } = await import('@faker-js/faker/locale/en');
+    shared.seed(7);
+    const sharedNext = shared.number.int();
+    shared.seed(7);
+    const sample = (f: InstanceType<typeof Faker>): unknown[] =>
+      Array.from({ length: 20 }, () => [
+        f.company.name(),
+        f.string.alphanumeric({ length: 4, casing: 'lower' }),
+        f.helpers.weightedArrayElement([{ weight: 6, value: 'USD' }, { weight: 1, value: 'INR' }]),
+        f.number.int({ min: 1, max: 100 }),
+        f.datatype.boolean(0.3),
+        f.helpers.slugify('Acme & Co'),
+      ]);
+    for (const seed of [0, 1, 42, 2 ** 31 - 1]) {
+      expect(sample(await seededFaker(seed))).toEqual(sample(new Faker({ locale: [en, base], seed })));
+    }
+    expect(shared.number.int()).toBe(sharedNext);
   });
 });

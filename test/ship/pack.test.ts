@@ -110,6 +110,18 @@ describe('installed into an empty project', () => {
     expect([0, 'SIGTERM']).toContain(await child.exited);
   });
 
+  it('reads its specs pre-parsed by the build (fresh, so no YAML is parsed at start)', async () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/spec/togai-credits.json', 'dist/spec/togai-mock-control.json']));
+    // The package exports no deep paths, so the installed loader is imported by its file.
+    const script = [
+      "const load = await import(new URL('./node_modules/togai-mock/dist/spec/load.js', 'file://' + process.cwd() + '/').href);",
+      'console.log(JSON.stringify([load.CREDITS_SPEC_FILE, load.CONTROL_SPEC_FILE].map((f) => load.readSpec(f).from)));',
+    ].join('\n');
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: npmEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim())).toEqual(['json', 'json']);
+  });
+
   it('`npx togai-mock --version` and a bad flag behave as documented', async () => {
     const version = await runToEnd('npx', ['--offline', 'togai-mock', '--version'], { cwd: project, env: npmEnv() });
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
