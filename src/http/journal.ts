@@ -60,8 +60,9 @@ export interface RecordedRequest {
   requestText?: string | undefined;
   /** The request body as a value, when another reader parsed it (the fallback). */
   requestValue?: unknown;
-  /** The response body as sent. */
+  /** The response body as sent: text (Express's res.send) or the bytes written. */
   responseText?: string | undefined;
+  responseBytes?: Buffer | undefined;
 }
 
 interface Stored extends RecordedRequest {
@@ -163,8 +164,9 @@ function viewOf(e: Stored): JournalEntry {
     entry.requestBody = request.body;
     truncated ||= request.truncated;
   }
-  if (e.responseText !== undefined && e.responseText !== '') {
-    const c = clipText(e.responseText);
+  const responseText = e.responseText ?? e.responseBytes?.toString('utf8');
+  if (responseText !== undefined && responseText !== '') {
+    const c = clipText(responseText);
     entry.responseBody = c.body;
     truncated ||= c.truncated;
     if (e.status >= 400) {
@@ -175,20 +177,31 @@ function viewOf(e: Stored): JournalEntry {
   if (truncated) entry.truncated = true;
   if (e.fault !== undefined) entry.fault = e.fault;
   // The raw texts are no longer needed once the view exists.
-  e.requestText = e.responseText = undefined;
+  e.requestText = e.responseText = e.responseBytes = undefined;
   e.requestValue = undefined;
   e.view = entry;
   return entry;
 }
 
 const SENT = Symbol('togai-mock response text');
+const SENT_BYTES = Symbol('togai-mock response bytes');
 const READ = Symbol('togai-mock request text');
 
-type Noted = { [SENT]?: string; [READ]?: string };
+type Noted = { [SENT]?: string; [SENT_BYTES]?: Buffer; [READ]?: string };
 
-/** Notes the text of a response body for the journal; every JSON answer passes here. */
+/** Notes the text of a response body for the journal (responses sent through res.send). */
 export function noteResponseText(res: object, text: string): void {
   (res as Noted)[SENT] = text;
+}
+
+/**
+ * Notes the bytes of a response body for the journal; every JSON answer of
+ * the mock passes here. Bytes rather than text: a Buffer's contents live
+ * outside the JS heap, so the garbage collector does not copy the last
+ * thousand responses from one space to the next as it does strings.
+ */
+export function noteResponseBytes(res: object, bytes: Buffer): void {
+  (res as Noted)[SENT_BYTES] = bytes;
 }
 
 /** Notes the text of a request body the mock read itself, for the journal. */
@@ -235,6 +248,8 @@ export function journalRecorder(runtime: MockRuntime, app: Express): (req: Reque
         requestText: noted[READ] !== undefined ? noted[READ].slice(0, BODY_CLIP + 1) : undefined,
         requestValue: noted[READ] === undefined ? req.body : undefined,
         responseText: (res as Noted)[SENT]?.slice(0, BODY_CLIP + 1),
+        // Clipped by bytes here (a character cut in two decodes as U+FFFD); viewOf clips the decoded text.
+        responseBytes: (res as Noted)[SENT_BYTES]?.subarray(0, 4 * BODY_CLIP + 4),
       });
     });
   };

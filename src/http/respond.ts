@@ -8,7 +8,7 @@ import { MockError } from '../domain/errors.js';
 import { describeError } from '../spec/messages.js';
 import type { CompiledOperation } from '../spec/operations.js';
 import type { MockRuntime } from '../runtime.js';
-import { noteResponseText } from './journal.js';
+import { noteResponseBytes } from './journal.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -19,11 +19,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * stringify), and the text is noted for the journal.
  */
 export function sendJson(res: ServerResponse, status: number, text: string): void {
-  noteResponseText(res, text);
+  // Encoded once: the same bytes are written and kept by the journal.
+  const bytes = Buffer.from(text, 'utf8');
+  noteResponseBytes(res, bytes);
   res.statusCode = status;
   res.setHeader('Content-Type', JSON_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
 }
 
 export function respond(runtime: MockRuntime, res: ServerResponse, op: CompiledOperation, status: number, body: unknown): void {

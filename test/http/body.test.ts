@@ -70,6 +70,14 @@ describe('the JSON body reader', () => {
     const [entry] = (await mock.call('GET', '/_mock/requests')).body.requests;
     expect(entry).toMatchObject({ operationId: 'createCredit', status: 400, requestBody: '{"creditRequests": [', error: 'Request body is not valid JSON' });
   });
+
+  it('keeps non-ASCII bodies intact in the journal (responses are kept as the bytes written)', async () => {
+    const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'Zoë-東京-1' })] } });
+    expect(g.status, g.text).toBe(200);
+    const [entry] = (await mock.call('GET', '/_mock/requests')).body.requests;
+    expect(entry.requestBody.creditRequests[0].accountId).toBe('Zoë-東京-1');
+    expect(entry.responseBody).toEqual(g.body);
+  });
 });
 
 describe('routing from the spec', () => {
