@@ -5,6 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
+import { precompiledValidators } from './spec/precompiled.js';
 import { FaultRules, RateLimiter } from './http/faults.js';
 import { Journal } from './http/journal.js';
 import { MemoryStore, SHARED_TENANT, tenantKeyFor, type Tenant } from './store/store.js';
@@ -29,8 +30,13 @@ export class MockRuntime {
       strictAccounts: options.strictAccounts,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     });
-    this.credits = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits');
-    this.control = compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control');
+    // Request validators come from the build when it made them (see spec/precompiled.ts).
+    this.credits = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits', {
+      precompiled: precompiledValidators(CREDITS_SPEC_FILE),
+    });
+    this.control = compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control', {
+      precompiled: precompiledValidators(CONTROL_SPEC_FILE),
+    });
     this.journal = new Journal(options.journalLimit);
     this.faults = new FaultRules(options.seed);
     this.rateLimiter = new RateLimiter(options.rateLimit);

@@ -4,7 +4,7 @@
 //
 // The YAML stays the only source. Parsing it took a sixth of the start-up
 // (issue 6), so `npm run build` also writes each document as JSON next to
-// the built loader (dist/spec/<name>.json, see build-json.ts), stamped with
+// the built loader (dist/spec/<name>.json, see build.ts), stamped with
 // the SHA-256 of the YAML it came from. The JSON is used only while that
 // stamp matches the YAML on disk; an edited spec with a stale build, or no
 // build at all (tests run src/ through tsx), parses the YAML as before.
@@ -26,14 +26,14 @@ export const CONTROL_SPEC_FILE = `${SPEC_DIR}togai-mock-control.yaml`;
 /** Where the build puts the pre-parsed documents: next to this module (dist/spec/ when built). */
 export const BUILT_SPEC_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** The pre-parsed form of one spec/*.yaml, as build-json.ts writes it. */
+/** The pre-parsed form of one spec/*.yaml, as build.ts writes it. */
 export interface BuiltSpec {
   /** SHA-256 (hex) of the YAML text the document was parsed from. */
   sourceSha256: string;
   document: OpenAPIV3.Document;
 }
 
-const cache = new Map<string, OpenAPIV3.Document>();
+const cache = new Map<string, ReadSpec>();
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -49,14 +49,14 @@ function parseYaml(text: string): unknown {
   return (require('yaml') as typeof Yaml).parse(text);
 }
 
-/** What build-json.ts writes for a YAML document. */
+/** What build.ts writes for a YAML document. */
 export function buildSpec(file: string): BuiltSpec {
   const text = readFileSync(file, 'utf8');
   return { sourceSha256: sha256(text), document: parseYaml(text) as OpenAPIV3.Document };
 }
 
-/** The built document when there is one made from exactly `text`. */
-function readBuilt(file: string, text: string, builtDir: string): OpenAPIV3.Document | undefined {
+/** The built document when there is one made from exactly the YAML text with this hash. */
+function readBuilt(file: string, textSha256: string, builtDir: string): OpenAPIV3.Document | undefined {
   const built = builtSpecFile(file, builtDir);
   if (built === undefined) return undefined;
   let parsed: Partial<BuiltSpec>;
@@ -65,28 +65,46 @@ function readBuilt(file: string, text: string, builtDir: string): OpenAPIV3.Docu
   } catch {
     return undefined; // not built (or unreadable): the YAML is the source anyway
   }
-  return parsed.sourceSha256 === sha256(text) ? parsed.document : undefined;
+  return parsed.sourceSha256 === textSha256 ? parsed.document : undefined;
 }
 
-/** Reads a document (uncached): the built JSON when it is fresh, else the YAML; `from` says which. */
-export function readSpec(file: string, builtDir = BUILT_SPEC_DIR): { document: OpenAPIV3.Document; from: 'json' | 'yaml' } {
+export interface ReadSpec {
+  document: OpenAPIV3.Document;
+  /** Whether the built JSON was used or the YAML parsed. */
+  from: 'json' | 'yaml';
+  /** SHA-256 (hex) of the YAML text: what anything built from this document is stamped with. */
+  sourceSha256: string;
+}
+
+/** Reads a document (uncached): the built JSON when it is fresh, else the YAML. */
+export function readSpec(file: string, builtDir = BUILT_SPEC_DIR): ReadSpec {
   const text = readFileSync(file, 'utf8');
-  const built = readBuilt(file, text, builtDir);
+  const sourceSha256 = sha256(text);
+  const built = readBuilt(file, sourceSha256, builtDir);
   const document = (built ?? parseYaml(text)) as OpenAPIV3.Document;
   if (typeof document?.openapi !== 'string' || !document.openapi.startsWith('3.0')) {
     throw new Error(`${file} is not an OpenAPI 3.0 document`);
   }
-  return { document, from: built ? 'json' : 'yaml' };
+  return { document, from: built ? 'json' : 'yaml', sourceSha256 };
+}
+
+function cached(file: string): ReadSpec {
+  let read = cache.get(file);
+  if (!read) {
+    read = readSpec(file);
+    cache.set(file, read);
+  }
+  return read;
 }
 
 /** A document of spec/, read once per process. */
 export function loadSpec(file: string): OpenAPIV3.Document {
-  let doc = cache.get(file);
-  if (!doc) {
-    doc = readSpec(file).document;
-    cache.set(file, doc);
-  }
-  return doc;
+  return cached(file).document;
+}
+
+/** SHA-256 of the YAML text of a document loadSpec read. */
+export function specSha256(file: string): string {
+  return cached(file).sourceSha256;
 }
 
 /** Follows a local `#/...` reference through the document, repeatedly. */

@@ -9,17 +9,23 @@
 // start-up time (issue 6), and most runs use a handful of operations.
 // test/spec/operations.test.ts compiles every one of them, so a schema ajv
 // refuses still fails the suite rather than a request.
+//
+// The request validators (path, query, body) can also come ready-made: the
+// build generates them as ajv standalone code (build.ts; loaded by
+// precompiled.ts), which spares a start loading ajv and its compiler; ajv
+// is loaded only when something has to be compiled here.
 
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type AjvFormatsModule from 'ajv-formats';
 import type { OpenAPIV3 } from 'openapi-types';
 import { MockError } from '../domain/errors.js';
 import { HTTP_METHODS, deref, type HttpMethod } from './load.js';
 import { describeError } from './messages.js';
 
-// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
-const Ajv = AjvModule.default;
-const addFormats = addFormatsModule.default;
+type Ajv = InstanceType<typeof AjvModule.default>;
+const require = createRequire(import.meta.url);
 
 export interface CompiledOperation {
   operationId: string;
@@ -42,8 +48,23 @@ export interface CompiledOperation {
 /** Annotation keywords of OpenAPI 3.0 schemas that ajv does not know (it knows nullable, deprecated). */
 const OPENAPI_KEYWORDS = ['example', 'xml', 'externalDocs'];
 
-function makeAjv(coerce: boolean, validateSchema: boolean): InstanceType<typeof Ajv> {
-  const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: coerce, strictRequired: false, validateSchema });
+/**
+ * The ajv instance validators of one kind (coercing for parameters, strict
+ * for bodies) are compiled in; build.ts generates its code with the same.
+ * `source` keeps the generated code (for ajv's standalone output).
+ */
+export function makeAjv(coerce: boolean, validateSchema: boolean, source = false): Ajv {
+  // CommonJS, loaded on first use; their default export is the module object.
+  const Ajv = (require('ajv') as typeof AjvModule).default;
+  const addFormats = (require('ajv-formats') as typeof AjvFormatsModule).default;
+  const ajv = new Ajv({
+    strict: true,
+    allErrors: false,
+    coerceTypes: coerce,
+    strictRequired: false,
+    validateSchema,
+    ...(source ? { code: { source: true } } : {}),
+  });
   addFormats(ajv);
   for (const k of OPENAPI_KEYWORDS) ajv.addKeyword(k);
   // The document's components are a namespace of schemas, not a schema.
@@ -141,10 +162,24 @@ class LazyValidators extends Map<string, ValidateFunction> {
   }
 }
 
+/** A request validator's schema, by name `<operationId>.<path|query|body>`. */
+export interface RequestSchema {
+  /** Parameters are coerced from strings ("10" -> 10); bodies are not. */
+  coerce: boolean;
+  schema: object;
+}
+
 export interface SpecValidators {
   operations: CompiledOperation[];
   /** Validates a value against a named component schema. */
   schema(name: string): ValidateFunction;
+  /** The schemas of the request validators, for generating them ahead of time (build.ts). */
+  requestSchemas: ReadonlyMap<string, RequestSchema>;
+}
+
+/** Request validators generated ahead of time, by the names of `requestSchemas`; undefined when there are none. */
+export interface PrecompiledValidators {
+  get(coerce: boolean): Record<string, ValidateFunction> | undefined;
 }
 
 export interface CompileOptions {
@@ -157,27 +192,37 @@ export interface CompileOptions {
    * turns it on for both specs.
    */
   checkSchemas?: boolean;
+  /** Ready-made request validators (when fresh); anything missing is compiled here. */
+  precompiled?: PrecompiledValidators;
 }
 
 export function compileOperations(doc: OpenAPIV3.Document, id: string, options: CompileOptions = {}): SpecValidators {
   const checkSchemas = options.checkSchemas ?? false;
   const components = { $id: id, components: doc.components ?? {} };
   // The two ajv instances are made when the first validator needs one.
-  let strict: InstanceType<typeof Ajv> | undefined;
-  let coercing: InstanceType<typeof Ajv> | undefined;
-  const strictAjv = (): InstanceType<typeof Ajv> => {
+  let strict: Ajv | undefined;
+  let coercing: Ajv | undefined;
+  const strictAjv = (): Ajv => {
     if (!strict) {
       strict = makeAjv(false, checkSchemas);
       strict.addSchema(components);
     }
     return strict;
   };
-  const coercingAjv = (): InstanceType<typeof Ajv> => {
+  const coercingAjv = (): Ajv => {
     if (!coercing) {
       coercing = makeAjv(true, checkSchemas);
       coercing.addSchema(components);
     }
     return coercing;
+  };
+  const requestSchemas = new Map<string, RequestSchema>();
+  /** A request validator: the precompiled one if there is one, else compiled here; either way on first use. */
+  const requestValidator = (name: string, coerce: boolean, schema: object): ValidateFunction => {
+    requestSchemas.set(name, { coerce, schema });
+    return compiledOnFirstUse(
+      () => options.precompiled?.get(coerce)?.[name] ?? (coerce ? coercingAjv() : strictAjv()).compile(schema),
+    );
   };
 
   const operations: CompiledOperation[] = [];
@@ -198,7 +243,7 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
           properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
           required: ps.filter((p) => p.required).map((p) => p.name),
         };
-        return finiteAfterCoercion(compiledOnFirstUse(() => coercingAjv().compile(schema)));
+        return finiteAfterCoercion(requestValidator(`${op.operationId}.${where}`, true, schema));
       };
       let body: CompiledOperation['body'];
       if (op.requestBody) {
@@ -206,7 +251,7 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
         const schema = rb.content['application/json']?.schema;
         if (!schema) throw new Error(`${op.operationId}: only application/json request bodies are supported`);
         const bodySchema = rebase(schema, id) as object;
-        body = { required: rb.required === true, validate: compiledOnFirstUse(() => strictAjv().compile(bodySchema)) };
+        body = { required: rb.required === true, validate: requestValidator(`${op.operationId}.body`, false, bodySchema) };
       }
       const responseSchemas = new Map<string, object>();
       for (const [status, r] of Object.entries(op.responses ?? {})) {
@@ -231,6 +276,7 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
   const named = new Map<string, ValidateFunction>();
   return {
     operations,
+    requestSchemas,
     schema(name) {
       let v = named.get(name);
       if (!v) {

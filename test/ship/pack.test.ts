@@ -110,16 +110,25 @@ describe('installed into an empty project', () => {
     expect([0, 'SIGTERM']).toContain(await child.exited);
   });
 
-  it('reads its specs pre-parsed by the build (fresh, so no YAML is parsed at start)', async () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/spec/togai-credits.json', 'dist/spec/togai-mock-control.json']));
-    // The package exports no deep paths, so the installed loader is imported by its file.
+  it('uses what the build prepared from its specs: pre-parsed JSON and generated request validators, both fresh', async () => {
+    for (const spec of ['togai-credits', 'togai-mock-control']) {
+      expect(files).toEqual(
+        expect.arrayContaining([`dist/spec/${spec}.json`, `dist/spec/${spec}.coercing.validators.cjs`, `dist/spec/${spec}.strict.validators.cjs`]),
+      );
+    }
+    // The package exports no deep paths, so the installed modules are imported by their files.
     const script = [
-      "const load = await import(new URL('./node_modules/togai-mock/dist/spec/load.js', 'file://' + process.cwd() + '/').href);",
-      'console.log(JSON.stringify([load.CREDITS_SPEC_FILE, load.CONTROL_SPEC_FILE].map((f) => load.readSpec(f).from)));',
+      "const dir = new URL('./node_modules/togai-mock/dist/spec/', 'file://' + process.cwd() + '/');",
+      "const load = await import(new URL('load.js', dir).href);",
+      "const { precompiledValidators } = await import(new URL('precompiled.js', dir).href);",
+      'const files = [load.CREDITS_SPEC_FILE, load.CONTROL_SPEC_FILE];',
+      'const parsed = files.map((f) => load.readSpec(f).from);',
+      'const generated = files.flatMap((f) => [true, false].map((coerce) => precompiledValidators(f).get(coerce) !== undefined));',
+      'console.log(JSON.stringify({ parsed, generated }));',
     ].join('\n');
     const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: npmEnv() });
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout.trim())).toEqual(['json', 'json']);
+    expect(JSON.parse(run.stdout.trim())).toEqual({ parsed: ['json', 'json'], generated: [true, true, true, true] });
   });
 
   it('`npx togai-mock --version` and a bad flag behave as documented', async () => {

@@ -1,4 +1,4 @@
-// The pre-parsed specs the build writes (src/spec/build-json.ts, run by
+// The pre-parsed specs the build writes (src/spec/build.ts, run by
 // `npm run build`) are the YAML and nothing else: generated from spec/*.yaml,
 // used only while their SHA-256 stamp matches the YAML, and ignored (the
 // YAML parsed instead) when missing, stale or unreadable.
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeBuiltSpecs } from '../../src/spec/build-json.js';
+import { writeBuiltSpecs } from '../../src/spec/build.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, SPEC_DIR, builtSpecFile, readSpec, type BuiltSpec } from '../../src/spec/load.js';
 
 const out = mkdtempSync(join(tmpdir(), 'togai-mock-built-spec-'));
