@@ -187,11 +187,18 @@ const SENT = Symbol('togai-mock response text');
 const SENT_BYTES = Symbol('togai-mock response bytes');
 const READ = Symbol('togai-mock request text');
 
-type Noted = { [SENT]?: string; [SENT_BYTES]?: Buffer; [READ]?: string };
+/**
+ * Notes live in Express's res.locals (a dictionary made per request):
+ * adding properties to the request and response objects themselves would
+ * change their shapes and slow Node's own code that handles them.
+ */
+type Notes = { [SENT]?: string; [SENT_BYTES]?: Buffer; [READ]?: string };
+const notesOf = (res: object): Notes | undefined => (res as { locals?: Notes }).locals;
 
 /** Notes the text of a response body for the journal (responses sent through res.send). */
 export function noteResponseText(res: object, text: string): void {
-  (res as Noted)[SENT] = text;
+  const notes = notesOf(res);
+  if (notes) notes[SENT] = text;
 }
 
 /**
@@ -201,12 +208,15 @@ export function noteResponseText(res: object, text: string): void {
  * thousand responses from one space to the next as it does strings.
  */
 export function noteResponseBytes(res: object, bytes: Buffer): void {
-  (res as Noted)[SENT_BYTES] = bytes;
+  const notes = notesOf(res);
+  if (notes) notes[SENT_BYTES] = bytes;
 }
 
 /** Notes the text of a request body the mock read itself, for the journal. */
 export function noteRequestText(req: object, text: string): void {
-  (req as Noted)[READ] = text;
+  const res = (req as { res?: object }).res;
+  const notes = res && notesOf(res);
+  if (notes) notes[READ] = text;
 }
 
 /**
@@ -234,7 +244,7 @@ export function journalRecorder(runtime: MockRuntime, app: Express): (req: Reque
     const qIndex = url.indexOf('?');
     res.on('finish', () => {
       const locals = res.locals;
-      const noted = req as Noted;
+      const noted = locals as Notes;
       journal.record({
         arrived,
         method: req.method,
@@ -247,9 +257,9 @@ export function journalRecorder(runtime: MockRuntime, app: Express): (req: Reque
         fault: typeof locals.fault === 'string' ? locals.fault : undefined,
         requestText: noted[READ] !== undefined ? noted[READ].slice(0, BODY_CLIP + 1) : undefined,
         requestValue: noted[READ] === undefined ? req.body : undefined,
-        responseText: (res as Noted)[SENT]?.slice(0, BODY_CLIP + 1),
+        responseText: noted[SENT]?.slice(0, BODY_CLIP + 1),
         // Clipped by bytes here (a character cut in two decodes as U+FFFD); viewOf clips the decoded text.
-        responseBytes: (res as Noted)[SENT_BYTES]?.subarray(0, 4 * BODY_CLIP + 4),
+        responseBytes: noted[SENT_BYTES]?.subarray(0, 4 * BODY_CLIP + 4),
       });
     });
   };
