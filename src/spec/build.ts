@@ -2,8 +2,8 @@
 // writes into dist/spec/, next to the built loader, what a start would
 // otherwise work out from spec/*.yaml every time (issue 6):
 //  - each spec/*.yaml as pre-parsed JSON (load.ts), and
-//  - the request validators of the two documents the mock serves as ajv
-//    standalone code (precompiled.ts).
+//  - the request validators and component schema validators of the two
+//    documents the mock serves, as ajv standalone code (precompiled.ts).
 // Generated output only, each stamped with the SHA-256 of its YAML: never
 // edit it, edit the YAML. A stale or missing file is ignored at run time.
 
@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type AjvStandalone from 'ajv/dist/standalone/index.js';
 import { BUILT_SPEC_DIR, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, SPEC_DIR, buildSpec, loadSpec } from './load.js';
-import { compileOperations, makeAjv } from './operations.js';
+import { compileOperations, componentExport, makeAjv, type PrecompiledKind } from './operations.js';
 import { currentStamp, validatorsFile } from './precompiled.js';
 
 const require = createRequire(import.meta.url);
@@ -30,19 +30,26 @@ export function writeBuiltSpecs(outDir = BUILT_SPEC_DIR): string[] {
   return written;
 }
 
-/** ajv's standalone code of every request validator of one kind (coercing or strict) of a spec, stamped. */
-export function generateValidators(specFile: string, coerce: boolean): string {
+/** ajv's standalone code of one kind of validators of a spec, stamped. */
+export function generateValidators(specFile: string, kind: PrecompiledKind): string {
   const id = basename(specFile, '.yaml');
   const doc = loadSpec(specFile);
-  const { requestSchemas } = compileOperations(doc, id);
+  const coerce = kind === 'coercing';
   // The same ajv options as a run-time compile, plus the meta-schema check a start skips.
   const ajv = makeAjv(coerce, true, true);
   ajv.addSchema({ $id: id, components: doc.components ?? {} });
   const exports: Record<string, string> = {};
-  for (const [name, s] of requestSchemas) {
-    if (s.coerce !== coerce) continue;
-    ajv.addSchema(s.schema, name);
-    exports[name] = name;
+  if (kind === 'components') {
+    for (const name of Object.keys(doc.components?.schemas ?? {})) {
+      ajv.addSchema({ $ref: `${id}#/components/schemas/${name}` }, componentExport(name));
+      exports[componentExport(name)] = componentExport(name);
+    }
+  } else {
+    for (const [name, s] of compileOperations(doc, id).requestSchemas) {
+      if (s.coerce !== coerce) continue;
+      ajv.addSchema(s.schema, name);
+      exports[name] = name;
+    }
   }
   const standaloneCode = (require('ajv/dist/standalone') as typeof AjvStandalone).default;
   return [
@@ -53,13 +60,15 @@ export function generateValidators(specFile: string, coerce: boolean): string {
   ].join('\n');
 }
 
-/** Writes the request validators of both served specs into `outDir`; answers the files written. */
+export const PRECOMPILED_KINDS: PrecompiledKind[] = ['coercing', 'strict', 'components'];
+
+/** Writes the generated validators of both served specs into `outDir`; answers the files written. */
 export function writeValidators(outDir = BUILT_SPEC_DIR): string[] {
   const written: string[] = [];
   for (const specFile of [CREDITS_SPEC_FILE, CONTROL_SPEC_FILE]) {
-    for (const coerce of [true, false]) {
-      const target = validatorsFile(specFile, coerce, outDir);
-      writeFileSync(target, generateValidators(specFile, coerce));
+    for (const kind of PRECOMPILED_KINDS) {
+      const target = validatorsFile(specFile, kind, outDir);
+      writeFileSync(target, generateValidators(specFile, kind));
       written.push(target);
     }
   }

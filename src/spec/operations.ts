@@ -171,15 +171,25 @@ export interface RequestSchema {
 
 export interface SpecValidators {
   operations: CompiledOperation[];
-  /** Validates a value against a named component schema. */
+  /** Validates a value against a named component schema (e.g. a state file against Snapshot). */
   schema(name: string): ValidateFunction;
   /** The schemas of the request validators, for generating them ahead of time (build.ts). */
   requestSchemas: ReadonlyMap<string, RequestSchema>;
 }
 
-/** Request validators generated ahead of time, by the names of `requestSchemas`; undefined when there are none. */
+/** The name a component schema's generated validator is exported under (never an operationId's). */
+export const componentExport = (name: string): string => `#/components/schemas/${name}`;
+
+/** The generated modules: request validators of parameters (coercing) and bodies (strict), and component schemas. */
+export type PrecompiledKind = 'coercing' | 'strict' | 'components';
+
+/**
+ * Validators generated ahead of time: the request validators by the names of
+ * `requestSchemas`, and every component schema by `componentExport`;
+ * undefined when there are none.
+ */
 export interface PrecompiledValidators {
-  get(coerce: boolean): Record<string, ValidateFunction> | undefined;
+  get(kind: PrecompiledKind): Record<string, ValidateFunction> | undefined;
 }
 
 export interface CompileOptions {
@@ -221,7 +231,7 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
   const requestValidator = (name: string, coerce: boolean, schema: object): ValidateFunction => {
     requestSchemas.set(name, { coerce, schema });
     return compiledOnFirstUse(
-      () => options.precompiled?.get(coerce)?.[name] ?? (coerce ? coercingAjv() : strictAjv()).compile(schema),
+      () => options.precompiled?.get(coerce ? 'coercing' : 'strict')?.[name] ?? (coerce ? coercingAjv() : strictAjv()).compile(schema),
     );
   };
 
@@ -280,7 +290,9 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
     schema(name) {
       let v = named.get(name);
       if (!v) {
-        v = strictAjv().compile({ $ref: `${id}#/components/schemas/${name}` });
+        v =
+          options.precompiled?.get('components')?.[componentExport(name)] ??
+          strictAjv().compile({ $ref: `${id}#/components/schemas/${name}` });
         named.set(name, v);
       }
       return v;

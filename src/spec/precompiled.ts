@@ -1,8 +1,9 @@
-// Request validators generated ahead of time. The build (build.ts) compiles
-// every path, query and body validator of a spec with ajv, exactly as
-// operations.ts would, and writes ajv's standalone code for them into
-// dist/spec/<spec>.<coercing|strict>.validators.cjs. A start then loads
-// those small modules instead of ajv itself and its compiler (issue 6).
+// Validators generated ahead of time. The build (build.ts) compiles every
+// path, query and body validator of a spec, and every component schema,
+// with ajv exactly as operations.ts would, and writes ajv's standalone code
+// for them into dist/spec/<spec>.<coercing|strict|components>.validators.cjs.
+// A start then loads those modules (each on first use) instead of ajv itself
+// and its compiler (issue 6).
 //
 // A module is used only while its stamp matches: the SHA-256 of the YAML it
 // was generated from and the installed ajv and ajv-formats versions (its
@@ -13,7 +14,7 @@ import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { BUILT_SPEC_DIR, specSha256 } from './load.js';
-import type { PrecompiledValidators } from './operations.js';
+import type { PrecompiledKind, PrecompiledValidators } from './operations.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,8 +25,8 @@ export interface ValidatorStamp {
 }
 
 /** The generated module of one spec and kind, e.g. dist/spec/togai-credits.coercing.validators.cjs. */
-export function validatorsFile(specFile: string, coerce: boolean, builtDir = BUILT_SPEC_DIR): string {
-  return join(builtDir, `${basename(specFile, '.yaml')}.${coerce ? 'coercing' : 'strict'}.validators.cjs`);
+export function validatorsFile(specFile: string, kind: PrecompiledKind, builtDir = BUILT_SPEC_DIR): string {
+  return join(builtDir, `${basename(specFile, '.yaml')}.${kind}.validators.cjs`);
 }
 
 /** What a generated module must be stamped with to be used for this spec now. */
@@ -42,22 +43,22 @@ const sameStamp = (a: Partial<ValidatorStamp> | undefined, b: ValidatorStamp): b
 
 /** The generated validators of a spec, each module loaded on first use; none when missing or stale. */
 export function precompiledValidators(specFile: string, builtDir = BUILT_SPEC_DIR): PrecompiledValidators {
-  const loaded = new Map<boolean, Record<string, ValidateFunction> | undefined>();
+  const loaded = new Map<PrecompiledKind, Record<string, ValidateFunction> | undefined>();
   let stamp: ValidatorStamp | undefined;
   return {
-    get(coerce) {
-      if (!loaded.has(coerce)) {
+    get(kind) {
+      if (!loaded.has(kind)) {
         let mod: (Record<string, ValidateFunction> & { stamp?: Partial<ValidatorStamp> }) | undefined;
         try {
-          mod = require(validatorsFile(specFile, coerce, builtDir)) as typeof mod;
+          mod = require(validatorsFile(specFile, kind, builtDir)) as typeof mod;
         } catch {
           // Not built (or not loadable): compiled at run time instead, which is what they stand for.
           mod = undefined;
         }
         stamp ??= currentStamp(specFile);
-        loaded.set(coerce, mod && sameStamp(mod.stamp, stamp) ? mod : undefined);
+        loaded.set(kind, mod && sameStamp(mod.stamp, stamp) ? mod : undefined);
       }
-      return loaded.get(coerce);
+      return loaded.get(kind);
     },
   };
 }

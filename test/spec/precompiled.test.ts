@@ -1,16 +1,18 @@
-// The request validators the build generates ahead of time (src/spec/build.ts,
+// The validators the build generates ahead of time (src/spec/build.ts,
 // precompiled.ts) behave exactly as the ones operations.ts compiles at run
 // time: same verdict, same errors, same coercion, over generated near-valid
-// and invalid inputs for every path, query and body schema of both specs.
+// and invalid inputs for every path, query and body schema and every
+// component schema of both specs.
 // They are used only while their stamp matches the YAML and the installed ajv.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeValidators } from '../../src/spec/build.js';
+import type { ValidateFunction } from 'ajv';
+import { PRECOMPILED_KINDS, writeValidators } from '../../src/spec/build.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec, resolvePointer } from '../../src/spec/load.js';
-import { compileOperations, type CompiledOperation } from '../../src/spec/operations.js';
+import { compileOperations, componentExport, type CompiledOperation } from '../../src/spec/operations.js';
 import { precompiledValidators, validatorsFile } from '../../src/spec/precompiled.js';
 
 // Inside the repository: the generated code requires ajv's runtime helpers from node_modules.
@@ -77,40 +79,46 @@ describe.each([
   const doc = loadSpec(file);
   const precompiled = precompiledValidators(file, out);
   const compiled = compileOperations(doc, id);
+  const componentNames = Object.keys(doc.components?.schemas ?? {});
 
-  it('has every request validator generated, stamped as fresh', () => {
-    expect(written).toEqual(expect.arrayContaining([validatorsFile(file, true, out), validatorsFile(file, false, out)]));
+  /** Asserts the two validators agree on values around `schema`; counts verdicts. */
+  const agree = (validate: ValidateFunction, reference: ValidateFunction, schema: unknown, verdicts: Record<string, number>): void => {
+    fc.assert(
+      fc.property(near(doc, id, schema), (value) => {
+        const a = structuredClone(value);
+        const b = structuredClone(value);
+        const verdict = validate(a);
+        verdicts[`${verdict}`]!++;
+        expect(verdict).toBe(reference(b));
+        expect(validate.errors).toEqual(reference.errors);
+        expect(a).toEqual(b); // the same coercion
+      }),
+      { numRuns: 150 },
+    );
+  };
+
+  it('has every request validator and component schema generated, stamped as fresh', () => {
+    expect(written).toEqual(expect.arrayContaining(PRECOMPILED_KINDS.map((kind) => validatorsFile(file, kind, out))));
     for (const [name, s] of compiled.requestSchemas) {
-      expect(typeof precompiled.get(s.coerce)?.[name], name).toBe('function');
+      expect(typeof precompiled.get(s.coerce ? 'coercing' : 'strict')?.[name], name).toBe('function');
     }
+    for (const name of componentNames) expect(typeof precompiled.get('components')?.[componentExport(name)], name).toBe('function');
   });
 
   it('behaves as the validators compiled at run time', () => {
-    expect(precompiled.get(true)).toBeDefined();
-    expect(precompiled.get(false)).toBeDefined();
+    expect(precompiled.get('coercing')).toBeDefined();
+    expect(precompiled.get('strict')).toBeDefined();
     const ahead = compileOperations(doc, id, { precompiled });
     const late = compileOperations(doc, id);
     let checked = 0;
-    const verdicts = { true: 0, false: 0 };
+    const verdicts: Record<string, number> = { true: 0, false: 0 };
     ahead.operations.forEach((op, i) => {
       const other = late.operations[i]!;
       expect(other.operationId).toBe(op.operationId);
       for (const [where, validate] of validatorsOf(op)) {
         if (!validate) continue;
         const reference = validatorsOf(other).find(([w]) => w === where)![1]!;
-        const s = compiled.requestSchemas.get(`${op.operationId}.${where}`)!.schema;
-        fc.assert(
-          fc.property(near(doc, id, s), (value) => {
-            const a = structuredClone(value);
-            const b = structuredClone(value);
-            const verdict = validate(a);
-            verdicts[`${verdict}`]++;
-            expect(verdict).toBe(reference(b));
-            expect(validate.errors).toEqual(reference.errors);
-            expect(a).toEqual(b); // the same coercion
-          }),
-          { numRuns: 150 },
-        );
+        agree(validate, reference, compiled.requestSchemas.get(`${op.operationId}.${where}`)!.schema, verdicts);
         checked++;
       }
     });
@@ -119,16 +127,30 @@ describe.each([
     expect(verdicts.true).toBeGreaterThan(checked * 10);
     expect(verdicts.false).toBeGreaterThan(checked * 10);
   });
+
+  it('has component schema validators that behave as the ones compiled at run time', () => {
+    expect(precompiled.get('components')).toBeDefined();
+    const ahead = compileOperations(doc, id, { precompiled });
+    const verdicts: Record<string, number> = { true: 0, false: 0 };
+    for (const name of componentNames) {
+      agree(ahead.schema(name), compiled.schema(name), { $ref: `#/components/schemas/${name}` }, verdicts);
+    }
+    expect(verdicts.true).toBeGreaterThan(componentNames.length * 5);
+    expect(verdicts.false).toBeGreaterThan(componentNames.length * 5);
+  });
 });
 
 describe('a generated module', () => {
   it('is ignored when its stamp does not match (then validators are compiled at run time)', () => {
     const stale = mkdtempSync(join(out, 'stale-'));
-    const source = readFileSync(validatorsFile(CREDITS_SPEC_FILE, true, out), 'utf8');
-    writeFileSync(validatorsFile(CREDITS_SPEC_FILE, true, stale), source.replace(/"sourceSha256":"[0-9a-f]+"/, `"sourceSha256":"${'0'.repeat(64)}"`));
+    const source = readFileSync(validatorsFile(CREDITS_SPEC_FILE, 'coercing', out), 'utf8');
+    writeFileSync(
+      validatorsFile(CREDITS_SPEC_FILE, 'coercing', stale),
+      source.replace(/"sourceSha256":"[0-9a-f]+"/, `"sourceSha256":"${'0'.repeat(64)}"`),
+    );
     const precompiled = precompiledValidators(CREDITS_SPEC_FILE, stale);
-    expect(precompiled.get(true)).toBeUndefined();
-    expect(precompiled.get(false)).toBeUndefined(); // not there at all
+    expect(precompiled.get('coercing')).toBeUndefined();
+    expect(precompiled.get('strict')).toBeUndefined(); // not there at all
     const list = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits', { precompiled }).operations.find(
       (o) => o.operationId === 'listCredits',
     )!;
