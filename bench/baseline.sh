@@ -22,6 +22,6 @@ rm -rf "$DIR/bench/servers"
 mkdir -p "$DIR/bench"
 cp -r "$ROOT/bench/servers" "$DIR/bench/servers"
 ln -s "$ROOT/node_modules" "$DIR/node_modules"
-(cd "$DIR" && npx tsc -p tsconfig.json)
+(cd "$DIR" && npm run build --silent)
 test -f "$DIR/dist/server.js"
 echo "baseline built in $DIR ($(git -C "$ROOT" rev-parse --short "$COMMIT"))"
