@@ -162,6 +162,14 @@ export interface AccountRecord {
   holds: HoldRecord[];
 }
 
+/** A balance as computed, valid while the ledger's change count is `changes` and from <= now < until. */
+interface CachedBalance {
+  changes: number;
+  from: number;
+  until: number;
+  balance: CreditBalanceResponse;
+}
+
 export interface LedgerOptions {
   /** Currency of accounts created implicitly or without one. Default USD. */
   defaultCurrency?: string;
@@ -378,6 +386,14 @@ export class Ledger {
   private readonly ids: IdGenerator;
   private readonly defaultCurrency: string;
   readonly strictAccounts: boolean;
+  /**
+   * Counts every change to the ledger (a credit touched, granted, an account
+   * created, a restore). A cached balance is only used at the count it was
+   * computed at, so no change can leave a stale one behind.
+   */
+  private changes = 0;
+  /** The last balance computed per account, with the span of time it holds for. */
+  private readonly balances = new Map<string, CachedBalance>();
 
   constructor(options: LedgerOptions = {}) {
     this.ids = new IdGenerator(options.seed);
@@ -409,6 +425,7 @@ export class Ledger {
       holds: [],
     };
     this.accounts.set(account.id, account);
+    this.changes++;
     return account;
   }
 
@@ -506,6 +523,7 @@ export class Ledger {
   }
 
   private insert(record: CreditRecord, account: AccountRecord): void {
+    this.changes++;
     this.all.push(record);
     this.byId.set(record.id, record);
     account.credits.push(record);
@@ -532,7 +550,9 @@ export class Ledger {
     return tx;
   }
 
+  /** Every change to a stored credit passes here (consumption, holds, expiry, void). */
   private touch(r: CreditRecord, at: number): void {
+    this.changes++;
     this.times.touch(r.seq, at);
   }
 
@@ -627,6 +647,14 @@ export class Ledger {
     };
   }
 
+  /**
+   * The account's balance at `now`. Polled often (a service checks it before
+   * every billable action), so it is kept per account and reused while the
+   * ledger is unchanged and `now` stays between the same credit boundaries
+   * (effectiveFrom and effectiveUntil instants): within that span no credit
+   * changes class, so the sums are the same. Without it a balance walks all
+   * of the account's credits on every call.
+   */
   balance(accountId: string, now: number): CreditBalanceResponse {
     this.settle(now);
     const account = this.accounts.get(accountId);
@@ -641,23 +669,35 @@ export class Ledger {
         lastUpdatedAt: iso(now),
       };
     }
+    const cached = this.balances.get(accountId);
+    if (cached !== undefined && cached.changes === this.changes && cached.from <= now && now < cached.until) {
+      return { ...cached.balance };
+    }
     let active = 0;
     let consumed = 0;
     let held = 0;
     let inapplicable = 0;
+    // The span around `now` in which every credit keeps its class.
+    let from = -Infinity;
+    let until = Infinity;
     for (const r of account.credits) {
       if (r.status !== 'ACTIVE') continue;
       const amount = r.creditAmount ?? 0;
       if (r.fromMs > now) {
         inapplicable = add(inapplicable, amount);
+        until = Math.min(until, r.fromMs);
       } else if (now < r.untilMs) {
         active = add(active, amount);
         consumed = add(consumed, r.consumedAmount);
         held = add(held, r.holdAmount);
+        from = Math.max(from, r.fromMs);
+        until = Math.min(until, r.untilMs);
+      } else {
+        from = Math.max(from, r.untilMs);
       }
     }
     const available = sub(active, consumed);
-    return {
+    const balance: CreditBalanceResponse = {
       activeCredits: active,
       availableBalance: available,
       runningBalance: sub(available, held),
@@ -665,6 +705,10 @@ export class Ledger {
       unit: account.currency,
       lastUpdatedAt: iso(account.updatedAt),
     };
+    // Bounded: a store with a great many polled accounts starts over rather than growing.
+    if (this.balances.size >= 100_000) this.balances.clear();
+    this.balances.set(accountId, { changes: this.changes, from, until, balance });
+    return { ...balance };
   }
 
   // ------------------------------------------------------------------- void
@@ -799,6 +843,8 @@ export class Ledger {
 
   /** Replaces this ledger's contents with a snapshot (from snapshot()). */
   restore(snap: LedgerSnapshot): void {
+    this.changes++;
+    this.balances.clear();
     this.accounts.clear();
     this.byId.clear();
     this.all.length = 0;
