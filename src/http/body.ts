@@ -21,9 +21,8 @@ import { findDuplicateKey } from './json-text.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface JsonBody {
+  /** The parsed body: any JSON value (the operation's schema judges it). */
   value: unknown;
-  /** The body as text (for the journal). */
-  text: string;
 }
 
 /** True when the request carries a body at all (a length other than 0, or chunks). */
@@ -157,9 +156,9 @@ export async function readJsonBody(req: IncomingMessage): Promise<JsonBody | und
   if (duplicate !== undefined) {
     throw new MockError('invalid', `Request body names the field ${duplicate} twice; each field may appear only once`);
   }
-  if (text.length === 0) return { value: {}, text };
+  if (text.length === 0) return { value: {} };
   try {
-    return { value: JSON.parse(text) as unknown, text };
+    return { value: JSON.parse(text) as unknown };
   } catch {
     throw new MockError('invalid', 'Request body is not valid JSON');
   }
