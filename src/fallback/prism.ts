@@ -16,6 +16,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type * as PrismHttp from '@stoplight/prism-http';
 import { MockError, type ErrorKind } from '../domain/errors.js';
 import { authenticate } from '../http/auth.js';
+import { hasBody } from '../http/body.js';
 import { BODY_LIMIT } from '../http/pipeline.js';
 import { OptionError } from '../options.js';
 import type { MockRuntime } from '../runtime.js';
@@ -143,8 +144,7 @@ export async function loadFallback(runtime: MockRuntime, file: string): Promise<
     res.locals.operationId = operation.iid ?? operation.id;
     // A pipeline guard: it throws to refuse, answers false when it has answered itself.
     if (isSecured(operation) && !(await auth(req, res))) return;
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    if (hasBody) {
+    if (hasBody(req)) {
       await run(req.is(['application/json', 'application/*+json']) ? jsonBody : textBody, req, res);
       input.body = req.body;
     }
