@@ -25,13 +25,12 @@ import type {
   CreditTransaction,
   TransactionType,
 } from '../spec/types.js';
+import { DAY_MS, dayStart, utcDate } from './dates.js';
 import { MockError, invalid, notFound } from './errors.js';
 import { MinHeap } from './heap.js';
 import { checkFiniteTotals } from './totals.js';
 import { IdGenerator, TRANSACTION_ID_PATTERN } from './ids.js';
 import { add, min, sub } from './money.js';
-
-const DAY_MS = 86_400_000;
 
 /** Special applicableEntityIds values that match every entity of a kind. */
 const WILDCARD_ENTITIES = new Set(['ALL_USAGE_METER_RATE_CARDS', 'ALL_FIXED_FEE_RATE_CARDS']);
@@ -256,11 +255,6 @@ export interface LedgerSnapshot {
   holds: Array<HoldRecord & { accountId: string }>;
 }
 
-/** Start of a `YYYY-MM-DD` day in UTC, as epoch ms. */
-export function dayStart(date: string): number {
-  return Date.parse(`${date}T00:00:00.000Z`);
-}
-
 /** Credits were granted in bursts within one millisecond: remember the last conversion. */
 let lastIsoMs = NaN;
 let lastIso = '';
@@ -332,7 +326,7 @@ function dateOf(day: number): string {
   if (!Number.isFinite(day)) return '';
   let s = dates.get(day);
   if (s === undefined) {
-    s = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    s = utcDate(day * DAY_MS);
     if (dates.size < 100_000) dates.set(day, s);
   }
   return s;
