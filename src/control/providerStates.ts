@@ -16,7 +16,7 @@
 // under test disappears with the state that granted it).
 
 import { utcDate } from '../domain/dates.js';
-import type { LedgerSnapshot } from '../domain/ledger.js';
+import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
 import { MockError, invalid } from '../domain/errors.js';
 import type { OperationHandler } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';

@@ -12,7 +12,7 @@ import type { Faker } from '@faker-js/faker';
 import type { ValidateFunction } from 'ajv';
 import { DAY_MS, dayStart, utcDate } from '../domain/dates.js';
 import { MockError, invalid } from '../domain/errors.js';
-import type { AccountRecord } from '../domain/ledger.js';
+import type { AccountRecord } from '../domain/records.js';
 import { describeError } from '../spec/messages.js';
 import type { Credit, CreditRequest } from '../spec/types.js';
 import type { MemoryStore, Tenant } from '../store/store.js';

@@ -8,7 +8,8 @@
 
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../domain/clock.js';
-import { Ledger, type LedgerOptions, type LedgerSnapshot } from '../domain/ledger.js';
+import { Ledger, type LedgerOptions } from '../domain/ledger.js';
+import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
 
 export const SHARED_TENANT = 'shared';
 
@@ -66,12 +67,6 @@ export class MemoryStore {
     const t: Tenant = { key, ledger, clock: old.clock };
     this.tenants.set(key, t);
     return t;
-  }
-
-  /** True when no tenant holds an account or a credit. */
-  isEmpty(): boolean {
-    for (const t of this.tenants.values()) if (t.ledger.accountCount > 0 || t.ledger.creditCount > 0) return false;
-    return true;
   }
 
   /** Tenants that exist so far. */
