@@ -13,6 +13,7 @@ import type { ValidateFunction } from 'ajv';
 import { DAY_MS, dayStart, utcDate } from '../domain/dates.js';
 import { MockError, invalid } from '../domain/errors.js';
 import type { AccountRecord } from '../domain/records.js';
+import type { components } from '../spec/control-types.gen.js';
 import { describeError } from '../spec/messages.js';
 import type { Credit, CreditRequest } from '../spec/types.js';
 import type { MemoryStore, Tenant } from '../store/store.js';
@@ -126,16 +127,15 @@ export async function seedTenant(store: MemoryStore, key: string, plan: SeedPlan
   });
 }
 
-export interface FixtureAccount {
-  accountId: string;
-  customerId?: string;
-  currency?: string;
-}
-
-export interface Fixtures {
-  accounts?: FixtureAccount[];
-  credits?: Array<CreditRequest & { id?: string }>;
-}
+type FixturesSchema = components['schemas']['Fixtures'];
+/**
+ * The control spec's Fixtures document. Its schema can only sketch a credit
+ * (`{id?}`: CreditRequest lives in the Credits spec, checked per entry by
+ * loadFixtures), so here each credit is a CreditRequest with that optional id.
+ */
+export type Fixtures = Omit<FixturesSchema, 'credits'> & {
+  credits?: Array<CreditRequest & NonNullable<FixturesSchema['credits']>[number]>;
+};
 
 /**
  * Loads fixtures into a tenant. Each credit is checked against the Credits

@@ -3,31 +3,14 @@
 // whatever compact form the ledger holds them in. Used by GET/PUT
 // /_mock/state, the state file, seeding's all-or-nothing and provider states.
 
-import type { CreditRequest, CreditStatus } from '../spec/types.js';
+import type { components } from '../spec/control-types.gen.js';
 import { PackedIds } from './compact.js';
 import type { CreditTable } from './credit-table.js';
 import { invalid } from './errors.js';
-import type { AccountRecord, CreditExtra, CreditRecord, HoldRecord, TransactionRecord } from './records.js';
+import type { AccountRecord, CreditExtra, CreditRecord, TransactionRecord } from './records.js';
 
-export interface CreditSnapshot {
-  id: string;
-  /** The grant request as stored. */
-  request: CreditRequest;
-  customerId: string;
-  creditUnit: string;
-  status: CreditStatus;
-  holdAmount: number;
-  consumedAmount: number;
-  createdAt: number;
-  updatedAt: number;
-  transactions: TransactionRecord[];
-}
-
-export interface LedgerSnapshot {
-  accounts: Array<Omit<AccountRecord, 'credits' | 'holds'>>;
-  credits: CreditSnapshot[];
-  holds: Array<HoldRecord & { accountId: string }>;
-}
+export type LedgerSnapshot = components['schemas']['TenantSnapshot']['ledger'];
+export type CreditSnapshot = LedgerSnapshot['credits'][number];
 
 /** The snapshot of a ledger's accounts (with their holds) and credits. */
 export function snapshotOf(accounts: readonly AccountRecord[], credits: CreditTable): LedgerSnapshot {

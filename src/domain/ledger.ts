@@ -16,6 +16,7 @@
 // compact.ts). The balance sums are in balance.ts, the spec's shapes in
 // api-shapes.ts, and the full, documented snapshot shape in ledger-snapshot.ts.
 
+import type { components, operations } from '../spec/control-types.gen.js';
 import type { Credit, CreditBalanceResponse, CreditDetailsResponse, CreditRequest, CreditStatus, TransactionType } from '../spec/types.js';
 import { toCredit, toCreditDetails } from './api-shapes.js';
 import { balanceOf, emptyBalance, type BalanceSpan } from './balance.js';
@@ -60,47 +61,14 @@ export interface ListPage {
   nextAfterId: string | undefined;
 }
 
-export interface AccountInput {
-  accountId: string;
-  customerId?: string;
-  currency?: string;
-}
-
-export interface ConsumeInput {
-  amount: number;
-  invoiceId?: string;
-  entityId?: string;
-  hold?: boolean;
-}
-
-export interface Draw {
-  creditId: string;
-  amount: number;
-  /** The DEBITED transaction written (plain consumption). */
-  transactionId?: string;
-  /** The hold placed (consumption with hold: true). */
-  holdId?: string;
-}
-
-export interface ConsumeResult {
-  accountId: string;
-  requested: number;
-  drawn: Draw[];
-  /** Part of the amount no credit could cover. */
-  unmet: number;
-  hold: boolean;
-}
-
-export interface HoldSelector {
-  invoiceId?: string;
-  holdId?: string;
-}
-
-export interface HoldOutcome {
-  accountId: string;
-  holds: Array<{ holdId: string; creditId: string; amount: number; transactionId?: string }>;
-  total: number;
-}
+// The control API's shapes, as spec/togai-mock-control.yaml defines them.
+type ControlSchemas = components['schemas'];
+export type AccountInput = ControlSchemas['AccountInput'];
+export type ConsumeInput = operations['consume']['requestBody']['content']['application/json'];
+export type ConsumeResult = ControlSchemas['ConsumeResult'];
+export type Draw = ConsumeResult['drawn'][number];
+export type HoldSelector = components['requestBodies']['HoldSelector']['content']['application/json'];
+export type HoldOutcome = components['responses']['HoldOutcome']['content']['application/json'];
 
 export class Ledger {
   private readonly accounts = new Map<string, AccountRecord>();

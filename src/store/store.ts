@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../domain/clock.js';
 import { Ledger, type LedgerOptions } from '../domain/ledger.js';
-import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
+import type { components } from '../spec/control-types.gen.js';
 
 export const SHARED_TENANT = 'shared';
 
@@ -19,11 +19,8 @@ export interface Tenant {
   readonly clock: MockClock;
 }
 
-export interface TenantSnapshot {
-  key: string;
-  clock: { frozenAt: number | null };
-  ledger: LedgerSnapshot;
-}
+/** One tenant in the snapshot document (its `ledger` is what Ledger.snapshot() writes). */
+export type TenantSnapshot = components['schemas']['TenantSnapshot'];
 
 /**
  * The tenant key of a credential when tenants are isolated: a short hash, so
