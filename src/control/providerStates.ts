@@ -15,7 +15,8 @@
 // interaction itself did to state-made data (a credit voided by the request
 // under test disappears with the state that granted it).
 
-import type { LedgerSnapshot } from '../domain/ledger.js';
+import { utcDate } from '../domain/dates.js';
+import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
 import { MockError, invalid } from '../domain/errors.js';
 import type { OperationHandler } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
@@ -67,8 +68,6 @@ const pending = new WeakMap<Tenant, Array<{ key: string; undo: Undo }>>();
 
 const keyOf = (state: string, params: ProviderStateParams): string =>
   `${state}\u0000${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}`;
-
-const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 function need<K extends keyof ProviderStateParams>(
   state: ProviderStateName,

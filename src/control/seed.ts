@@ -10,8 +10,10 @@
 import { readFileSync } from 'node:fs';
 import type { Faker } from '@faker-js/faker';
 import type { ValidateFunction } from 'ajv';
+import { DAY_MS, dayStart, utcDate } from '../domain/dates.js';
 import { MockError, invalid } from '../domain/errors.js';
-import type { AccountRecord } from '../domain/ledger.js';
+import type { AccountRecord } from '../domain/records.js';
+import type { components } from '../spec/control-types.gen.js';
 import { describeError } from '../spec/messages.js';
 import type { Credit, CreditRequest } from '../spec/types.js';
 import type { MemoryStore, Tenant } from '../store/store.js';
@@ -30,9 +32,7 @@ export interface Seeded {
   credits: Credit[];
 }
 
-const DAY_MS = 86_400_000;
 const PURPOSES = ['PREPAID_CREDIT', 'PROMOTIONAL_CREDIT', 'SIGNUP_BONUS', 'SERVICE_CREDIT', 'REFERRAL_BONUS', 'GOODWILL'];
-const dateOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** Runs `change` on the tenant's ledger; if it throws, the ledger is put back as it was. */
 function allOrNothing<T>(tenant: Tenant, change: () => T): T {
@@ -65,7 +65,7 @@ export async function seedTenant(store: MemoryStore, key: string, plan: SeedPlan
   const tenant = store.reseedTenant(key, plan.seed);
   const { ledger, clock } = tenant;
   const now = clock.now();
-  const today = Date.parse(`${dateOf(now)}T00:00:00.000Z`);
+  const today = dayStart(utcDate(now));
   return allOrNothing(tenant, () => {
     const out: Seeded = { accounts: [], credits: [] };
     for (let i = 0; i < plan.accounts; i++) {
@@ -110,12 +110,12 @@ export async function seedTenant(store: MemoryStore, key: string, plan: SeedPlan
         const request: CreditRequest = {
           accountId,
           purpose: f.helpers.arrayElement(PURPOSES),
-          effectiveFrom: dateOf(from),
+          effectiveFrom: utcDate(from),
           creditAmount: f.number.int({ min: 1, max: 100 }) * 50,
           priority: f.number.int({ min: 1, max: 5 }),
           applicableEntityIds: f.datatype.boolean(0.2) ? ['ALL_USAGE_METER_RATE_CARDS'] : [],
         };
-        if (until !== undefined) request.effectiveUntil = dateOf(Math.max(until, from));
+        if (until !== undefined) request.effectiveUntil = utcDate(Math.max(until, from));
         if (f.datatype.boolean(0.3)) {
           request.grantorId = `addon.${f.string.alphanumeric(11)}.${f.string.alphanumeric(5)}`;
         }
@@ -127,16 +127,15 @@ export async function seedTenant(store: MemoryStore, key: string, plan: SeedPlan
   });
 }
 
-export interface FixtureAccount {
-  accountId: string;
-  customerId?: string;
-  currency?: string;
-}
-
-export interface Fixtures {
-  accounts?: FixtureAccount[];
-  credits?: Array<CreditRequest & { id?: string }>;
-}
+type FixturesSchema = components['schemas']['Fixtures'];
+/**
+ * The control spec's Fixtures document. Its schema can only sketch a credit
+ * (`{id?}`: CreditRequest lives in the Credits spec, checked per entry by
+ * loadFixtures), so here each credit is a CreditRequest with that optional id.
+ */
+export type Fixtures = Omit<FixturesSchema, 'credits'> & {
+  credits?: Array<CreditRequest & NonNullable<FixturesSchema['credits']>[number]>;
+};
 
 /**
  * Loads fixtures into a tenant. Each credit is checked against the Credits

@@ -1,7 +1,8 @@
 // How the control API shows accounts: the `Account` and `AccountDetails`
 // shapes of spec/togai-mock-control.yaml, built from a ledger at `now`.
 
-import type { AccountRecord, HoldRecord, Ledger } from '../domain/ledger.js';
+import type { Ledger } from '../domain/ledger.js';
+import type { AccountRecord, HoldRecord } from '../domain/records.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

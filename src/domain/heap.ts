@@ -6,10 +6,6 @@ export class MinHeap<V> {
   private readonly keys: number[] = [];
   private readonly values: V[] = [];
 
-  get size(): number {
-    return this.keys.length;
-  }
-
   peekKey(): number | undefined {
     return this.keys[0];
   }

@@ -9,165 +9,32 @@
 // so nothing is ever half-written, and concurrent HTTP requests (which Node
 // runs one at a time through here) cannot interleave inside one.
 //
-// Storage is compact on purpose (issue 6: a million credits must fit in a few
-// hundred MB): a credit is one fixed-shape object with no copy of its grant
-// request, repeated strings (purposes, dates) are shared, its two timestamps
-// live in a per-ledger Float64Array, and its CREDITED transaction is just an
-// id until a second transaction arrives. snapshot() still writes the full,
-// documented shape.
+// This file holds the rules. Storage is compact on purpose (issue 6: a
+// million credits must fit in a few hundred MB): a credit is one fixed-shape
+// record with no copy of its grant request (records.ts), its timestamps and
+// CREDITED transaction id live in side arrays by seq (credit-table.ts,
+// compact.ts). The balance sums are in balance.ts, the spec's shapes in
+// api-shapes.ts, and the full, documented snapshot shape in ledger-snapshot.ts.
 
-import type {
-  Credit,
-  CreditBalanceResponse,
-  CreditDetailsResponse,
-  CreditRequest,
-  CreditStatus,
-  CreditTransaction,
-  TransactionType,
-} from '../spec/types.js';
+import type { components, operations } from '../spec/control-types.gen.js';
+import type { Credit, CreditBalanceResponse, CreditDetailsResponse, CreditRequest, CreditStatus, TransactionType } from '../spec/types.js';
+import { toCredit, toCreditDetails } from './api-shapes.js';
+import { balanceOf, emptyBalance, type BalanceSpan } from './balance.js';
+import { CreditTable, firstAfter } from './credit-table.js';
 import { MockError, invalid, notFound } from './errors.js';
 import { MinHeap } from './heap.js';
-import { checkFiniteTotals } from './totals.js';
-import { IdGenerator, TRANSACTION_ID_PATTERN } from './ids.js';
+import { IdGenerator } from './ids.js';
+import { loadSnapshot, snapshotOf, type LedgerSnapshot } from './ledger-snapshot.js';
 import { add, min, sub } from './money.js';
-
-const DAY_MS = 86_400_000;
+import { NO_END_DAY, type AccountRecord, type CreditExtra, type CreditRecord, type HoldRecord, type TransactionRecord } from './records.js';
+import { checkFiniteTotals } from './totals.js';
 
 /** Special applicableEntityIds values that match every entity of a kind. */
 const WILDCARD_ENTITIES = new Set(['ALL_USAGE_METER_RATE_CARDS', 'ALL_FIXED_FEE_RATE_CARDS']);
 
-export interface TransactionRecord {
-  id: string;
-  type: TransactionType;
-  amount: number;
-  createdAt: number;
-  invoiceId?: string;
-  entityId?: string;
-}
-
-/** Rarely used parts of a credit, kept out of the record so most credits pay nothing for them. */
-interface CreditExtra {
-  grantorId?: string;
-  idempotencyKey?: string;
-  /** Only when they differ from the account's (possible in a restored snapshot). */
-  customerId?: string;
-  creditUnit?: string;
-  /** Only when the day number does not spell the date back exactly. */
-  effectiveFrom?: string;
-  effectiveUntil?: string;
-}
-
-/** Effective-until day of a credit without one: far beyond any date, yet a small integer. */
-const NO_END_DAY = 2 ** 30;
-/** Shared by every credit granted without applicableEntityIds (frozen: never written to). */
-const NO_ENTITIES: string[] = Object.freeze([]) as unknown as string[];
-
-/**
- * One stored credit. Grant fields are kept flat (not as a copy of the
- * request); `customerId` and `creditUnit` come from the account unless a
- * snapshot said otherwise; createdAt/updatedAt are kept by the ledger.
- */
-export class CreditRecord {
-  constructor(
-    /** Position in creation order; the listing cursor is built on it. */
-    readonly seq: number,
-    readonly id: string,
-    readonly account: AccountRecord,
-    readonly purpose: string,
-    readonly creditAmount: number | undefined,
-    readonly priority: number,
-    readonly applicableEntityIds: string[],
-    readonly extra: CreditExtra | undefined,
-    /** First day in effect, as days since the epoch (UTC). */
-    readonly fromDay: number,
-    /** Last day in effect, as days since the epoch; NO_END_DAY without one. */
-    readonly untilDay: number,
-    /**
-     * Undefined while the credit's only transaction is its CREDITED one (of
-     * creditAmount, at createdAt; its id kept by the ledger); the full list
-     * once there is more.
-     */
-    public txs: TransactionRecord[] | undefined,
-    public status: CreditStatus = 'ACTIVE',
-    public holdAmount = 0,
-    public consumedAmount = 0,
-  ) {}
-
-  get accountId(): string {
-    return this.account.id;
-  }
-
-  get effectiveFrom(): string {
-    return this.extra?.effectiveFrom ?? dateOf(this.fromDay);
-  }
-
-  get effectiveUntil(): string | undefined {
-    if (this.untilDay === NO_END_DAY) return undefined;
-    return this.extra?.effectiveUntil ?? dateOf(this.untilDay);
-  }
-
-  get customerId(): string {
-    return this.extra?.customerId ?? this.account.customerId;
-  }
-
-  get creditUnit(): string {
-    return this.extra?.creditUnit ?? this.account.currency;
-  }
-
-  /** First instant in effect (start of effectiveFrom, UTC). */
-  get fromMs(): number {
-    return this.fromDay * DAY_MS;
-  }
-
-  /** First instant no longer in effect (end of effectiveUntil, UTC); Infinity without one. */
-  get untilMs(): number {
-    return this.untilDay === NO_END_DAY ? Infinity : (this.untilDay + 1) * DAY_MS;
-  }
-
-  /** The grant request as stored (applicableEntityIds always present). */
-  get request(): CreditRequest {
-    const q: CreditRequest = {
-      accountId: this.account.id,
-      purpose: this.purpose,
-      applicableEntityIds: [...this.applicableEntityIds],
-      effectiveFrom: this.effectiveFrom,
-      priority: this.priority,
-    };
-    if (this.effectiveUntil !== undefined) q.effectiveUntil = this.effectiveUntil;
-    if (this.creditAmount !== undefined) q.creditAmount = this.creditAmount;
-    if (this.extra?.grantorId !== undefined) q.grantorId = this.extra.grantorId;
-    if (this.extra?.idempotencyKey !== undefined) q.idempotencyKey = this.extra.idempotencyKey;
-    return q;
-  }
-}
-
-export interface HoldRecord {
-  id: string;
-  creditId: string;
-  amount: number;
-  createdAt: number;
-  invoiceId?: string;
-  entityId?: string;
-}
-
-export interface AccountRecord {
-  id: string;
-  customerId: string;
-  currency: string;
-  createdAt: number;
-  /** Latest change to the account or any of its credits. */
-  updatedAt: number;
-  /** The account's credits in creation order (ascending seq). */
-  credits: CreditRecord[];
-  holds: HoldRecord[];
-}
-
 /** A balance as computed, valid while the ledger's change count is `changes` and from <= now < until. */
-interface CachedBalance {
+interface CachedBalance extends BalanceSpan {
   changes: number;
-  from: number;
-  until: number;
-  balance: CreditBalanceResponse;
 }
 
 export interface LedgerOptions {
@@ -177,12 +44,6 @@ export interface LedgerOptions {
   strictAccounts?: boolean;
   /** Seed for reproducible ids. */
   seed?: number;
-}
-
-export interface AccountInput {
-  accountId: string;
-  customerId?: string;
-  currency?: string;
 }
 
 export interface ListQuery {
@@ -200,186 +61,18 @@ export interface ListPage {
   nextAfterId: string | undefined;
 }
 
-export interface ConsumeInput {
-  amount: number;
-  invoiceId?: string;
-  entityId?: string;
-  hold?: boolean;
-}
-
-export interface Draw {
-  creditId: string;
-  amount: number;
-  /** The DEBITED transaction written (plain consumption). */
-  transactionId?: string;
-  /** The hold placed (consumption with hold: true). */
-  holdId?: string;
-}
-
-export interface ConsumeResult {
-  accountId: string;
-  requested: number;
-  drawn: Draw[];
-  /** Part of the amount no credit could cover. */
-  unmet: number;
-  hold: boolean;
-}
-
-export interface HoldSelector {
-  invoiceId?: string;
-  holdId?: string;
-}
-
-export interface HoldOutcome {
-  accountId: string;
-  holds: Array<{ holdId: string; creditId: string; amount: number; transactionId?: string }>;
-  total: number;
-}
-
-export interface CreditSnapshot {
-  id: string;
-  /** The grant request as stored. */
-  request: CreditRequest;
-  customerId: string;
-  creditUnit: string;
-  status: CreditStatus;
-  holdAmount: number;
-  consumedAmount: number;
-  createdAt: number;
-  updatedAt: number;
-  transactions: TransactionRecord[];
-}
-
-export interface LedgerSnapshot {
-  accounts: Array<Omit<AccountRecord, 'credits' | 'holds'>>;
-  credits: CreditSnapshot[];
-  holds: Array<HoldRecord & { accountId: string }>;
-}
-
-/** Start of a `YYYY-MM-DD` day in UTC, as epoch ms. */
-export function dayStart(date: string): number {
-  return Date.parse(`${date}T00:00:00.000Z`);
-}
-
-/** Credits were granted in bursts within one millisecond: remember the last conversion. */
-let lastIsoMs = NaN;
-let lastIso = '';
-const iso = (ms: number): string => {
-  if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
-  }
-  return lastIso;
-};
-
-/** Shares equal strings that many credits repeat (purposes, dates, grantors); bounded. */
-class StringPool {
-  private readonly pool = new Map<string, string>();
-  constructor(private readonly limit: number) {}
-
-  intern(s: string): string;
-  intern(s: string | undefined): string | undefined;
-  intern(s: string | undefined): string | undefined {
-    if (s === undefined) return s;
-    const known = this.pool.get(s);
-    if (known !== undefined) return known;
-    if (this.pool.size < this.limit) this.pool.set(s, s);
-    return s;
-  }
-
-  clear(): void {
-    this.pool.clear();
-  }
-}
-
-/** createdAt and updatedAt of every credit, indexed by seq: two doubles, no boxes. */
-class Timestamps {
-  private data = new Float64Array(2 * 1024);
-
-  createdAt(seq: number): number {
-    return this.data[2 * seq]!;
-  }
-
-  updatedAt(seq: number): number {
-    return this.data[2 * seq + 1]!;
-  }
-
-  set(seq: number, createdAt: number, updatedAt: number): void {
-    if (2 * seq + 1 >= this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[2 * seq] = createdAt;
-    this.data[2 * seq + 1] = updatedAt;
-  }
-
-  touch(seq: number, updatedAt: number): void {
-    this.data[2 * seq + 1] = updatedAt;
-  }
-
-  clear(): void {
-    this.data = new Float64Array(2 * 1024);
-  }
-}
-
-/** Days since the epoch of a `YYYY-MM-DD` date (NaN when it is not one). */
-const dayOf = (date: string): number => dayStart(date) / DAY_MS;
-
-/** `YYYY-MM-DD` of a day number; few distinct days occur, so each is spelled once. */
-const dates = new Map<number, string>();
-function dateOf(day: number): string {
-  if (!Number.isFinite(day)) return '';
-  let s = dates.get(day);
-  if (s === undefined) {
-    s = new Date(day * DAY_MS).toISOString().slice(0, 10);
-    if (dates.size < 100_000) dates.set(day, s);
-  }
-  return s;
-}
-
-/**
- * Ids of the CREDITED transactions, by seq, packed as their 16 random
- * characters (the `ctxn.` prefix and the dot are implied): 16 bytes instead
- * of a 40-byte string per credit.
- */
-class PackedIds {
-  private data = new Uint8Array(16 * 1024);
-
-  static fits(id: string): boolean {
-    return TRANSACTION_ID_PATTERN.test(id);
-  }
-
-  set(seq: number, id: string): void {
-    if (16 * seq + 16 > this.data.length) {
-      const grown = new Uint8Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    const at = 16 * seq;
-    for (let i = 0; i < 11; i++) this.data[at + i] = id.charCodeAt(5 + i);
-    for (let i = 0; i < 5; i++) this.data[at + 11 + i] = id.charCodeAt(17 + i);
-  }
-
-  get(seq: number): string {
-    const d = this.data;
-    const at = 16 * seq;
-    return `ctxn.${String.fromCharCode(...d.subarray(at, at + 11))}.${String.fromCharCode(...d.subarray(at + 11, at + 16))}`;
-  }
-
-  clear(): void {
-    this.data = new Uint8Array(16 * 1024);
-  }
-}
+// The control API's shapes, as spec/togai-mock-control.yaml defines them.
+type ControlSchemas = components['schemas'];
+export type AccountInput = ControlSchemas['AccountInput'];
+export type ConsumeInput = operations['consume']['requestBody']['content']['application/json'];
+export type ConsumeResult = ControlSchemas['ConsumeResult'];
+export type Draw = ConsumeResult['drawn'][number];
+export type HoldSelector = components['requestBodies']['HoldSelector']['content']['application/json'];
+export type HoldOutcome = components['responses']['HoldOutcome']['content']['application/json'];
 
 export class Ledger {
   private readonly accounts = new Map<string, AccountRecord>();
-  private readonly byId = new Map<string, CreditRecord>();
-  /** Every credit in creation order; index === seq. */
-  private readonly all: CreditRecord[] = [];
-  private readonly times = new Timestamps();
-  private readonly creditedIds = new PackedIds();
-  private readonly strings = new StringPool(10_000);
+  private readonly credits = new CreditTable();
   private readonly idempotency = new Map<string, CreditRecord>();
   /** ACTIVE credits with an effectiveUntil, keyed by the instant they expire. */
   private readonly expiries = new MinHeap<CreditRecord>();
@@ -402,7 +95,7 @@ export class Ledger {
   }
 
   get creditCount(): number {
-    return this.all.length;
+    return this.credits.size;
   }
 
   get accountCount(): number {
@@ -460,39 +153,35 @@ export class Ledger {
       }
       const wanted = ids?.[i];
       if (wanted !== undefined) {
-        if (this.byId.has(wanted) || seenIds.has(wanted)) {
+        if (this.credits.has(wanted) || seenIds.has(wanted)) {
           throw new MockError('conflict', `${at}: a credit with id ${wanted} already exists`);
         }
         seenIds.add(wanted);
       }
     });
     // Also for seed, fixtures and provider states, not only the HTTP grant.
-    checkFiniteTotals(this, requests, now);
-    return requests.map((r, i) => this.toCredit(this.grantOne(r, now, ids?.[i])));
+    checkFiniteTotals(requests, (accountId) => this.accounts.get(accountId)?.credits ?? []);
+    return requests.map((r, i) => toCredit(this.grantOne(r, now, ids?.[i]), this.credits.times));
   }
 
   private grantOne(request: CreditRequest, now: number, wantedId: string | undefined): CreditRecord {
-    const key = request.idempotencyKey === undefined ? undefined : `${request.accountId}\u0000${request.idempotencyKey}`;
+    const key = request.idempotencyKey === undefined ? undefined : idempotencyKeyOf(request.accountId, request.idempotencyKey);
     if (key !== undefined) {
       const earlier = this.idempotency.get(key);
       if (earlier) return earlier;
     }
     const account = this.accounts.get(request.accountId) ?? this.createAccount({ accountId: request.accountId }, now);
     let id = wantedId ?? this.ids.credit();
-    while (this.byId.has(id)) id = this.ids.credit();
+    while (this.credits.has(id)) id = this.ids.credit();
     const txId = this.ids.transaction();
-    const packed = PackedIds.fits(txId);
     let extra: CreditExtra | undefined;
     if (request.grantorId !== undefined || request.idempotencyKey !== undefined) {
       extra = {};
-      if (request.grantorId !== undefined) extra.grantorId = this.strings.intern(request.grantorId);
+      if (request.grantorId !== undefined) extra.grantorId = this.credits.intern(request.grantorId);
       if (request.idempotencyKey !== undefined) extra.idempotencyKey = request.idempotencyKey;
     }
-    const record = this.newRecord(id, account, request, extra, now);
-    if (packed) this.creditedIds.set(record.seq, txId);
-    else record.txs = [{ id: txId, type: 'CREDITED', amount: request.creditAmount ?? 0, createdAt: now }];
-    this.times.set(record.seq, now, now);
-    this.insert(record, account);
+    const record = this.credits.add(id, account, request, extra, now, now, txId);
+    this.track(record);
     if (key !== undefined) this.idempotency.set(key, record);
     account.updatedAt = Math.max(account.updatedAt, now);
     // A credit granted with a window that has already closed expires at once.
@@ -500,40 +189,10 @@ export class Ledger {
     return record;
   }
 
-  private newRecord(id: string, account: AccountRecord, q: CreditRequest, extra: CreditExtra | undefined, _now: number): CreditRecord {
-    const entities = q.applicableEntityIds;
-    const fromDay = dayOf(q.effectiveFrom);
-    const untilDay = q.effectiveUntil === undefined ? NO_END_DAY : dayOf(q.effectiveUntil);
-    // Dates are kept as day numbers; a string they would not spell back exactly is kept as sent.
-    if (dateOf(fromDay) !== q.effectiveFrom) (extra ??= {}).effectiveFrom = q.effectiveFrom;
-    if (q.effectiveUntil !== undefined && dateOf(untilDay) !== q.effectiveUntil) (extra ??= {}).effectiveUntil = q.effectiveUntil;
-    return new CreditRecord(
-      this.all.length,
-      id,
-      account,
-      this.strings.intern(q.purpose),
-      q.creditAmount,
-      q.priority,
-      entities === undefined || entities.length === 0 ? NO_ENTITIES : entities,
-      extra,
-      fromDay,
-      untilDay,
-      undefined,
-    );
-  }
-
-  private insert(record: CreditRecord, account: AccountRecord): void {
+  /** Every new credit passes here (grant, restore). */
+  private track(record: CreditRecord): void {
     this.changes++;
-    this.all.push(record);
-    this.byId.set(record.id, record);
-    account.credits.push(record);
     if (record.status === 'ACTIVE' && record.untilDay !== NO_END_DAY) this.expiries.push(record.untilMs, record);
-  }
-
-  /** The credit's transactions as records (expands the compact single-CREDITED form). */
-  private transactionsOf(r: CreditRecord): TransactionRecord[] {
-    if (r.txs !== undefined) return r.txs;
-    return [{ id: this.creditedIds.get(r.seq), type: 'CREDITED', amount: r.creditAmount ?? 0, createdAt: this.times.createdAt(r.seq) }];
   }
 
   private addTransaction(
@@ -546,14 +205,14 @@ export class Ledger {
     const tx: TransactionRecord = { id: this.ids.transaction(), type, amount, createdAt: at };
     if (extra?.invoiceId !== undefined) tx.invoiceId = extra.invoiceId;
     if (extra?.entityId !== undefined) tx.entityId = extra.entityId;
-    (record.txs ??= this.transactionsOf(record)).push(tx);
+    this.credits.addTransaction(record, tx);
     return tx;
   }
 
   /** Every change to a stored credit passes here (consumption, holds, expiry, void). */
   private touch(r: CreditRecord, at: number): void {
     this.changes++;
-    this.times.touch(r.seq, at);
+    this.credits.touch(r, at);
   }
 
   // -------------------------------------------------------------- lifecycle
@@ -567,7 +226,7 @@ export class Ledger {
       if (record.status !== 'ACTIVE') continue;
       // The expiry happened when the window closed, not when it was noticed;
       // never before the credit existed, though (back-dated grants).
-      const at = Math.max(record.untilMs, this.times.createdAt(record.seq));
+      const at = Math.max(record.untilMs, this.credits.createdAt(record));
       this.close(record, 'EXPIRED', at);
     }
   }
@@ -596,36 +255,34 @@ export class Ledger {
 
   getCredit(id: string, now: number): Credit {
     this.settle(now);
-    return this.toCredit(this.mustFind(id));
+    return toCredit(this.mustFind(id), this.credits.times);
   }
 
   getCreditDetails(id: string, now: number): CreditDetailsResponse {
     this.settle(now);
     const record = this.mustFind(id);
-    const details = this.toCredit(record) as CreditDetailsResponse;
-    details.transactions = this.transactionsOf(record).map((t) => toTransaction(record.id, t));
-    return details;
+    return toCreditDetails(record, this.credits.times, this.credits.transactionsOf(record));
   }
 
   /** Whether a credit with this id is stored. */
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.credits.has(id);
   }
 
   list(query: ListQuery, now: number): ListPage {
     this.settle(now);
-    let source: CreditRecord[];
+    let source: readonly CreditRecord[];
     if (query.id !== undefined) {
-      const one = this.byId.get(query.id);
+      const one = this.credits.get(query.id);
       source = one ? [one] : [];
     } else if (query.accountId !== undefined) {
       source = this.accounts.get(query.accountId)?.credits ?? [];
     } else {
-      source = this.all;
+      source = this.credits.all;
     }
     let start = 0;
     if (query.afterId !== undefined) {
-      const after = this.byId.get(query.afterId);
+      const after = this.credits.get(query.afterId);
       if (!after) throw invalid('nextToken refers to a credit that does not exist (was the mock reset?)');
       start = firstAfter(source, after.seq);
     }
@@ -642,7 +299,7 @@ export class Ledger {
       page.push(r);
     }
     return {
-      credits: page.map((r) => this.toCredit(r)),
+      credits: page.map((r) => toCredit(r, this.credits.times)),
       nextAfterId: more ? page[page.length - 1]!.id : undefined,
     };
   }
@@ -660,55 +317,17 @@ export class Ledger {
     const account = this.accounts.get(accountId);
     if (!account) {
       if (this.strictAccounts) throw notFound(`Account ${accountId} does not exist`);
-      return {
-        activeCredits: 0,
-        availableBalance: 0,
-        runningBalance: 0,
-        inapplicableCredits: 0,
-        unit: this.defaultCurrency,
-        lastUpdatedAt: iso(now),
-      };
+      return emptyBalance(this.defaultCurrency, now);
     }
     const cached = this.balances.get(accountId);
     if (cached !== undefined && cached.changes === this.changes && cached.from <= now && now < cached.until) {
       return { ...cached.balance };
     }
-    let active = 0;
-    let consumed = 0;
-    let held = 0;
-    let inapplicable = 0;
-    // The span around `now` in which every credit keeps its class.
-    let from = -Infinity;
-    let until = Infinity;
-    for (const r of account.credits) {
-      if (r.status !== 'ACTIVE') continue;
-      const amount = r.creditAmount ?? 0;
-      if (r.fromMs > now) {
-        inapplicable = add(inapplicable, amount);
-        until = Math.min(until, r.fromMs);
-      } else if (now < r.untilMs) {
-        active = add(active, amount);
-        consumed = add(consumed, r.consumedAmount);
-        held = add(held, r.holdAmount);
-        from = Math.max(from, r.fromMs);
-        until = Math.min(until, r.untilMs);
-      } else {
-        from = Math.max(from, r.untilMs);
-      }
-    }
-    const available = sub(active, consumed);
-    const balance: CreditBalanceResponse = {
-      activeCredits: active,
-      availableBalance: available,
-      runningBalance: sub(available, held),
-      inapplicableCredits: inapplicable,
-      unit: account.currency,
-      lastUpdatedAt: iso(account.updatedAt),
-    };
+    const computed: CachedBalance = { changes: this.changes, ...balanceOf(account, now) };
     // Bounded: a store with a great many polled accounts starts over rather than growing.
     if (this.balances.size >= 100_000) this.balances.clear();
-    this.balances.set(accountId, { changes: this.changes, from, until, balance });
-    return { ...balance };
+    this.balances.set(accountId, computed);
+    return { ...computed.balance };
   }
 
   // ------------------------------------------------------------------- void
@@ -720,7 +339,7 @@ export class Ledger {
       throw invalid(`Credit ${id} is ${record.status}; only an ACTIVE credit can be voided`);
     }
     this.close(record, 'VOIDED', now);
-    return this.toCredit(record);
+    return toCredit(record, this.credits.times);
   }
 
   // ------------------------------------------------------------ consumption
@@ -737,7 +356,8 @@ export class Ledger {
     const account = this.accounts.get(accountId);
     if (!account) throw notFound(`Account ${accountId} does not exist`);
     const hold = input.hold ?? false;
-    const createdAt = (r: CreditRecord): number => this.times.createdAt(r.seq);
+    const times = this.credits.times;
+    const createdAt = (r: CreditRecord): number => times.createdAt(r.seq);
     const candidates = account.credits
       .filter((r) => r.status === 'ACTIVE' && r.fromMs <= now && now < r.untilMs && spendable(r) > 0)
       .filter((r) => input.entityId === undefined || appliesTo(r, input.entityId))
@@ -807,7 +427,7 @@ export class Ledger {
     }
     const outcome: HoldOutcome = { accountId, holds: [], total: 0 };
     for (const h of chosen) {
-      const r = this.byId.get(h.creditId)!;
+      const r = this.credits.get(h.creditId)!;
       r.holdAmount = sub(r.holdAmount, h.amount);
       this.touch(r, now);
       const entry: HoldOutcome['holds'][number] = { holdId: h.id, creditId: h.creditId, amount: h.amount };
@@ -823,22 +443,7 @@ export class Ledger {
   // --------------------------------------------------------------- snapshot
 
   snapshot(): LedgerSnapshot {
-    return {
-      accounts: [...this.accounts.values()].map(({ credits: _c, holds: _h, ...a }) => a),
-      credits: this.all.map((r) => ({
-        id: r.id,
-        request: r.request,
-        customerId: r.customerId,
-        creditUnit: r.creditUnit,
-        status: r.status,
-        holdAmount: r.holdAmount,
-        consumedAmount: r.consumedAmount,
-        createdAt: this.times.createdAt(r.seq),
-        updatedAt: this.times.updatedAt(r.seq),
-        transactions: this.transactionsOf(r).map((t) => ({ ...t })),
-      })),
-      holds: [...this.accounts.values()].flatMap((a) => a.holds.map((h) => ({ ...h, accountId: a.id }))),
-    };
+    return snapshotOf([...this.accounts.values()], this.credits);
   }
 
   /** Replaces this ledger's contents with a snapshot (from snapshot()). */
@@ -846,111 +451,29 @@ export class Ledger {
     this.changes++;
     this.balances.clear();
     this.accounts.clear();
-    this.byId.clear();
-    this.all.length = 0;
-    this.times.clear();
-    this.creditedIds.clear();
-    this.strings.clear();
+    this.credits.clear();
     this.idempotency.clear();
     this.expiries.clear();
-    for (const a of snap.accounts) this.accounts.set(a.id, { ...a, credits: [], holds: [] });
-    for (const c of snap.credits) {
-      const q = c.request;
-      const account = this.accounts.get(q.accountId);
-      if (!account) throw invalid(`snapshot: credit ${c.id} belongs to unknown account ${q.accountId}`);
-      let extra: CreditExtra | undefined;
-      const set = (k: keyof CreditExtra, v: string | undefined): void => {
-        if (v !== undefined) (extra ??= {})[k] = v;
-      };
-      set('grantorId', q.grantorId);
-      set('idempotencyKey', q.idempotencyKey);
-      if (c.customerId !== account.customerId) set('customerId', c.customerId);
-      if (c.creditUnit !== account.currency) set('creditUnit', c.creditUnit);
-      const txs = c.transactions.map((t) => ({ ...t }));
-      const only = txs.length === 1 ? txs[0]! : undefined;
-      // The common case (only the CREDITED transaction of the grant) is kept as just its id.
-      const compact =
-        only !== undefined &&
-        only.type === 'CREDITED' &&
-        only.amount === (q.creditAmount ?? 0) &&
-        only.createdAt === c.createdAt &&
-        only.invoiceId === undefined &&
-        only.entityId === undefined &&
-        Object.keys(only).length === 4 &&
-        PackedIds.fits(only.id);
-      const record = this.newRecord(c.id, account, q, extra, c.createdAt);
-      if (compact) this.creditedIds.set(record.seq, only.id);
-      else record.txs = txs;
-      record.status = c.status;
-      record.holdAmount = c.holdAmount;
-      record.consumedAmount = c.consumedAmount;
-      this.times.set(record.seq, c.createdAt, c.updatedAt);
-      this.insert(record, account);
+    loadSnapshot(snap, this.accounts, this.credits, (record, q) => {
+      this.track(record);
       if (q.idempotencyKey !== undefined) {
-        const key = `${q.accountId}\u0000${q.idempotencyKey}`;
+        const key = idempotencyKeyOf(q.accountId, q.idempotencyKey);
         if (!this.idempotency.has(key)) this.idempotency.set(key, record);
       }
-    }
-    for (const { accountId, ...h } of snap.holds) {
-      const account = this.accounts.get(accountId);
-      if (!account || !this.byId.has(h.creditId)) throw invalid(`snapshot: hold ${h.id} refers to unknown data`);
-      account.holds.push(h);
-    }
+    });
   }
 
   // ---------------------------------------------------------------- helpers
 
   private mustFind(id: string): CreditRecord {
-    const record = this.byId.get(id);
+    const record = this.credits.get(id);
     if (!record) throw notFound(`Credit ${id} does not exist`);
     return record;
   }
-
-  /**
-   * The API shape of a stored credit, keys in a fixed order; optional fields
-   * only when sent (absent, not undefined: deep-equality checks in clients'
-   * tests should not see them). Built in one pass, never with `delete`, so
-   * the object keeps a fast shape for serialisation.
-   */
-  toCredit(r: CreditRecord): Credit {
-    const credit = {
-      id: r.id,
-      customerId: r.customerId,
-      accountId: r.account.id,
-      purpose: r.purpose,
-      effectiveFrom: r.effectiveFrom,
-    } as Credit;
-    if (r.effectiveUntil !== undefined) credit.effectiveUntil = r.effectiveUntil;
-    if (r.creditAmount !== undefined) credit.creditAmount = r.creditAmount;
-    credit.priority = r.priority;
-    credit.status = r.status;
-    credit.applicableEntityIds = r.applicableEntityIds === NO_ENTITIES ? [] : r.applicableEntityIds;
-    const extra = r.extra;
-    if (extra !== undefined) {
-      if (extra.grantorId !== undefined) credit.grantorId = extra.grantorId;
-      if (extra.idempotencyKey !== undefined) credit.idempotencyKey = extra.idempotencyKey;
-    }
-    credit.creditUnit = r.creditUnit;
-    credit.holdAmount = r.holdAmount;
-    credit.consumedAmount = r.consumedAmount;
-    credit.createdAt = iso(this.times.createdAt(r.seq));
-    credit.updatedAt = iso(this.times.updatedAt(r.seq));
-    return credit;
-  }
 }
 
-function toTransaction(creditId: string, t: TransactionRecord): CreditTransaction {
-  const tx: CreditTransaction = {
-    id: t.id,
-    creditId,
-    transactionType: t.type,
-    amount: t.amount,
-    createdAt: iso(t.createdAt),
-  };
-  if (t.invoiceId !== undefined) tx.invoiceId = t.invoiceId;
-  if (t.entityId !== undefined) tx.entityId = t.entityId;
-  return tx;
-}
+/** Idempotency keys are unique per account. */
+const idempotencyKeyOf = (accountId: string, key: string): string => `${accountId}\u0000${key}`;
 
 /** What is left to spend on a credit. */
 function spendable(r: CreditRecord): number {
@@ -965,16 +488,4 @@ function spendable(r: CreditRecord): number {
 function appliesTo(r: CreditRecord, entityId: string): boolean {
   const ids = r.applicableEntityIds;
   return ids.length === 0 || ids.includes(entityId) || ids.some((id) => WILDCARD_ENTITIES.has(id));
-}
-
-/** Index of the first record whose seq is greater than `seq` (records ascend by seq). */
-function firstAfter(records: CreditRecord[], seq: number): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (records[mid]!.seq <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -8,16 +8,13 @@
 
 import type { ValidateFunction } from 'ajv';
 import { invalid } from '../domain/errors.js';
+import type { components } from '../spec/control-types.gen.js';
 import { describeError } from '../spec/messages.js';
-import type { MemoryStore, TenantSnapshot } from './store.js';
+import type { MemoryStore } from './store.js';
 
 export const FORMAT_VERSION = 1;
 
-export interface Snapshot {
-  formatVersion: number;
-  savedAt?: string;
-  tenants: TenantSnapshot[];
-}
+export type Snapshot = components['schemas']['Snapshot'];
 
 export function takeSnapshot(store: MemoryStore, now: number = Date.now()): Snapshot {
   return { formatVersion: FORMAT_VERSION, savedAt: new Date(now).toISOString(), tenants: store.snapshot() };

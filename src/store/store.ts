@@ -8,7 +8,8 @@
 
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../domain/clock.js';
-import { Ledger, type LedgerOptions, type LedgerSnapshot } from '../domain/ledger.js';
+import { Ledger, type LedgerOptions } from '../domain/ledger.js';
+import type { components } from '../spec/control-types.gen.js';
 
 export const SHARED_TENANT = 'shared';
 
@@ -18,11 +19,8 @@ export interface Tenant {
   readonly clock: MockClock;
 }
 
-export interface TenantSnapshot {
-  key: string;
-  clock: { frozenAt: number | null };
-  ledger: LedgerSnapshot;
-}
+/** One tenant in the snapshot document (its `ledger` is what Ledger.snapshot() writes). */
+export type TenantSnapshot = components['schemas']['TenantSnapshot'];
 
 /**
  * The tenant key of a credential when tenants are isolated: a short hash, so
@@ -66,12 +64,6 @@ export class MemoryStore {
     const t: Tenant = { key, ledger, clock: old.clock };
     this.tenants.set(key, t);
     return t;
-  }
-
-  /** True when no tenant holds an account or a credit. */
-  isEmpty(): boolean {
-    for (const t of this.tenants.values()) if (t.ledger.accountCount > 0 || t.ledger.creditCount > 0) return false;
-    return true;
   }
 
   /** Tenants that exist so far. */

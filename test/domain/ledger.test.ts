@@ -98,6 +98,21 @@ describe('grant', () => {
     expect(l.creditCount).toBe(3);
   });
 
+  it('refuses a grant whose account total would not be finite, counting stored credits of any status', () => {
+    const l = new Ledger();
+    const [big] = l.grant([req({ creditAmount: 1e308 })], NOW);
+    l.void(big!.id, NOW);
+    expect(kindOf(() => l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 }), req({ creditAmount: 1e308 })], NOW))).toMatch(
+      /^invalid: creditRequests\[1\]\.creditAmount is too large: the credits of account ACC001 would add up/,
+    );
+    // Within one batch too, and a refused batch stores nothing.
+    expect(kindOf(() => l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 }), req({ accountId: 'OTHER', creditAmount: 1e308 })], NOW))).toMatch(
+      /^invalid: creditRequests\[1\]\.creditAmount is too large/,
+    );
+    expect(l.creditCount).toBe(1);
+    expect(l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 })], NOW)).toHaveLength(1);
+  });
+
   it('gives reproducible ids with a seed', () => {
     const a = new Ledger({ seed: 7 }).grant([req(), req()], NOW).map((c) => c.id);
     const b = new Ledger({ seed: 7 }).grant([req(), req()], NOW).map((c) => c.id);
