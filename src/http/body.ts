@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { MockError } from '../domain/errors.js';
-import { noteRequestText } from './journal.js';
+import { noteRequestText } from './journal-recorder.js';
 import { findDuplicateKey } from './json-text.js';
 
 /** The largest request body accepted, after decompression: 1 MiB. */
