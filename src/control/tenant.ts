@@ -4,8 +4,7 @@
 // the shared tenant.
 
 import type { Request } from 'express';
-import type { MemoryStore, Tenant } from '../store/store.js';
-import { SHARED_TENANT } from '../store/store.js';
+import { SHARED_TENANT, type MemoryStore, type Tenant } from '../store/store.js';
 
 /**
  * What a control handler is given besides the request: the tenant whose

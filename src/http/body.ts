@@ -1,5 +1,5 @@
 // Reads a JSON request body: Content-Type and charset first, then the bytes
-// (inflated when Content-Encoding asks for it) up to BODY_LIMIT, then the
+// (inflated when Content-Encoding asks for it) up to BODY_LIMIT_BYTES, then the
 // text checks of json-text.ts, then JSON.parse. Every failure is a MockError
 // with the status Togai clients should see (400, 413 or 415).
 //
