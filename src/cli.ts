@@ -1,147 +1,17 @@
 #!/usr/bin/env node
 // Command line entry: `togai-mock [serve] [options]`, `togai-mock verify`,
-// `togai-mock check-pacts`. Flags are layered over TOGAI_MOCK_* environment
-// variables (flags win) and parsed with the same functions as the
-// environment, so both say the same thing about a bad value. Usage errors
-// exit 2 with one line; a running server stops cleanly on SIGTERM / SIGINT.
+// `togai-mock check-pacts`. The flags, their --help lines and how values are
+// parsed come from the options table (options.ts), which also reads the
+// TOGAI_MOCK_* environment variables: a flag wins over its variable, and both
+// say the same thing about a bad value. Usage errors exit 2 with one line; a
+// running server stops cleanly on SIGTERM / SIGINT.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_OPTIONS,
-  LOG_LEVELS,
-  OptionError,
-  optionsFromEnv,
-  parseCount,
-  parseInteger,
-  parseList,
-  parseLogLevel,
-  parsePort,
-  resolveOptions,
-  type TogaiMockOptions,
-} from './options.js';
+import { DEFAULT_OPTIONS, OPTIONS, OptionError, optionsFromEnv, resolveOptions, type OptionDef, type TogaiMockOptions } from './options.js';
 import { startServer, type RunningServer } from './server.js';
 
-interface Flag {
-  /** Long option name, without `--`. */
-  name: string;
-  /** The TogaiMockOptions field it sets. */
-  key: string;
-  /** Environment variable(s) that set the same field. */
-  env: string;
-  /** Placeholder for the value; absent for on/off switches (which also accept --no-<name>). */
-  value?: string;
-  parse?: (flag: string, raw: string) => unknown;
-  help: string;
-}
-
-const FLAGS: Flag[] = [
-  { name: 'port', key: 'port', env: 'TOGAI_MOCK_PORT or PORT', value: '<n>', parse: parsePort, help: 'TCP port to listen on; 0 picks a free one' },
-  { name: 'host', key: 'host', env: 'TOGAI_MOCK_HOST or HOST', value: '<addr>', help: 'interface to bind (0.0.0.0 in containers)' },
-  {
-    name: 'tokens',
-    key: 'tokens',
-    env: 'TOGAI_MOCK_TOKENS',
-    value: '<a,b,...>',
-    parse: (_flag, raw) => parseList(raw),
-    help: 'accepted API credentials; empty: any non-empty credential works',
-  },
-  {
-    name: 'seed',
-    key: 'seed',
-    env: 'TOGAI_MOCK_SEED',
-    value: '<n>',
-    parse: parseInteger,
-    help: 'seed for reproducible ids and data; also seeds 5 accounts at start unless --seed-accounts says otherwise',
-  },
-  {
-    name: 'seed-accounts',
-    key: 'seedAccounts',
-    env: 'TOGAI_MOCK_SEED_ACCOUNTS',
-    value: '<n>',
-    parse: (flag, raw) => parseCount(flag, raw, 1000),
-    help: 'accounts to seed at start when the store is empty',
-  },
-  {
-    name: 'seed-credits',
-    key: 'seedCreditsPerAccount',
-    env: 'TOGAI_MOCK_SEED_CREDITS',
-    value: '<n>',
-    parse: (flag, raw) => parseCount(flag, raw, 100),
-    help: 'credits per seeded account',
-  },
-  {
-    name: 'state-file',
-    key: 'stateFile',
-    env: 'TOGAI_MOCK_STATE_FILE',
-    value: '<file>',
-    help: 'load state from this JSON file at start, save it there on shutdown',
-  },
-  {
-    name: 'fixtures',
-    key: 'fixturesFile',
-    env: 'TOGAI_MOCK_FIXTURES',
-    value: '<file>',
-    help: 'JSON file of accounts and credits to load at start when the store is empty',
-  },
-  {
-    name: 'strict-accounts',
-    key: 'strictAccounts',
-    env: 'TOGAI_MOCK_STRICT_ACCOUNTS',
-    help: 'accounts must be created (seeded) before credits are granted',
-  },
-  {
-    name: 'isolate-tenants',
-    key: 'isolateTenants',
-    env: 'TOGAI_MOCK_ISOLATE_TENANTS',
-    help: 'give every credential its own ledger and clock',
-  },
-  {
-    name: 'admin-token',
-    key: 'adminToken',
-    env: 'TOGAI_MOCK_ADMIN_TOKEN',
-    value: '<token>',
-    help: '/_mock calls (except health) need Authorization: Bearer <token>',
-  },
-  {
-    name: 'validate-responses',
-    key: 'validateResponses',
-    env: 'TOGAI_MOCK_VALIDATE_RESPONSES',
-    help: 'check every response against the spec; 500 on a mismatch',
-  },
-  {
-    name: 'rate-limit',
-    key: 'rateLimit',
-    env: 'TOGAI_MOCK_RATE_LIMIT',
-    value: '<n>',
-    parse: (flag, raw) => parseCount(flag, raw, 1_000_000),
-    help: 'Togai API requests per second per credential before 429 (Togai: 10); 0 = no limit',
-  },
-  {
-    name: 'log-level',
-    key: 'logLevel',
-    env: 'TOGAI_MOCK_LOG_LEVEL',
-    value: '<level>',
-    parse: parseLogLevel,
-    help: `JSON log level: ${LOG_LEVELS.join(', ')}`,
-  },
-  {
-    name: 'journal-limit',
-    key: 'journalLimit',
-    env: 'TOGAI_MOCK_JOURNAL_LIMIT',
-    value: '<n>',
-    parse: (flag, raw) => parseCount(flag, raw, 1_000_000),
-    help: 'requests kept for GET /_mock/requests; 0 records nothing',
-  },
-  { name: 'currency', key: 'defaultCurrency', env: 'TOGAI_MOCK_CURRENCY', value: '<code>', help: 'currency of accounts that do not name one' },
-  {
-    name: 'fallback-spec',
-    key: 'fallbackSpec',
-    env: 'TOGAI_MOCK_FALLBACK_SPEC',
-    value: '<file>',
-    help: "OpenAPI document (e.g. Togai's full spec) that answers all other routes via Prism",
-  },
-];
+type Flag = (typeof OPTIONS)[number];
 
 /** Subcommands implemented elsewhere, each exporting `main(argv): Promise<number>` (the exit code). */
 const SUBCOMMANDS: Record<string, { module: string; help: string }> = {
@@ -158,14 +28,17 @@ export function version(): string {
 }
 
 function defaultOf(flag: Flag): string {
-  const value = (DEFAULT_OPTIONS as unknown as Record<string, unknown>)[flag.key];
+  const value: unknown = DEFAULT_OPTIONS[flag.key];
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return 'none';
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
+/** How --help names an option's variables: `TOGAI_MOCK_PORT or PORT`. */
+const envNames = (option: Pick<OptionDef, 'env'>): string => option.env.join(' or ');
+
 export function helpText(): string {
-  const rows = FLAGS.map((f) => [f.value ? `--${f.name} ${f.value}` : `--[no-]${f.name}`, f]);
+  const rows = OPTIONS.map((f) => [f.value ? `--${f.flag} ${f.value}` : `--[no-]${f.flag}`, f]);
   const width = Math.max(...rows.map(([left]) => (left as string).length)) + 2;
   const lines = [
     `togai-mock ${version()}: a stateful fake of Togai's Credits API`,
@@ -178,7 +51,7 @@ export function helpText(): string {
     'Options (each also read from the environment; a flag wins over its variable):',
     ...rows.map(([left, f]) => {
       const flag = f as Flag;
-      return `  ${(left as string).padEnd(width)}${flag.help}\n  ${''.padEnd(width)}default: ${defaultOf(flag)}; env: ${flag.env}`;
+      return `  ${(left as string).padEnd(width)}${flag.help}\n  ${''.padEnd(width)}default: ${defaultOf(flag)}; env: ${envNames(flag)}`;
     }),
     `  ${'-h, --help'.padEnd(width)}show this help`,
     `  ${'-v, --version'.padEnd(width)}print the version`,
@@ -193,9 +66,9 @@ type ServeCommand = { kind: 'serve'; options: Partial<TogaiMockOptions> } | { ki
 /** Parses `serve` arguments into option values (not yet merged with the environment). */
 export function parseServeArgs(argv: string[]): ServeCommand {
   const known = new Map<string, Flag>();
-  for (const f of FLAGS) {
-    known.set(f.name, f);
-    if (!f.value) known.set(`no-${f.name}`, f);
+  for (const f of OPTIONS) {
+    known.set(f.flag, f);
+    if (!f.value) known.set(`no-${f.flag}`, f);
   }
   // Checked by hand so an unknown flag gets one short line rather than parseArgs' paragraph.
   for (const arg of argv) {
@@ -233,8 +106,7 @@ export function parseServeArgs(argv: string[]): ServeCommand {
       out[flag.key] = !token.name.startsWith('no-');
       continue;
     }
-    const raw = token.value ?? '';
-    out[flag.key] = flag.parse ? flag.parse(`--${flag.name}`, raw) : raw;
+    out[flag.key] = flag.parse(`--${flag.flag}`, token.value ?? '');
   }
   return { kind: 'serve', options: out as Partial<TogaiMockOptions> };
 }
@@ -299,10 +171,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  const fromEnv = optionsFromEnv(process.env);
-  // As with TOGAI_MOCK_SEED: a seed alone also seeds some data at start.
-  const seedOnly = command.options.seed !== undefined && command.options.seedAccounts === undefined && fromEnv.seedAccounts === undefined;
-  const options = resolveOptions(fromEnv, seedOnly ? { seedAccounts: 5 } : {}, command.options);
+  const options = resolveOptions(optionsFromEnv(process.env, command.options));
   const running = await startServer(options);
   stopOnSignals(running);
   process.stdout.write(`togai-mock listening on ${running.url}\n`);

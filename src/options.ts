@@ -1,5 +1,7 @@
-// Every setting of togai-mock, its default, and how it is read from the
-// environment (TOGAI_MOCK_*). The CLI layers its flags on top of these.
+// Every setting of togai-mock in one table (OPTIONS): its default, its
+// TOGAI_MOCK_* variable(s), its command-line flag, how a value is parsed and
+// the line --help shows. The environment reader, the CLI's flags and --help
+// (cli.ts) and the README check (test/ship/readme.test.ts) all read it.
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,7 +26,7 @@ export interface TogaiMockOptions {
   seed: number | undefined;
   /**
    * Accounts to seed at start-up (with `seed`) when the store starts empty.
-   * Default 0; TOGAI_MOCK_SEED alone makes it 5.
+   * Default 0; a seed alone in the environment or on the command line makes it 5.
    */
   seedAccounts: number;
   /** Credits per seeded account. Default 3. */
@@ -42,26 +44,6 @@ export interface TogaiMockOptions {
   /** An OpenAPI document (e.g. Togai's full spec) that answers every other route via Prism. */
   fallbackSpec: string | undefined;
 }
-
-export const DEFAULT_OPTIONS: TogaiMockOptions = {
-  port: 4010,
-  host: '127.0.0.1',
-  tokens: [],
-  strictAccounts: false,
-  isolateTenants: false,
-  adminToken: undefined,
-  validateResponses: false,
-  logLevel: 'info',
-  seed: undefined,
-  seedAccounts: 0,
-  seedCreditsPerAccount: 3,
-  fixturesFile: undefined,
-  stateFile: undefined,
-  rateLimit: 0,
-  journalLimit: 1000,
-  defaultCurrency: 'USD',
-  fallbackSpec: undefined,
-};
 
 export class OptionError extends Error {
   override name = 'OptionError';
@@ -104,39 +86,195 @@ export const parseList = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-/** Options set through the environment. PORT and HOST are honoured as well. */
-export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<TogaiMockOptions> {
-  const out: Partial<TogaiMockOptions> = {};
-  const get = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v === '' ? undefined : v;
-  };
-  let v: string | undefined;
-  if ((v = get('TOGAI_MOCK_PORT') ?? get('PORT')) !== undefined) out.port = parsePort('PORT', v);
-  if ((v = get('TOGAI_MOCK_HOST') ?? get('HOST')) !== undefined) out.host = v;
-  if ((v = get('TOGAI_MOCK_TOKENS')) !== undefined) out.tokens = parseList(v);
-  if ((v = get('TOGAI_MOCK_STRICT_ACCOUNTS')) !== undefined) out.strictAccounts = parseBoolean('TOGAI_MOCK_STRICT_ACCOUNTS', v);
-  if ((v = get('TOGAI_MOCK_ISOLATE_TENANTS')) !== undefined) out.isolateTenants = parseBoolean('TOGAI_MOCK_ISOLATE_TENANTS', v);
-  if ((v = get('TOGAI_MOCK_ADMIN_TOKEN')) !== undefined) out.adminToken = v;
-  if ((v = get('TOGAI_MOCK_VALIDATE_RESPONSES')) !== undefined)
-    out.validateResponses = parseBoolean('TOGAI_MOCK_VALIDATE_RESPONSES', v);
-  if ((v = get('TOGAI_MOCK_LOG_LEVEL')) !== undefined) out.logLevel = parseLogLevel('TOGAI_MOCK_LOG_LEVEL', v);
-  if ((v = get('TOGAI_MOCK_SEED')) !== undefined) {
-    out.seed = parseInteger('TOGAI_MOCK_SEED', v);
-    // A seed in the environment also seeds data at start-up (5 accounts x 3 credits by default).
-    out.seedAccounts = 5;
-  }
-  if ((v = get('TOGAI_MOCK_SEED_ACCOUNTS')) !== undefined) out.seedAccounts = parseCount('TOGAI_MOCK_SEED_ACCOUNTS', v, 1000);
-  if ((v = get('TOGAI_MOCK_SEED_CREDITS')) !== undefined) out.seedCreditsPerAccount = parseCount('TOGAI_MOCK_SEED_CREDITS', v, 100);
-  if ((v = get('TOGAI_MOCK_FIXTURES')) !== undefined) out.fixturesFile = v;
-  if ((v = get('TOGAI_MOCK_STATE_FILE')) !== undefined) out.stateFile = v;
-  if ((v = get('TOGAI_MOCK_RATE_LIMIT')) !== undefined) out.rateLimit = parseCount('TOGAI_MOCK_RATE_LIMIT', v, 1_000_000);
-  if ((v = get('TOGAI_MOCK_JOURNAL_LIMIT')) !== undefined) out.journalLimit = parseCount('TOGAI_MOCK_JOURNAL_LIMIT', v, 1_000_000);
-  if ((v = get('TOGAI_MOCK_CURRENCY')) !== undefined) out.defaultCurrency = v;
-  if ((v = get('TOGAI_MOCK_FALLBACK_SPEC')) !== undefined) out.fallbackSpec = v;
-  return out;
+/** One row of the table: everything about one option but its type and doc (TogaiMockOptions). */
+export interface OptionDef<K extends keyof TogaiMockOptions = keyof TogaiMockOptions> {
+  /** Long flag name, without `--`. */
+  flag: string;
+  /** Environment variables that set it, the first given one wins. */
+  env: readonly string[];
+  /** Placeholder of the flag's value; absent for on/off switches (which also take --no-<flag>). */
+  value?: string;
+  /** Parses a raw value; `name` is the flag or variable it came from, for the message. */
+  parse: (name: string, raw: string) => TogaiMockOptions[K];
+  default: TogaiMockOptions[K];
+  /** The --help line. */
+  help: string;
 }
 
+const text = (_name: string, raw: string): string => raw;
+
+/** A seed given alone (variable or flag, without an account count) also seeds this many accounts at start-up. */
+export const SEED_ALONE_ACCOUNTS = 5;
+
+/**
+ * The table, in --help order. Typed per key, so every option has exactly
+ * one row and each row's parser and default fit the option.
+ */
+const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
+  port: {
+    flag: 'port',
+    env: ['TOGAI_MOCK_PORT', 'PORT'],
+    value: '<n>',
+    parse: parsePort,
+    default: 4010,
+    help: 'TCP port to listen on; 0 picks a free one',
+  },
+  host: {
+    flag: 'host',
+    env: ['TOGAI_MOCK_HOST', 'HOST'],
+    value: '<addr>',
+    parse: text,
+    default: '127.0.0.1',
+    help: 'interface to bind (0.0.0.0 in containers)',
+  },
+  tokens: {
+    flag: 'tokens',
+    env: ['TOGAI_MOCK_TOKENS'],
+    value: '<a,b,...>',
+    parse: (_name, raw) => parseList(raw),
+    default: [],
+    help: 'accepted API credentials; empty: any non-empty credential works',
+  },
+  seed: {
+    flag: 'seed',
+    env: ['TOGAI_MOCK_SEED'],
+    value: '<n>',
+    parse: parseInteger,
+    default: undefined,
+    help: `seed for reproducible ids and data; also seeds ${SEED_ALONE_ACCOUNTS} accounts at start unless --seed-accounts says otherwise`,
+  },
+  seedAccounts: {
+    flag: 'seed-accounts',
+    env: ['TOGAI_MOCK_SEED_ACCOUNTS'],
+    value: '<n>',
+    parse: (name, raw) => parseCount(name, raw, 1000),
+    default: 0,
+    help: 'accounts to seed at start when the store is empty',
+  },
+  seedCreditsPerAccount: {
+    flag: 'seed-credits',
+    env: ['TOGAI_MOCK_SEED_CREDITS'],
+    value: '<n>',
+    parse: (name, raw) => parseCount(name, raw, 100),
+    default: 3,
+    help: 'credits per seeded account',
+  },
+  stateFile: {
+    flag: 'state-file',
+    env: ['TOGAI_MOCK_STATE_FILE'],
+    value: '<file>',
+    parse: text,
+    default: undefined,
+    help: 'load state from this JSON file at start, save it there after every change',
+  },
+  fixturesFile: {
+    flag: 'fixtures',
+    env: ['TOGAI_MOCK_FIXTURES'],
+    value: '<file>',
+    parse: text,
+    default: undefined,
+    help: 'JSON file of accounts and credits to load at start when the store is empty',
+  },
+  strictAccounts: {
+    flag: 'strict-accounts',
+    env: ['TOGAI_MOCK_STRICT_ACCOUNTS'],
+    parse: parseBoolean,
+    default: false,
+    help: 'accounts must be created (seeded) before credits are granted',
+  },
+  isolateTenants: {
+    flag: 'isolate-tenants',
+    env: ['TOGAI_MOCK_ISOLATE_TENANTS'],
+    parse: parseBoolean,
+    default: false,
+    help: 'give every credential its own ledger and clock',
+  },
+  adminToken: {
+    flag: 'admin-token',
+    env: ['TOGAI_MOCK_ADMIN_TOKEN'],
+    value: '<token>',
+    parse: text,
+    default: undefined,
+    help: '/_mock calls (except health) need Authorization: Bearer <token>',
+  },
+  validateResponses: {
+    flag: 'validate-responses',
+    env: ['TOGAI_MOCK_VALIDATE_RESPONSES'],
+    parse: parseBoolean,
+    default: false,
+    help: 'check every response against the spec; 500 on a mismatch',
+  },
+  rateLimit: {
+    flag: 'rate-limit',
+    env: ['TOGAI_MOCK_RATE_LIMIT'],
+    value: '<n>',
+    parse: (name, raw) => parseCount(name, raw, 1_000_000),
+    default: 0,
+    help: 'Togai API requests per second per credential before 429 (Togai: 10); 0 = no limit',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: ['TOGAI_MOCK_LOG_LEVEL'],
+    value: '<level>',
+    parse: parseLogLevel,
+    default: 'info',
+    help: `JSON log level: ${LOG_LEVELS.join(', ')}`,
+  },
+  journalLimit: {
+    flag: 'journal-limit',
+    env: ['TOGAI_MOCK_JOURNAL_LIMIT'],
+    value: '<n>',
+    parse: (name, raw) => parseCount(name, raw, 1_000_000),
+    default: 1000,
+    help: 'requests kept for GET /_mock/requests; 0 records nothing',
+  },
+  defaultCurrency: {
+    flag: 'currency',
+    env: ['TOGAI_MOCK_CURRENCY'],
+    value: '<code>',
+    parse: text,
+    default: 'USD',
+    help: 'currency of accounts that do not name one',
+  },
+  fallbackSpec: {
+    flag: 'fallback-spec',
+    env: ['TOGAI_MOCK_FALLBACK_SPEC'],
+    value: '<file>',
+    parse: text,
+    default: undefined,
+    help: "OpenAPI document (e.g. Togai's full spec) that answers all other routes via Prism",
+  },
+};
+
+/** Every option with its key, in --help order. */
+export const OPTIONS: ReadonlyArray<OptionDef & { key: keyof TogaiMockOptions }> = Object.entries(TABLE).map(([key, def]) => ({
+  key: key as keyof TogaiMockOptions,
+  ...(def as OptionDef),
+}));
+
+export const DEFAULT_OPTIONS: Readonly<TogaiMockOptions> = Object.freeze(
+  Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as TogaiMockOptions,
+);
+
+/**
+ * The options a process is started with: its environment (TOGAI_MOCK_*;
+ * PORT and HOST too), overlaid by its command-line flags when it has any
+ * (already parsed, see cli.ts). An empty variable counts as unset. A seed
+ * given alone also seeds SEED_ALONE_ACCOUNTS accounts at start-up.
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<TogaiMockOptions> = {}): Partial<TogaiMockOptions> {
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const name = o.env.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name !== undefined) out[o.key] = o.parse(name, env[name]!);
+  }
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) out[key] = value;
+  const options = out as Partial<TogaiMockOptions>;
+  if (options.seed !== undefined && options.seedAccounts === undefined) options.seedAccounts = SEED_ALONE_ACCOUNTS;
+  return options;
+}
+
+/** The defaults with each layer over them in turn (undefined values do not count). */
 export function resolveOptions(...layers: Array<Partial<TogaiMockOptions> | undefined>): TogaiMockOptions {
   const merged: TogaiMockOptions = { ...DEFAULT_OPTIONS };
   for (const layer of layers) {

@@ -1,13 +1,16 @@
-// Everything one running mock shares between its HTTP layer and its control
-// API: resolved options, the tenant store, the compiled specs, the logger and
-// the response self-check record. Built once per server.
+// Everything one running mock holds: resolved options, the tenant store, the
+// fault rules, rate limiter and journal (all in store/), the compiled specs,
+// the logger and the response self-check record. Built once per server; only
+// the assembly (app.ts, server.ts, index.ts) sees it whole: each stage and
+// handler is handed the parts it uses.
 
 import { pino, type Logger } from 'pino';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
 import { precompiledValidators } from './spec/precompiled.js';
-import { FaultRules, RateLimiter } from './http/faults.js';
-import { Journal } from './http/journal.js';
+import { FaultRules } from './store/fault-rules.js';
+import { Journal } from './store/journal.js';
+import { RateLimiter } from './store/rate-limiter.js';
 import { MemoryStore, SHARED_TENANT, tenantKeyFor, type Tenant } from './store/store.js';
 import type { TogaiMockOptions } from './options.js';
 
@@ -43,10 +46,9 @@ export class MockRuntime {
     this.logger = pino({ level: options.logLevel, base: { service: 'togai-mock' } });
   }
 
-  /** The tenant a Togai API credential works in. */
-  tenantKeyForCredential(credential: string): string {
-    return this.options.isolateTenants ? tenantKeyFor(credential) : SHARED_TENANT;
-  }
+  /** The tenant a Togai API credential works in (an arrow: stages are handed it on its own). */
+  readonly tenantKeyForCredential = (credential: string): string =>
+    this.options.isolateTenants ? tenantKeyFor(credential) : SHARED_TENANT;
 
   tenant(key: string): Tenant {
     return this.store.tenant(key);

@@ -3,14 +3,15 @@
 // period), then run the close hooks (e.g. flush the state file).
 
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createApp, type AppExtras } from './app.js';
 import { prepareState } from './control/startup.js';
-import { createApp } from './http/app.js';
-import { durableResponses } from './store/stateFile.js';
 import { loadFallback } from './fallback/prism.js';
+import { authenticate } from './http/auth.js';
 import type { TogaiMockOptions } from './options.js';
 import { MockRuntime } from './runtime.js';
+import type { StateFile } from './store/stateFile.js';
 
 /** Work to do once the server no longer serves requests. */
 export type CloseHook = () => void | Promise<void>;
@@ -63,14 +64,46 @@ export function createHttpServer(handler: RequestListener, limits: SlowClientLim
   );
 }
 
-export async function startServer(options: TogaiMockOptions): Promise<RunningServer> {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Wraps the server's request listener so that the answer to any request
+ * that may change state (every method but GET, HEAD, OPTIONS) leaves only
+ * once a save that includes the change is on disk. Reads are never held.
+ */
+export function durableResponses(stateFile: Pick<StateFile, 'commit'>, listener: Listener): Listener {
+  return (req, res) => {
+    if (!SAFE_METHODS.has(req.method ?? 'GET')) {
+      const end = res.end;
+      res.end = function (this: ServerResponse, ...args: unknown[]) {
+        void stateFile.commit().then(() => (end as (...a: unknown[]) => unknown).apply(res, args));
+        return res;
+      } as typeof res.end;
+    }
+    listener(req, res);
+  };
+}
+
+/** Replacements for parts of the app; tests only (see AppExtras). */
+export type ServerOverrides = Pick<AppExtras, 'creditHandlers'>;
+
+export async function startServer(options: TogaiMockOptions, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const runtime = new MockRuntime(options);
   const closeHooks: CloseHook[] = [];
   // Loaded before listening so a bad --fallback-spec fails the start, not the first request.
-  const fallback = options.fallbackSpec === undefined ? undefined : await loadFallback(runtime, options.fallbackSpec);
+  const fallback =
+    options.fallbackSpec === undefined
+      ? undefined
+      : await loadFallback(options.fallbackSpec, {
+          logger: runtime.logger,
+          logLevel: options.logLevel,
+          authenticate: authenticate(options.tokens, runtime.tenantKeyForCredential),
+        });
   // State file, seed and fixtures; a state file that cannot be loaded stops the start here.
   const stateFile = await prepareState(runtime);
-  const app = createApp(runtime, { fallback });
+  const app = createApp(runtime, { fallback, ...overrides });
   // With a state file, a change is answered only once it is on disk.
   const server = createHttpServer(stateFile ? durableResponses(stateFile, app) : app);
   if (stateFile) closeHooks.push(() => stateFile.flush());

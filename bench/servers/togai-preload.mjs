@@ -5,11 +5,15 @@
 // benchmark scenarios should ask for. Production code stays free of any
 // preload option: everything here goes through the ledger's public API.
 
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createApp } from '../../dist/http/app.js';
 import { resolveOptions } from '../../dist/options.js';
 import { MockRuntime } from '../../dist/runtime.js';
 import { SHARED_TENANT } from '../../dist/store/store.js';
+
+// dist/app.js since the layering of issue 12; a --baseline build from before it has dist/http/app.js.
+const appModule = existsSync(new URL('../../dist/app.js', import.meta.url)) ? '../../dist/app.js' : '../../dist/http/app.js';
+const { createApp } = await import(appModule);
 
 const total = Number(process.env.BENCH_CREDITS ?? '1000');
 const perAccount = Number(process.env.BENCH_PER_ACCOUNT ?? '100');

@@ -14,10 +14,10 @@
 
 import type { ValidateFunction } from 'ajv';
 import type { OpenAPIV3 } from 'openapi-types';
-import { PROVIDER_STATES, type ProviderStateName } from '../control/providerStates.js';
 import { CREDITS_SPEC_FILE, deref, loadSpec } from '../spec/load.js';
 import { describeError } from '../spec/messages.js';
 import { compileOperations, type CompiledOperation } from '../spec/operations.js';
+import { PROVIDER_STATES, type ProviderStateName } from '../spec/provider-states.js';
 import { headerValues, readPacts, type PactInteraction } from './pacts.js';
 import { isKnownState } from './states.js';
 

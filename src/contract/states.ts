@@ -7,7 +7,7 @@
 // only be observed, and reported as unsupported otherwise: a state the
 // verifier cannot establish must never count as a pass.
 
-import { PROVIDER_STATE_NAMES, STATE_CREDIT_DEFAULTS, type ProviderStateName } from '../control/providerStates.js';
+import { PROVIDER_STATE_NAMES, STATE_CREDIT_DEFAULTS, type ProviderStateName } from '../spec/provider-states.js';
 
 export type StateValues = Record<string, string | number>;
 

@@ -8,9 +8,10 @@
 // interaction fails where Pact reports it) and is listed in the summary.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROVIDER_STATE_NAMES } from '../control/providerStates.js';
+import { bearerToken } from '../http/auth.js';
 import { startTogaiMock, type TogaiMock } from '../index.js';
 import type { TogaiMockOptions } from '../options.js';
+import { PROVIDER_STATE_NAMES } from '../spec/provider-states.js';
 import { readPacts, type PactFile } from './pacts.js';
 import {
   UnsupportedStateError,
@@ -97,7 +98,7 @@ type Filter = (req: IncomingMessage & { path?: string; body?: unknown }, res: Se
  */
 export function replaceCredential(headers: IncomingMessage['headers'], token: string): void {
   const auth = headers.authorization;
-  if (typeof auth === 'string' && /^Bearer[ \t]+\S/i.test(auth)) headers.authorization = `Bearer ${token}`;
+  if (bearerToken(auth) !== undefined) headers.authorization = `Bearer ${token}`;
   const key = headers['x-api-key'];
   if (typeof key === 'string' && key.trim() !== '') headers['x-api-key'] = token;
 }

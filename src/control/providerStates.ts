@@ -1,8 +1,9 @@
 // Pact provider states on the mock: POST /_mock/provider-states
 // {state, params, action}. Setup puts one tenant's ledger into the named
 // state; teardown undoes exactly what that setup changed. The request and
-// response shapes (and the state names) are in spec/togai-mock-control.yaml;
-// this file holds what each state means.
+// response shapes (and the state names) are in spec/togai-mock-control.yaml,
+// the vocabulary in spec/provider-states.ts; this file holds what each state
+// means.
 //
 // The endpoint speaks Pact's own state-change protocol (the body Pact's
 // verifiers POST to a `providerStatesSetupUrl`, answered with the values to
@@ -19,36 +20,15 @@ import { utcDate } from '../domain/dates.js';
 import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
 import { MockError, invalid } from '../domain/errors.js';
 import type { OperationHandler } from '../http/pipeline.js';
-import type { components } from '../spec/control-types.gen.js';
+import {
+  STATE_CREDIT_DEFAULTS,
+  type ProviderStateName,
+  type ProviderStateParams,
+  type ProviderStateRequest,
+  type ProviderStateValues,
+} from '../spec/provider-states.js';
 import type { CreditRequest } from '../spec/types.js';
 import type { Tenant } from '../store/store.js';
-
-/** The vocabulary: every state name and the params it cannot do without. */
-export const PROVIDER_STATES = {
-  'an account exists': ['accountId'],
-  'an account has an active credit': ['accountId', 'creditId'],
-  'a credit is voided': ['accountId', 'creditId'],
-  'an account has consumed credits': ['accountId', 'amount'],
-  'no credit exists': ['creditId'],
-} as const satisfies Record<string, readonly string[]>;
-
-export type ProviderStateName = keyof typeof PROVIDER_STATES;
-
-export const PROVIDER_STATE_NAMES = Object.keys(PROVIDER_STATES) as ProviderStateName[];
-
-type ControlSchemas = components['schemas'];
-/** Params as validated by the ProviderStateParams schema of the control spec. */
-export type ProviderStateParams = ControlSchemas['ProviderStateParams'];
-/** Values handed back to the verifier for injection (Pact `fromProviderState`). */
-export type ProviderStateValues = ControlSchemas['ProviderStateValues'];
-type ProviderStateBody = ControlSchemas['ProviderStateRequest'];
-
-// Compile-time guard: the vocabulary above and the spec's `state` enum name the same states.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const VOCABULARY_MATCHES_SPEC: Same<ProviderStateName, ProviderStateBody['state']> = true;
-
-/** Defaults of a credit made by a state, documented in the control spec. */
-export const STATE_CREDIT_DEFAULTS = { creditAmount: 1000, priority: 1, purpose: 'PROVIDER_STATE' } as const;
 
 type CreditSnap = LedgerSnapshot['credits'][number];
 type AccountSnap = LedgerSnapshot['accounts'][number];
@@ -268,7 +248,7 @@ export function teardownProviderState(tenant: Tenant, state: ProviderStateName, 
 export const providerStateHandlers: Record<string, OperationHandler> = {
   providerState({ tenant, body }) {
     // The body was validated against ProviderStateRequest; `action` defaults to setup there.
-    const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateBody> & Pick<ProviderStateBody, 'state'>;
+    const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
     if (action === 'teardown') {
       teardownProviderState(tenant, state, params);
       return { status: 200, body: {} };

@@ -4,14 +4,24 @@
 // that loaded wins: seeding it again at every restart would pile up copies.
 
 import { resolve } from 'node:path';
-import { check } from '../spec/operations.js';
-import type { MockRuntime } from '../runtime.js';
+import type { Logger } from 'pino';
+import type { TogaiMockOptions } from '../options.js';
+import { check, type SpecValidators } from '../spec/operations.js';
 import { StateFile } from '../store/stateFile.js';
-import { SHARED_TENANT } from '../store/store.js';
+import { SHARED_TENANT, type MemoryStore } from '../store/store.js';
 import { loadFixtures, readFixtureFile, seedTenant, type Fixtures } from './seed.js';
 
+/** What the start-up fills and reads: the store, the options that say with what, both specs. */
+export interface StartupParts {
+  options: TogaiMockOptions;
+  store: MemoryStore;
+  logger: Logger;
+  credits: SpecValidators;
+  control: SpecValidators;
+}
+
 /** Prepares the store; answers the state file to save to, if one is configured. Throws on anything unusable. */
-export async function prepareState(runtime: MockRuntime): Promise<StateFile | undefined> {
+export async function prepareState(runtime: StartupParts): Promise<StateFile | undefined> {
   const o = runtime.options;
   const log = runtime.logger;
   let stateFile: StateFile | undefined;

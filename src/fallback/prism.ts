@@ -14,12 +14,12 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type * as PrismHttp from '@stoplight/prism-http';
+import type { Logger } from 'pino';
 import { MockError, type ErrorKind } from '../domain/errors.js';
-import { authenticate } from '../http/auth.js';
-import { hasBody } from '../http/body.js';
-import { BODY_LIMIT } from '../http/pipeline.js';
-import { OptionError } from '../options.js';
-import type { MockRuntime } from '../runtime.js';
+import { BODY_LIMIT_BYTES, hasBody } from '../http/body.js';
+import type { Guard } from '../http/pipeline.js';
+import { OptionError, type LogLevel } from '../options.js';
+import { HTTP_METHODS } from '../spec/load.js';
 
 type Operation = Awaited<ReturnType<typeof PrismHttp.getHttpOperationsFromSpec>>[number];
 type HttpRequest = PrismHttp.IHttpRequest;
@@ -28,8 +28,6 @@ type Diagnostic = { path?: string[]; code?: string | number; message: string; se
 
 /** DiagnosticSeverity.Error in @stoplight/types. */
 const SEVERITY_ERROR = 0;
-
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 const KIND_BY_STATUS: Record<number, ErrorKind> = {
   400: 'invalid',
@@ -45,9 +43,10 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
   503: 'unavailable',
 };
 
-const jsonBody = express.json({ limit: BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] });
+// The same 1 MiB limit as the mock's own body reader.
+const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: false, type: ['application/json', 'application/*+json'] });
 // Anything else reaches Prism as text, which checks it against the operation's media types.
-const textBody = express.text({ limit: BODY_LIMIT, type: () => true });
+const textBody = express.text({ limit: BODY_LIMIT_BYTES, type: () => true });
 
 /** Runs an Express middleware as a promise (it may throw, fail via next, or pass). */
 function run(mw: RequestHandler, req: Request, res: Response): Promise<void> {
@@ -71,8 +70,15 @@ function isSecured(op: Operation): boolean {
   return alternatives.length > 0 && alternatives.every((alt) => alt.length > 0);
 }
 
+export interface FallbackParts {
+  logger: Logger;
+  logLevel: LogLevel;
+  /** The Togai API's authentication stage: same credentials, same messages. */
+  authenticate: Guard;
+}
+
 /** Loads the document and returns the middleware; a missing or broken file is an OptionError. */
-export async function loadFallback(runtime: MockRuntime, file: string): Promise<RequestHandler> {
+export async function loadFallback(file: string, { logger: log, logLevel, authenticate: auth }: FallbackParts): Promise<RequestHandler> {
   const path = resolve(file);
   if (!existsSync(path)) throw new OptionError(`--fallback-spec: no such file ${file}`);
   // Loaded only when asked for: Prism is large and most runs never need it.
@@ -91,8 +97,8 @@ export async function loadFallback(runtime: MockRuntime, file: string): Promise<
 
   // Prism narrates every request, and logs a client's invalid request as an error; our access
   // log already records each request, so Prism's voice is heard only at debug and trace.
-  const quiet = ['debug', 'trace', 'silent'].includes(runtime.options.logLevel) ? runtime.options.logLevel : 'fatal';
-  const logger = runtime.logger.child({ component: 'fallback' }, { level: quiet });
+  const quiet = ['debug', 'trace', 'silent'].includes(logLevel) ? logLevel : 'fatal';
+  const logger = log.child({ component: 'fallback' }, { level: quiet });
   Object.assign(logger, { success: logger.info.bind(logger) });
   const config: PrismHttp.IHttpConfig = {
     mock: { dynamic: false },
@@ -104,11 +110,10 @@ export async function loadFallback(runtime: MockRuntime, file: string): Promise<
     isProxy: false,
   };
   const instance = prism.createInstance(config, { logger: logger as unknown as PrismHttp.PrismHttpComponents['logger'] });
-  const auth = authenticate(runtime);
-  runtime.logger.info({ file: path, operations: operations.length }, 'fallback spec loaded');
+  log.info({ file: path, operations: operations.length }, 'fallback spec loaded');
 
   const allowedMethods = (input: HttpRequest): string[] =>
-    METHODS.filter((method) => route({ resources: operations, input: { ...input, method } })._tag === 'Right').map((m) =>
+    HTTP_METHODS.filter((method) => route({ resources: operations, input: { ...input, method } })._tag === 'Right').map((m) =>
       m.toUpperCase(),
     );
 
@@ -155,7 +160,7 @@ export async function loadFallback(runtime: MockRuntime, file: string): Promise<
       const violations = err.additional?.validation;
       const message = violations?.length ? violationMessage(violations) : (err.detail ?? err.message);
       const kind = KIND_BY_STATUS[err.status ?? 500] ?? 'internal';
-      if (kind === 'internal') runtime.logger.error({ err, path: url.pathname }, 'fallback failed');
+      if (kind === 'internal') log.error({ err, path: url.pathname }, 'fallback failed');
       throw new MockError(kind, message);
     }
     const errors = (result.right.validations.input as Diagnostic[]).filter((v) => v.severity === SEVERITY_ERROR);

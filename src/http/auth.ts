@@ -2,28 +2,41 @@
 // and `X-API-Key: <key>` (apiKeyAuth). Any non-empty credential is accepted
 // unless a token list is configured. The credential picks the tenant.
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
-import type { MockRuntime } from '../runtime.js';
 import type { Guard } from './pipeline.js';
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, or undefined when
+ * the header is missing or not of that form. The one reading of the Bearer
+ * scheme: the Togai API, the control API's admin guard and `verify` all use it.
+ */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const m = /^Bearer[ \t]+(\S.*)$/i.exec(authorization.trim());
+  return m ? m[1]!.trim() : undefined;
+}
+
 /** The credential a request carries, or undefined. Bearer wins over X-API-Key. */
-export function credentialOf(req: Request): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth !== undefined) {
-    const m = /^Bearer[ \t]+(\S.*)$/i.exec(auth.trim());
-    if (m) return m[1]!.trim();
-  }
-  const key = req.headers['x-api-key'];
+export function credentialOf(headers: IncomingHttpHeaders): string | undefined {
+  const token = bearerToken(headers.authorization);
+  if (token !== undefined) return token;
+  const key = headers['x-api-key'];
   const k = Array.isArray(key) ? key[0] : key;
   if (k !== undefined && k.trim() !== '') return k.trim();
   return undefined;
 }
 
-export function authenticate(runtime: MockRuntime): Guard {
-  const allowed = new Set(runtime.options.tokens);
+/**
+ * The authentication stage: refuses a request without an accepted
+ * credential, and notes the credential and its tenant key for the stages
+ * after it (the fault stage, the journal, the handler's tenant).
+ */
+export function authenticate(tokens: readonly string[], tenantKeyOf: (credential: string) => string): Guard {
+  const allowed = new Set(tokens);
   return (req: Request, res: Response) => {
-    const credential = credentialOf(req);
+    const credential = credentialOf(req.headers);
     if (credential === undefined) {
       const malformed = req.headers.authorization !== undefined;
       throw new MockError(
@@ -39,7 +52,7 @@ export function authenticate(runtime: MockRuntime): Guard {
       throw new MockError('unauthorized', 'Invalid credentials', { 'WWW-Authenticate': 'Bearer' });
     }
     res.locals.credential = credential;
-    res.locals.tenantKey = runtime.tenantKeyForCredential(credential);
+    res.locals.tenantKey = tenantKeyOf(credential);
     return true;
   };
 }

@@ -1,5 +1,5 @@
 // Reads a JSON request body: Content-Type and charset first, then the bytes
-// (inflated when Content-Encoding asks for it) up to BODY_LIMIT, then the
+// (inflated when Content-Encoding asks for it) up to BODY_LIMIT_BYTES, then the
 // text checks of json-text.ts, then JSON.parse. Every failure is a MockError
 // with the status Togai clients should see (400, 413 or 415).
 //
@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { MockError } from '../domain/errors.js';
-import { noteRequestText } from './journal.js';
+import { noteRequestText } from './journal-recorder.js';
 import { findDuplicateKey } from './json-text.js';
 
 /** The largest request body accepted, after decompression: 1 MiB. */

@@ -5,8 +5,8 @@
 
 import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { MockError, type ErrorKind } from '../domain/errors.js';
-import type { MockRuntime } from '../runtime.js';
 import { sendJson } from './respond.js';
 
 export const STATUS: Record<ErrorKind, number> = {
@@ -94,10 +94,11 @@ export function sendMessage(res: ServerResponse, status: number, message: string
   sendJson(res, status, JSON.stringify({ message: clipMessage(message) }));
 }
 
-export function errorHandler(runtime: MockRuntime): ErrorRequestHandler {
+/** The last Express layer: any error as Togai's `{"message"}`; internal ones are logged with the request. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toMockError(err);
-    if (error.kind === 'internal') runtime.logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    if (error.kind === 'internal') logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     if (res.headersSent) {
       res.end();
       return;

@@ -1,6 +1,7 @@
 // The five Credits operations, named after their operationIds. Each takes the
 // validated request and the caller's tenant, asks the domain, and returns the
-// status and body; they never touch Express or the store directly.
+// status and body; they never touch Express or the store directly. Frozen: a
+// test that needs another handler passes it to createApp (AppExtras).
 
 import type { CreateCreditRequest, CreditStatus } from '../spec/types.js';
 import type { OperationHandler } from './pipeline.js';
@@ -8,7 +9,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 
-export const creditHandlers: Record<string, OperationHandler> = {
+export const creditHandlers: Readonly<Record<string, OperationHandler>> = Object.freeze({
   createCredit({ tenant, body }) {
     const { creditRequests } = body as CreateCreditRequest;
     return { status: 200, body: { credits: tenant.ledger.grant(creditRequests, tenant.clock.now()) } };
@@ -46,4 +47,4 @@ export const creditHandlers: Record<string, OperationHandler> = {
   creditBalanceForAccount({ tenant, params }) {
     return { status: 200, body: tenant.ledger.balance(params.account_id!, tenant.clock.now()) };
   },
-};
+});

@@ -9,22 +9,32 @@
 // promise or body never waits on a microtask. Express's per-route layers,
 // body-parser and res.json() were most of the CPU of a grant (issue 6).
 
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import { check, type CompiledOperation } from '../spec/operations.js';
+import { templatePattern } from '../spec/paths.js';
 import type { Tenant } from '../store/store.js';
-import type { MockRuntime } from '../runtime.js';
 import { readJsonBody } from './body.js';
-import { respond } from './respond.js';
+import { respond, type SelfCheck } from './respond.js';
 
-export interface OperationInput {
-  runtime: MockRuntime;
-  tenant: Tenant;
+/** The validated request: path parameters, query (coerced) and JSON body. */
+export interface RequestParts {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
-  req: Request;
 }
+
+/** Who a Togai API call acts for: the tenant of its credential. */
+export interface TenantContext {
+  tenant: Tenant;
+}
+
+/**
+ * What a handler is given: the validated request and the context the API
+ * resolved for it once (its tenant; for the control API also its scope).
+ * Never the raw request: what a handler needs from it is resolved before.
+ */
+export type OperationInput<C = TenantContext> = C & RequestParts;
 
 export interface OperationResult {
   status: number;
@@ -32,7 +42,7 @@ export interface OperationResult {
   headers?: Record<string, string>;
 }
 
-export type OperationHandler = (input: OperationInput) => OperationResult | Promise<OperationResult>;
+export type OperationHandler<C = TenantContext> = (input: OperationInput<C>) => OperationResult | Promise<OperationResult>;
 
 /**
  * A stage before the body is read (authentication, faults): true to go on,
@@ -41,53 +51,33 @@ export type OperationHandler = (input: OperationInput) => OperationResult | Prom
  */
 export type Guard = (req: Request, res: Response) => boolean | Promise<boolean>;
 
-/** The request body limit, in body-parser's notation (for routes that still use it: the fallback). */
-export const BODY_LIMIT = '1mb';
-
-export interface MountOptions {
+export interface MountOptions<C> {
   /** Guards to run before the body is read, e.g. authentication. */
   before?: (op: CompiledOperation) => Guard[];
-  /** The tenant a request works in. */
-  tenantOf: (req: Request, res: Response) => Tenant;
-  handlers: Record<string, OperationHandler>;
+  /** The context of a request (its tenant...), resolved once, after the guards and validation. */
+  contextOf: (req: Request, res: Response) => C;
+  handlers: Readonly<Record<string, OperationHandler<C>>>;
+  /** Judges each response against the spec before it is sent (validateResponses). */
+  selfCheck?: SelfCheck | undefined;
 }
 
-interface Operation {
+interface Operation<C> {
   op: CompiledOperation;
   guards: Guard[];
-  handler: OperationHandler;
+  handler: OperationHandler<C>;
 }
 
-interface Route {
+interface Route<C> {
   template: string;
   /** Matches the raw (still percent-encoded) path; one group per parameter. */
   pattern: RegExp;
   names: string[];
-  byMethod: Map<string, Operation>;
+  byMethod: Map<string, Operation<C>>;
   /** The Allow header for this path. */
   allow: string;
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * `/credits/{credit_id}` as a pattern with Express's matching rules: a
- * parameter is one non-empty segment, letters match in any case, and a
- * trailing slash is allowed.
- */
-function compileTemplate(template: string): { pattern: RegExp; names: string[] } {
-  const names: string[] = [];
-  let source = '^';
-  for (const part of template.split(/(\{[^}]+\})/)) {
-    if (part.startsWith('{') && part.endsWith('}')) {
-      names.push(part.slice(1, -1));
-      source += '([^/]+)';
-    } else source += escapeRegExp(part);
-  }
-  return { pattern: new RegExp(`${source}/?$`, 'i'), names };
-}
-
-function paramsOf(route: Route, match: RegExpExecArray): Record<string, string> {
+function paramsOf(route: { names: string[] }, match: RegExpExecArray): Record<string, string> {
   const params: Record<string, string> = {};
   for (let i = 0; i < route.names.length; i++) {
     const raw = match[i + 1]!;
@@ -101,14 +91,15 @@ function paramsOf(route: Route, match: RegExpExecArray): Record<string, string> 
 }
 
 /** One middleware serving every operation of `ops`; other paths go on to `next`. */
-export function operationRoutes(runtime: MockRuntime, ops: CompiledOperation[], options: MountOptions): RequestHandler {
-  const routes: Route[] = [];
+export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptions<C>): RequestHandler {
+  const routes: Array<Route<C>> = [];
+  const { selfCheck } = options;
   for (const op of ops) {
     const handler = options.handlers[op.operationId];
     if (!handler) throw new Error(`spec operation ${op.operationId} has no handler`);
     let route = routes.find((r) => r.template === op.path);
     if (!route) {
-      route = { template: op.path, ...compileTemplate(op.path), byMethod: new Map(), allow: '' };
+      route = { template: op.path, ...templatePattern(op.path), byMethod: new Map(), allow: '' };
       routes.push(route);
     }
     route.byMethod.set(op.method.toUpperCase(), { op, guards: options.before?.(op) ?? [], handler });
@@ -119,7 +110,7 @@ export function operationRoutes(runtime: MockRuntime, ops: CompiledOperation[], 
     route.allow = [...methods, 'OPTIONS'].join(', ');
   }
 
-  async function serve(route: Route, match: RegExpExecArray, operation: Operation, req: Request, res: Response): Promise<void> {
+  async function serve(route: Route<C>, match: RegExpExecArray, operation: Operation<C>, req: Request, res: Response): Promise<void> {
     const { op } = operation;
     const params = paramsOf(route, match);
     for (const guard of operation.guards) {
@@ -142,11 +133,10 @@ export function operationRoutes(runtime: MockRuntime, ops: CompiledOperation[], 
         check(op.body.validate, body, 'request body');
       }
     }
-    const tenant = options.tenantOf(req, res);
-    const pending = operation.handler({ runtime, tenant, params, query, body, req });
+    const pending = operation.handler({ ...options.contextOf(req, res), params, query, body });
     const result = pending instanceof Promise ? await pending : pending;
     if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
-    respond(runtime, res, op, result.status, result.body);
+    respond(res, op, result.status, result.body, selfCheck);
   }
 
   return (req: Request, res: Response, next: NextFunction) => {
@@ -173,9 +163,4 @@ export function operationRoutes(runtime: MockRuntime, ops: CompiledOperation[], 
     }
     next();
   };
-}
-
-/** Mounts operationRoutes() on a router (the control API's). */
-export function mountOperations(router: Router, runtime: MockRuntime, ops: CompiledOperation[], options: MountOptions): void {
-  router.use(operationRoutes(runtime, ops, options));
 }

@@ -4,11 +4,14 @@
 // 500 so that no test can pass on a response the spec does not allow.
 
 import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { MockError } from '../domain/errors.js';
 import { describeError } from '../spec/messages.js';
 import type { CompiledOperation } from '../spec/operations.js';
-import type { MockRuntime } from '../runtime.js';
-import { noteResponseBytes } from './journal.js';
+import { noteResponseBytes } from './journal-recorder.js';
+
+/** Throws (a 500) when a response is not what the operation documents. */
+export type SelfCheck = (op: CompiledOperation, status: number, body: unknown) => void;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -28,8 +31,8 @@ export function sendJson(res: ServerResponse, status: number, text: string): voi
   res.end(bytes);
 }
 
-export function respond(runtime: MockRuntime, res: ServerResponse, op: CompiledOperation, status: number, body: unknown): void {
-  if (runtime.options.validateResponses) selfCheck(runtime, op, status, body);
+export function respond(res: ServerResponse, op: CompiledOperation, status: number, body: unknown, selfCheck?: SelfCheck): void {
+  if (selfCheck) selfCheck(op, status, body);
   if (body === undefined) {
     res.statusCode = status;
     res.end();
@@ -38,18 +41,21 @@ export function respond(runtime: MockRuntime, res: ServerResponse, op: CompiledO
   sendJson(res, status, JSON.stringify(body));
 }
 
-export function selfCheck(runtime: MockRuntime, op: CompiledOperation, status: number, body: unknown): void {
-  // A bodiless success (204) has no schema in the map; it must not be judged by `default` (the error schema).
-  const validate = op.responses.get(String(status)) ?? (body === undefined && status < 300 ? undefined : op.responses.get('default'));
-  let problem: string | undefined;
-  if (!validate) {
-    if (body !== undefined) problem = `status ${status} is not documented`;
-  } else if (!validate(body)) {
-    problem = describeError(validate.errors![0]!, 'response body');
-  }
-  if (problem === undefined) return;
-  const failure = `${op.operationId} ${status}: ${problem}`;
-  runtime.selfCheckFailures.push(failure);
-  runtime.logger.error({ operationId: op.operationId, status, problem }, 'response does not match spec');
-  throw new MockError('internal', `togai-mock response self-check failed: ${failure}`);
+/** The response self-check: each mismatch is logged, appended to `failures`, and answered with a 500. */
+export function responseSelfCheck(failures: string[], logger: Logger): SelfCheck {
+  return (op, status, body) => {
+    // A bodiless success (204) has no schema in the map; it must not be judged by `default` (the error schema).
+    const validate = op.responses.get(String(status)) ?? (body === undefined && status < 300 ? undefined : op.responses.get('default'));
+    let problem: string | undefined;
+    if (!validate) {
+      if (body !== undefined) problem = `status ${status} is not documented`;
+    } else if (!validate(body)) {
+      problem = describeError(validate.errors![0]!, 'response body');
+    }
+    if (problem === undefined) return;
+    const failure = `${op.operationId} ${status}: ${problem}`;
+    failures.push(failure);
+    logger.error({ operationId: op.operationId, status, problem }, 'response does not match spec');
+    throw new MockError('internal', `togai-mock response self-check failed: ${failure}`);
+  };
 }

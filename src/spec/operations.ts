@@ -32,8 +32,6 @@ export interface CompiledOperation {
   method: HttpMethod;
   /** OpenAPI path template, e.g. /credits/{credit_id}. */
   path: string;
-  /** The same path in Express syntax, e.g. /credits/:credit_id. */
-  expressPath: string;
   /** True when the operation declares a security requirement. */
   secured: boolean;
   body: { required: boolean; validate: ValidateFunction } | undefined;
@@ -274,7 +272,6 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
         operationId: op.operationId,
         method,
         path,
-        expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
         secured: security.length > 0,
         body,
         queryParams: group('query'),

@@ -2,8 +2,8 @@
 // every change, so a restarted mock carries on where it stopped.
 //
 // Durability: a change is answered only after a save that includes it has
-// reached the disk (the server holds the response until then; see
-// server.ts). Saves are coalesced: while one is being written, every change
+// reached the disk (the server holds the response until then: see
+// durableResponses in server.ts). Saves are coalesced: while one is being written, every change
 // that comes in waits for the next one, which takes a fresh snapshot — so
 // there is never more than one write in flight, and a burst of requests
 // costs a few writes, not one each.
@@ -18,7 +18,6 @@
 
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
@@ -192,26 +191,4 @@ function sameExceptSavedAt(a: string, b: string | undefined): boolean {
   if (b === undefined) return false;
   const strip = (s: string): string => s.replace(/\n {2}"savedAt": "[^"]*",/, '');
   return strip(a) === strip(b);
-}
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-
-/**
- * Wraps the server's request listener so that the answer to any request
- * that may change state (every method but GET, HEAD, OPTIONS) leaves only
- * once a save that includes the change is on disk. Reads are never held.
- */
-export function durableResponses(stateFile: StateFile, listener: Listener): Listener {
-  return (req, res) => {
-    if (!SAFE_METHODS.has(req.method ?? 'GET')) {
-      const end = res.end;
-      res.end = function (this: ServerResponse, ...args: unknown[]) {
-        void stateFile.commit().then(() => (end as (...a: unknown[]) => unknown).apply(res, args));
-        return res;
-      } as typeof res.end;
-    }
-    listener(req, res);
-  };
 }

@@ -1,7 +1,8 @@
 // The sliding one-second window of the rate limiter and seeded fault
 // probabilities, with an injected clock: no HTTP, no waiting.
 import { describe, expect, it } from 'vitest';
-import { FaultRules, RateLimiter } from '../../src/http/faults.js';
+import { FaultRules } from '../../src/store/fault-rules.js';
+import { RateLimiter } from '../../src/store/rate-limiter.js';
 import type { CompiledOperation } from '../../src/spec/operations.js';
 
 describe('RateLimiter', () => {

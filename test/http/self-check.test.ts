@@ -1,22 +1,27 @@
 // The response self-check must catch a response that spec/ does not allow:
 // here a handler is made to drop a required field, and the mock must answer
-// 500 and record the mismatch instead of sending it.
+// 500 and record the mismatch instead of sending it. The broken handler goes
+// in through the server's test-only overrides; the exported handlers stay
+// untouched (they are frozen).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTogaiMock, type TogaiMock } from '../../src/index.js';
 import { creditHandlers } from '../../src/http/handlers.js';
+import { resolveOptions } from '../../src/options.js';
+import { startServer, type RunningServer } from '../../src/server.js';
 
-let mock: TogaiMock;
-const original = creditHandlers.creditBalanceForAccount!;
+let mock: RunningServer;
 beforeAll(async () => {
-  creditHandlers.creditBalanceForAccount = (input) => {
-    const result = original(input) as { status: number; body: Record<string, unknown> };
-    const { unit: _dropped, ...body } = result.body;
-    return { status: 200, body };
-  };
-  mock = await startTogaiMock({ validateResponses: true });
+  const original = creditHandlers.creditBalanceForAccount!;
+  mock = await startServer(resolveOptions({ port: 0, logLevel: 'silent', validateResponses: true }), {
+    creditHandlers: {
+      creditBalanceForAccount: (input) => {
+        const result = original(input) as { status: number; body: Record<string, unknown> };
+        const { unit: _dropped, ...body } = result.body;
+        return { status: 200, body };
+      },
+    },
+  });
 });
 afterAll(async () => {
-  creditHandlers.creditBalanceForAccount = original;
   await mock.close();
 });
 

@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
+import { createApp } from '../../src/app.js';
 import { resolveOptions } from '../../src/options.js';
 import { MockRuntime } from '../../src/runtime.js';
 import { createHttpServer, SLOW_CLIENT_LIMITS, startServer, type SlowClientLimits } from '../../src/server.js';

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestMock, type TestMock } from '../helpers/mock.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -39,12 +39,36 @@ const ACCOUNT = 'ACC-DASH-1';
 const HELD = 'ACC-DASH-2';
 const XSS = '<img src=x onerror="window.__xss=1">promo';
 
+/**
+ * A page that may load only from the mock: anything else is aborted and
+ * recorded in `outside`; uncaught errors and console errors (a CSP
+ * violation included) land in `errors`.
+ */
+async function openPage(browser: Browser, mockUrl: string): Promise<{ page: Page; outside: string[]; errors: string[] }> {
+  const outside: string[] = [];
+  const errors: string[] = [];
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => {
+    // A 401 before the token is entered is expected; anything else is a bug (CSP included).
+    if (msg.type() === 'error' && !/status of 401/.test(msg.text())) errors.push(msg.text());
+  });
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(mockUrl) || url.startsWith('data:')) return route.continue();
+    outside.push(url);
+    return route.abort();
+  });
+  return { page, outside, errors };
+}
+
 describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
   let mock: TestMock;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
-  const outsideRequests: string[] = [];
+  let pageErrors: string[] = [];
+  let outsideRequests: string[] = [];
 
   /** A control call as the dashboard's user would make it: admin token, tenant A. */
   const control = (method: string, path: string, body?: unknown, tenant = TENANT) =>
@@ -84,24 +108,23 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect((await mock.call('POST', '/credits', { token: OTHER, body: { creditRequests: [{ accountId: 'ACC-OTHER-TENANT', purpose: 'X', effectiveFrom: '2025-01-01', creditAmount: 1, priority: 1 }] } })).status).toBe(200);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('console', (msg) => {
-      // A 401 before the token is entered is expected; anything else is a bug (CSP included).
-      if (msg.type() === 'error' && !/status of 401/.test(msg.text())) pageErrors.push(msg.text());
-    });
-    // Everything must come from the mock itself: abort and record anything else.
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(mock.url) || url.startsWith('data:')) return route.continue();
-      outsideRequests.push(url);
-      return route.abort();
-    });
+    // Everything must come from the mock itself.
+    ({ page, outside: outsideRequests, errors: pageErrors } = await openPage(browser, mock.url));
   });
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  // The page walks through the story below test by test; each test also
+  // answers for what the page fetched and raised while it ran.
+  beforeEach(() => {
+    outsideRequests.length = 0;
+    pageErrors.length = 0;
+  });
+  afterEach(() => {
+    expect(outsideRequests, 'requests outside the mock').toEqual([]);
+    expect(pageErrors, 'page errors').toEqual([]);
   });
 
   const cellText = (selector: string) => page.locator(selector).first().innerText();
@@ -267,18 +290,29 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
   });
 
   it('renders the API reference from our spec, with nothing fetched from outside', async () => {
-    await page.goto(`${mock.url}/_mock/docs/`);
-    await page.locator('.swagger-ui .info .title', { hasText: 'Togai' }).waitFor();
-    await page.locator('.opblock-summary-operation-id', { hasText: 'createCredit' }).first().waitFor();
-    // Switch to the control API's document.
-    await page.selectOption('.topbar select', { label: 'togai-mock control API (/_mock)' });
-    await page.locator('.opblock-summary-operation-id', { hasText: 'listAccounts' }).first().waitFor();
-    await page.screenshot({ path: `${ARTIFACTS}docs.png` });
-  });
-
-  it('made no request outside the mock and raised no page errors', () => {
-    expect(outsideRequests).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    // On a page of its own: needs no admin token and nothing an earlier test did.
+    const docs = await openPage(browser, mock.url);
+    try {
+      await docs.page.goto(`${mock.url}/_mock/docs/`);
+      const title = docs.page.locator('.swagger-ui .info .title', { hasText: 'Togai' });
+      await title.waitFor();
+      await docs.page.locator('.opblock-summary-operation-id', { hasText: 'createCredit' }).first().waitFor();
+      const operations = () => docs.page.locator('.opblock-summary-operation-id').allInnerTexts();
+      // The five Credits operations of spec/togai-credits.yaml, as Swagger UI lists them.
+      expect(await operations()).toEqual(
+        expect.arrayContaining(['createCredit', 'listCredits', 'getCreditDetails', 'voidCredit', 'creditBalanceForAccount']),
+      );
+      // Switch to the control API's document.
+      await docs.page.selectOption('.topbar select', { label: 'togai-mock control API (/_mock)' });
+      await docs.page.locator('.opblock-summary-operation-id', { hasText: 'listAccounts' }).first().waitFor();
+      expect(await operations()).toEqual(expect.arrayContaining(['listAccounts', 'providerState', 'getState']));
+      expect(await operations()).not.toContain('createCredit');
+      await docs.page.screenshot({ path: `${ARTIFACTS}docs.png` });
+      expect(docs.outside).toEqual([]);
+      expect(docs.errors).toEqual([]);
+    } finally {
+      await docs.page.close();
+    }
   });
 });
 

@@ -1,0 +1,85 @@
+// Assembles the Express application of one running mock: request id and
+// access log (with the journal recorder), the dashboard and the control API
+// under /_mock, the Togai Credits API mounted from spec/, the fallback when
+// there is one, then 404 and the single error mapping. The only place that
+// knows every part; http/ is the generic pipeline and the Togai API, and
+// control/, ui/ and fallback/ are mounted here on top of it.
+
+import express, { type Express, type RequestHandler } from 'express';
+import { controlRouter } from './control/router.js';
+import { MockError } from './domain/errors.js';
+import { authenticate } from './http/auth.js';
+import { errorHandler } from './http/errors.js';
+import { faultStage } from './http/faults.js';
+import { creditHandlers } from './http/handlers.js';
+import { journalRecorder } from './http/journal-recorder.js';
+import { operationRoutes, type OperationHandler } from './http/pipeline.js';
+import { requestLog } from './http/request-log.js';
+import { responseSelfCheck } from './http/respond.js';
+import type { MockRuntime } from './runtime.js';
+import { uiRouter } from './ui/router.js';
+
+export interface AppExtras {
+  /** Answers routes that are not ours (--fallback-spec); runs just before the 404. */
+  fallback?: RequestHandler | undefined;
+  /**
+   * Replaces Togai API handlers by operationId. For tests only (e.g. one that
+   * makes a handler break the spec, to see the self-check catch it).
+   */
+  creditHandlers?: Readonly<Record<string, OperationHandler>> | undefined;
+}
+
+/**
+ * Runs `handler` only for paths under /_mock. Without it every Togai API
+ * call is first matched against each control and UI route (some 70 router
+ * layers), a cost paid on every request (issue 6).
+ */
+function underMock(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    if (req.path.startsWith('/_mock')) handler(req, res, next);
+    else next();
+  };
+}
+
+export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express {
+  const { options, store, logger } = runtime;
+  const selfCheck = options.validateResponses ? responseSelfCheck(runtime.selfCheckFailures, logger) : undefined;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // The journal records Togai API traffic (not /_mock calls) for GET /_mock/requests.
+  app.use(requestLog(logger, journalRecorder(runtime.journal, app)));
+  // Dashboard and API reference: public static pages, mounted before the
+  // control API so its admin guard stays on the data they fetch, not the files.
+  const mock = express.Router();
+  mock.use(
+    uiRouter(),
+    controlRouter(runtime, {
+      adminToken: options.adminToken,
+      tenantKeyOf: options.isolateTenants ? runtime.tenantKeyForCredential : undefined,
+      selfCheck,
+    }),
+  );
+  app.use(underMock(mock));
+
+  const auth = authenticate(options.tokens, runtime.tenantKeyForCredential);
+  app.use(
+    operationRoutes(runtime.credits.operations, {
+      // Faults, the rate limit and Prefer: code act after auth (they need the
+      // credential) and before the body is read and the handler runs.
+      before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],
+      // The tenant was resolved once, by auth, from the credential.
+      contextOf: (_req, res) => ({ tenant: store.tenant(res.locals.tenantKey as string) }),
+      handlers: extras.creditHandlers ? { ...creditHandlers, ...extras.creditHandlers } : creditHandlers,
+      selfCheck,
+    }),
+  );
+  if (extras.fallback) app.use(extras.fallback);
+
+  app.use((req) => {
+    const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
+    throw new MockError('not_found', `No such route: ${req.method} ${path}`);
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
