@@ -123,7 +123,7 @@ export class FileLog implements CommandLog {
       throw new LogUnavailableError(`cannot lock state file ${this.path}: ${(err as Error).message}`);
     }
     try {
-      await this.compaction?.catch(() => undefined);
+      await this.compaction;
       return await this.exclusive(() => this.load());
     } catch (err) {
       if (!wasHeld) this.lock.release();
@@ -201,12 +201,13 @@ export class FileLog implements CommandLog {
     if (!Number.isSafeInteger(seq) || seq > this.lastSeq) {
       return Promise.reject(new RangeError(`writeSnapshot: seq ${seq} is past the log's end (${this.lastSeq})`));
     }
-    const run = (this.compaction ?? Promise.resolve())
+    const run = (this.compaction ?? Promise.resolve()).then(() => this.compact(seq, parts));
+    // Never rejects: it only says when the compaction is over (the caller gets `run`'s error).
+    const tracked: Promise<void> = run
       .catch(() => undefined)
-      .then(() => this.compact(seq, parts));
-    const tracked = run.finally(() => {
-      if (this.compaction === tracked) this.compaction = undefined;
-    });
+      .then(() => {
+        if (this.compaction === tracked) this.compaction = undefined;
+      });
     this.compaction = tracked;
     return run;
   }
@@ -234,7 +235,7 @@ export class FileLog implements CommandLog {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.compaction?.catch(() => undefined);
+    await this.compaction;
     await this.exclusive(async () => {
       const fd = this.fd;
       this.fd = undefined;
