@@ -78,7 +78,8 @@ export class LockFile {
     const text = `${JSON.stringify(info)}\n`;
     // A few rounds: a stale lock removed here may be re-taken by a process starting at the same moment.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const tmp = join(dirname(this.path), `.${basename(this.path)}.${info.token}`);
+      // Named like the state file's temporaries, so one left by a kill right here is dropped on the next open.
+      const tmp = join(dirname(this.target), `.${basename(this.target)}.tmp-lock-${info.token}-${attempt}`);
       writeWhole(tmp, text);
       try {
         linkSync(tmp, this.path);
