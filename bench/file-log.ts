@@ -136,6 +136,16 @@ async function rawStrategies(): Promise<void> {
     });
     fs.closeSync(fd);
   }
+  {
+    const fd = fs.openSync(fresh('nosync-sync'), 'w');
+    await timed('for scale: writeSync alone, no fsync', APPENDS, 'append', async () => {
+      for (let i = 0, pos = 0; i < APPENDS; i++, pos += line.length) {
+        fs.writeSync(fd, line, 0, line.length, pos);
+        await new Promise(setImmediate);
+      }
+    });
+    fs.closeSync(fd);
+  }
 }
 
 async function fileLogAppends(): Promise<void> {

@@ -76,6 +76,29 @@ describe('FileLog: appending and reopening', () => {
     expect((await again.open()).entries).toEqual([{ seq: 1, commands: JSON.parse(JSON.stringify(odd)) }]);
   });
 
+  it('keeps byte offsets right with multi-byte characters and lines longer than a read chunk (torn tail, compaction)', async () => {
+    const { path, make } = setup();
+    const log = make();
+    await log.open();
+    const big = (seq: number) => [{ seq, text: `€${'ü'.repeat(700_000)}🙂`, more: 'x'.repeat(seq) }]; // ~1.4 MB a line
+    const small = (seq: number) => [{ seq, text: 'ø∂ƒ' }];
+    const commands = (seq: number) => (seq % 2 ? big(seq) : small(seq));
+    for (let seq = 1; seq <= 6; seq++) await log.append(seq - 1, commands(seq));
+    await log.close();
+    const good = readFileSync(`${path}.log`);
+    writeFileSync(`${path}.log`, Buffer.concat([good, Buffer.from(`{"seq":7,"commands":[{"t":"€€`)]));
+
+    const again = make();
+    const all = Array.from({ length: 6 }, (_, i) => ({ seq: i + 1, commands: commands(i + 1) }));
+    expect((await again.open()).entries).toEqual(all);
+    expect(readFileSync(`${path}.log`).equals(good), 'cut back to the exact byte').toBe(true);
+    await again.writeSnapshot(3, [{ at: 3 }]);
+    expect(await again.readAfter(3)).toEqual(all.slice(3));
+    await again.append(6, commands(7));
+    await again.close();
+    expect(await make().open()).toEqual({ snapshotSeq: 3, snapshot: [{ at: 3 }], entries: [...all.slice(3), { seq: 7, commands: commands(7) }] });
+  });
+
   it('answers appends in call order when many are queued at once', async () => {
     const { make } = setup();
     const log = make();

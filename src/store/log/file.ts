@@ -305,7 +305,7 @@ export class FileLog implements CommandLog {
       new LogCorruptError(
         `state log ${this.logPath} cannot be loaded: line ${n}: ${why}. It was left untouched; fix it, move it away, or point TOGAI_MOCK_STATE_FILE elsewhere.`,
       );
-    await forEachLine(this.io, fd, 0, (line, offset, terminated) => {
+    await forEachLine(this.io, fd, 0, (line, _offset, end, terminated) => {
       lineNo++;
       if (bad) throw corrupt(bad.lineNo, bad.why);
       if (!terminated) {
@@ -329,7 +329,7 @@ export class FileLog implements CommandLog {
         }
       }
       prevSeq = entry.seq;
-      goodSize = offset + line.length + 1;
+      goodSize = end;
       ends.push(goodSize);
       if (entry.seq > snapshotSeq) entries.push(entry);
     });
@@ -464,10 +464,10 @@ interface LogScan {
 }
 
 /** One log line as an entry, or why it is not one (and whether it was JSON at all). */
-function parseEntry(line: Buffer): LogEntry | { why: string; json: boolean } {
+function parseEntry(line: string): LogEntry | { why: string; json: boolean } {
   let value: unknown;
   try {
-    value = JSON.parse(line.toString('utf8'));
+    value = JSON.parse(line);
   } catch (err) {
     return { why: `not valid JSON (${(err as Error).message})`, json: false };
   }

@@ -91,44 +91,58 @@ export async function copyRange(io: FileLogIo, src: number, from: number, to: nu
 }
 
 /**
- * Calls `onLine` for every line of the file from byte `start`: the line's bytes
- * without the "\n" (valid only during the call), its offset, and whether it
- * ended with "\n" (only the last one may not). Returning false stops early.
+ * Calls `onLine` for every line of the file from byte `start`: its text
+ * without the "\n", the byte offsets where it starts and where the next line
+ * starts, and whether it ended with "\n" (only the last one may not).
+ * Returning false stops early. Each chunk is decoded once and split, which is
+ * several times faster than decoding line by line ("\n" is never part of a
+ * multi-byte UTF-8 character, so cutting at one is safe).
  */
 export async function forEachLine(
   io: FileLogIo,
   fd: number,
   start: number,
-  onLine: (line: Buffer, offset: number, terminated: boolean) => boolean | void,
+  onLine: (line: string, offset: number, end: number, terminated: boolean) => boolean | void,
 ): Promise<void> {
+  // Bytes after the last newline so far: a line longer than a chunk is gathered here, then joined once.
   let carry: Buffer[] = [];
   let carryLen = 0;
-  let lineStart = start;
+  let base = start;
   let pos = start;
   for (;;) {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const n = await io.read(fd, buf, 0, CHUNK, pos);
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    const n = await io.read(fd, chunk, 0, CHUNK, pos);
     if (n === 0) break;
     pos += n;
-    for (let i = 0; i < n; ) {
-      const nl = buf.indexOf(10, i);
-      if (nl === -1 || nl >= n) {
-        carry.push(buf.subarray(i, n));
-        carryLen += n - i;
-        break;
-      }
-      let line = buf.subarray(i, nl);
-      if (carryLen > 0) {
-        line = Buffer.concat([...carry, line], carryLen + line.length);
-        carry = [];
-        carryLen = 0;
-      }
-      if (onLine(line, lineStart, true) === false) return;
-      lineStart += line.length + 1;
-      i = nl + 1;
+    let data = chunk.subarray(0, n);
+    let lastNl = data.lastIndexOf(10);
+    if (lastNl === -1) {
+      carry.push(data);
+      carryLen += n;
+      continue;
+    }
+    if (carryLen > 0) {
+      data = Buffer.concat([...carry, data], carryLen + n);
+      lastNl += carryLen;
+      carry = [];
+      carryLen = 0;
+    }
+    const text = data.toString('utf8', 0, lastNl);
+    // One character per byte: string offsets are byte offsets.
+    const oneByteChars = text.length === lastNl;
+    let p = 0;
+    for (const line of text.split('\n')) {
+      const next = oneByteChars ? p + line.length + 1 : data.indexOf(10, p) + 1;
+      if (onLine(line, base + p, base + next, true) === false) return;
+      p = next;
+    }
+    base += lastNl + 1;
+    if (lastNl + 1 < data.length) {
+      carry.push(data.subarray(lastNl + 1));
+      carryLen = data.length - lastNl - 1;
     }
   }
-  if (carryLen > 0) onLine(Buffer.concat(carry, carryLen), lineStart, false);
+  if (carryLen > 0) onLine(Buffer.concat(carry, carryLen).toString('utf8'), base, base + carryLen, false);
 }
 
 /** Error code of a failed fs call, if any. */

@@ -61,12 +61,12 @@ async function readParts(io: FileLogIo, fd: number, path: string): Promise<Store
   let header: { seq: number; parts: number } | undefined;
   const parts: unknown[] = [];
   let lineNo = 0;
-  await forEachLine(io, fd, 0, (line, _offset, terminated) => {
+  await forEachLine(io, fd, 0, (line, _offset, _end, terminated) => {
     lineNo++;
     if (!terminated) throw unreadable(path, `line ${lineNo} is cut short (no newline at its end)`);
     let value: unknown;
     try {
-      value = JSON.parse(line.toString('utf8'));
+      value = JSON.parse(line);
     } catch (err) {
       throw unreadable(path, `line ${lineNo} is not valid JSON (${(err as Error).message})`);
     }
