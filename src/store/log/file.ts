@@ -195,6 +195,8 @@ export class FileLog implements CommandLog {
    * then rewrites the log without the entries it covers. Appends go on
    * meanwhile. Rejects with LogUnavailableError when it fails; the snapshot
    * and log on disk still load together, and nothing appended is lost.
+   * The parts are serialised one by one between writes, so they must not
+   * change after this call: pass copies, never live state.
    */
   writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
     if (this.fd === undefined || this.closing) return Promise.reject(new LogUnavailableError(`state log ${this.logPath} is not open`));
