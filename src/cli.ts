@@ -174,7 +174,8 @@ async function main(argv: string[]): Promise<number | undefined> {
   const options = resolveOptions(optionsFromEnv(process.env, command.options));
   const running = await startServer(options);
   stopOnSignals(running);
-  process.stdout.write(`togai-mock listening on ${running.url}\n`);
+  // On stderr, for people: stdout carries only the JSON log lines.
+  process.stderr.write(`togai-mock listening on ${running.url}\n`);
   return undefined; // keep running
 }
 

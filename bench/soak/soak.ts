@@ -50,12 +50,13 @@ function startMock(): Promise<{ url: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
     cwd: ROOT,
     env: { ...process.env, TOGAI_MOCK_PORT: '0', TOGAI_MOCK_HOST: '127.0.0.1', TOGAI_MOCK_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The URL line is on stderr (stdout is the JSON log).
+    stdio: ['ignore', 'inherit', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
       if (m) resolve({ url: m[1]!, pid: child.pid!, stop: () => child.kill('SIGTERM') });

@@ -91,8 +91,9 @@ describe('serve', () => {
     expect((await call('from-env')).status).toBe(401);
     process.kill(child.proc.pid!, 'SIGTERM');
     expect(await child.exited).toBe(0);
-    // At warn, requests are not logged: nothing but the URL line on stdout.
-    expect(child.stdout.filter((l) => l.trim() !== '')).toEqual([`togai-mock listening on ${url}`]);
+    // At warn, requests are not logged: nothing on stdout; the URL line is on stderr.
+    expect(child.stdout.filter((l) => l.trim() !== '')).toEqual([]);
+    expect(child.stderr.filter((l) => l.trim() !== '')).toEqual([`togai-mock listening on ${url}`]);
   });
 
   it('the environment configures the server when no flag is given', async () => {
@@ -119,7 +120,10 @@ describe('serve', () => {
     expect(other).toMatchObject({ reqId: mintedId, operationId: 'listCredits', status: 200 });
     process.kill(child.proc.pid!, 'SIGTERM');
     expect(await child.exited).toBe(0);
-    const shutdown = child.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string });
+    // stdout is the JSON log and nothing else (a log collector parses every line).
+    const lines = child.stdout.filter((l) => l.trim() !== '');
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    const shutdown = lines.map((l) => JSON.parse(l) as { msg: string });
     expect(shutdown.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
   });
 });

@@ -3,7 +3,7 @@
 // `npx togai-mock --port 0` and import the library from it. Also checks the
 // tarball ships only what it needs.
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ afterAll(() => rm(tmp, { recursive: true, force: true }), 300_000);
 
 describe('the packed tarball', () => {
   it('ships the build, the specs, the UI assets, README and LICENSE', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/server.js']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/server.js', 'dist/testcontainers.js', 'dist/testcontainers.d.ts']) {
       expect(files).toContain(f);
     }
     expect(files).toContain('spec/togai-credits.yaml');
@@ -65,7 +65,7 @@ describe('the packed tarball', () => {
     const unwanted = files.filter(
       (f) =>
         f.startsWith('test/') ||
-        f.startsWith('dist/test') ||
+        f.startsWith('dist/test/') ||
         /\.test\.[jt]s$/.test(f) ||
         f.endsWith('.map') ||
         (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
@@ -84,6 +84,10 @@ describe('the packed tarball', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.bin['togai-mock']).toBe('dist/cli.js');
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+    expect(pkg.exports['./testcontainers']).toEqual({ types: './dist/testcontainers.d.ts', import: './dist/testcontainers.js' });
+    // Only the Testcontainers entry needs it, so it is an optional peer, not a dependency.
+    expect(pkg.dependencies.testcontainers).toBeUndefined();
+    expect(pkg.peerDependenciesMeta.testcontainers).toEqual({ optional: true });
     expect(readFileSync(join(project, 'node_modules/togai-mock/dist/cli.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
   });
 });
@@ -199,4 +203,75 @@ describe('installed into an empty project', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout.trim())).toEqual({ status: 200, credits: 2, seeded: 2 });
   });
+});
+
+describe('togai-mock/testcontainers, installed', () => {
+  const testcontainers = `testcontainers@${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.testcontainers}`;
+  const importIt = [
+    "const { TogaiMockContainer, TogaiMockError } = await import('togai-mock/testcontainers');",
+    "const { GenericContainer } = await import('testcontainers');",
+    "const c = new TogaiMockContainer('registry.example/togai-mock:1').withTokens('a', 'b').withSeed(3).withStateFile();",
+    'console.log(JSON.stringify({ generic: c instanceof GenericContainer, error: new TogaiMockError("x", 400).status }));',
+  ].join('\n');
+
+  it('a plain install does not get testcontainers, and the entry says what is missing', async () => {
+    expect(existsSync(join(project, 'node_modules/testcontainers'))).toBe(false);
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], { cwd: project, env: npmEnv() });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/Cannot find package 'testcontainers'/);
+  });
+
+  it('with testcontainers installed: its types check and it imports as ESM', async () => {
+    // Both at once: a --no-save install of one alone would drop the other.
+    const install = (mode: string) =>
+      runToEnd('npm', ['install', mode, '--no-audit', '--no-fund', '--no-save', tarball, testcontainers], { cwd: project, env: npmEnv() });
+    let installed = await install('--offline');
+    if (installed.code !== 0) installed = await install('--prefer-offline');
+    expect(installed.code, installed.stderr).toBe(0);
+
+    const dir = join(project, 'typed-tc');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      [
+        "import { TogaiMockContainer, TogaiMockError, type StartedTogaiMockContainer, type SeedResult, type ClockState } from 'togai-mock/testcontainers';",
+        "const container: TogaiMockContainer = new TogaiMockContainer('togai-mock').withTokens('k').withAdminToken('adm').withSeed(1, { accounts: 2 }).withStateFile().withRedis('redis://r:6379');",
+        'export async function use(start: () => Promise<StartedTogaiMockContainer>): Promise<void> {',
+        '  const togai = await start();',
+        '  const url: string = togai.getBaseUrl();',
+        '  await togai.reset();',
+        '  const seeded: SeedResult = await togai.seed({ seed: 1 });',
+        '  const now: ClockState = await togai.clock.advance(60);',
+        "  const statuses: number[] = (await togai.forTenant('k').requests({ limit: 5 })).map((r) => r.status);",
+        '  await togai.stop();',
+        '  console.log(url, seeded.accounts.length, now.frozen, statuses, new TogaiMockError("x", 400));',
+        '}',
+        'void use(() => container.start());',
+        '// @ts-expect-error tokens are strings',
+        'container.withTokens(1);',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          types: ['node'],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: npmEnv() });
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], { cwd: project, env: npmEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim())).toEqual({ generic: true, error: 400 });
+  }, 360_000);
 });

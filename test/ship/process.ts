@@ -1,6 +1,6 @@
 // Runs togai-mock as a user does, in a child process: the CLI from source
 // (through tsx) or any other command, with its output collected line by line
-// so a test can wait for "listening on ..." or a given log line instead of
+// so a test can wait for "listening on ..." (stderr) or a given log line (stdout) instead of
 // sleeping. Every child started here is stopped by its PID after the test file.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,8 +15,8 @@ export interface Child {
   proc: ChildProcess;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the first stdout line (past or future) that matches; rejects if the process exits first. */
-  line(match: RegExp | ((line: string) => boolean)): Promise<string>;
+  /** Resolves with the first stdout (or stderr) line, past or future, that matches; rejects if the process exits first. */
+  line(match: RegExp | ((line: string) => boolean), stream?: 'stdout' | 'stderr'): Promise<string>;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   exited: Promise<number | string>;
 }
@@ -58,8 +58,9 @@ export function start(
   if (options.detached && proc.pid) detachedPids.add(proc.pid);
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];
-  const collect = (stream: NodeJS.ReadableStream, into: string[], notify: boolean): void => {
+  type Waiter = { test: (l: string) => boolean; resolve: (l: string) => void };
+  const waiters: Record<'stdout' | 'stderr', Waiter[]> = { stdout: [], stderr: [] };
+  const collect = (stream: NodeJS.ReadableStream, into: string[], notify: Waiter[]): void => {
     let rest = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -67,10 +68,9 @@ export function start(
       rest = parts.pop()!;
       for (const line of parts) {
         into.push(line);
-        if (!notify) continue;
-        for (const w of [...waiters]) {
+        for (const w of [...notify]) {
           if (w.test(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
+            notify.splice(notify.indexOf(w), 1);
             w.resolve(line);
           }
         }
@@ -80,8 +80,8 @@ export function start(
       if (rest !== '') into.push(rest);
     });
   };
-  collect(proc.stdout!, stdout, true);
-  collect(proc.stderr!, stderr, false);
+  collect(proc.stdout!, stdout, waiters.stdout);
+  collect(proc.stderr!, stderr, waiters.stderr);
   // 'close' comes after the output pipes are drained, so stdout/stderr are complete by then.
   const exited = once(proc, 'close').then(([code, signal]) => (code ?? signal) as number | string);
   return {
@@ -89,12 +89,12 @@ export function start(
     stdout,
     stderr,
     exited,
-    line(match) {
+    line(match, stream = 'stdout') {
       const test = typeof match === 'function' ? match : (l: string) => match.test(l);
-      const seen = stdout.find(test);
+      const seen = (stream === 'stdout' ? stdout : stderr).find(test);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise<string>((resolve, reject) => {
-        waiters.push({ test, resolve });
+        waiters[stream].push({ test, resolve });
         void exited.then((code) =>
           reject(new Error(`process exited (${code}) before printing a matching line; stderr: ${stderr.join('\n')}`)),
         );
@@ -108,9 +108,9 @@ export function startCli(args: string[], env: Record<string, string> = {}): Chil
   return start(process.execPath, [...CLI, ...args], { env: cleanEnv(env) });
 }
 
-/** Waits for the CLI's "listening on <url>" line and returns the URL. */
+/** Waits for the CLI's "listening on <url>" line (on stderr) and returns the URL. */
 export async function urlOf(child: Child): Promise<string> {
-  const line = await child.line(/listening on http/);
+  const line = await child.line(/listening on http/, 'stderr');
   return /listening on (\S+)/.exec(line)![1]!;
 }
 
