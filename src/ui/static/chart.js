@@ -96,8 +96,9 @@ export function balanceChart(accountId, credits, unit, nowMs) {
   const first = points[0];
   const last = points[points.length - 1];
   const txnCount = points.reduce((n, p) => n + p.count, 0);
-  const peak = Math.max(...points.map((p) => p.value));
-  const low = Math.min(0, ...points.map((p) => p.value));
+  // Not Math.max(...values): an account with 100,000 credits has too many for a spread.
+  const peak = points.reduce((m, p) => Math.max(m, p.value), -Infinity);
+  const low = points.reduce((m, p) => Math.min(m, p.value), 0);
 
   // Time runs from a little before the first transaction (where the line
   // starts at 0) to now, or to the last transaction if the clock is behind it.
@@ -125,7 +126,7 @@ export function balanceChart(accountId, credits, unit, nowMs) {
   const descId = 'balance-chart-desc';
   const description =
     `${amount(txnCount)} transaction${txnCount === 1 ? '' : 's'} from ${time(new Date(first.ms).toISOString())} ` +
-    `to ${time(new Date(last.ms).toISOString())}: the balance rose to at most ${amount(peak)} ${unit} ` +
+    `to ${time(new Date(last.ms).toISOString())}: the balance peaked at ${amount(peak)} ${unit} ` +
     `and is ${amount(last.value)} ${unit} now.`;
 
   return s('svg', {
