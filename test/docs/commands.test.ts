@@ -178,6 +178,28 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
   return { dir, env: cleanEnv({ PATH: `${bin}:${process.env.PATH}`, PACT_DO_NOT_TRACK: 'true' }) };
 }
 
+/** The CLI's "togai-mock listening on <url>" line, on whichever stream it prints it. */
+function listening(child: Child): Promise<string> {
+  const LINE = /togai-mock listening on http:\/\/\S+/;
+  return new Promise((resolve) => {
+    let text = [...child.stdout, ...child.stderr].join('\n');
+    const check = () => {
+      const found = LINE.exec(text)?.[0];
+      if (found === undefined) return;
+      child.proc.stdout?.off('data', onData);
+      child.proc.stderr?.off('data', onData);
+      resolve(found);
+    };
+    const onData = (chunk: string | Buffer) => {
+      text += String(chunk);
+      check();
+    };
+    child.proc.stdout?.on('data', onData);
+    child.proc.stderr?.on('data', onData);
+    check();
+  });
+}
+
 function where(page: string, step: Step): string {
   return `${page}:${step.line}: ${step.command}`;
 }
@@ -207,10 +229,7 @@ async function runPage(page: string, blocks: readonly Block[]): Promise<number> 
       cwd: dir,
       env: { ...env, TOGAI_MOCK_PORT: '0', ...vars },
     });
-    const outcome = await Promise.race([
-      child.line(/listening on http/).then((line) => ({ line })),
-      child.exited.then((code) => ({ code })),
-    ]);
+    const outcome = await Promise.race([listening(child).then((line) => ({ line })), child.exited.then((code) => ({ code }))]);
     if ('line' in outcome) {
       server = { child, address: /listening on http:\/\/(\S+)/.exec(outcome.line)![1]! };
       return { printed: [outcome.line] };
