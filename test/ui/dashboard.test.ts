@@ -253,7 +253,6 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await timeline.nth(2).waitFor();
     expect(await timeline.nth(2).getAttribute('data-type')).toBe('EXPIRED');
     expect(await timeline.nth(2).innerText()).toContain('−700');
-    await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
 
     // And the server agrees: the page moved the tenant's clock, not a copy of it.
     expect((await control('GET', '/clock')).body).toEqual({ now: '2025-03-21T00:00:00.000Z', frozen: true });
