@@ -297,6 +297,17 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
   };
 }
 
+/**
+ * The operationId among `operations` that `typed` names, whatever its case,
+ * or undefined. Where a user types an operationId (journal filters, fault
+ * rules) its case does not matter: Togai spells four in camelCase and one
+ * (CreditBalanceForAccount) in PascalCase, and nobody should have to remember which.
+ */
+export function operationIdNamed(operations: readonly Pick<CompiledOperation, 'operationId'>[], typed: string): string | undefined {
+  const wanted = typed.toLowerCase();
+  return operations.find((op) => op.operationId.toLowerCase() === wanted)?.operationId;
+}
+
 /** Throws a 400 naming the first schema violation, if there is one. */
 export function check(validate: ValidateFunction, data: unknown, root: string, prefix = ''): void {
   if (validate(data)) return;

@@ -83,7 +83,7 @@ export interface paths {
          * Credit balance for account
          * @description The account's credit totals, judged at the time of the call.
          */
-        get: operations["creditBalanceForAccount"];
+        get: operations["CreditBalanceForAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -433,7 +433,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    creditBalanceForAccount: {
+    CreditBalanceForAccount: {
         parameters: {
             query?: never;
             header?: never;

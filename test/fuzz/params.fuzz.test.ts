@@ -183,7 +183,7 @@ describe('fuzz: listCredits query strings', () => {
 });
 
 describe('fuzz: path parameters', () => {
-  const targets = ['getCreditDetails', 'voidCredit', 'creditBalanceForAccount'].map(operation);
+  const targets = ['getCreditDetails', 'voidCredit', 'CreditBalanceForAccount'].map(operation);
 
   it('answers any encoded path parameter with the right 2xx/4xx and changes nothing', async () => {
     const before = state();

@@ -220,7 +220,7 @@ describe('getCreditDetails and voidCredit', () => {
   });
 });
 
-describe('creditBalanceForAccount and the lifecycle with a moved clock', () => {
+describe('CreditBalanceForAccount and the lifecycle with a moved clock', () => {
   it('counts active, available, running and inapplicable credits and follows expiry', async () => {
     const [soon] = (
       await grant(
