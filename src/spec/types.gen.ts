@@ -104,7 +104,7 @@ export interface components {
         /** @description Payload to grant one credit. */
         CreditRequest: {
             /**
-             * @description Account the credit is granted to.
+             * @description Account the credit is granted to (1 to 50 characters, like the balance path's `account_id`).
              * @example ACC001
              */
             accountId: string;
