@@ -76,6 +76,14 @@ describe('GET /_mock/requests', () => {
     },
   );
 
+  it('takes its integer filters only as digits, like the Togai API', async () => {
+    for (const q of ['limit=1e1', 'limit=0x10', 'after=%2B1', 'after=1.0']) {
+      const r = await mock.call('GET', `/_mock/requests?${q}`);
+      expect(r, q).toMatchObject({ status: 400, body: { message: `${q.split('=')[0]} must be integer` } });
+    }
+    expect((await mock.call('GET', '/_mock/requests?limit=10&after=0')).status).toBe(200);
+  });
+
   it('clips bodies over 16 KiB and says so', async () => {
     const big = creditRequest({ purpose: 'x'.repeat(BODY_CLIP + 100) });
     await mock.call('POST', '/credits', { body: { creditRequests: [big] } });

@@ -164,6 +164,12 @@ describe('listCredits', () => {
     ['pageSize=0', 'pageSize must be >= 1'],
     ['pageSize=51', 'pageSize must be <= 50'],
     ['pageSize=ten', 'pageSize must be integer'],
+    // In range, but not how a strict server writes an integer: an optional minus and digits only.
+    ['pageSize=0x10', 'pageSize must be integer'],
+    ['pageSize=1e1', 'pageSize must be integer'],
+    ['pageSize=%2010', 'pageSize must be integer'],
+    ['pageSize=%2B10', 'pageSize must be integer'],
+    ['pageSize=10.0', 'pageSize must be integer'],
     ['status=PROCESSED', 'status must be one of ACTIVE, CONSUMED, EXPIRED, VOIDED'],
     ['nextToken=%%%', 'nextToken is malformed: not base64'],
     [`nextToken=${Buffer.from('{"pageSize":5}').toString('base64')}`, 'nextToken is malformed: lastItemId is missing'],
