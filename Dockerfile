@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 # Scripts off: `prepare` would build before the sources are here.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/clean-dist.mjs ./scripts/
 COPY src ./src
 COPY spec ./spec
 RUN npm run build
