@@ -36,6 +36,7 @@ RUN --mount=type=secret,id=npm_ca \
     if [ -f /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
     && npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/clean-dist.mjs ./scripts/
 COPY src ./src
 COPY spec ./spec
 RUN npm run build

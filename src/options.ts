@@ -17,6 +17,8 @@ export interface TogaiMockOptions {
   strictAccounts: boolean;
   /** Give every credential its own ledger and clock. */
   isolateTenants: boolean;
+  /** Tenants (credentials, with isolateTenants) that may exist besides the shared one; 403 past it. 0 = no limit. */
+  maxTenants: number;
   /** When set, /_mock calls (except health) need `Authorization: Bearer <adminToken>`. */
   adminToken: string | undefined;
   /** Check every response against spec/ and answer 500 on a mismatch. */
@@ -188,6 +190,14 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     parse: parseBoolean,
     default: false,
     help: 'give every credential its own ledger and clock',
+  },
+  maxTenants: {
+    flag: 'max-tenants',
+    env: ['TOGAI_MOCK_MAX_TENANTS'],
+    value: '<n>',
+    parse: (name, raw) => parseCount(name, raw, 1_000_000),
+    default: 1000,
+    help: 'isolated tenants that may exist; a new credential past it gets 403; 0 = no limit',
   },
   adminToken: {
     flag: 'admin-token',

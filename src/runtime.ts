@@ -28,11 +28,15 @@ export class MockRuntime {
   readonly rateLimiter: RateLimiter;
 
   constructor(readonly options: TogaiMockOptions) {
-    this.store = new MemoryStore({
-      defaultCurrency: options.defaultCurrency,
-      strictAccounts: options.strictAccounts,
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-    });
+    this.store = new MemoryStore(
+      {
+        defaultCurrency: options.defaultCurrency,
+        strictAccounts: options.strictAccounts,
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+      },
+      Date.now,
+      { maxTenants: options.maxTenants },
+    );
     // Request validators come from the build when it made them (see spec/precompiled.ts).
     this.credits = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits', {
       precompiled: precompiledValidators(CREDITS_SPEC_FILE),

@@ -9,6 +9,7 @@ import { createApp, type AppExtras } from './app.js';
 import { prepareState } from './control/startup.js';
 import { loadFallback } from './fallback/prism.js';
 import { authenticate } from './http/auth.js';
+import { answerParserErrors } from './http/parser-errors.js';
 import type { TogaiMockOptions } from './options.js';
 import { MockRuntime } from './runtime.js';
 import type { StateFile } from './store/stateFile.js';
@@ -53,7 +54,7 @@ export type SlowClientLimits = typeof SLOW_CLIENT_LIMITS;
 
 /** The HTTP server of startServer() with its slow-client limits (tests pass shorter ones). */
 export function createHttpServer(handler: RequestListener, limits: SlowClientLimits = SLOW_CLIENT_LIMITS): Server {
-  return createServer(
+  const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
@@ -62,6 +63,9 @@ export function createHttpServer(handler: RequestListener, limits: SlowClientLim
     },
     handler,
   );
+  // What Node's parser refuses (400, 408, 431) is answered with a Togai {"message"} body too.
+  server.on('clientError', answerParserErrors(limits));
+  return server;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -10,8 +10,8 @@ import { PactFileError } from './pacts.js';
 
 const HELP = `Usage: togai-mock check-pacts <file|dir>... [--json]
 
-Checks every interaction of the given pact files (or directories of *.json)
-against togai-mock's OpenAPI description of the Togai Credits API, and reports
+Checks every interaction of the given pact files (or every *.json under the
+given directories, subdirectories included) against togai-mock's OpenAPI description of the Togai Credits API, and reports
 what the real API could never do: unknown paths or methods, invalid requests
 that expect success, requests without credentials that expect anything but
 401, statuses the spec does not list, expected response fields it never sends

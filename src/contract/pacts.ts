@@ -1,4 +1,4 @@
-// Reads pact files (a file, or every *.json in a directory) into one plain
+// Reads pact files (a file, or every *.json under a directory) into one plain
 // shape for the verifier's bookkeeping and for check-pacts: the HTTP
 // interactions with their provider states, request and expected response.
 // Pact specification 2, 3 and 4 files are read; V4 non-HTTP interactions
@@ -47,7 +47,30 @@ export class PactFileError extends Error {
   override name = 'PactFileError';
 }
 
-/** The pact files a path names: the file itself, or a directory's *.json files (sorted). */
+/** Directories a search for pact files does not enter: dependencies and hidden ones (.git, ...). */
+const isSkippedDir = (name: string): boolean => name === 'node_modules' || name.startsWith('.');
+
+/** Every *.json file under `dir`, in its subdirectories too, sorted by path. */
+function jsonFilesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!isSkippedDir(entry.name)) found.push(...jsonFilesUnder(path));
+    } else if (entry.name.endsWith('.json')) {
+      // A link to a file counts; a link to a directory is not followed (no loops).
+      if (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile())) found.push(path);
+    }
+  }
+  return found;
+}
+
+/**
+ * The pact files a path names: the file itself, or every *.json file under a
+ * directory, however deep (sorted by path), so `verify --pacts contracts`
+ * finds contracts/pacts/*.json. node_modules and hidden directories are not
+ * searched.
+ */
 export function pactFilesAt(path: string): string[] {
   let stat;
   try {
@@ -56,11 +79,8 @@ export function pactFilesAt(path: string): string[] {
     throw new PactFileError(`${path}: no such file or directory`);
   }
   if (!stat.isDirectory()) return [path];
-  const files = readdirSync(path)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => join(path, f));
-  if (files.length === 0) throw new PactFileError(`${path}: no pact files (*.json) in this directory`);
+  const files = jsonFilesUnder(path).sort();
+  if (files.length === 0) throw new PactFileError(`${path}: no pact files (*.json) in this directory or below it`);
   return files;
 }
 

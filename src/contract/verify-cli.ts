@@ -11,8 +11,8 @@ const HELP = `Usage: togai-mock verify [--pacts <file|dir>]... [options]
 Verifies Pact contracts against togai-mock (started in-process by default),
 another togai-mock, or a real Togai such as https://sandbox-api.togai.com.
 
-  --pacts <file|dir|url>        pact file, directory of *.json pact files, or pact URL
-                                (repeatable; positional arguments work too)
+  --pacts <file|dir|url>        pact file, directory (every *.json under it, subdirectories
+                                too), or pact URL (repeatable; positional arguments work too)
   --broker-url <url>            fetch pacts from a Pact Broker instead
                                 (token from PACT_BROKER_TOKEN, or PACT_BROKER_USERNAME/PASSWORD)
   --provider <name>             provider name in the broker

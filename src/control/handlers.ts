@@ -7,7 +7,7 @@ import { MockError, notFound } from '../domain/errors.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
-import type { SpecValidators } from '../spec/operations.js';
+import { operationIdNamed, type SpecValidators } from '../spec/operations.js';
 import type { FaultInput, FaultRules } from '../store/fault-rules.js';
 import type { Journal } from '../store/journal.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
@@ -55,6 +55,19 @@ function mustGetAccount({ tenant, params }: OperationInput<ControlContext>) {
 function templateOf(credits: SpecValidators): (e: { operationId?: string }) => string | undefined {
   const templates = new Map(credits.operations.map((op) => [op.operationId, op.path]));
   return (e) => (e.operationId === undefined ? undefined : templates.get(e.operationId));
+}
+
+/** A fault rule as given, its match.operationId (any case) put in Togai's spelling; 400 when it names no operation. */
+function faultInput(body: unknown, credits: SpecValidators): FaultInput {
+  const input = body as FaultInput;
+  const typed = input.match?.operationId;
+  if (typed === undefined) return input;
+  const operationId = operationIdNamed(credits.operations, typed);
+  if (operationId === undefined) {
+    const known = credits.operations.map((op) => op.operationId).join(', ');
+    throw new MockError('invalid', `match.operationId must be one of ${known} (in any case)`);
+  }
+  return { ...input, match: { ...input.match, operationId } };
 }
 
 /** The control API's handlers, over the parts of one running mock. */
@@ -153,7 +166,7 @@ export function controlHandlers({ store, faults, rateLimiter, journal, credits, 
     // ---------------------------------------------------------------- faults
 
     createFault({ scope, body }) {
-      return { status: 201, body: faults.add(body as FaultInput, scope) };
+      return { status: 201, body: faults.add(faultInput(body, credits), scope) };
     },
 
     listFaults({ scope }) {

@@ -1,4 +1,5 @@
-// The five Credits operations, named after their operationIds. Each takes the
+// The five Credits operations, named after their operationIds exactly as Togai
+// publishes them (so the balance one is CreditBalanceForAccount). Each takes the
 // validated request and the caller's tenant, asks the domain, and returns the
 // status and body; they never touch Express or the store directly. Frozen: a
 // test that needs another handler passes it to createApp (AppExtras).
@@ -44,7 +45,7 @@ export const creditHandlers: Readonly<Record<string, OperationHandler>> = Object
     return { status: 200, body: tenant.ledger.void(params.credit_id!, tenant.clock.now()) };
   },
 
-  creditBalanceForAccount({ tenant, params }) {
+  CreditBalanceForAccount({ tenant, params }) {
     return { status: 200, body: tenant.ledger.balance(params.account_id!, tenant.clock.now()) };
   },
 });

@@ -13,7 +13,7 @@ import { noteResponseBytes } from './journal-recorder.js';
 /** Throws (a 500) when a response is not what the operation documents. */
 export type SelfCheck = (op: CompiledOperation, status: number, body: unknown) => void;
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Writes a JSON text with its status: the one way JSON answers leave the

@@ -579,8 +579,14 @@ export interface components {
             method?: string;
             /** @example /credits */
             path?: string;
-            /** @enum {string} */
-            operationId?: "createCredit" | "listCredits" | "getCreditDetails" | "voidCredit" | "creditBalanceForAccount";
+            /**
+             * @description One of the Credits API's operationIds (createCredit, listCredits,
+             *     getCreditDetails, voidCredit, CreditBalanceForAccount), in any
+             *     case; the rule is stored with Togai's spelling. Anything else is
+             *     a 400.
+             * @example CreditBalanceForAccount
+             */
+            operationId?: string;
         };
         FaultInput: {
             match?: components["schemas"]["FaultMatch"];
@@ -1345,6 +1351,7 @@ export interface operations {
                 method?: string;
                 /** @description A request path, an OpenAPI path template, or a pattern where `*` stands for any characters. */
                 path?: string;
+                /** @description An operationId of the Credits API, matched case-insensitively. */
                 operationId?: string;
                 /** @description Only entries with an id greater than this (for polling). */
                 after?: number;

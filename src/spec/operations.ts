@@ -107,6 +107,34 @@ function finiteAfterCoercion(validate: ValidateFunction): ValidateFunction {
   return wrapped;
 }
 
+/** What a strict server takes for an integer parameter: an optional minus and decimal digits. */
+const INTEGER_TEXT = /^-?\d+$/;
+
+/**
+ * ajv's coercion takes any string JavaScript's Number() reads as an integer,
+ * so `0x10`, `1e1`, ` 10`, `+10` and `10.0` would all pass as integers. A
+ * strict server refuses them; so does this, before ajv coerces anything.
+ * Wraps the precompiled and the run-time validators alike, so both agree.
+ */
+function strictIntegers(names: string[], validate: ValidateFunction): ValidateFunction {
+  if (names.length === 0) return validate;
+  const wrapped = ((data: unknown): boolean => {
+    for (const name of names) {
+      const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[name] : undefined;
+      if (typeof value === 'string' && !INTEGER_TEXT.test(value)) {
+        wrapped.errors = [
+          { instancePath: `/${name}`, schemaPath: '#', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' },
+        ];
+        return false;
+      }
+    }
+    const ok = validate(data);
+    wrapped.errors = validate.errors;
+    return ok;
+  }) as ValidateFunction;
+  return wrapped;
+}
+
 /**
  * A validator compiled on its first call; it then behaves as the compiled
  * one (same result, same `errors`), so callers cannot tell the difference.
@@ -251,7 +279,11 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
           properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
           required: ps.filter((p) => p.required).map((p) => p.name),
         };
-        return finiteAfterCoercion(requestValidator(`${op.operationId}.${where}`, true, schema));
+        const integers = ps.filter((p) => p.schema !== undefined && deref<OpenAPIV3.SchemaObject>(doc, p.schema).type === 'integer');
+        return strictIntegers(
+          integers.map((p) => p.name),
+          finiteAfterCoercion(requestValidator(`${op.operationId}.${where}`, true, schema)),
+        );
       };
       let body: CompiledOperation['body'];
       if (op.requestBody) {
@@ -295,6 +327,17 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
       return v;
     },
   };
+}
+
+/**
+ * The operationId among `operations` that `typed` names, whatever its case,
+ * or undefined. Where a user types an operationId (journal filters, fault
+ * rules) its case does not matter: Togai spells four in camelCase and one
+ * (CreditBalanceForAccount) in PascalCase, and nobody should have to remember which.
+ */
+export function operationIdNamed(operations: readonly Pick<CompiledOperation, 'operationId'>[], typed: string): string | undefined {
+  const wanted = typed.toLowerCase();
+  return operations.find((op) => op.operationId.toLowerCase() === wanted)?.operationId;
 }
 
 /** Throws a 400 naming the first schema violation, if there is one. */

@@ -83,7 +83,7 @@ export interface paths {
          * Credit balance for account
          * @description The account's credit totals, judged at the time of the call.
          */
-        get: operations["creditBalanceForAccount"];
+        get: operations["CreditBalanceForAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -104,7 +104,7 @@ export interface components {
         /** @description Payload to grant one credit. */
         CreditRequest: {
             /**
-             * @description Account the credit is granted to.
+             * @description Account the credit is granted to (1 to 50 characters, like the balance path's `account_id`).
              * @example ACC001
              */
             accountId: string;
@@ -433,7 +433,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    creditBalanceForAccount: {
+    CreditBalanceForAccount: {
         parameters: {
             query?: never;
             header?: never;

@@ -68,7 +68,8 @@ export class FaultRules {
       const m = rule.match;
       if (rule.tenant !== undefined && rule.tenant !== tenant) continue;
       if (m.method !== undefined && m.method !== req.method.toUpperCase()) continue;
-      if (m.operationId !== undefined && m.operationId !== op.operationId) continue;
+      // Case-insensitive, like every place a user types an operationId.
+      if (m.operationId !== undefined && m.operationId.toLowerCase() !== op.operationId.toLowerCase()) continue;
       if (m.path !== undefined && !pathMatches(m.path, req.path, op.path)) continue;
       if (rule.probability < 1 && !(this.random() < rule.probability)) continue;
       rule.fired++;

@@ -80,12 +80,14 @@ export class Journal {
   /** The newest `limit` entries matching the filter, oldest first. */
   list(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): JournalEntry[] {
     const method = filter.method?.toUpperCase();
+    // operationIds are matched case-insensitively: Togai's own mix camelCase and PascalCase.
+    const operationId = filter.operationId?.toLowerCase();
     const out: JournalEntry[] = [];
     for (let i = this.ring.length - 1; i >= 0 && out.length < filter.limit; i--) {
       const e = this.at(i);
       if (filter.after !== undefined && e.id <= filter.after) break;
       if (method !== undefined && e.method !== method) continue;
-      if (filter.operationId !== undefined && e.operationId !== filter.operationId) continue;
+      if (operationId !== undefined && e.operationId?.toLowerCase() !== operationId) continue;
       if (filter.tenant !== undefined && e.tenant !== filter.tenant) continue;
       if (filter.path !== undefined && !pathMatches(filter.path, e.path, templates?.(viewOf(e)))) continue;
       out.push(viewOf(e));

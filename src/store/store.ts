@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../domain/clock.js';
+import { MockError } from '../domain/errors.js';
 import { Ledger, type LedgerOptions } from '../domain/ledger.js';
 import type { components } from '../spec/control-types.gen.js';
 
@@ -30,18 +31,43 @@ export function tenantKeyFor(credential: string): string {
   return `t_${createHash('sha256').update(credential).digest('hex').slice(0, 16)}`;
 }
 
+export interface StoreLimits {
+  /**
+   * Tenants that may exist besides the shared one (TOGAI_MOCK_MAX_TENANTS);
+   * 0 or absent: no limit. With isolated tenants every new credential makes
+   * one, so without a token list this is what bounds memory.
+   */
+  maxTenants?: number;
+}
+
 export class MemoryStore {
   private readonly tenants = new Map<string, Tenant>();
 
   constructor(
     private readonly ledgerOptions: LedgerOptions = {},
     private readonly realTime: TimeSource = Date.now,
+    private readonly limits: StoreLimits = {},
   ) {}
 
-  /** The tenant for `key`, created empty on first use. */
+  /**
+   * The tenant for `key`, created empty on first use. Past the tenant limit a
+   * new tenant is refused with 403: the credential is not served (as an API
+   * refuses a key it will not serve; 403 is a status every Credits operation
+   * documents) and, unlike a 429, retrying cannot help until someone resets
+   * the mock or raises the limit. Existing tenants and the shared one are
+   * always served; a restored snapshot may hold more (the limit is on growth).
+   */
   tenant(key: string): Tenant {
     let t = this.tenants.get(key);
     if (!t) {
+      const max = this.limits.maxTenants ?? 0;
+      const made = this.tenants.size - (this.tenants.has(SHARED_TENANT) ? 1 : 0);
+      if (max > 0 && key !== SHARED_TENANT && made >= max) {
+        throw new MockError(
+          'forbidden',
+          `Tenant limit reached: ${made} tenants exist (TOGAI_MOCK_MAX_TENANTS=${max}); reset the mock or raise the limit`,
+        );
+      }
       t = { key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
       this.tenants.set(key, t);
     }

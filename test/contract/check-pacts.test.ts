@@ -60,6 +60,12 @@ describe('togai-mock check-pacts', () => {
     expect(r.code).toBe(0);
   });
 
+  it('finds the pacts under a directory, in subdirectories too (contracts/ holds them in pacts/)', async () => {
+    const r = await run([fileURLToPath(new URL('../../contracts', import.meta.url))]);
+    expect(r.out).toContain('12 interaction(s) in 1 file(s): 0 error(s), 0 warning(s)');
+    expect(r.code).toBe(0);
+  });
+
   it('fails a pact whose request is invalid but expects success, naming the field', async () => {
     const file = variant('invalid-request', 'a request to grant a credit', (i) => {
       i.request.body!.content.creditRequests[0].priority = 'high';

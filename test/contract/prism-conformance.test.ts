@@ -120,13 +120,13 @@ describe('Prism agrees that the mock conforms to spec/togai-credits.yaml', () =>
     expect(problems).toEqual([]);
     // The scenario reaches every operation, with success and error statuses.
     expect(new Set(checked.map((c) => c.split(' ')[0]))).toEqual(
-      new Set(['createCredit', 'listCredits', 'getCreditDetails', 'voidCredit', 'creditBalanceForAccount']),
+      new Set(['createCredit', 'listCredits', 'getCreditDetails', 'voidCredit', 'CreditBalanceForAccount']),
     );
     expect(new Set(checked.map((c) => c.split(' ')[1]))).toEqual(new Set(['200', '400', '401', '404']));
   });
 
   it('Prism is not a rubber stamp: it rejects a response the spec does not allow', () => {
-    const op = operations.find((o) => o.iid === 'creditBalanceForAccount')!;
+    const op = operations.find((o) => o.iid === 'CreditBalanceForAccount')!;
     const verdict = validateOutput({
       resource: op,
       // The same content type the mock sends, so the check above is not skipped for it.

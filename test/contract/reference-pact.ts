@@ -214,7 +214,7 @@ export async function writeReferencePacts(dir: string): Promise<void> {
       assert.equal(res.status, 404);
     });
 
-  // ------------------------------------------------- creditBalanceForAccount
+  // ------------------------------------------------- CreditBalanceForAccount
   await pact
     .addInteraction()
     .given('an account has an active credit', { accountId: ACCOUNT, creditId: CREDIT_ID, creditAmount: 1000 })

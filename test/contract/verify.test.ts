@@ -22,6 +22,8 @@ import { startTogaiMock } from '../../src/index.js';
 process.env.PACT_DO_NOT_TRACK = 'true';
 
 const PACTS = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
+/** The directory above contracts/pacts/: a directory argument finds pacts in subdirectories too. */
+const CONTRACTS = fileURLToPath(new URL('../../contracts', import.meta.url));
 const PACT_FILE = join(PACTS, 'togai-mock-reference-consumer-togai-credits-api.json');
 
 const scratch = mkdtempSync(join(tmpdir(), 'togai-mock-verify-'));
@@ -52,8 +54,8 @@ afterEach(() => vi.restoreAllMocks());
 
 // Each run starts Pact's native verifier; allow for a busy CI machine.
 describe('togai-mock verify', { timeout: 120_000 }, () => {
-  it('verifies contracts/pacts/ against a mock started in-process', async () => {
-    const r = await run(['--pacts', PACTS]);
+  it('verifies contracts/ (its pacts are one level down, in pacts/) against a mock started in-process', async () => {
+    const r = await run(['--pacts', CONTRACTS]);
     expect(r.err).toBe('');
     expect(r.out).toContain('12 interaction(s) in 1 pact file(s)');
     expect(r.out).toContain('togai-mock verify: PASSED');

@@ -37,6 +37,28 @@ describe('fault rules', () => {
     expect(journal.body.requests[0]).toMatchObject({ status: 503, fault: add.body.id, requestBody: body, error: 'Togai is down' });
   });
 
+  it.each(['CreditBalanceForAccount', 'creditbalanceforaccount'])(
+    "matches Togai's operationId typed as %s, stored in Togai's spelling, and no other operation",
+    async (typed) => {
+      const add = await mock.call('POST', '/_mock/faults', { body: { match: { operationId: typed }, status: 502 } });
+      expect(add.status).toBe(201);
+      expect(add.body.match).toEqual({ operationId: 'CreditBalanceForAccount' });
+      expect((await mock.call('GET', '/accounts/ACC001/credit_balance')).status).toBe(502);
+      expect((await mock.call('GET', '/credits')).status).toBe(200);
+    },
+  );
+
+  it('refuses a rule whose operationId names no Credits operation, listing them', async () => {
+    const bad = await mock.call('POST', '/_mock/faults', { body: { match: { operationId: 'creditBalance' }, status: 502 } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: {
+        message: 'match.operationId must be one of listCredits, createCredit, getCreditDetails, voidCredit, CreditBalanceForAccount (in any case)',
+      },
+    });
+    expect((await mock.call('GET', '/_mock/faults')).body.faults).toEqual([]);
+  });
+
   it('matches by method and by path, also a template or a pattern, and leaves other routes alone', async () => {
     await mock.call('POST', '/_mock/faults', { body: { match: { method: 'get', path: '/credits/{credit_id}' }, status: 500 } });
     await mock.call('POST', '/_mock/faults', { body: { match: { path: '/accounts/*/credit_balance' }, status: 502 } });

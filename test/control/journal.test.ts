@@ -57,13 +57,31 @@ describe('GET /_mock/requests', () => {
     const byTemplate = await mock.call('GET', `/_mock/requests?path=${encodeURIComponent('/credits/{credit_id}')}`);
     expect(byTemplate.body.requests).toHaveLength(2);
     const byPattern = await mock.call('GET', '/_mock/requests?path=/accounts/*');
-    expect(byPattern.body.requests.map((e: any) => e.operationId)).toEqual(['creditBalanceForAccount']);
+    expect(byPattern.body.requests.map((e: any) => e.operationId)).toEqual(['CreditBalanceForAccount']);
     const byOp = await mock.call('GET', '/_mock/requests?operationId=createCredit');
     expect(byOp.body.requests).toHaveLength(1);
     const last = await mock.call('GET', '/_mock/requests?limit=1');
     expect(last.body.requests.map((e: any) => e.path)).toEqual(['/accounts/ACC001/credit_balance']);
     const after = await mock.call('GET', `/_mock/requests?after=${byOp.body.requests[0].id}`);
     expect(after.body.requests).toHaveLength(3);
+  });
+
+  it.each(['CreditBalanceForAccount', 'creditbalanceforaccount', 'CREDITBALANCEFORACCOUNT'])(
+    "filters by Togai's operationId in any case: %s finds the balance call",
+    async (typed) => {
+      await mock.call('GET', '/credits');
+      await mock.call('GET', '/accounts/ACC001/credit_balance');
+      const r = await mock.call('GET', `/_mock/requests?operationId=${typed}`);
+      expect(r.body.requests.map((e: any) => [e.operationId, e.path])).toEqual([['CreditBalanceForAccount', '/accounts/ACC001/credit_balance']]);
+    },
+  );
+
+  it('takes its integer filters only as digits, like the Togai API', async () => {
+    for (const q of ['limit=1e1', 'limit=0x10', 'after=%2B1', 'after=1.0']) {
+      const r = await mock.call('GET', `/_mock/requests?${q}`);
+      expect(r, q).toMatchObject({ status: 400, body: { message: `${q.split('=')[0]} must be integer` } });
+    }
+    expect((await mock.call('GET', '/_mock/requests?limit=10&after=0')).status).toBe(200);
   });
 
   it('clips bodies over 16 KiB and says so', async () => {

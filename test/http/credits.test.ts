@@ -63,6 +63,9 @@ describe('createCredit', () => {
   it.each([
     [{ creditRequests: [creditRequest({ accountId: undefined })] }, 'creditRequests[0].accountId is required'],
     [{ creditRequests: [creditRequest({ extra: 1 })] }, 'creditRequests[0].extra is not an allowed field'],
+    // The same bounds as the balance path's account_id (deviation D18): no credit an account can never read.
+    [{ creditRequests: [creditRequest({ accountId: '' })] }, 'creditRequests[0].accountId must not be empty'],
+    [{ creditRequests: [creditRequest(), creditRequest({ accountId: 'a'.repeat(51) })] }, 'creditRequests[1].accountId must be at most 50 characters'],
     [{ creditRequests: [creditRequest({ effectiveFrom: '2023-02-30' })] }, 'creditRequests[0].effectiveFrom must be a calendar date (YYYY-MM-DD)'],
     [{ creditRequests: [creditRequest({ creditAmount: '10' })] }, 'creditRequests[0].creditAmount must be number'],
     [{ creditRequests: [creditRequest({ applicableEntityIds: ['a', 'a'] })] }, 'creditRequests[0].applicableEntityIds must not contain duplicates (items 0 and 1 are equal)'],
@@ -161,6 +164,12 @@ describe('listCredits', () => {
     ['pageSize=0', 'pageSize must be >= 1'],
     ['pageSize=51', 'pageSize must be <= 50'],
     ['pageSize=ten', 'pageSize must be integer'],
+    // In range, but not how a strict server writes an integer: an optional minus and digits only.
+    ['pageSize=0x10', 'pageSize must be integer'],
+    ['pageSize=1e1', 'pageSize must be integer'],
+    ['pageSize=%2010', 'pageSize must be integer'],
+    ['pageSize=%2B10', 'pageSize must be integer'],
+    ['pageSize=10.0', 'pageSize must be integer'],
     ['status=PROCESSED', 'status must be one of ACTIVE, CONSUMED, EXPIRED, VOIDED'],
     ['nextToken=%%%', 'nextToken is malformed: not base64'],
     [`nextToken=${Buffer.from('{"pageSize":5}').toString('base64')}`, 'nextToken is malformed: lastItemId is missing'],
@@ -220,7 +229,7 @@ describe('getCreditDetails and voidCredit', () => {
   });
 });
 
-describe('creditBalanceForAccount and the lifecycle with a moved clock', () => {
+describe('CreditBalanceForAccount and the lifecycle with a moved clock', () => {
   it('counts active, available, running and inapplicable credits and follows expiry', async () => {
     const [soon] = (
       await grant(
@@ -246,6 +255,12 @@ describe('creditBalanceForAccount and the lifecycle with a moved clock', () => {
     mock.setTime('2024-07-15T00:00:00Z');
     expect(await bal()).toMatchObject({ activeCredits: 500, inapplicableCredits: 0 });
     expect((await mock.call('GET', '/credits?status=EXPIRED')).body.data.map((c: any) => c.id)).toEqual([soon.id]);
+  });
+
+  it('grants to a 50-character account id and reads its balance back', async () => {
+    const accountId = 'a'.repeat(50);
+    expect((await grant(creditRequest({ accountId, creditAmount: 30 }))).status).toBe(200);
+    expect((await mock.call('GET', `/accounts/${accountId}/credit_balance`)).body).toMatchObject({ activeCredits: 30 });
   });
 
   it('answers zeros for an account without credits and 400 for an over-long account id', async () => {

@@ -39,9 +39,11 @@ describe('options from the environment', () => {
         TOGAI_MOCK_TOKENS: 'a, b,,',
         TOGAI_MOCK_STRICT_ACCOUNTS: 'true',
         TOGAI_MOCK_LOG_LEVEL: 'warn',
+        TOGAI_MOCK_MAX_TENANTS: '25',
       }),
     );
-    expect(o).toMatchObject({ port: 5000, host: '0.0.0.0', tokens: ['a', 'b'], strictAccounts: true, logLevel: 'warn' });
+    expect(o).toMatchObject({ port: 5000, host: '0.0.0.0', tokens: ['a', 'b'], strictAccounts: true, logLevel: 'warn', maxTenants: 25 });
+    expect(resolveOptions().maxTenants).toBe(1000);
     expect(resolveOptions().port).toBe(4010);
     expect(resolveOptions().host).toBe('127.0.0.1');
   });
@@ -50,5 +52,6 @@ describe('options from the environment', () => {
     expect(() => optionsFromEnv({ PORT: 'eighty' })).toThrow(new OptionError('PORT must be a port number 0-65535 (got "eighty")'));
     expect(() => optionsFromEnv({ TOGAI_MOCK_STRICT_ACCOUNTS: 'maybe' })).toThrow(/TOGAI_MOCK_STRICT_ACCOUNTS must be true or false/);
     expect(() => optionsFromEnv({ TOGAI_MOCK_LOG_LEVEL: 'loud' })).toThrow(/TOGAI_MOCK_LOG_LEVEL must be one of/);
+    expect(() => optionsFromEnv({ TOGAI_MOCK_MAX_TENANTS: '-1' })).toThrow(/TOGAI_MOCK_MAX_TENANTS must be a whole number 0-1000000/);
   });
 });

@@ -10,10 +10,10 @@ import { startServer, type RunningServer } from '../../src/server.js';
 
 let mock: RunningServer;
 beforeAll(async () => {
-  const original = creditHandlers.creditBalanceForAccount!;
+  const original = creditHandlers.CreditBalanceForAccount!;
   mock = await startServer(resolveOptions({ port: 0, logLevel: 'silent', validateResponses: true }), {
     creditHandlers: {
-      creditBalanceForAccount: (input) => {
+      CreditBalanceForAccount: (input) => {
         const result = original(input) as { status: number; body: Record<string, unknown> };
         const { unit: _dropped, ...body } = result.body;
         return { status: 200, body };
@@ -30,8 +30,8 @@ describe('response self-check', () => {
     const res = await fetch(`${mock.url}/accounts/A/credit_balance`, { headers: { authorization: 'Bearer t' } });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
-      message: 'togai-mock response self-check failed: creditBalanceForAccount 200: unit is required',
+      message: 'togai-mock response self-check failed: CreditBalanceForAccount 200: unit is required',
     });
-    expect(mock.runtime.selfCheckFailures).toEqual(['creditBalanceForAccount 200: unit is required']);
+    expect(mock.runtime.selfCheckFailures).toEqual(['CreditBalanceForAccount 200: unit is required']);
   });
 });

@@ -46,8 +46,10 @@ describe('truncated and lying bodies', () => {
     const r = await exchange(mock.port, [head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 40 }), body], {
       halfClose: true,
     });
-    // Node's HTTP parser sees the end of the stream inside the body: a bare 400, connection closed.
+    // Node's HTTP parser sees the end of the stream inside the body: a 400, connection closed.
     expect(r.status).toBe(400);
+    expect(togaiError(r)).toMatch(/^Malformed HTTP request: /);
+    expect(r.headers.connection).toBe('close');
     expect(count()).toBe(before);
     await stillServing();
   });
@@ -82,6 +84,7 @@ describe('truncated and lying bodies', () => {
       '0\r\n\r\n',
     ]);
     expect(r.status).toBe(400);
+    expect(togaiError(r)).toMatch(/^Malformed HTTP request: /);
     expect(count()).toBe(before);
     await stillServing();
   });
@@ -236,13 +239,17 @@ describe('methods, routes and the parser', () => {
     expect(togaiError(missing)).toBe('No such route: GET /nope');
   });
 
-  it('leaves unknown methods and over-long URLs to Node (400 and 431) and keeps serving', async () => {
+  it('answers what Node refuses (unknown methods, over-long URLs, garbage) with 400 and 431 and a Togai body, and keeps serving', async () => {
     const foo = await exchange(mock.port, [head('FOO', '/credits')]);
     expect(foo.status).toBe(400);
+    expect(togaiError(foo)).toBe('Malformed HTTP request: Invalid method encountered');
+    expect(foo.headers.connection).toBe('close');
     const long = await exchange(mock.port, [head('GET', `/credits/${'x'.repeat(20_000)}`)]);
     expect(long.status).toBe(431);
+    expect(togaiError(long)).toMatch(/^Request headers are too large: the request line and headers must fit in \d+ KiB$/);
     const garbage = await exchange(mock.port, ['\u0000\u0001 not http at all\r\n\r\n']);
     expect(garbage.status).toBe(400);
+    expect(togaiError(garbage)).toMatch(/^Malformed HTTP request: /);
     await stillServing();
   });
 

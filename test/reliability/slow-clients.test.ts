@@ -89,6 +89,11 @@ describe(`slow clients (limits ${REAL ? 'of production' : 'scaled down'})`, () =
     const r = await slowClient('GET /credits HTTP/1.1\r\nHost: x\r\n', 'X-Drip: 1\r\n');
     expect(r.status).toBe(408);
     expect(r.closed).toBe(true);
+    // With a Togai error body that names the limits.
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(r.body)).toEqual({
+      message: `Request timeout: the headers must arrive within ${LIMITS.headersTimeoutMs / 1000} s and the whole request within ${LIMITS.requestTimeoutMs / 1000} s`,
+    });
   }, TIMEOUT);
 
   it('cuts a client that drips its body, and stores nothing', async () => {
@@ -96,6 +101,8 @@ describe(`slow clients (limits ${REAL ? 'of production' : 'scaled down'})`, () =
     const body = JSON.stringify({ creditRequests: [creditRequest()] });
     const r = await slowClient(head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 10_000 }) + body, ' ');
     expect(r.closed).toBe(true);
+    expect(r.status).toBe(408);
+    expect(JSON.parse(r.body)).toEqual({ message: expect.stringMatching(/^Request timeout: /) });
     expect(runtime.store.tenant('shared').ledger.creditCount).toBe(before);
   }, TIMEOUT);
 

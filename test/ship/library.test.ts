@@ -96,7 +96,7 @@ describe('requests', () => {
     await api('/credits?pageSize=5');
     await api('/accounts/ACC-R/credit_balance');
     const all = await mock.requests();
-    expect(all.map((r) => r.operationId)).toEqual(expect.arrayContaining(['listCredits', 'creditBalanceForAccount']));
+    expect(all.map((r) => r.operationId)).toEqual(expect.arrayContaining(['listCredits', 'CreditBalanceForAccount']));
     const lists = await mock.requests({ operationId: 'listCredits' });
     expect(lists.length).toBeGreaterThan(0);
     expect(lists.every((r) => r.operationId === 'listCredits' && r.method === 'GET')).toBe(true);

@@ -3,7 +3,7 @@
 // `npx togai-mock --port 0` and import the library from it. Also checks the
 // tarball ships only what it needs.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,15 @@ function npmEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Outputs of sources that no longer exist, left in dist/ by an earlier build: the build must remove them. */
+const STALE = ['dist/removed-module.js', 'dist/removed-folder/old.d.ts'];
+
 beforeAll(async () => {
+  for (const file of STALE) {
+    mkdirSync(join(ROOT, file, '..'), { recursive: true });
+    writeFileSync(join(ROOT, file), 'export const stale = true;\n');
+    utimesSync(join(ROOT, file), new Date('2020-01-01'), new Date('2020-01-01'));
+  }
   // `npm pack` runs the package's `prepare` (the build), as publishing would.
   const packed = await runToEnd('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, env: npmEnv() });
   expect(packed.code, packed.stderr).toBe(0);
@@ -59,6 +67,15 @@ describe('the packed tarball', () => {
     expect(files).toContain('spec/togai-credits.yaml');
     expect(files).toContain('spec/togai-mock-control.yaml');
     expect(files.some((f) => f.startsWith('src/ui/static/'))).toBe(true);
+  });
+
+  it('ships nothing an earlier build left in dist/: the build removed it', () => {
+    for (const file of STALE) {
+      expect(files).not.toContain(file);
+      expect(existsSync(join(ROOT, file)), file).toBe(false);
+    }
+    expect(existsSync(join(ROOT, 'dist/removed-folder'))).toBe(false);
+    expect(files.filter((f) => f.startsWith('dist/.'))).toEqual([]);
   });
 
   it('ships no tests, TypeScript sources, source maps or tooling', () => {

@@ -1,7 +1,8 @@
-// The README's ship sections stay true: the library example in the README is
-// exactly test/ship/readme-example.test.ts (which runs as a test), and every
-// flag that `togai-mock --help` lists (one per row of the options table in
-// src/options.ts) is documented under "Command line".
+// The README's ship sections stay true: the library example in docs/library.md
+// is exactly test/ship/readme-example.test.ts (which runs as a test) and the
+// README shows its start, and every flag that `togai-mock --help` lists is
+// documented in the README's "Configuration" table (one row per entry of the
+// options table in src/options.ts).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,12 +23,16 @@ function section(title: string): string {
 }
 
 describe('README', () => {
-  it('the library example is the file that runs as a test', () => {
-    const block = /```ts\n([\s\S]*?)\n```/.exec(section('Library API'));
-    expect(block, 'a ```ts block under "## Library API"').not.toBeNull();
+  it('the library example is the file that runs as a test, and the README shows its start', () => {
     const example = readFileSync(join(ROOT, 'test/ship/readme-example.test.ts'), 'utf8').replace(/\n+$/, '');
-    expect(block![1]).toBe(example);
-    expect(block![1]).toContain("from 'togai-mock'");
+    const page = readFileSync(join(ROOT, 'docs/library.md'), 'utf8');
+    const full = /```ts\n([\s\S]*?)\n```/.exec(page);
+    expect(full, 'a ```ts block in docs/library.md').not.toBeNull();
+    expect(full![1]).toBe(example);
+    const brief = /```ts\n([\s\S]*?)\n```/.exec(section('Library API'));
+    expect(brief, 'a ```ts block under "## Library API"').not.toBeNull();
+    expect(example.startsWith(`${brief![1]}\n`), 'the README\'s snippet is the start of the example').toBe(true);
+    expect(brief![1]).toContain("from 'togai-mock'");
   });
 
   it('documents every flag of togai-mock --help, and --help covers every TOGAI_MOCK_* variable', async () => {
@@ -40,9 +45,9 @@ describe('README', () => {
     const variables = OPTIONS.flatMap((o) => o.env).filter((v) => v.startsWith('TOGAI_MOCK_'));
     expect(variables.length).toBeGreaterThan(10);
     for (const o of OPTIONS) expect(help.stdout, `${o.env.join(', ')} in --help`).toContain(`env: ${o.env.join(' or ')}`);
-    const documented = section('Command line');
+    const documented = section('Configuration');
     for (const flag of flags.filter((f) => f !== 'help' && f !== 'version')) {
-      expect(documented, `--${flag} in README "Command line"`).toMatch(new RegExp(`--(\\[no-\\])?${flag}\\b`));
+      expect(documented, `--${flag} in README "Configuration"`).toMatch(new RegExp(`--(\\[no-\\])?${flag}\\b`));
     }
   });
 

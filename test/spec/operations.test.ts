@@ -47,7 +47,7 @@ describe('validators compiled on first use', () => {
     expect(list.queryParams!({ pageSize: 'ten' })).toBe(false);
     expect(list.queryParams!.errors![0]).toMatchObject({ instancePath: '/pageSize', keyword: 'type' });
     expect(list.queryParams!({ pageSize: 'Infinity' })).toBe(false);
-    expect(list.queryParams!.errors![0]).toMatchObject({ instancePath: '/pageSize', message: 'must be finite' });
+    expect(list.queryParams!.errors![0]).toMatchObject({ instancePath: '/pageSize', keyword: 'type', params: { type: 'integer' } });
     expect(list.queryParams!({ pageSize: '5' })).toBe(true);
     expect(list.queryParams!.errors).toBeNull();
   });

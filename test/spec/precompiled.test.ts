@@ -33,6 +33,7 @@ const junk = fc.oneof(
   fc.constant({}),
   fc.constant([]),
   fc.constantFrom('10', '-1', '1.5', 'Infinity', '1e999', 'true', '', '2024-01-01', '2024-13-01', '2024-01-01T00:00:00Z', 'a'.repeat(300)),
+  fc.constantFrom('0x10', '1e1', ' 10', '+10', '10.0', '010', '-0'),
 );
 
 /** Values around a schema: mostly of its shape, often slightly or wholly wrong. */
@@ -137,6 +138,33 @@ describe.each([
     }
     expect(verdicts.true).toBeGreaterThan(componentNames.length * 5);
     expect(verdicts.false).toBeGreaterThan(componentNames.length * 5);
+  });
+});
+
+describe('integer parameters, precompiled or compiled at run time', () => {
+  const cases = [
+    [CREDITS_SPEC_FILE, 'togai-credits', 'listCredits', 'pageSize'],
+    [CONTROL_SPEC_FILE, 'togai-mock-control', 'listRequests', 'limit'],
+    [CONTROL_SPEC_FILE, 'togai-mock-control', 'listAccounts', 'offset'],
+  ] as const;
+
+  it.each(cases)('%s %s: %s takes only an optional minus and digits', (file, id, operationId, name) => {
+    const doc = loadSpec(file);
+    const find = (ops: CompiledOperation[]) => ops.find((o) => o.operationId === operationId)!.queryParams!;
+    const precompiled = precompiledValidators(file, out);
+    expect(precompiled.get('coercing')?.[`${operationId}.query`], 'a generated validator to test').toBeDefined();
+    for (const validate of [find(compileOperations(doc, id, { precompiled }).operations), find(compileOperations(doc, id).operations)]) {
+      for (const loose of ['0x10', '1e1', ' 10', '10 ', '+10', '10.0', '1.', '']) {
+        expect(validate({ [name]: loose }), JSON.stringify(loose)).toBe(false);
+        expect(validate.errors![0]).toMatchObject({ instancePath: `/${name}`, keyword: 'type', params: { type: 'integer' } });
+      }
+      const query: Record<string, unknown> = { [name]: '10' };
+      expect(validate(query)).toBe(true);
+      expect(query[name]).toBe(10);
+      const zeros: Record<string, unknown> = { [name]: '010' };
+      expect(validate(zeros)).toBe(true);
+      expect(zeros[name]).toBe(10);
+    }
   });
 });
 

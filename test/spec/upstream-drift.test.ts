@@ -1,9 +1,15 @@
 /**
  * Upstream drift check: compares spec/togai-credits.yaml with Togai's published
- * document (../shared/reference/togai-credits-upstream.yaml, outside the repo)
- * fact by fact. Fails on every structural difference that spec/DEVIATIONS.md
- * does not excuse, on every excuse that no longer matches a difference, and on
- * a malformed DEVIATIONS.md. A self-test proves the checker can fail.
+ * document fact by fact. Fails on every structural difference that
+ * spec/DEVIATIONS.md does not excuse, on every excuse that no longer matches a
+ * difference, and on a malformed DEVIATIONS.md.
+ *
+ * Togai's document lives outside the repository, in
+ * ../shared/reference/togai-credits-upstream.yaml beside the clone (our own
+ * machines and CI have it; .ci/run refuses to run without it). Where it is
+ * missing, only that comparison is skipped, with one loud line: the checker's
+ * self-test runs everywhere on a made-up pair of documents of its own
+ * (test/fixtures/drift/), and proves the checker can fail.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,23 +32,27 @@ const DEVIATIONS_PATH = fileURLToPath(new URL('../../spec/DEVIATIONS.md', import
 const UPSTREAM_PATH = fileURLToPath(
   new URL('../../../shared/reference/togai-credits-upstream.yaml', import.meta.url),
 );
+const hasUpstream = existsSync(UPSTREAM_PATH);
+if (!hasUpstream) {
+  console.warn(
+    `SKIPPED: the comparison of spec/togai-credits.yaml with Togai's published spec: ${UPSTREAM_PATH} ` +
+      'is not beside this clone (only our own machines and CI have it); the drift checker\'s self-test still runs.',
+  );
+}
 
-const MISSING_UPSTREAM =
-  `Upstream reference document not found at ${UPSTREAM_PATH}. ` +
-  'The drift check needs Togai\'s published spec in ../shared/reference/ next to the repo ' +
-  '(present on every dev and CI machine); restore it there, do not copy it into the repo.';
+/** The made-up pair the self-test uses: an "upstream", an "ours" and the deviations between them. */
+const SYNTHETIC = {
+  upstream: fileURLToPath(new URL('../fixtures/drift/upstream.yaml', import.meta.url)),
+  ours: fileURLToPath(new URL('../fixtures/drift/ours.yaml', import.meta.url)),
+  deviations: fileURLToPath(new URL('../fixtures/drift/DEVIATIONS.md', import.meta.url)),
+};
 
 function loadYaml(path: string): unknown {
   return parse(readFileSync(path, 'utf8'));
 }
 
-function loadUpstream(): unknown {
-  if (!existsSync(UPSTREAM_PATH)) throw new Error(MISSING_UPSTREAM);
-  return loadYaml(UPSTREAM_PATH);
-}
-
-function loadDeviations(): Deviation[] {
-  return parseDeviations(readFileSync(DEVIATIONS_PATH, 'utf8'));
+function loadDeviations(path = DEVIATIONS_PATH): Deviation[] {
+  return parseDeviations(readFileSync(path, 'utf8'));
 }
 
 function excusedKeys(deviations: readonly Deviation[]): Set<string> {
@@ -53,6 +63,14 @@ function excusedKeys(deviations: readonly Deviation[]): Set<string> {
 function unexcusedDifferences(upstream: unknown, ours: unknown, deviations: readonly Deviation[]): FactDiff[] {
   const excused = excusedKeys(deviations);
   return diffFacts(collectFacts(upstream), collectFacts(ours)).filter((diff) => !excused.has(diff.key));
+}
+
+/** Excuses (as "D<n>: key") that name nothing differing between the documents. */
+function staleExcuses(upstream: unknown, ours: unknown, deviations: readonly Deviation[]): string[] {
+  const differing = new Set(diffFacts(collectFacts(upstream), collectFacts(ours)).map((diff) => diff.key));
+  return deviations.flatMap((deviation) =>
+    deviation.affects.filter((key) => !differing.has(key)).map((key) => `${deviation.id}: ${key}`),
+  );
 }
 
 /** The object at `path` inside a parsed document, for the self-test's edits. */
@@ -66,13 +84,11 @@ function objectAt(document: unknown, ...path: string[]): JsonObject {
   return node;
 }
 
-describe('spec/togai-credits.yaml against upstream', () => {
-  it('has the upstream reference document to compare with', () => {
-    expect(existsSync(UPSTREAM_PATH), MISSING_UPSTREAM).toBe(true);
-  });
+describe.skipIf(!hasUpstream)("spec/togai-credits.yaml against Togai's published spec", () => {
+  const upstream = () => loadYaml(UPSTREAM_PATH);
 
   it('differs from upstream only where spec/DEVIATIONS.md says so', () => {
-    const unexcused = unexcusedDifferences(loadUpstream(), loadYaml(OURS_PATH), loadDeviations());
+    const unexcused = unexcusedDifferences(upstream(), loadYaml(OURS_PATH), loadDeviations());
     const lines = unexcused.map((diff) => `  ${formatDiff(diff)}`);
     expect(
       unexcused.map((diff) => diff.key),
@@ -83,17 +99,22 @@ describe('spec/togai-credits.yaml against upstream', () => {
   });
 
   it('lists no stale deviation keys in spec/DEVIATIONS.md', () => {
-    const differing = new Set(
-      diffFacts(collectFacts(loadUpstream()), collectFacts(loadYaml(OURS_PATH))).map((diff) => diff.key),
-    );
-    const stale = loadDeviations().flatMap((deviation) =>
-      deviation.affects.filter((key) => !differing.has(key)).map((key) => `${deviation.id}: ${key}`),
-    );
+    const stale = staleExcuses(upstream(), loadYaml(OURS_PATH), loadDeviations());
     expect(
       stale,
       'These keys in spec/DEVIATIONS.md name nothing that differs from upstream (typo, or the ' +
         `deviation was undone); correct or remove them:\n  ${stale.join('\n  ')}\n`,
     ).toEqual([]);
+  });
+
+  it('reads upstream through its allOf compositions like ours through its pointer refs', () => {
+    for (const facts of [collectFacts(upstream()), collectFacts(loadYaml(OURS_PATH))]) {
+      // From CreditRequest, reached through allOf upstream and pointer refs in ours.
+      expect(facts.get('schema:Credit#properties/accountId/type')).toBe('"string"');
+      expect(facts.get('schema:Credit#required/effectiveFrom')).toBe('true');
+      expect(facts.get('schema:CreditDetailsResponse#properties/status/enum/VOIDED')).toBe('true');
+      expect(facts.get('schema:CreditDetailsResponse#properties/transactions/items/$ref')).toBe('"CreditTransaction"');
+    }
   });
 });
 
@@ -124,79 +145,109 @@ describe('spec/DEVIATIONS.md', () => {
   });
 });
 
-describe('drift checker self-test', () => {
-  it('sees through upstream allOf and our JSON-pointer refs', () => {
-    const upstream = collectFacts(loadUpstream());
-    const ours = collectFacts(loadYaml(OURS_PATH));
-    for (const facts of [upstream, ours]) {
-      // From CreditRequest, reached through allOf upstream and pointer refs in ours.
-      expect(facts.get('schema:Credit#properties/accountId/type')).toBe('"string"');
-      expect(facts.get('schema:Credit#required/effectiveFrom')).toBe('true');
-      expect(facts.get('schema:CreditDetailsResponse#properties/status/enum/VOIDED')).toBe('true');
-      expect(facts.get('schema:CreditDetailsResponse#properties/transactions/items/$ref')).toBe('"CreditTransaction"');
+describe('drift checker self-test, on a made-up pair of documents (test/fixtures/drift/)', () => {
+  const upstream = () => loadYaml(SYNTHETIC.upstream);
+  const ours = () => loadYaml(SYNTHETIC.ours);
+  const deviations = () => loadDeviations(SYNTHETIC.deviations);
+
+  it('finds exactly the listed differences, each excused, none stale', () => {
+    const all = diffFacts(collectFacts(upstream()), collectFacts(ours())).map((diff) => diff.key);
+    expect(all).toEqual(['body:POST /vouchers#required', 'schema:Voucher#allOf']);
+    expect(unexcusedDifferences(upstream(), ours(), deviations())).toEqual([]);
+    expect(staleExcuses(upstream(), ours(), deviations())).toEqual([]);
+  });
+
+  it('sees through upstream allOf, our JSON-pointer refs and shared parameters', () => {
+    const facts = [collectFacts(upstream()), collectFacts(ours())];
+    for (const fact of facts) {
+      expect(fact.get('schema:Voucher#properties/ownerId/maxLength')).toBe('40');
+      expect(fact.get('schema:Voucher#required/ownerId')).toBe('true');
+      expect(fact.get('schema:Voucher#additionalProperties')).toBe('false');
+      expect(fact.get('schema:Voucher#properties/status/enum/CANCELLED')).toBe('true');
+      expect(fact.get('schema:VoucherPage#properties/data/items/$ref')).toBe('"Voucher"');
+      expect(fact.get('param:GET /vouchers/{voucher_id}#path:voucher_id/schema/maxLength')).toBe('40');
+      expect(fact.get('response:GET /vouchers#429/content/application/json/schema/$ref')).toBe('"ErrorResponse"');
     }
-    // Ours: through components/parameters/CreditId.
-    expect(ours.get('param:POST /credits/{credit_id}/void#path:credit_id/schema/maxLength')).toBe('50');
+  });
+
+  it('reports an excuse that names nothing differing, and a difference whose excuse is gone', () => {
+    const [d1, d2] = deviations();
+    const withTypo = [{ ...d1!, affects: ['schema:Voucher#allOff'] }, d2!];
+    expect(staleExcuses(upstream(), ours(), withTypo)).toEqual(['D1: schema:Voucher#allOff']);
+    expect(unexcusedDifferences(upstream(), ours(), withTypo).map((diff) => diff.key)).toEqual(['schema:Voucher#allOf']);
+  });
+
+  it('ignores prose and examples', () => {
+    const changed = ours();
+    objectAt(changed, 'components', 'schemas', 'VoucherRequest', 'properties', 'kind').description = 'Anything else.';
+    objectAt(changed, 'paths', '/vouchers', 'get').summary = 'A summary upstream does not have.';
+    objectAt(changed, 'components', 'schemas', 'ErrorResponse').example = { message: 'no' };
+    expect(unexcusedDifferences(upstream(), changed, deviations())).toEqual([]);
   });
 
   const mutations: ReadonlyArray<{ name: string; key: string; mutate: (ours: unknown) => void }> = [
     {
       name: 'a removed enum value',
-      key: 'schema:CreditTransaction#properties/transactionType/enum/VOIDED',
-      mutate: (ours) => {
-        objectAt(ours, 'components', 'schemas', 'CreditTransaction', 'properties', 'transactionType').enum = [
-          'CREDITED',
-          'DEBITED',
-          'EXPIRED',
-        ];
+      key: 'schema:Voucher#properties/status/enum/CANCELLED',
+      mutate: (doc) => {
+        objectAt(doc, 'components', 'schemas', 'VoucherStatus').enum = ['OPEN', 'REDEEMED'];
       },
     },
     {
       name: 'a removed property',
-      key: 'schema:CreditBalanceResponse#properties/runningBalance',
-      mutate: (ours) => {
-        delete objectAt(ours, 'components', 'schemas', 'CreditBalanceResponse', 'properties').runningBalance;
+      key: 'schema:VoucherPage#properties/nextToken',
+      mutate: (doc) => {
+        delete objectAt(doc, 'components', 'schemas', 'VoucherPage', 'properties').nextToken;
       },
     },
     {
       name: 'a changed maxLength',
       key: 'schema:ErrorResponse#properties/message/maxLength',
-      mutate: (ours) => {
-        objectAt(ours, 'components', 'schemas', 'ErrorResponse', 'properties', 'message').maxLength = 400;
+      mutate: (doc) => {
+        objectAt(doc, 'components', 'schemas', 'ErrorResponse', 'properties', 'message').maxLength = 400;
       },
     },
     {
       name: 'a dropped required field',
-      key: 'schema:CreditRequest#required/effectiveFrom',
-      mutate: (ours) => {
-        objectAt(ours, 'components', 'schemas', 'CreditRequest').required = ['accountId', 'purpose', 'priority'];
+      key: 'schema:VoucherRequest#required/amount',
+      mutate: (doc) => {
+        objectAt(doc, 'components', 'schemas', 'VoucherRequest').required = ['ownerId', 'kind'];
       },
     },
     {
       name: 'a removed response status',
-      key: 'response:GET /credits#429',
-      mutate: (ours) => {
-        delete objectAt(ours, 'paths', '/credits', 'get', 'responses')['429'];
+      key: 'response:POST /vouchers#429',
+      mutate: (doc) => {
+        delete objectAt(doc, 'paths', '/vouchers', 'post', 'responses')['429'];
       },
     },
     {
       name: 'a changed parameter type',
-      key: 'param:GET /credits#query:pageSize/schema/type',
-      mutate: (ours) => {
-        const parameters = objectAt(ours, 'paths', '/credits', 'get').parameters;
-        const pageSize = Array.isArray(parameters)
-          ? parameters.find((parameter) => isJsonObject(parameter) && parameter.name === 'pageSize')
-          : undefined;
-        if (!isJsonObject(pageSize)) throw new Error('pageSize parameter not found');
-        pageSize.schema = { type: 'string' };
+      key: 'param:GET /vouchers#query:pageSize/schema/type',
+      mutate: (doc) => {
+        objectAt(doc, 'components', 'parameters', 'PageSize').schema = { type: 'string' };
+      },
+    },
+    {
+      name: 'a renamed operationId',
+      key: 'operation:GET /vouchers#operationId',
+      mutate: (doc) => {
+        objectAt(doc, 'paths', '/vouchers', 'get').operationId = 'listVouchers';
       },
     },
   ];
 
   it.each(mutations)('reports $name by its key', ({ key, mutate }) => {
-    const ours = loadYaml(OURS_PATH);
-    mutate(ours);
-    const unexcused = unexcusedDifferences(loadUpstream(), ours, loadDeviations()).map((diff) => diff.key);
-    expect(unexcused).toContain(key);
+    const changed = ours();
+    mutate(changed);
+    expect(unexcusedDifferences(upstream(), changed, deviations()).map((diff) => diff.key)).toContain(key);
+  });
+});
+
+describe('spec/togai-credits.yaml on its own', () => {
+  it('is read through its shared parameters and pointer refs', () => {
+    const facts = collectFacts(loadYaml(OURS_PATH));
+    expect(facts.get('param:POST /credits/{credit_id}/void#path:credit_id/schema/maxLength')).toBe('50');
+    expect(facts.get('schema:Credit#properties/accountId/type')).toBe('"string"');
   });
 });

@@ -4,6 +4,7 @@
 // credits never end up in the DOM at once.
 
 import { call } from './api.js';
+import { balanceChart } from './chart.js';
 import { amount, h, mount, pill, timeEl } from './dom.js';
 
 export const ACCOUNTS_PAGE = 50;
@@ -70,9 +71,13 @@ function pager(offset, size, total, shown, go) {
   );
 }
 
-/** One account: balance, holds, credits and their transactions. */
+/** One account: balance and its history, holds, credits and their transactions. */
 export async function showAccount(view, accountId) {
-  const a = await call('GET', `accounts/${encodeURIComponent(accountId)}`);
+  // The tenant's clock ends the balance chart at the fake "now".
+  const [a, clock] = await Promise.all([
+    call('GET', `accounts/${encodeURIComponent(accountId)}`),
+    call('GET', 'clock').catch(() => undefined),
+  ]);
   const credits = a.credits ?? [];
   const holds = a.holds ?? [];
   const ui = { page: 0, status: '', open: new Set() };
@@ -122,12 +127,17 @@ export async function showAccount(view, accountId) {
     h('p', { class: 'meta' },
       'Customer ', h('strong', null, a.customerId), ' · currency ', h('strong', null, a.currency),
       ' · created ', timeEl(a.createdAt), ' · updated ', timeEl(a.updatedAt)),
-    h('div', { class: 'cards', id: 'balance' },
-      BALANCE_FIELDS.map(([key, label]) =>
-        h('div', { class: 'card', dataset: { field: key } },
-          h('div', { class: 'card-label' }, label),
-          h('div', { class: 'card-value' }, amount(a.balance?.[key])),
-          h('div', { class: 'card-unit' }, a.balance?.unit ?? a.currency)))),
+    h('div', { class: 'overview' },
+      h('div', { class: 'cards', id: 'balance' },
+        BALANCE_FIELDS.map(([key, label]) =>
+          h('div', { class: 'card', dataset: { field: key } },
+            h('div', { class: 'card-label' }, label),
+            h('div', { class: 'card-value' }, amount(a.balance?.[key])),
+            h('div', { class: 'card-unit' }, a.balance?.unit ?? a.currency)))),
+      h('figure', { class: 'card chart-card' },
+        h('figcaption', { class: 'card-label' }, 'Balance over time',
+          h('span', { class: 'hint' }, ' — granted minus debited, expired and voided')),
+        balanceChart(a.accountId, credits, a.balance?.unit ?? a.currency, Date.parse(clock?.now)))),
     holds.length > 0 && h('section', null,
       h('h3', null, `Holds (${amount(holds.length)})`, holds.length > HOLDS_SHOWN ? h('span', { class: 'hint' }, ` — first ${HOLDS_SHOWN} shown`) : ''),
       h('table', { class: 'grid', id: 'holds-table' },
