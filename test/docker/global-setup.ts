@@ -52,11 +52,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const docker = found.engine.client;
 
-  // The Testcontainers tests run with the image just built and no reaper container
-  // (its image cannot be pulled everywhere): they stop what they start themselves.
-  process.env.TOGAI_MOCK_IMAGE = image;
-  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-
   let base = process.env.TOGAI_MOCK_DOCKER_BASE ?? '';
   if (base === '' && (await run(docker, ['image', 'inspect', LOCAL_BASE])).code === 0) base = LOCAL_BASE;
   const args = ['build', '-t', image, '--label', `togai-mock-test=${runId}`];

@@ -1,6 +1,6 @@
 // togai-mock/testcontainers against the image built for this run, without
-// Ryuk (TESTCONTAINERS_RYUK_DISABLED=true, set by global-setup.ts): every
-// container started here is stopped here. The example in
+// Ryuk (TESTCONTAINERS_RYUK_DISABLED=true): every container started here is
+// stopped here. The example in
 // docs/testcontainers.md is testcontainers-example.ts, run as a vitest file
 // of its own, as a user's test file would be.
 
@@ -12,6 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TogaiMockContainer, TogaiMockError, type StartedTogaiMockContainer } from 'togai-mock/testcontainers';
 import { run } from './engine.js';
 import { dockerOk, image, skipReason } from './support.js';
+
+// This machine's engine runs in the tests' own environment (the suite reaches every container
+// on 127.0.0.1). Testcontainers would see /.dockerenv, if there is one, and reach the engine
+// through the bridge network's gateway instead, publishing ports on every interface.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLE = join(ROOT, 'test/docker/testcontainers-example.ts');
@@ -57,7 +63,7 @@ describe('docs/testcontainers.md', () => {
       for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
       const vitest = await run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config], {
         cwd: ROOT,
-        env: { ...env, TOGAI_MOCK_IMAGE: image(), TESTCONTAINERS_RYUK_DISABLED: 'true', NO_COLOR: '1' },
+        env: { ...env, TOGAI_MOCK_IMAGE: image(), NO_COLOR: '1' },
         timeoutMs: 240_000,
       });
       expect(vitest.code, vitest.stdout + vitest.stderr).toBe(0);
