@@ -664,57 +664,103 @@ export interface components {
                 frozenAt: number | null;
             };
             ledger: {
-                accounts: {
-                    id: string;
-                    customerId: string;
-                    currency: string;
-                    createdAt: number;
-                    updatedAt: number;
-                }[];
-                credits: {
-                    id: string;
-                    /** @description The CreditRequest as granted (togai-credits.yaml). */
-                    request: {
-                        accountId: string;
-                        purpose: string;
-                        /** Format: date */
-                        effectiveFrom: string;
-                        /** Format: date */
-                        effectiveUntil?: string;
-                        creditAmount?: number;
-                        priority: number;
-                        applicableEntityIds?: string[];
-                        grantorId?: string;
-                        idempotencyKey?: string;
-                    };
-                    customerId: string;
-                    creditUnit: string;
-                    /** @enum {string} */
-                    status: "ACTIVE" | "CONSUMED" | "EXPIRED" | "VOIDED";
-                    holdAmount: number;
-                    consumedAmount: number;
-                    createdAt: number;
-                    updatedAt: number;
-                    transactions: {
-                        id: string;
-                        /** @enum {string} */
-                        type: "CREDITED" | "DEBITED" | "EXPIRED" | "VOIDED";
-                        amount: number;
-                        createdAt: number;
-                        invoiceId?: string;
-                        entityId?: string;
-                    }[];
-                }[];
-                holds: {
-                    id: string;
-                    accountId: string;
-                    creditId: string;
-                    amount: number;
-                    createdAt: number;
-                    invoiceId?: string;
-                    entityId?: string;
-                }[];
+                accounts: components["schemas"]["AccountSnapshot"][];
+                credits: components["schemas"]["CreditSnapshot"][];
+                holds: components["schemas"]["HoldSnapshot"][];
+                /**
+                 * @description State of the tenant's id generator: the ids of new credits, transactions and
+                 *     holds follow from it. Absent in snapshots of older versions; the ids then
+                 *     follow from the tenant's key and size.
+                 */
+                idState?: number;
             };
+            /**
+             * @description Provider states set up and not yet torn down, oldest first, each with what
+             *     teardown puts back (POST /_mock/provider-states).
+             */
+            providerStates?: {
+                /** @description The state's name and params. */
+                key: string;
+                undo: components["schemas"]["LedgerUndo"];
+            }[];
+        };
+        AccountSnapshot: {
+            id: string;
+            customerId: string;
+            currency: string;
+            createdAt: number;
+            updatedAt: number;
+        };
+        CreditSnapshot: {
+            id: string;
+            /** @description The CreditRequest as granted (togai-credits.yaml). */
+            request: {
+                accountId: string;
+                purpose: string;
+                /** Format: date */
+                effectiveFrom: string;
+                /** Format: date */
+                effectiveUntil?: string;
+                creditAmount?: number;
+                priority: number;
+                applicableEntityIds?: string[];
+                grantorId?: string;
+                idempotencyKey?: string;
+            };
+            customerId: string;
+            creditUnit: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "CONSUMED" | "EXPIRED" | "VOIDED";
+            holdAmount: number;
+            consumedAmount: number;
+            createdAt: number;
+            updatedAt: number;
+            transactions: {
+                id: string;
+                /** @enum {string} */
+                type: "CREDITED" | "DEBITED" | "EXPIRED" | "VOIDED";
+                amount: number;
+                createdAt: number;
+                invoiceId?: string;
+                entityId?: string;
+            }[];
+        };
+        HoldSnapshot: {
+            id: string;
+            accountId: string;
+            creditId: string;
+            amount: number;
+            createdAt: number;
+            invoiceId?: string;
+            entityId?: string;
+        };
+        /**
+         * @description What a change to a ledger touched, enough to take it back: the before-image of
+         *     every account (with its holds) and credit it changed or removed, and the ids of
+         *     what it created.
+         */
+        LedgerUndo: {
+            /**
+             * @description The id generator's state before and after the change; undoing it rewinds the
+             *     generator only when no id was drawn since.
+             */
+            ids: {
+                before: number;
+                after: number;
+            };
+            accountsCreated: string[];
+            accountsRemoved: string[];
+            creditsCreated: string[];
+            /** @description Credits removed, in order, each with the credit it came after in the listing (null for the first). */
+            creditsRemoved: {
+                id: string;
+                after: string | null;
+            }[];
+            accounts: {
+                account: components["schemas"]["AccountSnapshot"];
+                holds: components["schemas"]["HoldSnapshot"][];
+            }[];
+            credits: components["schemas"]["CreditSnapshot"][];
         };
     };
     responses: {
