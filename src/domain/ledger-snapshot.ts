@@ -6,6 +6,7 @@
 
 import type { components } from '../spec/control-types.gen.js';
 import { PackedIds } from './compact.js';
+import type { AccountTable } from './account-table.js';
 import type { CreditTable } from './credit-table.js';
 import { invalid } from './errors.js';
 import type { AccountRecord, CreditExtra, CreditRecord, HoldRecord, TransactionRecord } from './records.js';
@@ -63,11 +64,11 @@ export function creditSnapshotOf(r: CreditRecord, credits: CreditTable): CreditS
  */
 export function loadSnapshot(
   snap: LedgerSnapshot,
-  accounts: Map<string, AccountRecord>,
+  accounts: AccountTable,
   credits: CreditTable,
   added: (record: CreditRecord) => void,
 ): void {
-  for (const a of snap.accounts) accounts.set(a.id, { ...a, credits: [], holds: [] });
+  for (const a of snap.accounts) accounts.add({ ...a, credits: [], holds: [] });
   for (const c of snap.credits) {
     const account = accounts.get(c.request.accountId);
     if (!account) throw invalid(`snapshot: credit ${c.id} belongs to unknown account ${c.request.accountId}`);

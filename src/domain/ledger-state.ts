@@ -5,6 +5,7 @@
 // revert is made of. Every change to a stored record passes note() first so
 // that open captures can keep its before-image.
 
+import { AccountTable } from './account-table.js';
 import type { BalanceSpan } from './balance.js';
 import { CreditTable } from './credit-table.js';
 import { MinHeap } from './heap.js';
@@ -31,7 +32,7 @@ export interface CachedBalance extends BalanceSpan {
 export const idempotencyKeyOf = (accountId: string, key: string): string => `${accountId}\u0000${key}`;
 
 export class LedgerState {
-  protected readonly accounts = new Map<string, AccountRecord>();
+  protected readonly accounts = new AccountTable();
   protected readonly credits = new CreditTable();
   protected readonly idempotency = new Map<string, CreditRecord>();
   /** ACTIVE credits with an effectiveUntil, keyed by the instant they expire. */
@@ -75,7 +76,7 @@ export class LedgerState {
   }
 
   listAccounts(): AccountRecord[] {
-    return [...this.accounts.values()];
+    return this.accounts.values();
   }
 
   /** Whether a credit with this id is stored. */
@@ -97,7 +98,7 @@ export class LedgerState {
   // --------------------------------------------------------------- snapshot
 
   snapshot(): LedgerSnapshot {
-    return snapshotOf([...this.accounts.values()], this.credits, this.ids.state);
+    return snapshotOf(this.accounts.values(), this.credits, this.ids.state);
   }
 
   /**
@@ -176,7 +177,7 @@ export class LedgerState {
     const after = this.credits.previous(record)?.id ?? null;
     for (const c of this.captures) {
       c.credit(record, this.credits);
-      c.creditRemoved(record.id, after);
+      c.creditRemoved(record, this.credits, after);
     }
     if (account.holds.some((h) => h.creditId === record.id)) account.holds = account.holds.filter((h) => h.creditId !== record.id);
     this.credits.remove(record);
@@ -196,29 +197,28 @@ export class LedgerState {
   private readonly undoTarget: UndoTarget = {
     account: (id) => this.accounts.get(id),
     credit: (id) => this.credits.get(id),
-    putAccount: (snap: AccountSnapshot) => {
-      const existing = this.accounts.get(snap.id);
-      if (existing === undefined) {
-        const account: AccountRecord = { ...snap, credits: [], holds: [] };
-        this.accounts.set(account.id, account);
-        for (const c of this.captures) c.accountCreated(account.id);
-        return;
-      }
-      for (const c of this.captures) c.account(existing);
-      existing.customerId = snap.customerId;
-      existing.currency = snap.currency;
-      existing.createdAt = snap.createdAt;
-      existing.updatedAt = snap.updatedAt;
+    putAccount: (snap: AccountSnapshot, after) => {
+      this.accounts.add({ ...snap, credits: [], holds: [] }, after);
+      for (const c of this.captures) c.accountCreated(snap.id);
+    },
+    resetAccount: (account, snap: AccountSnapshot) => {
+      for (const c of this.captures) c.account(account);
+      account.customerId = snap.customerId;
+      account.currency = snap.currency;
+      account.createdAt = snap.createdAt;
+      account.updatedAt = snap.updatedAt;
     },
     dropCredit: (record) => this.dropCredit(record),
     dropAccount: (account) => {
-      for (const r of [...account.credits].reverse()) this.dropCredit(r);
+      for (let i = account.credits.length - 1; i >= 0; i--) this.dropCredit(account.credits[i]!);
+      const after = this.accounts.previous(account)?.id ?? null;
       for (const c of this.captures) {
         c.account(account);
-        c.accountRemoved(account.id);
+        c.accountRemoved(account, after);
       }
-      this.accounts.delete(account.id);
+      this.accounts.remove(account);
       this.balances.delete(account.id);
+      this.changes++;
     },
     putCredit: (snap: CreditSnapshot, account, after) => {
       for (const c of this.captures) c.account(account);

@@ -94,6 +94,7 @@ export class Ledger extends LedgerState {
   // ---------------------------------------------------------------- accounts
 
   createAccount(input: AccountInput, now: number): AccountRecord {
+    this.settle(now);
     if (this.accounts.has(input.accountId)) {
       throw new MockError('conflict', `Account ${input.accountId} already exists`);
     }
@@ -106,7 +107,7 @@ export class Ledger extends LedgerState {
       credits: [],
       holds: [],
     };
-    this.accounts.set(account.id, account);
+    this.accounts.add(account);
     for (const c of this.captures) c.accountCreated(account.id);
     this.changes++;
     return account;

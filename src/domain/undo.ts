@@ -1,11 +1,16 @@
 // Change capture: what a stretch of ledger calls touched, recorded as it
 // happens so it can be taken back (Ledger.beginCapture / endCapture /
-// revert). Before a record is first changed its before-image is kept; what
-// is created or removed is noted by id. The cost is what was touched, never
-// the ledger's size, and the record (LedgerUndo, the LedgerUndo schema of
-// spec/togai-mock-control.yaml) is plain JSON, so it can be kept in
-// snapshots and logs and applied in another process to a ledger restored
+// revert). Before a record is first changed its before-image is kept; every
+// account and credit created or removed is noted, in order, a removal with
+// the record it came after in the listing. The cost is what was touched,
+// never the ledger's size, and the record (LedgerUndo, the schema of the
+// same name in spec/togai-mock-control.yaml) is plain JSON, so it can be kept
+// in snapshots and logs and applied in another process to a ledger restored
 // from a snapshot: it names records by id, never by memory position.
+//
+// A revert replays the creations and removals backwards (so each removed
+// record goes back right after the one it followed, which is there again at
+// that point), then puts every before-image back.
 
 import type { components } from '../spec/control-types.gen.js';
 import type { CreditTable } from './credit-table.js';
@@ -19,71 +24,66 @@ import {
 } from './ledger-snapshot.js';
 import type { AccountRecord, CreditRecord } from './records.js';
 
-export type LedgerUndo = components['schemas']['LedgerUndo'];
+type Schemas = components['schemas'];
+export type LedgerUndo = Schemas['LedgerUndo'];
+type AccountImage = Schemas['AccountImage'];
+type Change = Schemas['LedgerUndoChange'];
+
+const imageOf = (a: AccountRecord): AccountImage => ({ account: accountSnapshotOf(a), holds: a.holds.map((h) => holdSnapshotOf(a, h)) });
 
 /** One capture in progress. Captures nest; every open one records every change. */
 export class Capture {
   private readonly undo: LedgerUndo;
-  /** Credits and accounts with a before-image here, or created here. */
-  private readonly seenCredits = new Set<string>();
-  private readonly seenAccounts = new Set<string>();
-  /** Those currently stored that this capture created. */
+  /** Records with a before-image here. */
+  private readonly imagedCredits = new Set<string>();
+  private readonly imagedAccounts = new Set<string>();
+  /** Records created here since they were last removed: they need no before-image. */
   private readonly madeCredits = new Set<string>();
   private readonly madeAccounts = new Set<string>();
 
   constructor(idState: number) {
-    this.undo = {
-      ids: { before: idState, after: idState },
-      accountsCreated: [],
-      accountsRemoved: [],
-      creditsCreated: [],
-      creditsRemoved: [],
-      accounts: [],
-      credits: [],
-    };
+    this.undo = { ids: { before: idState, after: idState }, accounts: [], credits: [], changes: [] };
   }
 
   /** Before account `a` (its fields or holds) changes. */
   account(a: AccountRecord): void {
-    if (this.seenAccounts.has(a.id)) return;
-    this.seenAccounts.add(a.id);
-    this.undo.accounts.push({ account: accountSnapshotOf(a), holds: a.holds.map((h) => holdSnapshotOf(a, h)) });
+    if (this.imagedAccounts.has(a.id) || this.madeAccounts.has(a.id)) return;
+    this.imagedAccounts.add(a.id);
+    this.undo.accounts.push(imageOf(a));
   }
 
   /** Before credit `r` changes (its account may change with it). */
   credit(r: CreditRecord, credits: CreditTable): void {
     this.account(r.account);
-    if (this.seenCredits.has(r.id)) return;
-    this.seenCredits.add(r.id);
+    if (this.imagedCredits.has(r.id) || this.madeCredits.has(r.id)) return;
+    this.imagedCredits.add(r.id);
     this.undo.credits.push(creditSnapshotOf(r, credits));
   }
 
-  /** After an account is created. One removed earlier in this capture counts as created again. */
   accountCreated(id: string): void {
-    if (this.madeAccounts.has(id)) return;
-    this.seenAccounts.add(id);
     this.madeAccounts.add(id);
-    this.undo.accountsCreated.push(id);
+    this.undo.changes.push({ kind: 'createAccount', id });
   }
 
-  /** After a credit is created. One removed earlier in this capture counts as created again. */
   creditCreated(id: string): void {
-    if (this.madeCredits.has(id)) return;
-    this.seenCredits.add(id);
     this.madeCredits.add(id);
-    this.undo.creditsCreated.push(id);
+    this.undo.changes.push({ kind: 'createCredit', id });
   }
 
-  /** When an account goes (its before-image taken, its credits gone already). */
-  accountRemoved(id: string): void {
-    if (this.madeAccounts.delete(id)) return;
-    this.undo.accountsRemoved.push(id);
+  /** When an account goes (its credits gone already), with the account it came after. */
+  accountRemoved(a: AccountRecord, after: string | null): void {
+    const change: Change = { kind: 'removeAccount', id: a.id, after };
+    if (!this.imagedAccounts.has(a.id)) change.account = imageOf(a);
+    this.madeAccounts.delete(a.id);
+    this.undo.changes.push(change);
   }
 
-  /** When a credit goes (its before-image taken), with the credit it came after. */
-  creditRemoved(id: string, after: string | null): void {
-    if (this.madeCredits.delete(id)) return;
-    this.undo.creditsRemoved.push({ id, after });
+  /** When a credit goes, with the credit it came after. */
+  creditRemoved(r: CreditRecord, credits: CreditTable, after: string | null): void {
+    const change: Change = { kind: 'removeCredit', id: r.id, after };
+    if (!this.imagedCredits.has(r.id)) change.credit = creditSnapshotOf(r, credits);
+    this.madeCredits.delete(r.id);
+    this.undo.changes.push(change);
   }
 
   finish(idState: number): LedgerUndo {
@@ -96,8 +96,10 @@ export class Capture {
 export interface UndoTarget {
   account(id: string): AccountRecord | undefined;
   credit(id: string): CreditRecord | undefined;
-  /** Gives an account the before-image's fields, making it again (last in order) if it is gone. */
-  putAccount(a: AccountSnapshot): void;
+  /** Stores an account again right after `after` (null: first; undefined: last). */
+  putAccount(a: AccountSnapshot, after: AccountRecord | null | undefined): void;
+  /** Gives a stored account the before-image's fields. */
+  resetAccount(account: AccountRecord, a: AccountSnapshot): void;
   dropCredit(r: CreditRecord): void;
   /** Removes an account with all its credits. */
   dropAccount(a: AccountRecord): void;
@@ -108,51 +110,60 @@ export interface UndoTarget {
 }
 
 /**
- * Takes back what `undo` recorded. Each step tolerates records that are gone
- * or already back (a later change or revert may have seen to them), so a
- * revert never fails half-way.
+ * Takes back what `undo` recorded. Changes made since to other records stay
+ * (a credit granted since on an account it created goes with the account).
+ * Each step tolerates records that are gone or back already (a later change
+ * or revert may have seen to them), so a revert never fails half-way.
  */
 export function revertChanges(undo: LedgerUndo, t: UndoTarget): void {
-  // Credits it created go, newest first, and so does every credit on an account it created.
-  for (let i = undo.creditsCreated.length - 1; i >= 0; i--) {
-    const r = t.credit(undo.creditsCreated[i]!);
-    if (r) t.dropCredit(r);
+  const creditBefore = new Map(undo.credits.map((c) => [c.id, c]));
+  const accountBefore = new Map(undo.accounts.map((x) => [x.account.id, x.account]));
+  for (let i = undo.changes.length - 1; i >= 0; i--) {
+    const change = undo.changes[i]!;
+    switch (change.kind) {
+      case 'createCredit': {
+        const r = t.credit(change.id);
+        if (r) t.dropCredit(r);
+        break;
+      }
+      case 'createAccount': {
+        const a = t.account(change.id);
+        if (a) t.dropAccount(a);
+        break;
+      }
+      case 'removeCredit': {
+        const c = change.credit ?? creditBefore.get(change.id);
+        const account = c && t.account(c.request.accountId);
+        if (!c || !account || t.credit(change.id)) break;
+        t.putCredit(c, account, change.after === null || change.after === undefined ? null : t.credit(change.after));
+        break;
+      }
+      case 'removeAccount': {
+        const a = change.account?.account ?? accountBefore.get(change.id);
+        if (!a || t.account(change.id)) break;
+        t.putAccount(a, change.after === null || change.after === undefined ? null : t.account(change.after));
+        break;
+      }
+    }
   }
-  for (const id of undo.accountsCreated) {
-    const a = t.account(id);
-    if (a) for (let i = a.credits.length - 1; i >= 0; i--) t.dropCredit(a.credits[i]!);
-  }
-  // Accounts get their fields back (one it removed is made again) before their credits return.
-  for (const { account } of undo.accounts) t.putAccount(account);
-  // Credits it removed come back where they were: the last removed first, each after the one it followed.
-  const before = new Map(undo.credits.map((c) => [c.id, c]));
-  for (let i = undo.creditsRemoved.length - 1; i >= 0; i--) {
-    const { id, after } = undo.creditsRemoved[i]!;
-    const c = before.get(id);
-    const account = c && t.account(c.request.accountId);
-    if (!c || !account || t.credit(id)) continue;
-    t.putCredit(c, account, after === null ? null : t.credit(after));
+  for (const { account } of undo.accounts) {
+    const a = t.account(account.id);
+    if (a) t.resetAccount(a, account);
   }
   for (const c of undo.credits) {
     const r = t.credit(c.id);
     if (r) t.resetCredit(r, c);
   }
   // Holds: before-images for the credits put back, today's for every other credit.
-  const restored = new Set(before.keys());
-  const undone = new Set([...restored, ...undo.creditsCreated]);
+  const restored = new Set(creditBefore.keys());
+  const undone = new Set(restored);
+  for (const change of undo.changes) if (change.kind === 'createCredit') undone.add(change.id);
   const exists = (id: string): boolean => t.credit(id) !== undefined;
   for (const { account, holds } of undo.accounts) {
     const a = t.account(account.id);
     if (!a) continue;
     const now = a.holds.map((h) => holdSnapshotOf(a, h));
     t.setHolds(a, revertedHolds(holds, now, restored, undone, exists));
-  }
-  // Accounts it created go last (one it had removed and made again stays: it existed before).
-  const hadBefore = new Set(undo.accounts.map((x) => x.account.id));
-  for (let i = undo.accountsCreated.length - 1; i >= 0; i--) {
-    const id = undo.accountsCreated[i]!;
-    const a = hadBefore.has(id) ? undefined : t.account(id);
-    if (a) t.dropAccount(a);
   }
 }
 

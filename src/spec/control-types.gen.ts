@@ -735,32 +735,39 @@ export interface components {
             entityId?: string;
         };
         /**
-         * @description What a change to a ledger touched, enough to take it back: the before-image of
-         *     every account (with its holds) and credit it changed or removed, and the ids of
-         *     what it created.
+         * @description What a stretch of changes to a ledger touched, enough to take it back: the
+         *     before-image of every account (with its holds) and credit it changed, and the
+         *     accounts and credits it created or removed, in order.
          */
         LedgerUndo: {
             /**
-             * @description The id generator's state before and after the change; undoing it rewinds the
-             *     generator only when no id was drawn since.
+             * @description The id generator's state before and after; taking the changes back rewinds
+             *     the generator only when no id was drawn since.
              */
             ids: {
                 before: number;
                 after: number;
             };
-            accountsCreated: string[];
-            accountsRemoved: string[];
-            creditsCreated: string[];
-            /** @description Credits removed, in order, each with the credit it came after in the listing (null for the first). */
-            creditsRemoved: {
-                id: string;
-                after: string | null;
-            }[];
-            accounts: {
-                account: components["schemas"]["AccountSnapshot"];
-                holds: components["schemas"]["HoldSnapshot"][];
-            }[];
+            accounts: components["schemas"]["AccountImage"][];
             credits: components["schemas"]["CreditSnapshot"][];
+            changes: components["schemas"]["LedgerUndoChange"][];
+        };
+        AccountImage: {
+            account: components["schemas"]["AccountSnapshot"];
+            holds: components["schemas"]["HoldSnapshot"][];
+        };
+        /**
+         * @description An account or credit created or removed. A removal names the record it came
+         *     after in the listing (`after`, null for the first) and, when the undo has no
+         *     before-image of it, carries one (`account` or `credit`).
+         */
+        LedgerUndoChange: {
+            /** @enum {string} */
+            kind: "createAccount" | "removeAccount" | "createCredit" | "removeCredit";
+            id: string;
+            after?: string | null;
+            account?: components["schemas"]["AccountImage"];
+            credit?: components["schemas"]["CreditSnapshot"];
         };
     };
     responses: {
