@@ -34,9 +34,9 @@ const imageOf = (a: AccountRecord): AccountImage => ({ account: accountSnapshotO
 /** One capture in progress. Captures nest; every open one records every change. */
 export class Capture {
   private readonly undo: LedgerUndo;
-  /** Records with a before-image here. */
+  /** Records with a before-image here (accounts with the record, for their updatedAt at the end). */
   private readonly imagedCredits = new Set<string>();
-  private readonly imagedAccounts = new Set<string>();
+  private readonly imagedAccounts = new Map<string, AccountRecord>();
   /** Records created here since they were last removed: they need no before-image. */
   private readonly madeCredits = new Set<string>();
   private readonly madeAccounts = new Set<string>();
@@ -48,8 +48,8 @@ export class Capture {
   /** Before account `a` (its fields or holds) changes. */
   account(a: AccountRecord): void {
     if (this.imagedAccounts.has(a.id) || this.madeAccounts.has(a.id)) return;
-    this.imagedAccounts.add(a.id);
-    this.undo.accounts.push(imageOf(a));
+    this.imagedAccounts.set(a.id, a);
+    this.undo.accounts.push({ ...imageOf(a), updatedAtAfter: a.updatedAt });
   }
 
   /** Before credit `r` changes (its account may change with it). */
@@ -88,6 +88,7 @@ export class Capture {
 
   finish(idState: number): LedgerUndo {
     this.undo.ids.after = idState;
+    for (const entry of this.undo.accounts) entry.updatedAtAfter = this.imagedAccounts.get(entry.account.id)!.updatedAt;
     return this.undo;
   }
 }
@@ -146,9 +147,10 @@ export function revertChanges(undo: LedgerUndo, t: UndoTarget): void {
       }
     }
   }
-  for (const { account } of undo.accounts) {
+  for (const { account, updatedAtAfter } of undo.accounts) {
     const a = t.account(account.id);
-    if (a) t.resetAccount(a, account);
+    // A change made since (to a credit the undo leaves alone) keeps its later updatedAt.
+    if (a) t.resetAccount(a, a.updatedAt > updatedAtAfter ? { ...account, updatedAt: a.updatedAt } : account);
   }
   for (const c of undo.credits) {
     const r = t.credit(c.id);

@@ -748,7 +748,15 @@ export interface components {
                 before: number;
                 after: number;
             };
-            accounts: components["schemas"]["AccountImage"][];
+            accounts: {
+                account: components["schemas"]["AccountSnapshot"];
+                holds: components["schemas"]["HoldSnapshot"][];
+                /**
+                 * @description The account's updatedAt when the changes ended. Taking them back keeps a
+                 *     later one (a change made since) instead of the before-image's.
+                 */
+                updatedAtAfter: number;
+            }[];
             credits: components["schemas"]["CreditSnapshot"][];
             changes: components["schemas"]["LedgerUndoChange"][];
         };
