@@ -93,8 +93,9 @@ export class ProviderStateStack {
     return this.pending.splice(at);
   }
 
+  /** The pending setups, oldest first (a copy of the list: a snapshot taken now stays as it is). */
   toJSON(): PendingSetup[] {
-    return this.pending;
+    return [...this.pending];
   }
 
   /** A stack from toJSON()'s output (as the TenantSnapshot schema's `providerStates` checks it). */
