@@ -37,7 +37,7 @@ import { MockError, invalid, notFound } from './errors.js';
 import { expiredTransactionId } from './ids.js';
 import { LedgerState, idempotencyKeyOf, type CachedBalance } from './ledger-state.js';
 import { add, min, sub } from './money.js';
-import { NO_END_DAY, type AccountRecord, type CreditExtra, type CreditRecord, type HoldRecord, type TransactionRecord } from './records.js';
+import { type AccountRecord, type CreditExtra, type CreditRecord, type HoldRecord, type TransactionRecord } from './records.js';
 import { checkFiniteTotals } from './totals.js';
 
 export type { LedgerUndo } from './undo.js';
