@@ -5,23 +5,18 @@
 
 import { MockError, notFound } from '../domain/errors.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
+import { loadFixtures, loadSeedFaker, seedLedger, type Fixtures } from '../domain/seed.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
 import { operationIdNamed, type SpecValidators } from '../spec/operations.js';
+import type { ProviderStateRequest } from '../spec/provider-states.js';
 import type { FaultInput, FaultRules } from '../store/fault-rules.js';
 import type { Journal } from '../store/journal.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { restoreSnapshot, takeSnapshot } from '../store/snapshot.js';
 import type { MemoryStore } from '../store/store.js';
-import { providerStateHandlers } from './providerStates.js';
+import { DEFAULT_SEED_ACCOUNTS, DEFAULT_SEED_CREDITS_PER_ACCOUNT, creditRequestCheck } from './seed.js';
 import type { ControlContext } from './tenant.js';
-import {
-  DEFAULT_SEED_ACCOUNTS,
-  DEFAULT_SEED_CREDITS_PER_ACCOUNT,
-  loadFixtures as loadFixturesInto,
-  seedTenant,
-  type Fixtures,
-} from './seed.js';
 import { accountDetailsView, accountView } from './views.js';
 
 type Schemas = components['schemas'];
@@ -73,9 +68,8 @@ function faultInput(body: unknown, credits: SpecValidators): FaultInput {
 /** The control API's handlers, over the parts of one running mock. */
 export function controlHandlers({ store, faults, rateLimiter, journal, credits, control }: ControlParts): Record<string, ControlHandler> {
   const templates = templateOf(credits);
+  const checkFixtureCredit = creditRequestCheck(credits.schema('CreditRequest'));
   return {
-    ...providerStateHandlers,
-
     health() {
       return { status: 200, body: { status: 'ok' } };
     },
@@ -91,21 +85,35 @@ export function controlHandlers({ store, faults, rateLimiter, journal, credits, 
     async seed({ tenant, body }) {
       const b = (body ?? {}) as Schemas['SeedRequest'];
       const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
-      const made = await seedTenant(store, tenant.key, {
-        seed,
-        accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS,
-        creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT,
-      });
-      // The tenant object was replaced by the reseed; read through the store.
+      // Loaded before anything changes, so the seeding itself runs in one go.
+      const makeFaker = await loadSeedFaker();
+      // A reset during the wait replaced the tenant: seed the one there is now.
       const t = store.tenant(tenant.key);
       const now = t.clock.now();
+      const made = seedLedger(
+        makeFaker,
+        t.ledger,
+        { seed, accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS, creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT },
+        now,
+      );
       return { status: 200, body: { seed, accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
     },
 
     loadFixtures({ tenant, body }) {
-      const made = loadFixturesInto(tenant, body as Fixtures, credits.schema('CreditRequest'));
       const now = tenant.clock.now();
+      const made = loadFixtures(tenant.ledger, body as Fixtures, checkFixtureCredit, now);
       return { status: 200, body: { accounts: made.accounts.map((a) => accountView(tenant.ledger, a, now)), credits: made.credits } };
+    },
+
+    // Pact's state-change protocol: set up (the default) or tear down one state.
+    providerState({ tenant, body }) {
+      // The body was validated against ProviderStateRequest; `action` defaults to setup there.
+      const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
+      if (action === 'teardown') {
+        tenant.providerStates.teardown(tenant.ledger, state, params);
+        return { status: 200, body: {} };
+      }
+      return { status: 200, body: tenant.providerStates.setup(tenant.ledger, tenant.clock.now(), state, params) };
     },
 
     createAccount({ tenant, body }) {

@@ -9,7 +9,8 @@ import type { TogaiMockOptions } from '../options.js';
 import { check, type SpecValidators } from '../spec/operations.js';
 import { StateFile } from '../store/stateFile.js';
 import { SHARED_TENANT, type MemoryStore } from '../store/store.js';
-import { loadFixtures, readFixtureFile, seedTenant, type Fixtures } from './seed.js';
+import { loadFixtures, loadSeedFaker, seedLedger, type Fixtures } from '../domain/seed.js';
+import { creditRequestCheck, readFixtureFile } from './seed.js';
 
 /** What the start-up fills and reads: the store, the options that say with what, both specs. */
 export interface StartupParts {
@@ -34,18 +35,23 @@ export async function prepareState(runtime: StartupParts): Promise<StateFile | u
     log.info({ stateFile: stateFile.path }, 'no state file yet; starting empty');
   }
   if (o.seed !== undefined && o.seedAccounts > 0) {
-    const made = await seedTenant(runtime.store, SHARED_TENANT, {
-      seed: o.seed,
-      accounts: o.seedAccounts,
-      creditsPerAccount: o.seedCreditsPerAccount,
-    });
+    const makeFaker = await loadSeedFaker();
+    const tenant = runtime.store.tenant(SHARED_TENANT);
+    const made = seedLedger(
+      makeFaker,
+      tenant.ledger,
+      { seed: o.seed, accounts: o.seedAccounts, creditsPerAccount: o.seedCreditsPerAccount },
+      tenant.clock.now(),
+    );
     log.info({ seed: o.seed, accounts: made.accounts.length, credits: made.credits.length }, 'seeded');
   }
   if (o.fixturesFile !== undefined) {
     const fixtures = readFixtureFile(o.fixturesFile);
     try {
       check(runtime.control.schema('Fixtures'), fixtures, 'fixture');
-      const made = loadFixtures(runtime.store.tenant(SHARED_TENANT), fixtures as Fixtures, runtime.credits.schema('CreditRequest'));
+      const tenant = runtime.store.tenant(SHARED_TENANT);
+      const checkCredit = creditRequestCheck(runtime.credits.schema('CreditRequest'));
+      const made = loadFixtures(tenant.ledger, fixtures as Fixtures, checkCredit, tenant.clock.now());
       log.info({ fixtures: o.fixturesFile, accounts: made.accounts.length, credits: made.credits.length }, 'fixtures loaded');
     } catch (err) {
       throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`);

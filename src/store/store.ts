@@ -3,13 +3,18 @@
 // stores follow the same idea). Without tenant isolation every credential maps
 // to the one well-known tenant SHARED_TENANT.
 //
-// A tenant owns its ledger and its clock: one CI job moving time does not
-// move it for a job that uses another tenant.
+// A tenant owns its ledger, its clock and its pending provider states: one
+// CI job moving time does not move it for a job that uses another tenant.
+//
+// The ledger is deterministic; the one random draw, the seed of a new
+// tenant's ids, is made here (or given by the caller), never in the domain.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { MockClock, type TimeSource } from '../domain/clock.js';
 import { MockError } from '../domain/errors.js';
+import { idSeedFor, seedFromText } from '../domain/ids.js';
 import { Ledger, type LedgerOptions } from '../domain/ledger.js';
+import { ProviderStateStack } from '../domain/provider-states.js';
 import type { components } from '../spec/control-types.gen.js';
 
 export const SHARED_TENANT = 'shared';
@@ -18,6 +23,8 @@ export interface Tenant {
   readonly key: string;
   readonly ledger: Ledger;
   readonly clock: MockClock;
+  /** Provider states set up and not yet torn down (POST /_mock/provider-states). */
+  readonly providerStates: ProviderStateStack;
 }
 
 /** One tenant in the snapshot document (its `ledger` is what Ledger.snapshot() writes). */
@@ -50,14 +57,18 @@ export class MemoryStore {
   ) {}
 
   /**
-   * The tenant for `key`, created empty on first use. Past the tenant limit a
-   * new tenant is refused with 403: the credential is not served (as an API
-   * refuses a key it will not serve; 403 is a status every Credits operation
-   * documents) and, unlike a 429, retrying cannot help until someone resets
-   * the mock or raises the limit. Existing tenants and the shared one are
-   * always served; a restored snapshot may hold more (the limit is on growth).
+   * The tenant for `key`, created empty on first use. Its ids follow the
+   * store's seed option when there is one, else `seed` (uint32), else a
+   * random seed drawn now.
+   *
+   * Past the tenant limit a new tenant is refused with 403: the credential is
+   * not served (as an API refuses a key it will not serve; 403 is a status
+   * every Credits operation documents) and, unlike a 429, retrying cannot help
+   * until someone resets the mock or raises the limit. Existing tenants and
+   * the shared one are always served; a restored snapshot may hold more (the
+   * limit is on growth).
    */
-  tenant(key: string): Tenant {
+  tenant(key: string, seed?: number): Tenant {
     let t = this.tenants.get(key);
     if (!t) {
       const max = this.limits.maxTenants ?? 0;
@@ -68,27 +79,29 @@ export class MemoryStore {
           `Tenant limit reached: ${made} tenants exist (TOGAI_MOCK_MAX_TENANTS=${max}); reset the mock or raise the limit`,
         );
       }
-      t = { key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
+      t = this.newTenant(key, this.ledgerOptions.seed ?? seed ?? randomBytes(4).readUInt32LE(0));
       this.tenants.set(key, t);
     }
     return t;
   }
 
+  private newTenant(key: string, seed: number): Tenant {
+    return {
+      key,
+      ledger: new Ledger({ ...this.ledgerOptions, seed }),
+      clock: new MockClock(this.realTime),
+      providerStates: new ProviderStateStack(),
+    };
+  }
+
   /**
-   * Gives a tenant a ledger whose new ids follow `seed`, keeping its data and
-   * clock: after this, the same seed on the same data makes the same ids.
+   * Makes a tenant's new ids follow `seed`, keeping its data and clock: after
+   * this, the same seed on the same data makes the same ids. On data already
+   * there the seed is mixed with its size (see idSeedFor).
    */
   reseedTenant(key: string, seed: number): Tenant {
-    const old = this.tenant(key);
-    // On data already there, the seed is mixed with its size, so seeding twice
-    // with one seed does not replay the ids (transaction ids are not checked
-    // for collisions). An empty tenant uses the seed as given.
-    const size = old.ledger.creditCount + old.ledger.accountCount;
-    const idSeed = size === 0 ? seed : (seed ^ Math.imul(size, 0x9e3779b1)) >>> 0;
-    const ledger = new Ledger({ ...this.ledgerOptions, seed: idSeed });
-    ledger.restore(old.ledger.snapshot());
-    const t: Tenant = { key, ledger, clock: old.clock };
-    this.tenants.set(key, t);
+    const t = this.tenant(key);
+    t.ledger.reseed(idSeedFor(seed, t.ledger.creditCount + t.ledger.accountCount));
     return t;
   }
 
@@ -108,17 +121,28 @@ export class MemoryStore {
   }
 
   snapshot(): TenantSnapshot[] {
-    return [...this.tenants.values()].map((t) => ({ key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() }));
+    return [...this.tenants.values()].map((t) => {
+      const snap: TenantSnapshot = { key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() };
+      if (t.providerStates.size > 0) snap.providerStates = t.providerStates.toJSON();
+      return snap;
+    });
   }
 
   /**
    * Replaces all state with `tenants`. Everything is rebuilt aside first and
    * swapped in only when all of it loaded, so a bad snapshot changes nothing.
+   * A ledger saved without its id state (by an older version) gets one
+   * derived from the tenant's key and size: loading the same document
+   * anywhere, any number of times, then makes the same ids.
    */
   restore(tenants: TenantSnapshot[]): void {
     const rebuilt = new Map<string, Tenant>();
     for (const s of tenants) {
-      const t: Tenant = { key: s.key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
+      const derived = seedFromText(`${s.key}\u0000${s.ledger.accounts.length}\u0000${s.ledger.credits.length}`);
+      const t: Tenant = {
+        ...this.newTenant(s.key, ((this.ledgerOptions.seed ?? 0) ^ derived) >>> 0),
+        providerStates: ProviderStateStack.fromJSON(s.providerStates),
+      };
       t.ledger.restore(s.ledger);
       t.clock.restore(s.clock);
       rebuilt.set(s.key, t);
