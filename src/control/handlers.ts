@@ -53,7 +53,7 @@ const clockView = (tenant: Tenant) => ({
 });
 
 /** Journal entries keep their operationId; this gives back its path template for `path` filters. */
-function templateOf(credits: SpecValidators): (e: { operationId?: string }) => string | undefined {
+function templateOf(credits: SpecValidators): (e: { operationId?: string | undefined }) => string | undefined {
   const templates = new Map(credits.operations.map((op) => [op.operationId, op.path]));
   return (e) => (e.operationId === undefined ? undefined : templates.get(e.operationId));
 }
@@ -216,7 +216,7 @@ export function controlHandlers({ engine, rateCounter, journal, credits }: Contr
     // --------------------------------------------------------------- journal
 
     listRequests({ scope, query }) {
-      const requests = journal.list(
+      const listed = journal.list(
         {
           method: query.method as string | undefined,
           path: query.path as string | undefined,
@@ -227,11 +227,12 @@ export function controlHandlers({ engine, rateCounter, journal, credits }: Contr
         },
         templates,
       );
-      return { status: 200, body: { requests } };
+      const answer = (requests: unknown[]) => ({ status: 200, body: { requests } });
+      return listed instanceof Promise ? listed.then(answer) : answer(listed);
     },
 
-    clearRequests({ scope }) {
-      journal.clear(scope);
+    async clearRequests({ scope }) {
+      await journal.clear(scope);
       return { status: 204 };
     },
 
