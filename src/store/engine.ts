@@ -52,6 +52,7 @@ export interface StateMachine<S, C, I = C> {
 }
 
 export interface EngineLogger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -320,14 +321,18 @@ export class Engine<S, C, I = C> {
     if (this.snapshotting || this.closing || !this.log.wantsSnapshot()) return;
     const seq = this.seq;
     let parts: unknown[];
+    const started = performance.now();
     try {
       parts = this.machine.snapshot(seq);
     } catch (err) {
       this.logger?.error({ err, seq }, 'taking a snapshot failed');
       return;
     }
+    // Taken in one go (so it is consistent): the time requests waited for it.
+    const tookMs = Math.round(performance.now() - started);
     const writing = this.log
       .writeSnapshot(seq, parts)
+      .then(() => this.logger?.info({ seq, parts: parts.length, tookMs, writtenMs: Math.round(performance.now() - started) }, 'snapshot written'))
       .catch((err: unknown) => this.logger?.warn({ err, seq }, 'writing a snapshot failed; the log keeps every change'))
       .finally(() => {
         if (this.snapshotting === writing) this.snapshotting = undefined;
