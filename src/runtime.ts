@@ -7,6 +7,8 @@
 
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { creditRequestCheck } from './control/seed.js';
+import type { CreditRequestCheck } from './domain/seed.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
 import { precompiledValidators } from './spec/precompiled.js';
@@ -54,6 +56,7 @@ export class MockRuntime {
     this.control = compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control', {
       precompiled: precompiledValidators(CONTROL_SPEC_FILE),
     });
+    let checkCredit: CreditRequestCheck | undefined;
     this.state = new MockState({
       defaultCurrency: options.defaultCurrency,
       strictAccounts: options.strictAccounts,
@@ -62,7 +65,7 @@ export class MockRuntime {
     });
     const machine = new MockMachine(this.state, {
       validateSnapshot: () => this.control.schema('Snapshot'),
-      validateCreditRequest: () => this.credits.schema('CreditRequest'),
+      checkCreditRequest: () => (checkCredit ??= creditRequestCheck(this.credits.schema('CreditRequest'))),
     });
     this.engine = new Engine(overrides.log ?? logFor(options), machine, this.logger);
     this.journal = new Journal(options.journalLimit);

@@ -8,27 +8,22 @@
 
 import { notFound } from '../domain/errors.js';
 import type { AccountRecord } from '../domain/records.js';
+import type { Seeded } from '../domain/seed.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
 import type { ProviderStateRequest } from '../spec/provider-states.js';
 import type { SpecValidators } from '../spec/operations.js';
 import type { MockEngine } from '../store/apply.js';
+import type { FixturesInput } from '../store/commands.js';
 import type { FaultInput } from '../store/fault-rules.js';
 import type { Journal } from '../store/journal.js';
 import type { RateCounter } from '../store/shared/types.js';
 import { takeSnapshot } from '../store/snapshot.js';
 import type { MockState } from '../store/state.js';
 import type { Tenant } from '../store/store.js';
-import { setupProviderState, teardownProviderState } from './providerStates.js';
+import { DEFAULT_SEED_ACCOUNTS, DEFAULT_SEED_CREDITS_PER_ACCOUNT } from './seed.js';
 import type { ControlContext } from './tenant.js';
-import {
-  DEFAULT_SEED_ACCOUNTS,
-  DEFAULT_SEED_CREDITS_PER_ACCOUNT,
-  loadFixtures as loadFixturesInto,
-  seedTenant,
-  type Fixtures,
-} from './seed.js';
 import { accountDetailsView, accountView } from './views.js';
 
 type Schemas = components['schemas'];
@@ -78,25 +73,30 @@ export function controlHandlers({ engine, rateCounter, journal, credits }: Contr
 
     // ------------------------------------------------------------------ data
 
-    async seed({ tenantKey, body }) {
+    seed({ tenantKey, body }) {
       const b = (body ?? {}) as Schemas['SeedRequest'];
-      const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
-      const made = await seedTenant(engine.state.tenants, tenantKey, {
-        seed,
+      const command = {
+        type: 'seed' as const,
+        tenant: tenantKey,
+        seed: b.seed,
         accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS,
         creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT,
+      };
+      return engine.execute(command, (result, state) => {
+        const made = result as Seeded & { seed: number };
+        const t = state.tenants.peek(tenantKey);
+        const now = t.clock.now();
+        return { status: 200, body: { seed: made.seed, accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
       });
-      // The tenant object was replaced by the reseed; read through the store.
-      const t = engine.state.tenants.tenant(tenantKey);
-      const now = t.clock.now();
-      return { status: 200, body: { seed, accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
     },
 
     loadFixtures({ tenantKey, body }) {
-      const tenant = engine.state.tenants.tenant(tenantKey);
-      const made = loadFixturesInto(tenant, body as Fixtures, credits.schema('CreditRequest'));
-      const now = tenant.clock.now();
-      return { status: 200, body: { accounts: made.accounts.map((a) => accountView(tenant.ledger, a, now)), credits: made.credits } };
+      return engine.execute({ type: 'fixtures', tenant: tenantKey, fixtures: body as FixturesInput }, (result, state) => {
+        const made = result as Seeded;
+        const t = state.tenants.peek(tenantKey);
+        const now = t.clock.now();
+        return { status: 200, body: { accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
+      });
     },
 
     createAccount({ tenantKey, body }) {
@@ -176,12 +176,10 @@ export function controlHandlers({ engine, rateCounter, journal, credits }: Contr
     providerState({ tenantKey, body }) {
       // The body was validated against ProviderStateRequest; `action` defaults to setup there.
       const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
-      const tenant = engine.state.tenants.tenant(tenantKey);
       if (action === 'teardown') {
-        teardownProviderState(tenant, state, params);
-        return { status: 200, body: {} };
+        return engine.execute({ type: 'providerStateTeardown', tenant: tenantKey, state, params }, () => ({ status: 200, body: {} }));
       }
-      return { status: 200, body: setupProviderState(tenant, state, params) };
+      return engine.execute({ type: 'providerStateSetup', tenant: tenantKey, state, params }, (values) => ({ status: 200, body: values }));
     },
 
     // ---------------------------------------------------------------- faults

@@ -1,17 +1,20 @@
 // What the mock holds when it starts: what its log holds (the state file,
 // TOGAI_MOCK_STATE_FILE) when there is anything; otherwise seeded data
 // (TOGAI_MOCK_SEED) and then fixtures (TOGAI_MOCK_FIXTURES), both into the
-// shared tenant. A state file that loaded wins: seeding it again at every
-// restart would pile up copies.
+// shared tenant, as commands like any other change (so a state file keeps
+// them). A state file that loaded wins: seeding it again at every restart
+// would pile up copies.
 
 import type { Logger } from 'pino';
 import { MockError } from '../domain/errors.js';
+import type { Seeded } from '../domain/seed.js';
 import type { TogaiMockOptions } from '../options.js';
 import { check, type SpecValidators } from '../spec/operations.js';
 import type { MockEngine } from '../store/apply.js';
+import type { FixturesInput } from '../store/commands.js';
 import { LogCorruptError } from '../store/log/types.js';
 import { SHARED_TENANT } from '../store/store.js';
-import { loadFixtures, readFixtureFile, seedTenant, type Fixtures } from './seed.js';
+import { readFixtureFile } from './seed.js';
 
 /** What the start-up fills and reads: the engine, the options that say with what, both specs. */
 export interface StartupParts {
@@ -45,18 +48,20 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
   }
   if (o.stateFile !== undefined) log.info({ stateFile: o.stateFile }, 'no state file yet; starting empty');
   if (o.seed !== undefined && o.seedAccounts > 0) {
-    const made = await seedTenant(engine.state.tenants, SHARED_TENANT, {
+    const made = (await engine.execute({
+      type: 'seed',
+      tenant: SHARED_TENANT,
       seed: o.seed,
       accounts: o.seedAccounts,
       creditsPerAccount: o.seedCreditsPerAccount,
-    });
+    })) as Seeded;
     log.info({ seed: o.seed, accounts: made.accounts.length, credits: made.credits.length }, 'seeded');
   }
   if (o.fixturesFile !== undefined) {
     const fixtures = readFixtureFile(o.fixturesFile);
     try {
       check(runtime.control.schema('Fixtures'), fixtures, 'fixture');
-      const made = loadFixtures(engine.state.tenants.tenant(SHARED_TENANT), fixtures as Fixtures, runtime.credits.schema('CreditRequest'));
+      const made = (await engine.execute({ type: 'fixtures', tenant: SHARED_TENANT, fixtures: fixtures as FixturesInput })) as Seeded;
       log.info({ fixtures: o.fixturesFile, accounts: made.accounts.length, credits: made.credits.length }, 'fixtures loaded');
     } catch (err) {
       throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`);

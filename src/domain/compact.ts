@@ -40,13 +40,24 @@ export class Timestamps {
   }
 
   set(seq: number, createdAt: number, updatedAt: number): void {
-    if (2 * seq + 1 >= this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    this.reserve(seq);
     this.data[2 * seq] = createdAt;
     this.data[2 * seq + 1] = updatedAt;
+  }
+
+  /** Moves the entries of seqs from..to-1 one seq up (to from+1..to). */
+  shiftUp(from: number, to: number): void {
+    this.reserve(to);
+    this.data.copyWithin(2 * (from + 1), 2 * from, 2 * to);
+  }
+
+  private reserve(seq: number): void {
+    if (2 * seq + 1 < this.data.length) return;
+    let length = this.data.length * 2;
+    while (2 * seq + 1 >= length) length *= 2;
+    const grown = new Float64Array(length);
+    grown.set(this.data);
+    this.data = grown;
   }
 
   touch(seq: number, updatedAt: number): void {
@@ -71,14 +82,25 @@ export class PackedIds {
   }
 
   set(seq: number, id: string): void {
-    if (16 * seq + 16 > this.data.length) {
-      const grown = new Uint8Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    this.reserve(seq);
     const at = 16 * seq;
     for (let i = 0; i < 11; i++) this.data[at + i] = id.charCodeAt(5 + i);
     for (let i = 0; i < 5; i++) this.data[at + 11 + i] = id.charCodeAt(17 + i);
+  }
+
+  /** Moves the ids of seqs from..to-1 one seq up (to from+1..to). */
+  shiftUp(from: number, to: number): void {
+    this.reserve(to);
+    this.data.copyWithin(16 * (from + 1), 16 * from, 16 * to);
+  }
+
+  private reserve(seq: number): void {
+    if (16 * seq + 16 <= this.data.length) return;
+    let length = this.data.length * 2;
+    while (16 * seq + 16 > length) length *= 2;
+    const grown = new Uint8Array(length);
+    grown.set(this.data);
+    this.data = grown;
   }
 
   get(seq: number): string {

@@ -1,8 +1,17 @@
 // Togai-shaped identifiers: `cred.` + 11 base62 characters + `.` + 5 base62
-// characters (transactions use `ctxn.`). Random by default; with a seed the
-// sequence is reproducible, so a seeded test run gets the same ids every time.
+// characters (transactions use `ctxn.`).
+//
+// Every id a ledger draws comes from one seeded generator whose state is part
+// of the ledger's state (it is in the snapshot): the same seed and the same
+// changes give the same ids in any process, which is what lets several
+// processes replay one log of changes into identical ledgers. Fresh
+// randomness, when wanted, is the caller's to supply as the seed.
+//
+// Ids of changes that a read may be the first to notice (an expiry) are not
+// drawn at all but derived from the credit (derivedId): whichever call sees
+// the expiry first, the id is the same.
 
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BASE62_CODES = Array.from(BASE62, (c) => c.charCodeAt(0));
@@ -11,38 +20,56 @@ const DOT = 0x2e;
 /** A source of uniformly distributed 32-bit unsigned integers. */
 export type Random32 = () => number;
 
+/** One SplitMix32-style step: the next state after `state`. */
+const step = (state: number): number => (state + 0x9e3779b9) >>> 0;
+
+/** The output of a SplitMix32-style generator at `state`. */
+function mix(state: number): number {
+  let z = state;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
 /** SplitMix32-style generator: small, fast, and good enough for test ids. */
 export function seededRandom(seed: number): Random32 {
   let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
+  return () => mix((state = step(state)));
 }
 
-/** Cryptographic randomness, fetched in blocks so ids stay cheap to make. */
-export function cryptoRandom(): Random32 {
-  let pool = Buffer.alloc(0);
-  let offset = 0;
-  return () => {
-    if (offset + 4 > pool.length) {
-      pool = randomBytes(4096);
-      offset = 0;
-    }
-    const v = pool.readUInt32LE(offset);
-    offset += 4;
-    return v;
-  };
+/**
+ * The id seed for a ledger that already holds `size` records (credits plus
+ * accounts): the seed as given on an empty ledger, else mixed with the size,
+ * so seeding twice with one seed does not replay the ids (transaction ids are
+ * not checked for collisions).
+ */
+export function idSeedFor(seed: number, size: number): number {
+  return size === 0 ? seed >>> 0 : (seed ^ Math.imul(size, 0x9e3779b1)) >>> 0;
+}
+
+/** A 32-bit seed derived from a text (the same text, the same seed). */
+export function seedFromText(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32LE(0);
 }
 
 export class IdGenerator {
-  private readonly random: Random32;
+  private current: number;
 
-  constructor(seed?: number) {
-    this.random = seed === undefined ? cryptoRandom() : seededRandom(seed);
+  constructor(seed = 0) {
+    this.current = seed >>> 0;
+  }
+
+  /** The generator's state: a uint32 that, set again, makes the same ids follow. */
+  get state(): number {
+    return this.current;
+  }
+
+  set state(value: number) {
+    this.current = value >>> 0;
+  }
+
+  private next(): number {
+    return mix((this.current = step(this.current)));
   }
 
   /** Character codes of one id, reused: ids are built in place, then made a string once. */
@@ -59,9 +86,9 @@ export class IdGenerator {
     let n = 0;
     for (let i = 0; i < prefix.length; i++) codes[n++] = prefix.charCodeAt(i);
     codes[n++] = DOT;
-    for (let i = 0; i < 11; i++) codes[n++] = BASE62_CODES[this.random() % 62]!;
+    for (let i = 0; i < 11; i++) codes[n++] = BASE62_CODES[this.next() % 62]!;
     codes[n++] = DOT;
-    for (let i = 0; i < 5; i++) codes[n++] = BASE62_CODES[this.random() % 62]!;
+    for (let i = 0; i < 5; i++) codes[n++] = BASE62_CODES[this.next() % 62]!;
     codes.length = n;
     return String.fromCharCode.apply(null, codes);
   }
@@ -78,6 +105,28 @@ export class IdGenerator {
     return this.make('hold');
   }
 }
+
+/**
+ * An id of the usual shape derived from `text` alone (SHA-256 of it): 16
+ * base62 characters, about 95 bits, taken four from each of the digest's
+ * first four 32-bit words. Used where an id must not depend on when or where
+ * it is made.
+ */
+export function derivedId(prefix: string, text: string): string {
+  const digest = createHash('sha256').update(text).digest();
+  const chars: string[] = [];
+  for (let w = 0; w < 4; w++) {
+    let v = digest.readUInt32LE(4 * w);
+    for (let i = 0; i < 4; i++) {
+      chars.push(BASE62[v % 62]!);
+      v = Math.floor(v / 62);
+    }
+  }
+  return `${prefix}.${chars.slice(0, 11).join('')}.${chars.slice(11).join('')}`;
+}
+
+/** The id of the EXPIRED transaction of a credit: one per credit, derived from its id. */
+export const expiredTransactionId = (creditId: string): string => derivedId('ctxn', `${creditId}:EXPIRED`);
 
 export const CREDIT_ID_PATTERN = /^cred\.[0-9A-Za-z]{11}\.[0-9A-Za-z]{5}$/;
 export const TRANSACTION_ID_PATTERN = /^ctxn\.[0-9A-Za-z]{11}\.[0-9A-Za-z]{5}$/;

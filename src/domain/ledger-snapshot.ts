@@ -1,35 +1,57 @@
 // A ledger's contents as the snapshot document keeps them (the `ledger` of a
 // TenantSnapshot in spec/togai-mock-control.yaml): the full, documented shape,
 // whatever compact form the ledger holds them in. Used by GET/PUT
-// /_mock/state, the state file, seeding's all-or-nothing and provider states.
+// /_mock/state and the state file, and, one credit or account at a time, for
+// the before-images of undo records (undo.ts).
 
 import type { components } from '../spec/control-types.gen.js';
 import { PackedIds } from './compact.js';
+import type { AccountTable } from './account-table.js';
 import type { CreditTable } from './credit-table.js';
 import { invalid } from './errors.js';
-import type { AccountRecord, CreditExtra, CreditRecord, TransactionRecord } from './records.js';
+import type { AccountRecord, CreditExtra, CreditRecord, HoldRecord, TransactionRecord } from './records.js';
 
-export type LedgerSnapshot = components['schemas']['TenantSnapshot']['ledger'];
-export type CreditSnapshot = LedgerSnapshot['credits'][number];
+type Schemas = components['schemas'];
+export type LedgerSnapshot = Schemas['TenantSnapshot']['ledger'];
+export type AccountSnapshot = Schemas['AccountSnapshot'];
+export type CreditSnapshot = Schemas['CreditSnapshot'];
+export type HoldSnapshot = Schemas['HoldSnapshot'];
 
-/** The snapshot of a ledger's accounts (with their holds) and credits. */
-export function snapshotOf(accounts: readonly AccountRecord[], credits: CreditTable): LedgerSnapshot {
+/** The snapshot of a ledger's accounts (with their holds), credits and id generator state. */
+export function snapshotOf(accounts: readonly AccountRecord[], credits: CreditTable, idState: number): LedgerSnapshot {
+  const out: CreditSnapshot[] = [];
+  for (const r of credits.all) if (r !== undefined) out.push(creditSnapshotOf(r, credits));
+  return {
+    accounts: accounts.map(accountSnapshotOf),
+    credits: out,
+    holds: accounts.flatMap((a) => a.holds.map((h) => holdSnapshotOf(a, h))),
+    idState,
+  };
+}
+
+export const accountSnapshotOf = ({ id, customerId, currency, createdAt, updatedAt }: AccountRecord): AccountSnapshot => ({
+  id,
+  customerId,
+  currency,
+  createdAt,
+  updatedAt,
+});
+
+export const holdSnapshotOf = (a: AccountRecord, h: HoldRecord): HoldSnapshot => ({ ...h, accountId: a.id });
+
+export function creditSnapshotOf(r: CreditRecord, credits: CreditTable): CreditSnapshot {
   const { times } = credits;
   return {
-    accounts: accounts.map(({ credits: _c, holds: _h, ...a }) => a),
-    credits: credits.all.map((r) => ({
-      id: r.id,
-      request: r.request,
-      customerId: r.customerId,
-      creditUnit: r.creditUnit,
-      status: r.status,
-      holdAmount: r.holdAmount,
-      consumedAmount: r.consumedAmount,
-      createdAt: times.createdAt(r.seq),
-      updatedAt: times.updatedAt(r.seq),
-      transactions: credits.transactionsOf(r).map((t) => ({ ...t })),
-    })),
-    holds: accounts.flatMap((a) => a.holds.map((h) => ({ ...h, accountId: a.id }))),
+    id: r.id,
+    request: r.request,
+    customerId: r.customerId,
+    creditUnit: r.creditUnit,
+    status: r.status,
+    holdAmount: r.holdAmount,
+    consumedAmount: r.consumedAmount,
+    createdAt: times.createdAt(r.seq),
+    updatedAt: times.updatedAt(r.seq),
+    transactions: credits.transactionsOf(r).map((t) => ({ ...t })),
   };
 }
 
@@ -42,27 +64,40 @@ export function snapshotOf(accounts: readonly AccountRecord[], credits: CreditTa
  */
 export function loadSnapshot(
   snap: LedgerSnapshot,
-  accounts: Map<string, AccountRecord>,
+  accounts: AccountTable,
   credits: CreditTable,
-  added: (record: CreditRecord, request: CreditSnapshot['request']) => void,
+  added: (record: CreditRecord) => void,
 ): void {
-  for (const a of snap.accounts) accounts.set(a.id, { ...a, credits: [], holds: [] });
+  for (const a of snap.accounts) accounts.add({ ...a, credits: [], holds: [] });
   for (const c of snap.credits) {
-    const q = c.request;
-    const account = accounts.get(q.accountId);
-    if (!account) throw invalid(`snapshot: credit ${c.id} belongs to unknown account ${q.accountId}`);
-    const { extra, transactions } = storedFormOf(c, account);
-    const record = credits.add(c.id, account, q, extra, c.createdAt, c.updatedAt, transactions);
-    record.status = c.status;
-    record.holdAmount = c.holdAmount;
-    record.consumedAmount = c.consumedAmount;
-    added(record, q);
+    const account = accounts.get(c.request.accountId);
+    if (!account) throw invalid(`snapshot: credit ${c.id} belongs to unknown account ${c.request.accountId}`);
+    added(addCredit(c, account, credits));
   }
   for (const { accountId, ...h } of snap.holds) {
     const account = accounts.get(accountId);
     if (!account || !credits.has(h.creditId)) throw invalid(`snapshot: hold ${h.id} refers to unknown data`);
     account.holds.push(h);
   }
+}
+
+/** Stores credit `c` of `account` as the snapshot says, last in order or right after `after` (null: first). */
+export function addCredit(c: CreditSnapshot, account: AccountRecord, credits: CreditTable, after?: CreditRecord | null): CreditRecord {
+  const { extra, transactions } = storedFormOf(c, account);
+  const record = credits.add(c.id, account, c.request, extra, c.createdAt, c.updatedAt, transactions, after);
+  record.status = c.status;
+  record.holdAmount = c.holdAmount;
+  record.consumedAmount = c.consumedAmount;
+  return record;
+}
+
+/** Puts a stored credit's changeable state (status, amounts, updatedAt, transactions) back to what `c` says. */
+export function resetCredit(r: CreditRecord, c: CreditSnapshot, credits: CreditTable): void {
+  r.status = c.status;
+  r.holdAmount = c.holdAmount;
+  r.consumedAmount = c.consumedAmount;
+  credits.touch(r, c.updatedAt);
+  credits.setTransactions(r, storedFormOf(c, r.account).transactions, c.createdAt);
 }
 
 /**

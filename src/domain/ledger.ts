@@ -9,6 +9,18 @@
 // so nothing is ever half-written, and concurrent HTTP requests (which Node
 // runs one at a time through here) cannot interleave inside one.
 //
+// Deterministic: the same calls with the same `now`s give the same state
+// in any process. Ids come from a seeded generator whose state is part of the
+// ledger's (snapshot().idState); an expiry, which any call (a read too) may
+// be the first to notice, draws nothing: its transaction id is derived from
+// the credit, and its time is the credit's, not the call's. So a ledger that
+// was read at extra moments ends up like one that was not, provided no read
+// looks later than the next change does (a change settles up to its own now).
+//
+// Changes can be captured and taken back (beginCapture, endCapture, revert;
+// see ledger-state.ts and undo.ts), at the cost of what they touched, never
+// of the ledger's size: all-or-nothing without copying the ledger.
+//
 // This file holds the rules. Storage is compact on purpose (issue 6: a
 // million credits must fit in a few hundred MB): a credit is one fixed-shape
 // record with no copy of its grant request (records.ts), its timestamps and
@@ -19,30 +31,29 @@
 import type { components, operations } from '../spec/control-types.gen.js';
 import type { Credit, CreditBalanceResponse, CreditDetailsResponse, CreditRequest, CreditStatus, TransactionType } from '../spec/types.js';
 import { toCredit, toCreditDetails } from './api-shapes.js';
-import { balanceOf, emptyBalance, type BalanceSpan } from './balance.js';
-import { CreditTable, firstAfter } from './credit-table.js';
+import { balanceOf, emptyBalance } from './balance.js';
+import { firstAfter } from './credit-table.js';
 import { MockError, invalid, notFound } from './errors.js';
-import { MinHeap } from './heap.js';
-import { IdGenerator } from './ids.js';
-import { loadSnapshot, snapshotOf, type LedgerSnapshot } from './ledger-snapshot.js';
+import { expiredTransactionId } from './ids.js';
+import { LedgerState, idempotencyKeyOf, type CachedBalance } from './ledger-state.js';
 import { add, min, sub } from './money.js';
-import { NO_END_DAY, type AccountRecord, type CreditExtra, type CreditRecord, type HoldRecord, type TransactionRecord } from './records.js';
+import { type AccountRecord, type CreditExtra, type CreditRecord, type HoldRecord, type TransactionRecord } from './records.js';
 import { checkFiniteTotals } from './totals.js';
+
+export type { LedgerUndo } from './undo.js';
 
 /** Special applicableEntityIds values that match every entity of a kind. */
 const WILDCARD_ENTITIES = new Set(['ALL_USAGE_METER_RATE_CARDS', 'ALL_FIXED_FEE_RATE_CARDS']);
-
-/** A balance as computed, valid while the ledger's change count is `changes` and from <= now < until. */
-interface CachedBalance extends BalanceSpan {
-  changes: number;
-}
 
 export interface LedgerOptions {
   /** Currency of accounts created implicitly or without one. Default USD. */
   defaultCurrency?: string;
   /** When true, accounts must exist before credits are granted to them. */
   strictAccounts?: boolean;
-  /** Seed for reproducible ids. */
+  /**
+   * Seed of the id generator (uint32). Default 0, so ledgers made without one
+   * all make the same ids; the store gives every tenant its own.
+   */
   seed?: number;
 }
 
@@ -70,41 +81,20 @@ export type Draw = ConsumeResult['drawn'][number];
 export type HoldSelector = components['requestBodies']['HoldSelector']['content']['application/json'];
 export type HoldOutcome = components['responses']['HoldOutcome']['content']['application/json'];
 
-export class Ledger {
-  private readonly accounts = new Map<string, AccountRecord>();
-  private readonly credits = new CreditTable();
-  private readonly idempotency = new Map<string, CreditRecord>();
-  /** ACTIVE credits with an effectiveUntil, keyed by the instant they expire. */
-  private readonly expiries = new MinHeap<CreditRecord>();
-  private readonly ids: IdGenerator;
+export class Ledger extends LedgerState {
   private readonly defaultCurrency: string;
   readonly strictAccounts: boolean;
-  /**
-   * Counts every change to the ledger (a credit touched, granted, an account
-   * created, a restore). A cached balance is only used at the count it was
-   * computed at, so no change can leave a stale one behind.
-   */
-  private changes = 0;
-  /** The last balance computed per account, with the span of time it holds for. */
-  private readonly balances = new Map<string, CachedBalance>();
 
   constructor(options: LedgerOptions = {}) {
-    this.ids = new IdGenerator(options.seed);
+    super(options.seed ?? 0);
     this.defaultCurrency = options.defaultCurrency ?? 'USD';
     this.strictAccounts = options.strictAccounts ?? false;
-  }
-
-  get creditCount(): number {
-    return this.credits.size;
-  }
-
-  get accountCount(): number {
-    return this.accounts.size;
   }
 
   // ---------------------------------------------------------------- accounts
 
   createAccount(input: AccountInput, now: number): AccountRecord {
+    this.settle(now);
     if (this.accounts.has(input.accountId)) {
       throw new MockError('conflict', `Account ${input.accountId} already exists`);
     }
@@ -117,17 +107,10 @@ export class Ledger {
       credits: [],
       holds: [],
     };
-    this.accounts.set(account.id, account);
+    this.accounts.add(account);
+    for (const c of this.captures) c.accountCreated(account.id);
     this.changes++;
     return account;
-  }
-
-  getAccount(accountId: string): AccountRecord | undefined {
-    return this.accounts.get(accountId);
-  }
-
-  listAccounts(): AccountRecord[] {
-    return [...this.accounts.values()];
   }
 
   // ------------------------------------------------------------------ grant
@@ -138,6 +121,15 @@ export class Ledger {
    */
   grant(requests: CreditRequest[], now: number, ids?: Array<string | undefined>): Credit[] {
     this.settle(now);
+    this.checkGrant(requests, ids);
+    return requests.map((r, i) => toCredit(this.grantOne(r, now, ids?.[i]), this.credits.times));
+  }
+
+  /**
+   * Throws what grant() would refuse `requests` for, changing nothing.
+   * `newAccounts` are taken to exist already (fixtures create them first).
+   */
+  checkGrant(requests: CreditRequest[], ids?: Array<string | undefined>, newAccounts?: ReadonlySet<string>): void {
     // Validate everything first: a bad request anywhere stores nothing.
     const seenIds = new Set<string>();
     requests.forEach((r, i) => {
@@ -148,7 +140,7 @@ export class Ledger {
       if (r.effectiveUntil !== undefined && r.effectiveUntil < r.effectiveFrom) {
         throw invalid(`${at}.effectiveUntil (${r.effectiveUntil}) must not be before effectiveFrom (${r.effectiveFrom})`);
       }
-      if (this.strictAccounts && !this.accounts.has(r.accountId)) {
+      if (this.strictAccounts && !this.accounts.has(r.accountId) && !newAccounts?.has(r.accountId)) {
         throw notFound(`${at}.accountId: account ${r.accountId} does not exist`);
       }
       const wanted = ids?.[i];
@@ -161,7 +153,6 @@ export class Ledger {
     });
     // Also for seed, fixtures and provider states, not only the HTTP grant.
     checkFiniteTotals(requests, (accountId) => this.accounts.get(accountId)?.credits ?? []);
-    return requests.map((r, i) => toCredit(this.grantOne(r, now, ids?.[i]), this.credits.times));
   }
 
   private grantOne(request: CreditRequest, now: number, wantedId: string | undefined): CreditRecord {
@@ -180,7 +171,9 @@ export class Ledger {
       if (request.grantorId !== undefined) extra.grantorId = this.credits.intern(request.grantorId);
       if (request.idempotencyKey !== undefined) extra.idempotencyKey = request.idempotencyKey;
     }
+    for (const c of this.captures) c.account(account);
     const record = this.credits.add(id, account, request, extra, now, now, txId);
+    for (const c of this.captures) c.creditCreated(id);
     this.track(record);
     if (key !== undefined) this.idempotency.set(key, record);
     account.updatedAt = Math.max(account.updatedAt, now);
@@ -189,20 +182,15 @@ export class Ledger {
     return record;
   }
 
-  /** Every new credit passes here (grant, restore). */
-  private track(record: CreditRecord): void {
-    this.changes++;
-    if (record.status === 'ACTIVE' && record.untilDay !== NO_END_DAY) this.expiries.push(record.untilMs, record);
-  }
-
   private addTransaction(
     record: CreditRecord,
     type: TransactionType,
     amount: number,
     at: number,
     extra?: { invoiceId?: string | undefined; entityId?: string | undefined },
+    id: string = this.ids.transaction(),
   ): TransactionRecord {
-    const tx: TransactionRecord = { id: this.ids.transaction(), type, amount, createdAt: at };
+    const tx: TransactionRecord = { id, type, amount, createdAt: at };
     if (extra?.invoiceId !== undefined) tx.invoiceId = extra.invoiceId;
     if (extra?.entityId !== undefined) tx.entityId = extra.entityId;
     this.credits.addTransaction(record, tx);
@@ -223,7 +211,8 @@ export class Ledger {
       const due = this.expiries.peekKey();
       if (due === undefined || due > now) return;
       const record = this.expiries.pop()!;
-      if (record.status !== 'ACTIVE') continue;
+      // Also skips a credit removed since it was queued (a new one may hold its id now).
+      if (record.status !== 'ACTIVE' || this.credits.get(record.id) !== record) continue;
       // The expiry happened when the window closed, not when it was noticed;
       // never before the credit existed, though (back-dated grants).
       const at = Math.max(record.untilMs, this.credits.createdAt(record));
@@ -233,15 +222,18 @@ export class Ledger {
 
   /**
    * Ends an ACTIVE credit (expiry or void): its holds are released and what
-   * was not consumed is written off in one transaction of the same type.
+   * was not consumed is written off in one transaction of the same type. An
+   * expiry's transaction id is derived from the credit: it draws no id, so
+   * whichever call notices the expiry first, the ledger ends up the same.
    */
   private close(record: CreditRecord, status: 'EXPIRED' | 'VOIDED', at: number): void {
+    this.note(record);
     const account = record.account;
     this.dropHolds(account, record);
     const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
     record.status = status;
     this.touch(record, at);
-    this.addTransaction(record, status, remainder, at);
+    this.addTransaction(record, status, remainder, at, undefined, status === 'EXPIRED' ? expiredTransactionId(record.id) : undefined);
     account.updatedAt = Math.max(account.updatedAt, at);
   }
 
@@ -264,32 +256,29 @@ export class Ledger {
     return toCreditDetails(record, this.credits.times, this.credits.transactionsOf(record));
   }
 
-  /** Whether a credit with this id is stored. */
-  has(id: string): boolean {
-    return this.credits.has(id);
-  }
-
   list(query: ListQuery, now: number): ListPage {
     this.settle(now);
-    let source: readonly CreditRecord[];
-    if (query.id !== undefined) {
-      const one = this.credits.get(query.id);
-      source = one ? [one] : [];
-    } else if (query.accountId !== undefined) {
-      source = this.accounts.get(query.accountId)?.credits ?? [];
+    const after = query.afterId === undefined ? undefined : this.credits.get(query.afterId);
+    if (query.afterId !== undefined && !after) {
+      throw invalid('nextToken refers to a credit that does not exist (was the mock reset?)');
+    }
+    // All credits by seq (with the empty slots of removed ones), or a dense list ascending by seq.
+    let source: ReadonlyArray<CreditRecord | undefined>;
+    let start = 0;
+    if (query.id !== undefined || query.accountId !== undefined) {
+      const one = query.id === undefined ? undefined : this.credits.get(query.id);
+      const list = query.id !== undefined ? (one ? [one] : []) : (this.accounts.get(query.accountId!)?.credits ?? []);
+      if (after) start = firstAfter(list, after.seq);
+      source = list;
     } else {
       source = this.credits.all;
-    }
-    let start = 0;
-    if (query.afterId !== undefined) {
-      const after = this.credits.get(query.afterId);
-      if (!after) throw invalid('nextToken refers to a credit that does not exist (was the mock reset?)');
-      start = firstAfter(source, after.seq);
+      if (after) start = after.seq + 1;
     }
     const page: CreditRecord[] = [];
     let more = false;
     for (let i = start; i < source.length; i++) {
-      const r = source[i]!;
+      const r = source[i];
+      if (r === undefined) continue;
       if (query.status !== undefined && r.status !== query.status) continue;
       if (query.accountId !== undefined && r.account.id !== query.accountId) continue;
       if (page.length === query.pageSize) {
@@ -368,6 +357,7 @@ export class Ledger {
       if (remaining <= 0) break;
       const take = min(spendable(r), remaining);
       remaining = sub(remaining, take);
+      this.note(r);
       this.touch(r, now);
       if (hold) {
         const h: HoldRecord = { id: this.ids.hold(), creditId: r.id, amount: take, createdAt: now };
@@ -428,6 +418,7 @@ export class Ledger {
     const outcome: HoldOutcome = { accountId, holds: [], total: 0 };
     for (const h of chosen) {
       const r = this.credits.get(h.creditId)!;
+      this.note(r);
       r.holdAmount = sub(r.holdAmount, h.amount);
       this.touch(r, now);
       const entry: HoldOutcome['holds'][number] = { holdId: h.id, creditId: h.creditId, amount: h.amount };
@@ -440,29 +431,6 @@ export class Ledger {
     return outcome;
   }
 
-  // --------------------------------------------------------------- snapshot
-
-  snapshot(): LedgerSnapshot {
-    return snapshotOf([...this.accounts.values()], this.credits);
-  }
-
-  /** Replaces this ledger's contents with a snapshot (from snapshot()). */
-  restore(snap: LedgerSnapshot): void {
-    this.changes++;
-    this.balances.clear();
-    this.accounts.clear();
-    this.credits.clear();
-    this.idempotency.clear();
-    this.expiries.clear();
-    loadSnapshot(snap, this.accounts, this.credits, (record, q) => {
-      this.track(record);
-      if (q.idempotencyKey !== undefined) {
-        const key = idempotencyKeyOf(q.accountId, q.idempotencyKey);
-        if (!this.idempotency.has(key)) this.idempotency.set(key, record);
-      }
-    });
-  }
-
   // ---------------------------------------------------------------- helpers
 
   private mustFind(id: string): CreditRecord {
@@ -471,9 +439,6 @@ export class Ledger {
     return record;
   }
 }
-
-/** Idempotency keys are unique per account. */
-const idempotencyKeyOf = (accountId: string, key: string): string => `${accountId}\u0000${key}`;
 
 /** What is left to spend on a credit. */
 function spendable(r: CreditRecord): number {

@@ -61,8 +61,12 @@ export const NO_ENTITIES: string[] = Object.freeze([]) as unknown as string[];
  */
 export class CreditRecord {
   constructor(
-    /** Position in creation order; the listing cursor is built on it. */
-    readonly seq: number,
+    /**
+     * Slot in creation order (see credit-table.ts); the listing order and
+     * cursor are built on it. Only the credit table changes it, keeping the
+     * order, when a credit put back needs room.
+     */
+    public seq: number,
     readonly id: string,
     readonly account: AccountRecord,
     readonly purpose: string,

@@ -664,57 +664,118 @@ export interface components {
                 frozenAt: number | null;
             };
             ledger: {
-                accounts: {
-                    id: string;
-                    customerId: string;
-                    currency: string;
-                    createdAt: number;
-                    updatedAt: number;
-                }[];
-                credits: {
-                    id: string;
-                    /** @description The CreditRequest as granted (togai-credits.yaml). */
-                    request: {
-                        accountId: string;
-                        purpose: string;
-                        /** Format: date */
-                        effectiveFrom: string;
-                        /** Format: date */
-                        effectiveUntil?: string;
-                        creditAmount?: number;
-                        priority: number;
-                        applicableEntityIds?: string[];
-                        grantorId?: string;
-                        idempotencyKey?: string;
-                    };
-                    customerId: string;
-                    creditUnit: string;
-                    /** @enum {string} */
-                    status: "ACTIVE" | "CONSUMED" | "EXPIRED" | "VOIDED";
-                    holdAmount: number;
-                    consumedAmount: number;
-                    createdAt: number;
-                    updatedAt: number;
-                    transactions: {
-                        id: string;
-                        /** @enum {string} */
-                        type: "CREDITED" | "DEBITED" | "EXPIRED" | "VOIDED";
-                        amount: number;
-                        createdAt: number;
-                        invoiceId?: string;
-                        entityId?: string;
-                    }[];
-                }[];
-                holds: {
-                    id: string;
-                    accountId: string;
-                    creditId: string;
-                    amount: number;
-                    createdAt: number;
-                    invoiceId?: string;
-                    entityId?: string;
-                }[];
+                accounts: components["schemas"]["AccountSnapshot"][];
+                credits: components["schemas"]["CreditSnapshot"][];
+                holds: components["schemas"]["HoldSnapshot"][];
+                /**
+                 * @description State of the tenant's id generator: the ids of new credits, transactions and
+                 *     holds follow from it. Absent in snapshots of older versions; the ids then
+                 *     follow from the tenant's key and size.
+                 */
+                idState?: number;
             };
+            /**
+             * @description Provider states set up and not yet torn down, oldest first, each with what
+             *     teardown puts back (POST /_mock/provider-states).
+             */
+            providerStates?: {
+                /** @description The state's name and params. */
+                key: string;
+                undo: components["schemas"]["LedgerUndo"];
+            }[];
+        };
+        AccountSnapshot: {
+            id: string;
+            customerId: string;
+            currency: string;
+            createdAt: number;
+            updatedAt: number;
+        };
+        CreditSnapshot: {
+            id: string;
+            /** @description The CreditRequest as granted (togai-credits.yaml). */
+            request: {
+                accountId: string;
+                purpose: string;
+                /** Format: date */
+                effectiveFrom: string;
+                /** Format: date */
+                effectiveUntil?: string;
+                creditAmount?: number;
+                priority: number;
+                applicableEntityIds?: string[];
+                grantorId?: string;
+                idempotencyKey?: string;
+            };
+            customerId: string;
+            creditUnit: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "CONSUMED" | "EXPIRED" | "VOIDED";
+            holdAmount: number;
+            consumedAmount: number;
+            createdAt: number;
+            updatedAt: number;
+            transactions: {
+                id: string;
+                /** @enum {string} */
+                type: "CREDITED" | "DEBITED" | "EXPIRED" | "VOIDED";
+                amount: number;
+                createdAt: number;
+                invoiceId?: string;
+                entityId?: string;
+            }[];
+        };
+        HoldSnapshot: {
+            id: string;
+            accountId: string;
+            creditId: string;
+            amount: number;
+            createdAt: number;
+            invoiceId?: string;
+            entityId?: string;
+        };
+        /**
+         * @description What a stretch of changes to a ledger touched, enough to take it back: the
+         *     before-image of every account (with its holds) and credit it changed, and the
+         *     accounts and credits it created or removed, in order.
+         */
+        LedgerUndo: {
+            /**
+             * @description The id generator's state before and after; taking the changes back rewinds
+             *     the generator only when no id was drawn since.
+             */
+            ids: {
+                before: number;
+                after: number;
+            };
+            accounts: {
+                account: components["schemas"]["AccountSnapshot"];
+                holds: components["schemas"]["HoldSnapshot"][];
+                /**
+                 * @description The account's updatedAt when the changes ended. Taking them back keeps a
+                 *     later one (a change made since) instead of the before-image's.
+                 */
+                updatedAtAfter: number;
+            }[];
+            credits: components["schemas"]["CreditSnapshot"][];
+            changes: components["schemas"]["LedgerUndoChange"][];
+        };
+        AccountImage: {
+            account: components["schemas"]["AccountSnapshot"];
+            holds: components["schemas"]["HoldSnapshot"][];
+        };
+        /**
+         * @description An account or credit created or removed. A removal names the record it came
+         *     after in the listing (`after`, null for the first) and, when the undo has no
+         *     before-image of it, carries one (`account` or `credit`).
+         */
+        LedgerUndoChange: {
+            /** @enum {string} */
+            kind: "createAccount" | "removeAccount" | "createCredit" | "removeCredit";
+            id: string;
+            after?: string | null;
+            account?: components["schemas"]["AccountImage"];
+            credit?: components["schemas"]["CreditSnapshot"];
         };
     };
     responses: {

@@ -1,7 +1,7 @@
 // The Pact provider-state vocabulary of spec/togai-mock-control.yaml: each
 // state's name, the params it cannot do without, and the defaults of a
 // credit a state makes. Both sides use it: the mock, which sets states up
-// (control/providerStates.ts), and the contract kit, which checks pacts and
+// (domain/provider-states.ts), and the contract kit, which checks pacts and
 // drives states on a mock or a real Togai (contract/). It lives with the
 // spec because it restates the spec's `state` enum (checked at compile time
 // below) and the defaults the spec documents, and because spec/ is below

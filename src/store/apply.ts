@@ -13,9 +13,11 @@
 // their time and draws when they are accepted, and snapshots and restores
 // the state as parts (snapshot.ts).
 
+import { randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../domain/errors.js';
-import { cryptoRandom, seededRandom, type Random32 } from '../domain/ids.js';
+import { seededRandom, type Random32 } from '../domain/ids.js';
+import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type SeedFaker } from '../domain/seed.js';
 import { isTenantCommand, needsEntropy, type Command, type CommandInput, type CommandOf } from './commands.js';
 import type { Engine, StateMachine } from './engine.js';
 import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';
@@ -30,8 +32,13 @@ import type { Tenant } from './store.js';
 export interface ApplyContext {
   /** The control spec's Snapshot schema (stateImport, state files). */
   validateSnapshot: () => ValidateFunction;
-  /** The Credits spec's CreditRequest schema (fixtures). */
-  validateCreditRequest: () => ValidateFunction;
+  /** A fixture credit checked against the Credits spec's CreditRequest schema. */
+  checkCreditRequest: () => CreditRequestCheck;
+}
+
+/** What applying a seed command needs on top: the Faker, loaded (asynchronously) before such a command is applied. */
+interface Context extends ApplyContext {
+  faker: () => SeedFaker;
 }
 
 /** The instant a tenant command happens: a frozen clock's time (state), else the command's. */
@@ -39,12 +46,12 @@ function timeOf(tenant: Tenant, at: number): number {
   return tenant.clock.toJSON().frozenAt ?? at;
 }
 
-type Handlers = { [T in Command['type']]: (state: MockState, c: CommandOf<T>, ctx: ApplyContext) => unknown };
+type Handlers = { [T in Command['type']]: (state: MockState, c: CommandOf<T>, ctx: Context) => unknown };
 
 /** Commands of one tenant: the tenant exists (it is created by its first command) and `now` is its time. */
-type TenantHandler<T extends Command['type']> = (t: Tenant, now: number, c: CommandOf<T>, state: MockState, ctx: ApplyContext) => unknown;
+type TenantHandler<T extends Command['type']> = (t: Tenant, now: number, c: CommandOf<T>, state: MockState, ctx: Context) => unknown;
 
-function onTenant<T extends Command['type']>(handler: TenantHandler<T>): (state: MockState, c: CommandOf<T>, ctx: ApplyContext) => unknown {
+function onTenant<T extends Command['type']>(handler: TenantHandler<T>): (state: MockState, c: CommandOf<T>, ctx: Context) => unknown {
   return (state, c, ctx) => {
     const cmd = c as CommandOf<T> & { tenant: string };
     const t = state.tenantFor(cmd.tenant, cmd.entropy, cmd.at);
@@ -85,18 +92,17 @@ const handlers: Handlers = {
     t.clock.reset();
   }),
 
-  seed: () => {
-    throw new MockError('internal', 'seed is not a logged command yet');
-  },
-  fixtures: () => {
-    throw new MockError('internal', 'fixtures are not a logged command yet');
-  },
-  providerStateSetup: () => {
-    throw new MockError('internal', 'provider states are not logged commands yet');
-  },
-  providerStateTeardown: () => {
-    throw new MockError('internal', 'provider states are not logged commands yet');
-  },
+  seed: onTenant<'seed'>((t, now, c, _state, ctx) => {
+    // Without a seed of its own, the command's draw: the same seed wherever it is applied.
+    const seed = c.seed ?? (c.entropy ?? 0) >>> 1;
+    const made = seedLedger(ctx.faker(), t.ledger, { seed, accounts: c.accounts, creditsPerAccount: c.creditsPerAccount }, now);
+    return { seed, ...made };
+  }),
+  fixtures: onTenant<'fixtures'>((t, now, c, _state, ctx) => loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now)),
+  providerStateSetup: onTenant<'providerStateSetup'>((t, now, c) => t.providerStates.setup(t.ledger, now, c.state, c.params)),
+  providerStateTeardown: onTenant<'providerStateTeardown'>((t, _now, c) => {
+    t.providerStates.teardown(t.ledger, c.state, c.params);
+  }),
 
   reset: (state, c) => {
     if (c.tenant !== undefined) state.tenants.resetTenant(c.tenant);
@@ -106,7 +112,7 @@ const handlers: Handlers = {
     const snap = checkSnapshot(c.snapshot, ctx.validateSnapshot());
     try {
       // Rebuilt aside and swapped in whole (MemoryStore.restore): a bad document changes nothing.
-      state.tenants.restore(snap.tenants, (key) => state.restoredSeed(key));
+      state.tenants.restore(snap.tenants);
     } catch (err) {
       // The ledger's own consistency checks speak of "snapshot:" already.
       if (err instanceof MockError) throw err;
@@ -127,8 +133,8 @@ const handlers: Handlers = {
 };
 
 /** Applies one command to the state; answers what the change made (a credit, an account, ...). */
-export function applyCommand(state: MockState, command: Command, ctx: ApplyContext): unknown {
-  const handler = handlers[command.type] as ((s: MockState, c: Command, x: ApplyContext) => unknown) | undefined;
+export function applyCommand(state: MockState, command: Command, ctx: Context): unknown {
+  const handler = handlers[command.type] as ((s: MockState, c: Command, x: Context) => unknown) | undefined;
   if (!handler) throw new MockError('invalid', `unknown command type ${JSON.stringify((command as { type?: unknown }).type)}`);
   return handler(state, command, ctx);
 }
@@ -145,15 +151,24 @@ export interface MockMachineOptions extends ApplyContext {
 
 /** The mock's state and its apply function, as the engine runs them. */
 export class MockMachine implements StateMachine<MockState, Command, CommandInput> {
-  private readonly ctx: ApplyContext;
+  private readonly ctx: Context;
   private readonly now: () => number;
   private readonly random: Random32;
+  private faker: SeedFaker | undefined;
+  private loadingFaker: Promise<void> | undefined;
 
   constructor(
     readonly state: MockState,
     options: MockMachineOptions,
   ) {
-    this.ctx = { validateSnapshot: options.validateSnapshot, validateCreditRequest: options.validateCreditRequest };
+    this.ctx = {
+      validateSnapshot: options.validateSnapshot,
+      checkCreditRequest: options.checkCreditRequest,
+      faker: () => {
+        if (!this.faker) throw new MockError('internal', 'a seed command was applied before Faker was loaded');
+        return this.faker;
+      },
+    };
     this.now = options.now ?? Date.now;
     const seed = state.config.seed;
     this.random = options.random ?? (seed === undefined ? cryptoRandom() : seededRandom(seed));
@@ -179,8 +194,19 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
     return applyCommand(this.state, command, this.ctx);
   }
 
-  prepare(_commands: readonly Command[]): Promise<void> | undefined {
-    return undefined;
+  /** Seeding needs Faker, loaded on first use (not at start-up: issue 6). */
+  prepare(commands: readonly Command[]): Promise<void> | undefined {
+    if (this.faker || !commands.some((c) => c.type === 'seed')) return undefined;
+    this.loadingFaker ??= loadSeedFaker().then(
+      (f) => {
+        this.faker = f;
+      },
+      (err: unknown) => {
+        this.loadingFaker = undefined;
+        throw err;
+      },
+    );
+    return this.loadingFaker;
   }
 
   snapshot(seq: number): unknown[] {
@@ -190,4 +216,19 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
   restore(parts: readonly unknown[] | undefined): void {
     restoreParts(this.state, parts, this.ctx.validateSnapshot);
   }
+}
+
+/** Cryptographic randomness for commands' entropy, fetched in blocks so a draw stays cheap. */
+function cryptoRandom(): Random32 {
+  let pool = Buffer.alloc(0);
+  let offset = 0;
+  return () => {
+    if (offset + 4 > pool.length) {
+      pool = randomBytes(4096);
+      offset = 0;
+    }
+    const v = pool.readUInt32LE(offset);
+    offset += 4;
+    return v;
+  };
 }

@@ -14,6 +14,7 @@
 // tenant only to narrow their scope: `tenant` undefined means every tenant.
 
 import type { AccountInput, ConsumeInput, HoldSelector } from '../domain/ledger.js';
+import type { Fixtures } from '../domain/seed.js';
 import type { components } from '../spec/control-types.gen.js';
 import type { ProviderStateName, ProviderStateParams } from '../spec/provider-states.js';
 import type { CreditRequest } from '../spec/types.js';
@@ -21,10 +22,8 @@ import type { FaultInput, FaultTarget } from './fault-rules.js';
 
 type Schemas = components['schemas'];
 
-/** The control spec's Fixtures, each credit a CreditRequest with an optional id (see control/seed.ts). */
-export type FixturesInput = Omit<Schemas['Fixtures'], 'credits'> & {
-  credits?: Array<CreditRequest & NonNullable<Schemas['Fixtures']['credits']>[number]>;
-};
+/** The control spec's Fixtures document, each credit a CreditRequest with an optional id. */
+export type FixturesInput = Fixtures;
 
 interface TenantCommand {
   /** The tenant key the change acts on (created by the command if it does not exist). */

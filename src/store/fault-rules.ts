@@ -14,7 +14,8 @@ import { pathMatches } from '../spec/paths.js';
 // Shapes from spec/togai-mock-control.yaml (generated types; never restated here).
 type Schemas = components['schemas'];
 export type FaultMatch = Schemas['FaultMatch'];
-export type FaultInput = Schemas['FaultInput'];
+/** A rule as asked for; `probability` defaults to 1 (the schema's default, also when no validator filled it in). */
+export type FaultInput = Omit<Schemas['FaultInput'], 'probability'> & { probability?: number | undefined };
 /** A stored rule; `tenant` (a tenant key) limits it to one tenant. */
 export type FaultRule = Schemas['Fault'];
 

@@ -81,6 +81,7 @@ interface TenantPart {
   tenant: string;
   clock: TenantSnapshot['clock'];
   ledger: Omit<LedgerSnapshot, 'credits'>;
+  providerStates?: TenantSnapshot['providerStates'];
   creditParts: number;
 }
 
@@ -106,6 +107,7 @@ export function snapshotParts(state: MockState, seq: number, now: number): unkno
     const chunks: CreditsPart[] = [];
     for (let i = 0; i < credits.length; i += CREDITS_PER_PART) chunks.push({ tenant: t.key, credits: credits.slice(i, i + CREDITS_PER_PART) });
     const part: TenantPart = { tenant: t.key, clock: t.clock, ledger, creditParts: chunks.length };
+    if (t.providerStates !== undefined) part.providerStates = t.providerStates;
     parts.push(part, ...chunks);
   }
   return parts;
@@ -126,7 +128,7 @@ export function restoreParts(state: MockState, parts: readonly unknown[] | undef
     if (parts.length !== 1) throw invalid('snapshot: its first part is not a header of format version 2');
     // A document of version 1 (or another one, which checkSnapshot refuses by name).
     const snap = checkSnapshot(head, validate());
-    loading(() => state.tenants.restore(snap.tenants, (key) => state.restoredSeed(key)));
+    loading(() => state.tenants.restore(snap.tenants));
     state.faults.restore(undefined);
     state.rateLimitSet = undefined;
     return;
@@ -143,10 +145,12 @@ export function restoreParts(state: MockState, parts: readonly unknown[] | undef
       if (chunk?.tenant !== key || !Array.isArray(chunk.credits)) throw invalid(`snapshot: part ${i - 1} is not a chunk of tenant ${key}'s credits`);
       for (const c of chunk.credits) credits.push(c);
     }
-    tenants.push({ key, clock: part.clock, ledger: { ...part.ledger, credits } });
+    const tenant: TenantSnapshot = { key, clock: part.clock, ledger: { ...part.ledger, credits } };
+    if (part.providerStates !== undefined) tenant.providerStates = part.providerStates;
+    tenants.push(tenant);
   }
   if (i !== parts.length) throw invalid(`snapshot: ${parts.length - i} parts follow the last tenant's`);
-  loading(() => state.tenants.restore(tenants, (key) => state.restoredSeed(key)));
+  loading(() => state.tenants.restore(tenants));
   state.faults.restore(header.faults);
   state.rateLimitSet = header.rateLimit ?? undefined;
 }

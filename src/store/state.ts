@@ -56,11 +56,6 @@ export class MockState {
     return this.tenants.tenant(key, this.config.seed ?? entropy ?? derivedSeed(key, at));
   }
 
-  /** The id seed of a tenant rebuilt from a snapshot that does not carry its generator's state. */
-  restoredSeed(key: string): number {
-    return this.config.seed ?? derivedSeed(key, 0);
-  }
-
   /** Forgets every tenant, fault rule and the rate limit set (the state of a fresh start). */
   clear(): void {
     this.tenants.reset();

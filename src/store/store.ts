@@ -3,12 +3,17 @@
 // stores follow the same idea). Without tenant isolation every credential maps
 // to the one well-known tenant SHARED_TENANT.
 //
-// A tenant owns its ledger and its clock: one CI job moving time does not
-// move it for a job that uses another tenant.
+// A tenant owns its ledger, its clock and its pending provider states: one
+// CI job moving time does not move it for a job that uses another tenant.
+//
+// The ledger is deterministic; the one random draw, the seed of a new
+// tenant's ids, is made here (or given by the caller), never in the domain.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { MockClock, type TimeSource } from '../domain/clock.js';
+import { idSeedFor, seedFromText } from '../domain/ids.js';
 import { Ledger, type LedgerOptions } from '../domain/ledger.js';
+import { ProviderStateStack } from '../domain/provider-states.js';
 import type { components } from '../spec/control-types.gen.js';
 
 export const SHARED_TENANT = 'shared';
@@ -17,6 +22,8 @@ export interface Tenant {
   readonly key: string;
   readonly ledger: Ledger;
   readonly clock: MockClock;
+  /** Provider states set up and not yet torn down (POST /_mock/provider-states). */
+  readonly providerStates: ProviderStateStack;
 }
 
 /** One tenant in the snapshot document (its `ledger` is what Ledger.snapshot() writes). */
@@ -39,17 +46,18 @@ export class MemoryStore {
     private readonly ledgerOptions: LedgerOptions = {},
     private readonly realTime: TimeSource = Date.now,
   ) {
-    this.absent = { key: '', ledger: new Ledger(ledgerOptions), clock: new MockClock(realTime) };
+    this.absent = this.newTenant('', 0);
   }
 
   /**
-   * The tenant for `key`, created empty on first use. Its ids follow `seed`
-   * when given, else the store's configured seed (random without one).
+   * The tenant for `key`, created empty on first use. Its ids follow the
+   * store's seed option when there is one, else `seed` (uint32), else a
+   * random seed drawn now.
    */
   tenant(key: string, seed?: number): Tenant {
     let t = this.tenants.get(key);
     if (!t) {
-      t = this.fresh(key, seed);
+      t = this.newTenant(key, this.ledgerOptions.seed ?? seed ?? randomBytes(4).readUInt32LE(0));
       this.tenants.set(key, t);
     }
     return t;
@@ -68,26 +76,23 @@ export class MemoryStore {
     return this.tenants.has(key);
   }
 
-  private fresh(key: string, seed: number | undefined): Tenant {
-    const options = seed === undefined ? this.ledgerOptions : { ...this.ledgerOptions, seed };
-    return { key, ledger: new Ledger(options), clock: new MockClock(this.realTime) };
+  private newTenant(key: string, seed: number): Tenant {
+    return {
+      key,
+      ledger: new Ledger({ ...this.ledgerOptions, seed }),
+      clock: new MockClock(this.realTime),
+      providerStates: new ProviderStateStack(),
+    };
   }
 
   /**
-   * Gives a tenant a ledger whose new ids follow `seed`, keeping its data and
-   * clock: after this, the same seed on the same data makes the same ids.
+   * Makes a tenant's new ids follow `seed`, keeping its data and clock: after
+   * this, the same seed on the same data makes the same ids. On data already
+   * there the seed is mixed with its size (see idSeedFor).
    */
   reseedTenant(key: string, seed: number): Tenant {
-    const old = this.tenant(key);
-    // On data already there, the seed is mixed with its size, so seeding twice
-    // with one seed does not replay the ids (transaction ids are not checked
-    // for collisions). An empty tenant uses the seed as given.
-    const size = old.ledger.creditCount + old.ledger.accountCount;
-    const idSeed = size === 0 ? seed : (seed ^ Math.imul(size, 0x9e3779b1)) >>> 0;
-    const ledger = new Ledger({ ...this.ledgerOptions, seed: idSeed });
-    ledger.restore(old.ledger.snapshot());
-    const t: Tenant = { key, ledger, clock: old.clock };
-    this.tenants.set(key, t);
+    const t = this.tenant(key);
+    t.ledger.reseed(idSeedFor(seed, t.ledger.creditCount + t.ledger.accountCount));
     return t;
   }
 
@@ -107,18 +112,28 @@ export class MemoryStore {
   }
 
   snapshot(): TenantSnapshot[] {
-    return [...this.tenants.values()].map((t) => ({ key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() }));
+    return [...this.tenants.values()].map((t) => {
+      const snap: TenantSnapshot = { key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() };
+      if (t.providerStates.size > 0) snap.providerStates = t.providerStates.toJSON();
+      return snap;
+    });
   }
 
   /**
    * Replaces all state with `tenants`. Everything is rebuilt aside first and
    * swapped in only when all of it loaded, so a bad snapshot changes nothing.
-   * `seedOf` gives each rebuilt tenant's id seed (default: the store's).
+   * A ledger saved without its id state (by an older version) gets one
+   * derived from the tenant's key and size: loading the same document
+   * anywhere, any number of times, then makes the same ids.
    */
-  restore(tenants: TenantSnapshot[], seedOf?: (key: string) => number | undefined): void {
+  restore(tenants: TenantSnapshot[]): void {
     const rebuilt = new Map<string, Tenant>();
     for (const s of tenants) {
-      const t = this.fresh(s.key, seedOf?.(s.key));
+      const derived = seedFromText(`${s.key}\u0000${s.ledger.accounts.length}\u0000${s.ledger.credits.length}`);
+      const t: Tenant = {
+        ...this.newTenant(s.key, ((this.ledgerOptions.seed ?? 0) ^ derived) >>> 0),
+        providerStates: ProviderStateStack.fromJSON(s.providerStates),
+      };
       t.ledger.restore(s.ledger);
       t.clock.restore(s.clock);
       rebuilt.set(s.key, t);

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededFaker } from '../../src/control/seed.js';
+import { seededFaker } from '../../src/domain/seed.js';
 import { startTogaiMock } from '../../src/index.js';
 import { optionsFromEnv } from '../../src/options.js';
 import { startTestMock, type TestMock } from '../helpers/mock.js';

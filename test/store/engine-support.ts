@@ -3,6 +3,7 @@
 // see and steer what the engine does (count appends, fail them, share one
 // log between engines as replicas on Redis would).
 
+import { creditRequestCheck } from '../../src/control/seed.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
 import { compileOperations, type SpecValidators } from '../../src/spec/operations.js';
 import { MockMachine, type MockEngine } from '../../src/store/apply.js';
@@ -35,7 +36,7 @@ export function machine(config: Partial<StateConfig> = {}, now?: () => number): 
   const { credits, control } = compiled();
   return new MockMachine(new MockState({ ...CONFIG, ...config }), {
     validateSnapshot: () => control.schema('Snapshot'),
-    validateCreditRequest: () => credits.schema('CreditRequest'),
+    checkCreditRequest: () => creditRequestCheck(credits.schema('CreditRequest')),
     ...(now ? { now } : {}),
   });
 }

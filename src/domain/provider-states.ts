@@ -1,0 +1,207 @@
+// Pact provider states on a ledger (POST /_mock/provider-states). Setup puts
+// the ledger into the named state; teardown undoes exactly what that setup
+// changed. The request and response shapes (and the state names) are in
+// spec/togai-mock-control.yaml, the vocabulary in spec/provider-states.ts;
+// this file holds what each state means.
+//
+// Undo is the ledger's change capture (undo.ts): setup records the
+// before-image of every account and credit it touches and what it creates,
+// and teardown reverts that. Each state stays a few lines of ordinary ledger
+// calls, and teardown also cleans up what the interaction itself did to
+// state-made data (a credit voided by the request under test disappears with
+// the state that granted it). Nothing is copied: a setup costs what it
+// touches, however big the ledger.
+//
+// The stack of pending setups is plain JSON (toJSON/fromJSON), kept with the
+// tenant in snapshots, so a teardown works after a restart or on another
+// process that loaded the same state.
+
+import {
+  STATE_CREDIT_DEFAULTS,
+  type ProviderStateName,
+  type ProviderStateParams,
+  type ProviderStateValues,
+} from '../spec/provider-states.js';
+import type { components } from '../spec/control-types.gen.js';
+import type { CreditRequest } from '../spec/types.js';
+import { utcDate } from './dates.js';
+import { MockError, invalid } from './errors.js';
+import type { Ledger } from './ledger.js';
+
+/** One setup not yet torn down: its state and params (as a key) and how to undo it (a LedgerUndo). */
+type PendingSetup = NonNullable<components['schemas']['TenantSnapshot']['providerStates']>[number];
+
+/** The key of a state with its params; params in name order, so their order in the request does not matter. */
+const keyOf = (state: string, params: ProviderStateParams): string =>
+  `${state}\u0000${JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+
+/**
+ * The setups of one ledger that are not torn down yet, oldest first. Setups
+ * stack (an interaction may have several states, and Pact tears them down in
+ * setup order), so undoing one state must not bring back data a later state
+ * changed: teardown unwinds that state and every later one, newest first.
+ */
+export class ProviderStateStack {
+  private readonly pending: PendingSetup[];
+
+  constructor(pending: PendingSetup[] = []) {
+    this.pending = pending;
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Sets up a state at `now` and remembers how to undo it; returns the
+   * values to inject. A setup that was never torn down (an aborted
+   * verification) is undone first, so repeating a setup always lands in the
+   * same state. All or nothing: a setup that fails leaves the ledger and the
+   * stack as they were (that earlier setup included).
+   */
+  setup(ledger: Ledger, now: number, state: ProviderStateName, params: ProviderStateParams): ProviderStateValues {
+    const key = keyOf(state, params);
+    ledger.settle(now);
+    ledger.beginCapture(); // the whole call, for all or nothing
+    const unwound = this.unwind(ledger, key);
+    ledger.beginCapture(); // this state's own changes, for teardown
+    let values: ProviderStateValues;
+    try {
+      values = applyState(ledger, now, state, params);
+    } catch (err) {
+      ledger.endCapture();
+      ledger.revert(ledger.endCapture());
+      this.pending.push(...unwound);
+      throw err;
+    }
+    const undo = ledger.endCapture();
+    ledger.endCapture();
+    this.pending.push({ key, undo });
+    return values;
+  }
+
+  /** Undoes the setup of the same state and params (and every later one); nothing to undo is fine. */
+  teardown(ledger: Ledger, state: ProviderStateName, params: ProviderStateParams): void {
+    this.unwind(ledger, keyOf(state, params));
+  }
+
+  /** Undoes the setup under `key` and every later one, newest first; returns what it undid. */
+  private unwind(ledger: Ledger, key: string): PendingSetup[] {
+    const at = this.pending.findIndex((p) => p.key === key);
+    if (at < 0) return [];
+    for (let i = this.pending.length - 1; i >= at; i--) ledger.revert(this.pending[i]!.undo);
+    return this.pending.splice(at);
+  }
+
+  /** The pending setups, oldest first (a copy of the list: a snapshot taken now stays as it is). */
+  toJSON(): PendingSetup[] {
+    return [...this.pending];
+  }
+
+  /** A stack from toJSON()'s output (as the TenantSnapshot schema's `providerStates` checks it). */
+  static fromJSON(json: unknown): ProviderStateStack {
+    if (json === undefined || json === null) return new ProviderStateStack();
+    if (!Array.isArray(json) || !json.every((p) => typeof p?.key === 'string' && typeof p?.undo === 'object' && p.undo !== null)) {
+      throw invalid('snapshot: providerStates must be a list of {key, undo}');
+    }
+    return new ProviderStateStack(structuredClone(json as PendingSetup[]));
+  }
+}
+
+function need<K extends keyof ProviderStateParams>(
+  state: ProviderStateName,
+  params: ProviderStateParams,
+  name: K,
+): NonNullable<ProviderStateParams[K]> {
+  const v = params[name];
+  if (v === undefined) throw invalid(`provider state '${state}' needs params.${name}`);
+  return v as NonNullable<ProviderStateParams[K]>;
+}
+
+/** Puts the ledger into one state at `now`; returns the values to inject. */
+function applyState(ledger: Ledger, now: number, state: ProviderStateName, params: ProviderStateParams): ProviderStateValues {
+  const ensureAccount = (accountId: string): void => {
+    if (!ledger.getAccount(accountId)) ledger.createAccount({ accountId }, now);
+  };
+  const grantActive = (accountId: string, creditId: string): void => {
+    if (ledger.has(creditId)) {
+      const existing = ledger.getCredit(creditId, now);
+      throw new MockError(
+        'conflict',
+        `provider state '${state}': credit ${creditId} already exists (${existing.status}, account ${existing.accountId}); ` +
+          `use a fresh creditId or reset the mock`,
+      );
+    }
+    const request: CreditRequest = {
+      accountId,
+      purpose: STATE_CREDIT_DEFAULTS.purpose,
+      effectiveFrom: params.effectiveFrom ?? utcDate(now),
+      creditAmount: params.creditAmount ?? STATE_CREDIT_DEFAULTS.creditAmount,
+      priority: params.priority ?? STATE_CREDIT_DEFAULTS.priority,
+    };
+    if (params.effectiveUntil !== undefined) request.effectiveUntil = params.effectiveUntil;
+    ensureAccount(accountId);
+    const [credit] = ledger.grant([request], now, [creditId]);
+    if (credit!.status !== 'ACTIVE') {
+      throw invalid(
+        `provider state '${state}': credit ${creditId} would be ${credit!.status} at the mock's time ${new Date(now).toISOString()} ` +
+          `(effectiveUntil ${params.effectiveUntil} has passed)`,
+      );
+    }
+  };
+
+  switch (state) {
+    case 'an account exists': {
+      const accountId = need(state, params, 'accountId');
+      ensureAccount(accountId);
+      return { accountId };
+    }
+    case 'an account has an active credit': {
+      const accountId = need(state, params, 'accountId');
+      const creditId = need(state, params, 'creditId');
+      grantActive(accountId, creditId);
+      return { accountId, creditId };
+    }
+    case 'a credit is voided': {
+      const accountId = need(state, params, 'accountId');
+      const creditId = need(state, params, 'creditId');
+      grantActive(accountId, creditId);
+      ledger.void(creditId, now);
+      return { accountId, creditId };
+    }
+    case 'an account has consumed credits': {
+      const accountId = need(state, params, 'accountId');
+      const amount = need(state, params, 'amount');
+      if (!(amount > 0)) throw invalid(`provider state '${state}': params.amount must be greater than 0`);
+      ensureAccount(accountId);
+      // Consumption needs something to draw from: top the account up with a
+      // state credit covering what its spendable balance lacks.
+      const spendable = ledger.balance(accountId, now).runningBalance;
+      if (spendable < amount) {
+        ledger.grant(
+          [
+            {
+              accountId,
+              purpose: STATE_CREDIT_DEFAULTS.purpose,
+              effectiveFrom: utcDate(now),
+              creditAmount: amount - Math.max(spendable, 0),
+              priority: params.priority ?? STATE_CREDIT_DEFAULTS.priority,
+            },
+          ],
+          now,
+        );
+      }
+      const result = ledger.consume(accountId, { amount }, now);
+      if (result.unmet > 0) {
+        // Only credits not yet in effect or entity-bound remain; say so rather than half-apply.
+        throw invalid(`provider state '${state}': could only consume ${amount - result.unmet} of ${amount} on ${accountId}`);
+      }
+      return { accountId, amount };
+    }
+    case 'no credit exists': {
+      const creditId = need(state, params, 'creditId');
+      ledger.removeCredit(creditId);
+      return { creditId };
+    }
+  }
+}
