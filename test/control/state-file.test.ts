@@ -1,6 +1,7 @@
 // TOGAI_MOCK_STATE_FILE through the engine, as a user sees it over HTTP: a
 // restarted mock holds everything that was answered (with and without
-// compactions in between), a torn last line of the log is dropped, a write
+// compactions in between; seeds, fixtures and provider states included, and
+// a pending provider state can still be torn down after the restart), a torn last line of the log is dropped, a write
 // that fails answers 503 naming the file and changes nothing, and a state
 // file of an earlier version (one v1 JSON document) still loads.
 
@@ -72,6 +73,14 @@ async function workload(mock: RunningServer, round: number): Promise<void> {
   ok(await call(mock, 'POST', '/_mock/clock/advance', { seconds: 86_400 * 400 }));
   ok(await call(mock, 'POST', '/_mock/faults', { match: { operationId: 'creditBalanceForAccount' }, status: 500, times: 3 }), 201);
   ok(await call(mock, 'PUT', '/_mock/rate-limit', { requestsPerSecond: 100 + round }));
+  ok(await call(mock, 'POST', '/_mock/seed', { seed: round, accounts: 2, creditsPerAccount: 2 }));
+  ok(await call(mock, 'POST', '/_mock/seed', { accounts: 1, creditsPerAccount: 1 }));
+  ok(await call(mock, 'POST', '/_mock/fixtures', { accounts: [{ accountId: `F${round}` }], credits: [{ accountId: `F${round}`, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }] }));
+  const state = { state: 'an account has an active credit', params: { accountId: `PS${round}`, creditId: `cred.stateFile000${round}.00000` } };
+  ok(await call(mock, 'POST', '/_mock/provider-states', state));
+  ok(await call(mock, 'POST', '/_mock/provider-states', { state: 'an account exists', params: { accountId: `PS-kept${round}` } }));
+  // One torn down again, one left pending (its undo is part of the state).
+  ok(await call(mock, 'POST', '/_mock/provider-states', { ...state, action: 'teardown' }));
 }
 
 describe('state file: restart', () => {
@@ -105,6 +114,10 @@ describe('state file: restart', () => {
 
     const second = await start(file, { stateSnapshotEvery: 4 });
     expect(await everything(second)).toEqual(before);
+    // The provider state left pending before the restart is torn down after it.
+    const pending = { state: 'an account exists', params: { accountId: 'PS-kept3' }, action: 'teardown' };
+    expect((await call(second, 'POST', '/_mock/provider-states', pending)).status).toBe(200);
+    expect((await call(second, 'GET', '/_mock/accounts/PS-kept3')).status).toBe(404);
   });
 
   it('drops a torn last line (a write cut short by a crash) and keeps the rest', async () => {
