@@ -9,6 +9,16 @@
 // MockError before changing anything (the ledger validates before it
 // writes), the same way in every process. Never by copying the store.
 //
+// Reads write expiries too (the lifecycle catches up lazily). That stays
+// deterministic because an expiry is a function of the credit and the time
+// (its transaction id is derived from the credit), every change first writes
+// the expiries due at its own time, and a clock move first writes those due
+// at the time it leaves. One gap remains with a clock that follows real
+// time: a change accepted at T and applied a few milliseconds later, after a
+// read at T' > T wrote an expiry falling between the two, sees that credit
+// expired, where a process replaying the log would not. Frozen clocks (what
+// tests use to reach an expiry) have no such gap: their time is state.
+//
 // MockMachine wraps it for the engine (engine.ts): it stamps commands with
 // their time and draws when they are accepted, and snapshots and restores
 // the state as parts (snapshot.ts).
