@@ -4,8 +4,12 @@
 // a catch-up that started before them), an append that conflicts retried
 // after catching up, and start-up from what a log holds.
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MockError } from '../../src/domain/errors.js';
+import { FileLog } from '../../src/store/log/file.js';
 import type { Credit } from '../../src/spec/types.js';
 import { engineOn, grantOf, RecordingLog, SharedLog, stateText } from './engine-support.js';
 
@@ -20,6 +24,27 @@ describe('Engine: writing', () => {
     expect(answers.map((a) => (a as Credit[])[0]!.accountId)).toEqual(Array.from({ length: 20 }, (_, i) => `ACC-${i}`));
     expect(engine.appliedSeq).toBe(1);
     expect(engine.state.tenants.tenant('shared').ledger.creditCount).toBe(20);
+  });
+
+  it('on the state file, changes that arrive together are one line of the log (one fsync), and a restart applies them alike', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'togai-mock-engine-'));
+    try {
+      const path = join(dir, 'state.json');
+      const engine = engineOn(new FileLog(path));
+      await engine.start();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => engine.execute(grantOf('shared', `F-${i}`))));
+      const before = stateText(engine);
+      await engine.close();
+      const lines = readFileSync(`${path}.log`, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect((JSON.parse(lines[0]!) as { commands: unknown[] }).commands).toHaveLength(20);
+      const again = engineOn(new FileLog(path));
+      expect(await again.start()).toEqual({ restored: true });
+      expect(stateText(again)).toBe(before);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('batches what arrives while an append is being written into the next one', async () => {
