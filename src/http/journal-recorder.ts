@@ -71,7 +71,7 @@ export function journalRecorder(journal: Journal, app: Express): (req: Request, 
     res.on('finish', () => {
       const locals = res.locals;
       const noted = locals as Notes;
-      journal.record({
+      void journal.record({
         arrived,
         method: req.method,
         path,

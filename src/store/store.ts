@@ -49,12 +49,16 @@ export interface StoreLimits {
 
 export class MemoryStore {
   private readonly tenants = new Map<string, Tenant>();
+  /** What a read sees of a tenant that does not exist yet: empty, following real time. */
+  private readonly absent: Tenant;
 
   constructor(
     private readonly ledgerOptions: LedgerOptions = {},
     private readonly realTime: TimeSource = Date.now,
     private readonly limits: StoreLimits = {},
-  ) {}
+  ) {
+    this.absent = this.newTenant('', 0);
+  }
 
   /**
    * The tenant for `key`, created empty on first use. Its ids follow the
@@ -71,18 +75,42 @@ export class MemoryStore {
   tenant(key: string, seed?: number): Tenant {
     let t = this.tenants.get(key);
     if (!t) {
-      const max = this.limits.maxTenants ?? 0;
-      const made = this.tenants.size - (this.tenants.has(SHARED_TENANT) ? 1 : 0);
-      if (max > 0 && key !== SHARED_TENANT && made >= max) {
-        throw new MockError(
-          'forbidden',
-          `Tenant limit reached: ${made} tenants exist (TOGAI_MOCK_MAX_TENANTS=${max}); reset the mock or raise the limit`,
-        );
-      }
+      this.admitNew(key);
       t = this.newTenant(key, this.ledgerOptions.seed ?? seed ?? randomBytes(4).readUInt32LE(0));
       this.tenants.set(key, t);
     }
     return t;
+  }
+
+  /**
+   * The tenant for `key` as a read sees it, never creating it: a tenant
+   * that does not exist yet reads as empty (no accounts, real time). Only
+   * changes (commands) create tenants, so reads leave no trace in the state.
+   * Past the tenant limit a credential without a tenant is refused on reads
+   * too (403), so it is served all or not at all.
+   */
+  peek(key: string): Tenant {
+    const t = this.tenants.get(key);
+    if (t) return t;
+    this.admitNew(key);
+    return { ...this.absent, key };
+  }
+
+  /** Throws the 403 when a tenant for `key` would pass the limit. */
+  private admitNew(key: string): void {
+    const max = this.limits.maxTenants ?? 0;
+    if (max <= 0 || key === SHARED_TENANT) return;
+    const made = this.tenants.size - (this.tenants.has(SHARED_TENANT) ? 1 : 0);
+    if (made >= max) {
+      throw new MockError(
+        'forbidden',
+        `Tenant limit reached: ${made} tenants exist (TOGAI_MOCK_MAX_TENANTS=${max}); reset the mock or raise the limit`,
+      );
+    }
+  }
+
+  has(key: string): boolean {
+    return this.tenants.has(key);
   }
 
   private newTenant(key: string, seed: number): Tenant {

@@ -86,8 +86,8 @@ describe('docs/docker.md', () => {
       const granted = JSON.parse(answers[1]!) as { credits: Array<{ id: string }> };
       const listed = JSON.parse(answers[2]!) as { data: Array<{ id: string; accountId: string }> };
       expect(listed.data.map((c) => c.id)).toEqual([granted.credits[0]!.id]);
-      // Bind mount: the state file is on the host.
-      expect(out.split('\n')).toContain('state.json');
+      // Bind mount: the state file's log is on the host.
+      expect(out.split('\n')).toContain('state.json.log');
       // Contract tests from the image.
       expect(out).toContain('togai-mock verify: PASSED');
       // The size table, one row per production dependency.
