@@ -68,7 +68,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Children still running when the test process exits are killed (only ours). */
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) child.kill('SIGKILL'); // also ends a paused (SIGSTOPped) one
 });
 
 export class TestRedis {
@@ -158,6 +158,7 @@ export class TestRedis {
       else child.once('exit', () => resolve());
     });
     child.kill(signal);
+    if (signal !== 'SIGKILL') child.kill('SIGCONT'); // a paused Redis handles SIGTERM only once it runs
     await exited;
   }
 
@@ -169,6 +170,16 @@ export class TestRedis {
   /** kill -9: no chance to flush anything that was not already written. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');
+  }
+
+  /** SIGSTOP: Redis stops answering but keeps its connections open (a hung server). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   /** Starts redis-server again on the same port and directory (it reloads its AOF). */
