@@ -8,6 +8,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { LogConflictError, LogCorruptError, SnapshotNeededError } from '../../src/store/log/types.js';
+import { assessPersistence } from '../../src/store/shared/redis-connection.js';
 import { redisAvailable, warnIfRedisMissing } from '../helpers/redis.js';
 import { freshPrefix, keepingLogger, useRedis } from './redis-support.js';
 
@@ -270,5 +271,18 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
     } finally {
       await conn.client.config('SET', 'appendfsync', 'always');
     }
+  });
+});
+
+// No Redis needed: what the settings mean for "nothing answered 200 is lost".
+describe('assessPersistence', () => {
+  const where = 'redis://127.0.0.1:6379';
+  it('only appendonly yes with appendfsync always is durable; anything else says what can be lost', () => {
+    expect(assessPersistence(where, 'yes', 'always')).toEqual({ appendonly: 'yes', appendfsync: 'always', durable: true });
+    expect(assessPersistence(where, 'no', 'always').warning).toMatch(/appendonly no: changes since its last RDB save .* lost when it restarts; run it with --appendonly yes --appendfsync always/);
+    expect(assessPersistence(where, 'yes', 'no').warning).toMatch(/appendfsync no: the operating system decides/);
+    const refused = assessPersistence(where, 'yes', undefined, "ERR unknown command 'CONFIG'");
+    expect(refused.durable).toBe('unknown');
+    expect(refused.warning).toMatch(/CONFIG GET was refused: ERR unknown command 'CONFIG'\); its AOF is on: make sure/);
   });
 });

@@ -142,14 +142,6 @@ interface SnapshotMeta {
   parts: number;
 }
 
-export interface RedisPersistence {
-  appendonly: string | undefined;
-  appendfsync: string | undefined;
-  /** True when every acknowledged write is on disk before Redis answers (appendonly yes + appendfsync always). */
-  durable: boolean | 'unknown';
-  /** Why acknowledged changes could be lost, when they could. */
-  warning?: string | undefined;
-}
 
 export class RedisLog implements CommandLog {
   readonly backend = 'redis' as const;
@@ -215,7 +207,7 @@ export class RedisLog implements CommandLog {
     await this.connection.ready('open the log');
     if (!this.warnedDurability) {
       this.warnedDurability = true;
-      const persistence = await this.persistence();
+      const persistence = await this.connection.persistence();
       if (persistence.warning !== undefined) this.logger.warn(persistence.warning);
     }
     // A snapshot replaced while it is being read (its chunks expire after a
@@ -496,38 +488,13 @@ export class RedisLog implements CommandLog {
     }
   }
 
-  /** Redis' AOF settings and whether they keep every acknowledged write. */
-  async persistence(): Promise<RedisPersistence> {
-    let appendonly: string | undefined;
-    let appendfsync: string | undefined;
-    let refused: string | undefined;
-    try {
-      const pairs = (await this.connection.client.call('CONFIG', 'GET', 'append*')) as string[];
-      for (let i = 0; i + 1 < pairs.length; i += 2) {
-        if (pairs[i] === 'appendonly') appendonly = pairs[i + 1];
-        if (pairs[i] === 'appendfsync') appendfsync = pairs[i + 1];
-      }
-    } catch (error) {
-      // Managed Redis often disables CONFIG; INFO still says whether the AOF is on.
-      refused = (error as Error).message;
-      try {
-        const info = await this.connection.client.info('persistence');
-        const m = /^aof_enabled:(\d)/m.exec(info);
-        if (m) appendonly = m[1] === '1' ? 'yes' : 'no';
-      } catch {
-        // Neither is allowed: say so below.
-      }
-    }
-    return assessPersistence(this.connection.where, appendonly, appendfsync, refused);
-  }
-
   async health(): Promise<LogHealth> {
     const detail: Record<string, unknown> = { url: this.connection.where, prefix: this.prefix, status: this.connection.status, snapshotSeq: this.snapshotSeq };
     if (this.connection.connected) {
       try {
         const head = await this.connection.run('read the log head', (c) => c.get(this.keys.head));
         this.head = Number(head ?? 0);
-        const p = await this.persistence();
+        const p = await this.connection.persistence();
         detail.appendonly = p.appendonly ?? 'unknown';
         detail.appendfsync = p.appendfsync ?? 'unknown';
         detail.durable = p.durable;
@@ -545,27 +512,4 @@ export class RedisLog implements CommandLog {
     if (this.writing !== undefined) await this.writing;
     if (this.ownsConnection) await this.connection.close();
   }
-}
-
-/** Whether appendonly/appendfsync keep every write Redis acknowledged, and if not, what can be lost. */
-export function assessPersistence(where: string, appendonly: string | undefined, appendfsync: string | undefined, refused?: string): RedisPersistence {
-  const advice = 'run it with --appendonly yes --appendfsync always so that nothing answered 200 is lost';
-  const base = { appendonly, appendfsync };
-  if (appendonly === 'no') {
-    return { ...base, durable: false, warning: `Redis at ${where} runs with appendonly no: changes since its last RDB save (if any) are lost when it restarts; ${advice}` };
-  }
-  if (appendonly === undefined || appendfsync === undefined) {
-    const why = refused === undefined ? 'it did not say' : `CONFIG GET was refused: ${refused}`;
-    return {
-      ...base,
-      durable: 'unknown',
-      warning: `could not read the persistence settings of Redis at ${where} (${why})${appendonly === 'yes' ? '; its AOF is on' : ''}: make sure it runs with appendonly yes and appendfsync always, or acknowledged changes can be lost when it restarts`,
-    };
-  }
-  if (appendfsync === 'always') return { ...base, durable: true };
-  const loss =
-    appendfsync === 'everysec'
-      ? 'a crash of Redis or of its machine can lose about the last second of acknowledged changes'
-      : `with appendfsync ${appendfsync} the operating system decides when the AOF reaches the disk, so a crash of the machine can lose the last seconds of acknowledged changes`;
-  return { ...base, durable: false, warning: `Redis at ${where} runs with appendfsync ${appendfsync}: ${loss}; ${advice}` };
 }

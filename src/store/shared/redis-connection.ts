@@ -202,6 +202,31 @@ export class RedisConnection {
     }
   }
 
+  /** Redis' AOF settings and whether they keep every acknowledged write. */
+  async persistence(): Promise<RedisPersistence> {
+    let appendonly: string | undefined;
+    let appendfsync: string | undefined;
+    let refused: string | undefined;
+    try {
+      const pairs = (await this.client.call('CONFIG', 'GET', 'append*')) as string[];
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        if (pairs[i] === 'appendonly') appendonly = pairs[i + 1];
+        if (pairs[i] === 'appendfsync') appendfsync = pairs[i + 1];
+      }
+    } catch (error) {
+      // Managed Redis often disables CONFIG; INFO still says whether the AOF is on.
+      refused = (error as Error).message;
+      try {
+        const info = await this.client.info('persistence');
+        const m = /^aof_enabled:(\d)/m.exec(info);
+        if (m) appendonly = m[1] === '1' ? 'yes' : 'no';
+      } catch {
+        // Neither is allowed: say so below.
+      }
+    }
+    return assessPersistence(this.where, appendonly, appendfsync, refused);
+  }
+
   /** Lets go of the connection (pending replies are awaited by QUIT when connected). */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -216,4 +241,36 @@ export class RedisConnection {
     }
     this.client.disconnect();
   }
+}
+
+export interface RedisPersistence {
+  appendonly: string | undefined;
+  appendfsync: string | undefined;
+  /** True when every acknowledged write is on disk before Redis answers (appendonly yes + appendfsync always). */
+  durable: boolean | 'unknown';
+  /** Why acknowledged changes could be lost, when they could. */
+  warning?: string | undefined;
+}
+
+/** Whether appendonly/appendfsync keep every write Redis acknowledged, and if not, what can be lost. */
+export function assessPersistence(where: string, appendonly: string | undefined, appendfsync: string | undefined, refused?: string): RedisPersistence {
+  const advice = 'run it with --appendonly yes --appendfsync always so that nothing answered 200 is lost';
+  const base = { appendonly, appendfsync };
+  if (appendonly === 'no') {
+    return { ...base, durable: false, warning: `Redis at ${where} runs with appendonly no: changes since its last RDB save (if any) are lost when it restarts; ${advice}` };
+  }
+  if (appendonly === undefined || appendfsync === undefined) {
+    const why = refused === undefined ? 'it did not say' : `CONFIG GET was refused: ${refused}`;
+    return {
+      ...base,
+      durable: 'unknown',
+      warning: `could not read the persistence settings of Redis at ${where} (${why})${appendonly === 'yes' ? '; its AOF is on' : ''}: make sure it runs with appendonly yes and appendfsync always, or acknowledged changes can be lost when it restarts`,
+    };
+  }
+  if (appendfsync === 'always') return { ...base, durable: true };
+  const loss =
+    appendfsync === 'everysec'
+      ? 'a crash of Redis or of its machine can lose about the last second of acknowledged changes'
+      : 'the operating system decides when the AOF reaches the disk, so a crash of the machine can lose the last seconds of acknowledged changes';
+  return { ...base, durable: false, warning: `Redis at ${where} runs with appendfsync ${appendfsync}: ${loss}; ${advice}` };
 }
