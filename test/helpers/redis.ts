@@ -14,9 +14,15 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-/** redis-server on this machine: TOGAI_MOCK_TEST_REDIS_SERVER, Debian's path, or the PATH. */
+/**
+ * redis-server on this machine: TOGAI_MOCK_TEST_REDIS_SERVER when set (only
+ * that path: pointing it at nothing shows what the tests do without Redis),
+ * else Debian's path, else the PATH.
+ */
 function findRedisServer(): string | undefined {
-  const candidates = [process.env.TOGAI_MOCK_TEST_REDIS_SERVER, '/usr/bin/redis-server'];
+  const chosen = process.env.TOGAI_MOCK_TEST_REDIS_SERVER;
+  if (chosen !== undefined) return existsSync(chosen) ? chosen : undefined;
+  const candidates = ['/usr/bin/redis-server'];
   for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir !== '') candidates.push(join(dir, 'redis-server'));
   return candidates.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
 }
