@@ -12,6 +12,7 @@ import { FaultRules } from './store/fault-rules.js';
 import { Journal } from './store/journal.js';
 import { RateLimiter } from './store/rate-limiter.js';
 import { MemoryStore, SHARED_TENANT, tenantKeyFor, type Tenant } from './store/store.js';
+import type { Health } from './control/handlers.js';
 import type { TogaiMockOptions } from './options.js';
 
 export class MockRuntime {
@@ -49,6 +50,11 @@ export class MockRuntime {
   /** The tenant a Togai API credential works in (an arrow: stages are handed it on its own). */
   readonly tenantKeyForCredential = (credential: string): string =>
     this.options.isolateTenants ? tenantKeyFor(credential) : SHARED_TENANT;
+
+  /** GET /_mock/health: where the state is kept, and whether it can be reached. */
+  health(): Health {
+    return { status: 'ok', backend: this.options.stateFile === undefined ? 'memory' : 'file', connected: true, lag: 0 };
+  }
 
   tenant(key: string): Tenant {
     return this.store.tenant(key);

@@ -36,7 +36,11 @@ export interface ControlParts {
   credits: SpecValidators;
   /** The control API's own spec: Snapshot for PUT /_mock/state. */
   control: SpecValidators;
+  /** GET /_mock/health's answer: where the state is kept, and whether it can be reached. */
+  health(): Health | Promise<Health>;
 }
+
+export type Health = Schemas['Health'];
 
 export type ControlHandler = OperationHandler<ControlContext>;
 
@@ -58,13 +62,14 @@ function templateOf(credits: SpecValidators): (e: { operationId?: string }) => s
 }
 
 /** The control API's handlers, over the parts of one running mock. */
-export function controlHandlers({ store, faults, rateLimiter, journal, credits, control }: ControlParts): Record<string, ControlHandler> {
+export function controlHandlers(parts: ControlParts): Record<string, ControlHandler> {
+  const { store, faults, rateLimiter, journal, credits, control } = parts;
   const templates = templateOf(credits);
   return {
     ...providerStateHandlers,
 
-    health() {
-      return { status: 200, body: { status: 'ok' } };
+    async health() {
+      return { status: 200, body: await parts.health() };
     },
 
     reset({ scope }) {
