@@ -9,7 +9,7 @@ import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
 import { precompiledValidators } from './spec/precompiled.js';
 import { FaultRules } from './store/fault-rules.js';
-import { Journal } from './store/journal.js';
+import { Journal, type RequestJournal } from './store/journal.js';
 import { RateLimiter } from './store/rate-limiter.js';
 import { MemoryStore, SHARED_TENANT, tenantKeyFor, type Tenant } from './store/store.js';
 import type { Health } from './control/handlers.js';
@@ -23,7 +23,7 @@ export class MockRuntime {
   /** Responses that did not match spec/ (only recorded with validateResponses). */
   readonly selfCheckFailures: string[] = [];
   /** Togai API requests as clients sent them (GET /_mock/requests). */
-  readonly journal: Journal;
+  readonly journal: RequestJournal;
   /** Fault rules (POST /_mock/faults) and the per-credential rate limit. */
   readonly faults: FaultRules;
   readonly rateLimiter: RateLimiter;

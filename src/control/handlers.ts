@@ -9,7 +9,7 @@ import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
 import type { SpecValidators } from '../spec/operations.js';
 import type { FaultInput, FaultRules } from '../store/fault-rules.js';
-import type { Journal } from '../store/journal.js';
+import type { RequestJournal } from '../store/journal.js';
 import type { RateLimiter } from '../store/rate-limiter.js';
 import { restoreSnapshot, takeSnapshot } from '../store/snapshot.js';
 import type { MemoryStore } from '../store/store.js';
@@ -31,7 +31,7 @@ export interface ControlParts {
   store: MemoryStore;
   faults: FaultRules;
   rateLimiter: RateLimiter;
-  journal: Journal;
+  journal: RequestJournal;
   /** The Togai API's spec: CreditRequest for fixtures, path templates for journal filters. */
   credits: SpecValidators;
   /** The control API's own spec: Snapshot for PUT /_mock/state. */
@@ -186,8 +186,8 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
 
     // --------------------------------------------------------------- journal
 
-    listRequests({ scope, query }) {
-      const requests = journal.list(
+    async listRequests({ scope, query }) {
+      const requests = await journal.list(
         {
           method: query.method as string | undefined,
           path: query.path as string | undefined,
@@ -201,8 +201,8 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
       return { status: 200, body: { requests } };
     },
 
-    clearRequests({ scope }) {
-      journal.clear(scope);
+    async clearRequests({ scope }) {
+      await journal.clear(scope);
       return { status: 204 };
     },
 

@@ -53,7 +53,38 @@ interface Stored extends RecordedRequest {
   view?: JournalEntry;
 }
 
-export class Journal {
+/**
+ * The journal as the HTTP layer and the control API use it: this process's
+ * ring (Journal, below) or one shared by replicas (shared/request-journal.ts).
+ * record() never fails and never waits: the response it describes is sent.
+ */
+export interface RequestJournal {
+  /** How many entries are kept; 0 records nothing. */
+  readonly limit: number;
+  record(request: RecordedRequest): void;
+  /** The newest `filter.limit` matching entries, oldest first. */
+  list(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): JournalEntry[] | Promise<JournalEntry[]>;
+  /** Forgets everything, or only one tenant's entries. */
+  clear(tenant?: string): void | Promise<void>;
+}
+
+/** Whether an entry passes a filter's method, operationId, tenant and path (not `after` or `limit`). */
+export function entryMatcher(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): (e: JournalEntry) => boolean {
+  const method = filter.method?.toUpperCase();
+  return (e) =>
+    (method === undefined || e.method === method) &&
+    (filter.operationId === undefined || e.operationId === filter.operationId) &&
+    (filter.tenant === undefined || e.tenant === filter.tenant) &&
+    (filter.path === undefined || pathMatches(filter.path, e.path, templates?.(e)));
+}
+
+/** The journal entry of a request, without its id (given by the store that keeps it). */
+export function entryOf(request: RecordedRequest): Omit<JournalEntry, 'id'> {
+  const { id: _id, ...entry } = viewOf({ ...request, id: 0 });
+  return entry;
+}
+
+export class Journal implements RequestJournal {
   /** A ring of at most `limit` entries: `ring[(head + i) % limit]` is the i-th oldest. */
   private ring: Stored[] = [];
   private head = 0;
