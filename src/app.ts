@@ -42,7 +42,7 @@ function underMock(handler: RequestHandler): RequestHandler {
 }
 
 export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express {
-  const { options, store, logger } = runtime;
+  const { options, engine, logger } = runtime;
   const selfCheck = options.validateResponses ? responseSelfCheck(runtime.selfCheckFailures, logger) : undefined;
   const app = express();
   app.disable('x-powered-by');
@@ -69,7 +69,7 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
       // credential) and before the body is read and the handler runs.
       before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],
       // The tenant was resolved once, by auth, from the credential.
-      contextOf: (_req, res) => ({ tenant: store.tenant(res.locals.tenantKey as string) }),
+      contextOf: (_req, res) => ({ tenantKey: res.locals.tenantKey as string, engine }),
       handlers: extras.creditHandlers ? { ...creditHandlers, ...extras.creditHandlers } : creditHandlers,
       selfCheck,
     }),

@@ -61,13 +61,14 @@ export interface TogaiMock extends MockControl {
   /** Internals for advanced use; not a stable API. */
   readonly runtime: MockRuntime;
   /**
-   * Forgets all accounts, credits, holds and clocks (as POST /_mock/reset). It takes effect at
-   * once, so it may be called without await; the promise is for symmetry with the rest.
+   * Forgets all accounts, credits, holds and clocks (as POST /_mock/reset). It is queued at
+   * once, ahead of any request sent after the call, so it may be called without await; the
+   * promise resolves once it is applied (and kept, with a state file).
    */
   reset(): Promise<void>;
   /** The same helpers for the tenant of a Togai credential (with `isolateTenants`). */
   forTenant(credential: string): MockControl;
-  /** Stops accepting requests, lets in-flight ones finish, flushes the state file. */
+  /** Stops accepting requests, lets in-flight ones finish, finishes writing the state file. */
   close(options?: CloseOptions): Promise<void>;
 }
 
@@ -130,9 +131,8 @@ export async function startTogaiMock(options: Partial<TogaiMockOptions> = {}): P
     runtime: running.runtime,
     ...control,
     reset() {
-      // In-process, so that `mock.reset(); mock.setTime(...)` without await stays in order.
-      running.runtime.store.reset();
-      return Promise.resolve();
+      // In-process, so that `mock.reset(); mock.clock.set(...)` without await stays in order.
+      return running.runtime.engine.execute({ type: 'reset' }).then(() => undefined);
     },
     forTenant: (credential) => controlClient(running.url, resolved.adminToken, credential),
     close: (closeOptions) => running.close(closeOptions),

@@ -33,8 +33,10 @@ export interface TogaiMockOptions {
   seedCreditsPerAccount: number;
   /** JSON file of accounts and credits loaded at start-up when the store starts empty. */
   fixturesFile: string | undefined;
-  /** File the whole state is loaded from at start-up and saved to after every change. */
+  /** Where the state is kept: a snapshot at this path, the changes since in `<path>.log`. */
   stateFile: string | undefined;
+  /** The state file's log is compacted into a fresh snapshot after this many appends. */
+  stateSnapshotEvery: number;
   /** Togai API requests per second per credential; beyond it 429 with Retry-After. 0 = no limit. */
   rateLimit: number;
   /** Requests kept in the journal (GET /_mock/requests). Default 1000; 0 records nothing. */
@@ -198,7 +200,19 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     value: '<file>',
     parse: text,
     default: undefined,
-    help: 'load state from this JSON file at start, save it there after every change',
+    help: 'keep state in this file (a snapshot, and every change in <file>.log before it is answered); loaded at start',
+  },
+  stateSnapshotEvery: {
+    flag: 'state-snapshot-every',
+    env: ['TOGAI_MOCK_STATE_SNAPSHOT_EVERY'],
+    value: '<n>',
+    parse: (name, raw) => {
+      const n = parseCount(name, raw, 100_000_000);
+      if (n < 1) throw new OptionError(`${name} must be at least 1 (got "${raw}")`);
+      return n;
+    },
+    default: 10_000,
+    help: "compact the state file's log into a fresh snapshot after this many appends",
   },
   fixturesFile: {
     flag: 'fixtures',

@@ -1,17 +1,16 @@
 // Starts a togai-mock HTTP server for resolved options and stops it cleanly:
 // stop accepting, let in-flight requests finish (cut them off after a grace
-// period), then run the close hooks (e.g. flush the state file).
+// period), then run the close hooks (e.g. let go of the state file).
 
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppExtras } from './app.js';
 import { prepareState } from './control/startup.js';
 import { loadFallback } from './fallback/prism.js';
 import { authenticate } from './http/auth.js';
 import type { TogaiMockOptions } from './options.js';
-import { MockRuntime } from './runtime.js';
-import type { StateFile } from './store/stateFile.js';
+import { MockRuntime, type RuntimeOverrides } from './runtime.js';
 
 /** Work to do once the server no longer serves requests. */
 export type CloseHook = () => void | Promise<void>;
@@ -64,33 +63,12 @@ export function createHttpServer(handler: RequestListener, limits: SlowClientLim
   );
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-
-/**
- * Wraps the server's request listener so that the answer to any request
- * that may change state (every method but GET, HEAD, OPTIONS) leaves only
- * once a save that includes the change is on disk. Reads are never held.
- */
-export function durableResponses(stateFile: Pick<StateFile, 'commit'>, listener: Listener): Listener {
-  return (req, res) => {
-    if (!SAFE_METHODS.has(req.method ?? 'GET')) {
-      const end = res.end;
-      res.end = function (this: ServerResponse, ...args: unknown[]) {
-        void stateFile.commit().then(() => (end as (...a: unknown[]) => unknown).apply(res, args));
-        return res;
-      } as typeof res.end;
-    }
-    listener(req, res);
-  };
-}
-
-/** Replacements for parts of the app; tests only (see AppExtras). */
-export type ServerOverrides = Pick<AppExtras, 'creditHandlers'>;
+/** Replacements for parts of the app and its state's log; tests only (see AppExtras, RuntimeOverrides). */
+export type ServerOverrides = Pick<AppExtras, 'creditHandlers'> & RuntimeOverrides;
 
 export async function startServer(options: TogaiMockOptions, overrides: ServerOverrides = {}): Promise<RunningServer> {
-  const runtime = new MockRuntime(options);
+  const { creditHandlers, ...runtimeOverrides } = overrides;
+  const runtime = new MockRuntime(options, runtimeOverrides);
   const closeHooks: CloseHook[] = [];
   // Loaded before listening so a bad --fallback-spec fails the start, not the first request.
   const fallback =
@@ -101,15 +79,26 @@ export async function startServer(options: TogaiMockOptions, overrides: ServerOv
           logLevel: options.logLevel,
           authenticate: authenticate(options.tokens, runtime.tenantKeyForCredential),
         });
-  // State file, seed and fixtures; a state file that cannot be loaded stops the start here.
-  const stateFile = await prepareState(runtime);
-  const app = createApp(runtime, { fallback, ...overrides });
-  // With a state file, a change is answered only once it is on disk.
-  const server = createHttpServer(stateFile ? durableResponses(stateFile, app) : app);
-  if (stateFile) closeHooks.push(() => stateFile.flush());
+  // The log (state file), seed and fixtures; a state file that cannot be loaded stops the start here.
+  try {
+    await prepareState(runtime);
+  } catch (err) {
+    await runtime.engine.close().catch(() => undefined);
+    throw err;
+  }
+  // A change is answered only once its command is in the log: the engine's promise (no wrapper needed here).
+  const app = createApp(runtime, { fallback, creditHandlers });
+  const server = createHttpServer(app);
+  // Last: finishes queued changes and lets go of the state file (its lock).
+  closeHooks.push(() => runtime.engine.close());
   server.listen(options.port, options.host);
-  // once() rejects with the server's 'error' (e.g. EADDRINUSE) when listening fails.
-  await once(server, 'listening');
+  try {
+    // once() rejects with the server's 'error' (e.g. EADDRINUSE) when listening fails.
+    await once(server, 'listening');
+  } catch (err) {
+    await runtime.engine.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;

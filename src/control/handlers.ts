@@ -1,19 +1,26 @@
 // The control API's operations (spec/togai-mock-control.yaml), named after
-// their operationIds. Thin: each one asks the store, the domain, or the
-// running mock's journal, fault rules and rate limiter. `tenant` is the
-// tenant the call acts on and `scope` the one it named (see tenant.ts).
+// their operationIds. Thin: a read looks at the state through engine.read, a
+// change is a command given to engine.execute (answered once it is logged and
+// applied; `render` builds the answer right after it was applied). The
+// journal and the rate limit's counts are not state and are used directly.
+// `tenantKey` is the tenant the call acts on and `scope` the one it named
+// (see tenant.ts).
 
-import { MockError, notFound } from '../domain/errors.js';
+import { notFound } from '../domain/errors.js';
+import type { AccountRecord } from '../domain/records.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
+import type { ProviderStateRequest } from '../spec/provider-states.js';
 import type { SpecValidators } from '../spec/operations.js';
-import type { FaultInput, FaultRules } from '../store/fault-rules.js';
+import type { MockEngine } from '../store/apply.js';
+import type { FaultInput } from '../store/fault-rules.js';
 import type { RequestJournal } from '../store/journal.js';
-import type { RateLimiter } from '../store/rate-limiter.js';
-import { restoreSnapshot, takeSnapshot } from '../store/snapshot.js';
-import type { MemoryStore } from '../store/store.js';
-import { providerStateHandlers } from './providerStates.js';
+import type { RateCounter } from '../store/shared/types.js';
+import { takeSnapshot } from '../store/snapshot.js';
+import type { MockState } from '../store/state.js';
+import type { Tenant } from '../store/store.js';
+import { setupProviderState, teardownProviderState } from './providerStates.js';
 import type { ControlContext } from './tenant.js';
 import {
   DEFAULT_SEED_ACCOUNTS,
@@ -26,15 +33,14 @@ import { accountDetailsView, accountView } from './views.js';
 
 type Schemas = components['schemas'];
 
-/** What the control API works on: the running mock's state and both compiled specs. */
+/** What the control API works on: the running mock's engine, journal and rate counts, and both compiled specs. */
 export interface ControlParts {
-  store: MemoryStore;
-  faults: FaultRules;
-  rateLimiter: RateLimiter;
+  engine: MockEngine;
+  rateCounter: RateCounter;
   journal: RequestJournal;
   /** The Togai API's spec: CreditRequest for fixtures, path templates for journal filters. */
   credits: SpecValidators;
-  /** The control API's own spec: Snapshot for PUT /_mock/state. */
+  /** The control API's own spec. */
   control: SpecValidators;
   /** GET /_mock/health's answer: where the state is kept, and whether it can be reached. */
   health(): Health | Promise<Health>;
@@ -43,17 +49,12 @@ export interface ControlParts {
 export type Health = Schemas['Health'];
 
 export type ControlHandler = OperationHandler<ControlContext>;
+type Input = OperationInput<ControlContext>;
 
-const clockView = ({ tenant }: Pick<ControlContext, 'tenant'>) => ({
+const clockView = (tenant: Tenant) => ({
   status: 200,
   body: { now: new Date(tenant.clock.now()).toISOString(), frozen: tenant.clock.frozen },
 });
-
-function mustGetAccount({ tenant, params }: OperationInput<ControlContext>) {
-  const account = tenant.ledger.getAccount(params.accountId!);
-  if (!account) throw notFound(`Account ${params.accountId} does not exist`);
-  return account;
-}
 
 /** Journal entries keep their operationId; this gives back its path template for `path` filters. */
 function templateOf(credits: SpecValidators): (e: { operationId?: string }) => string | undefined {
@@ -63,125 +64,158 @@ function templateOf(credits: SpecValidators): (e: { operationId?: string }) => s
 
 /** The control API's handlers, over the parts of one running mock. */
 export function controlHandlers(parts: ControlParts): Record<string, ControlHandler> {
-  const { store, faults, rateLimiter, journal, credits, control } = parts;
+  const { engine, rateCounter, journal, credits } = parts;
   const templates = templateOf(credits);
-  return {
-    ...providerStateHandlers,
+  /** Runs `fn` on the call's tenant as a read sees it (never creating it). */
+  const readTenant = <T>({ tenantKey }: Input, fn: (tenant: Tenant, state: MockState) => T): T | Promise<T> =>
+    engine.read((state) => fn(state.tenants.peek(tenantKey), state));
+  /** The answer of a clock change, made right after it was applied. */
+  const clockAfter = (tenantKey: string) => (_: unknown, state: MockState) => clockView(state.tenants.peek(tenantKey));
 
+  return {
     async health() {
       return { status: 200, body: await parts.health() };
     },
 
     reset({ scope }) {
-      if (scope !== undefined) store.resetTenant(scope);
-      else store.reset();
-      return { status: 204 };
+      return engine.execute({ type: 'reset', tenant: scope }, () => ({ status: 204 }));
     },
 
     // ------------------------------------------------------------------ data
 
-    async seed({ tenant, body }) {
+    async seed({ tenantKey, body }) {
       const b = (body ?? {}) as Schemas['SeedRequest'];
       const seed = b.seed ?? Math.floor(Math.random() * 2 ** 31);
-      const made = await seedTenant(store, tenant.key, {
+      const made = await seedTenant(engine.state.tenants, tenantKey, {
         seed,
         accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS,
         creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT,
       });
       // The tenant object was replaced by the reseed; read through the store.
-      const t = store.tenant(tenant.key);
+      const t = engine.state.tenants.tenant(tenantKey);
       const now = t.clock.now();
       return { status: 200, body: { seed, accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
     },
 
-    loadFixtures({ tenant, body }) {
+    loadFixtures({ tenantKey, body }) {
+      const tenant = engine.state.tenants.tenant(tenantKey);
       const made = loadFixturesInto(tenant, body as Fixtures, credits.schema('CreditRequest'));
       const now = tenant.clock.now();
       return { status: 200, body: { accounts: made.accounts.map((a) => accountView(tenant.ledger, a, now)), credits: made.credits } };
     },
 
-    createAccount({ tenant, body }) {
-      const now = tenant.clock.now();
-      const account = tenant.ledger.createAccount(body as Schemas['AccountInput'], now);
-      return { status: 201, body: accountView(tenant.ledger, account, now) };
+    createAccount({ tenantKey, body }) {
+      return engine.execute({ type: 'createAccount', tenant: tenantKey, account: body as Schemas['AccountInput'] }, (account, state) => {
+        const t = state.tenants.peek(tenantKey);
+        return { status: 201, body: accountView(t.ledger, account as AccountRecord, t.clock.now()) };
+      });
     },
 
-    listAccounts({ tenant, query }) {
-      const offset = (query.offset as number | undefined) ?? 0;
-      const limit = (query.limit as number | undefined) ?? 50;
-      const now = tenant.clock.now();
-      const all = tenant.ledger.listAccounts();
-      return {
-        status: 200,
-        body: { accounts: all.slice(offset, offset + limit).map((a) => accountView(tenant.ledger, a, now)), total: all.length },
-      };
+    listAccounts(input) {
+      const offset = (input.query.offset as number | undefined) ?? 0;
+      const limit = (input.query.limit as number | undefined) ?? 50;
+      return readTenant(input, (tenant) => {
+        const now = tenant.clock.now();
+        const all = tenant.ledger.listAccounts();
+        return {
+          status: 200,
+          body: { accounts: all.slice(offset, offset + limit).map((a) => accountView(tenant.ledger, a, now)), total: all.length },
+        };
+      });
     },
 
     getAccount(input) {
-      const account = mustGetAccount(input);
-      return { status: 200, body: accountDetailsView(input.tenant.ledger, account, input.tenant.clock.now()) };
+      return readTenant(input, (tenant) => {
+        const account = tenant.ledger.getAccount(input.params.accountId!);
+        if (!account) throw notFound(`Account ${input.params.accountId} does not exist`);
+        return { status: 200, body: accountDetailsView(tenant.ledger, account, tenant.clock.now()) };
+      });
     },
 
     // ----------------------------------------------------------------- clock
 
-    getClock: clockView,
-
-    setClock(input) {
-      input.tenant.clock.set(Date.parse((input.body as { now: string }).now));
-      return clockView(input);
+    getClock(input) {
+      return readTenant(input, clockView);
     },
 
-    advanceClock(input) {
-      input.tenant.clock.advance(Math.round((input.body as { seconds: number }).seconds * 1000));
-      return clockView(input);
+    setClock({ tenantKey, body }) {
+      return engine.execute({ type: 'clockSet', tenant: tenantKey, now: Date.parse((body as { now: string }).now) }, clockAfter(tenantKey));
     },
 
-    resetClock(input) {
-      input.tenant.clock.reset();
-      return clockView(input);
+    advanceClock({ tenantKey, body }) {
+      const ms = Math.round((body as { seconds: number }).seconds * 1000);
+      return engine.execute({ type: 'clockAdvance', tenant: tenantKey, ms }, clockAfter(tenantKey));
+    },
+
+    resetClock({ tenantKey }) {
+      return engine.execute({ type: 'clockReset', tenant: tenantKey }, clockAfter(tenantKey));
     },
 
     // ----------------------------------------------------------- consumption
 
-    consume({ tenant, params, body }) {
-      return { status: 200, body: tenant.ledger.consume(params.accountId!, body as ConsumeInput, tenant.clock.now()) };
+    consume({ tenantKey, params, body }) {
+      return engine.execute({ type: 'consume', tenant: tenantKey, accountId: params.accountId!, input: body as ConsumeInput }, (result) => ({
+        status: 200,
+        body: result,
+      }));
     },
 
-    releaseHolds({ tenant, params, body }) {
-      return { status: 200, body: tenant.ledger.releaseHolds(params.accountId!, (body ?? {}) as HoldSelector, tenant.clock.now()) };
+    releaseHolds({ tenantKey, params, body }) {
+      const selector = (body ?? {}) as HoldSelector;
+      return engine.execute({ type: 'releaseHolds', tenant: tenantKey, accountId: params.accountId!, selector }, (outcome) => ({
+        status: 200,
+        body: outcome,
+      }));
     },
 
-    settleHolds({ tenant, params, body }) {
-      return { status: 200, body: tenant.ledger.settleHolds(params.accountId!, (body ?? {}) as HoldSelector, tenant.clock.now()) };
+    settleHolds({ tenantKey, params, body }) {
+      const selector = (body ?? {}) as HoldSelector;
+      return engine.execute({ type: 'settleHolds', tenant: tenantKey, accountId: params.accountId!, selector }, (outcome) => ({
+        status: 200,
+        body: outcome,
+      }));
+    },
+
+    // ------------------------------------------------------- provider states
+
+    providerState({ tenantKey, body }) {
+      // The body was validated against ProviderStateRequest; `action` defaults to setup there.
+      const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
+      const tenant = engine.state.tenants.tenant(tenantKey);
+      if (action === 'teardown') {
+        teardownProviderState(tenant, state, params);
+        return { status: 200, body: {} };
+      }
+      return { status: 200, body: setupProviderState(tenant, state, params) };
     },
 
     // ---------------------------------------------------------------- faults
 
     createFault({ scope, body }) {
-      return { status: 201, body: faults.add(body as FaultInput, scope) };
+      return engine.execute({ type: 'faultAdd', tenant: scope, input: body as FaultInput }, (rule) => ({ status: 201, body: rule }));
     },
 
     listFaults({ scope }) {
-      return { status: 200, body: { faults: faults.list(scope) } };
+      return engine.read((state) => ({ status: 200, body: { faults: state.faults.list(scope) } }));
     },
 
     clearFaults({ scope }) {
-      faults.clear(scope);
-      return { status: 204 };
+      return engine.execute({ type: 'faultClear', tenant: scope }, () => ({ status: 204 }));
     },
 
     deleteFault({ params }) {
-      if (!faults.remove(params.faultId!)) throw notFound(`Fault rule ${params.faultId} does not exist`);
-      return { status: 204 };
+      return engine.execute({ type: 'faultRemove', id: params.faultId! }, () => ({ status: 204 }));
     },
 
     getRateLimit() {
-      return { status: 200, body: { requestsPerSecond: rateLimiter.limit } };
+      return engine.read((state) => ({ status: 200, body: { requestsPerSecond: state.rateLimit } }));
     },
 
-    setRateLimit({ body }) {
-      rateLimiter.set((body as Schemas['RateLimit']).requestsPerSecond);
-      return { status: 200, body: { requestsPerSecond: rateLimiter.limit } };
+    async setRateLimit({ body }) {
+      const limit = await engine.execute({ type: 'rateLimitSet', limit: (body as Schemas['RateLimit']).requestsPerSecond });
+      // A new limit starts fresh windows.
+      await rateCounter.clear();
+      return { status: 200, body: { requestsPerSecond: limit } };
     },
 
     // --------------------------------------------------------------- journal
@@ -209,18 +243,11 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     // ----------------------------------------------------------------- state
 
     getState() {
-      return { status: 200, body: takeSnapshot(store) };
+      return engine.read((state) => ({ status: 200, body: takeSnapshot(state.tenants) }));
     },
 
     putState({ body }) {
-      try {
-        restoreSnapshot(store, body, control.schema('Snapshot'));
-      } catch (err) {
-        // The ledger's own consistency checks speak of "snapshot:" already.
-        if (err instanceof MockError) throw err;
-        throw new MockError('invalid', `snapshot could not be loaded: ${(err as Error).message}`);
-      }
-      return { status: 204 };
+      return engine.execute({ type: 'stateImport', snapshot: body as Schemas['Snapshot'] }, () => ({ status: 204 }));
     },
   };
 }

@@ -19,7 +19,6 @@
 import { utcDate } from '../domain/dates.js';
 import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
 import { MockError, invalid } from '../domain/errors.js';
-import type { OperationHandler } from '../http/pipeline.js';
 import {
   STATE_CREDIT_DEFAULTS,
   type ProviderStateName,
@@ -244,15 +243,3 @@ export function setupProviderState(tenant: Tenant, state: ProviderStateName, par
 export function teardownProviderState(tenant: Tenant, state: ProviderStateName, params: ProviderStateParams): void {
   unwind(tenant, keyOf(state, params));
 }
-
-export const providerStateHandlers: Record<string, OperationHandler> = {
-  providerState({ tenant, body }) {
-    // The body was validated against ProviderStateRequest; `action` defaults to setup there.
-    const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
-    if (action === 'teardown') {
-      teardownProviderState(tenant, state, params);
-      return { status: 200, body: {} };
-    }
-    return { status: 200, body: setupProviderState(tenant, state, params) };
-  },
-};

@@ -53,7 +53,7 @@ export function controlRouter(parts: ControlParts, options: ControlRouterOptions
   router.use('/_mock', adminGuard(options.adminToken));
   router.use(
     operationRoutes(parts.control.operations, {
-      contextOf: controlContext(parts.store, options.tenantKeyOf),
+      contextOf: controlContext(options.tenantKeyOf),
       handlers: controlHandlers(parts),
       selfCheck: options.selfCheck,
     }),

@@ -1,40 +1,51 @@
-// What the mock holds when it starts: the state file when there is one
-// (TOGAI_MOCK_STATE_FILE); otherwise seeded data (TOGAI_MOCK_SEED) and then
-// fixtures (TOGAI_MOCK_FIXTURES), both into the shared tenant. A state file
-// that loaded wins: seeding it again at every restart would pile up copies.
+// What the mock holds when it starts: what its log holds (the state file,
+// TOGAI_MOCK_STATE_FILE) when there is anything; otherwise seeded data
+// (TOGAI_MOCK_SEED) and then fixtures (TOGAI_MOCK_FIXTURES), both into the
+// shared tenant. A state file that loaded wins: seeding it again at every
+// restart would pile up copies.
 
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { MockError } from '../domain/errors.js';
 import type { TogaiMockOptions } from '../options.js';
 import { check, type SpecValidators } from '../spec/operations.js';
-import { StateFile } from '../store/stateFile.js';
-import { SHARED_TENANT, type MemoryStore } from '../store/store.js';
+import type { MockEngine } from '../store/apply.js';
+import { LogCorruptError } from '../store/log/types.js';
+import { SHARED_TENANT } from '../store/store.js';
 import { loadFixtures, readFixtureFile, seedTenant, type Fixtures } from './seed.js';
 
-/** What the start-up fills and reads: the store, the options that say with what, both specs. */
+/** What the start-up fills and reads: the engine, the options that say with what, both specs. */
 export interface StartupParts {
   options: TogaiMockOptions;
-  store: MemoryStore;
+  engine: MockEngine;
   logger: Logger;
   credits: SpecValidators;
   control: SpecValidators;
 }
 
-/** Prepares the store; answers the state file to save to, if one is configured. Throws on anything unusable. */
-export async function prepareState(runtime: StartupParts): Promise<StateFile | undefined> {
+/** Loads the log and fills an empty store. Throws on anything unusable (the start stops). */
+export async function prepareState(runtime: StartupParts): Promise<void> {
   const o = runtime.options;
   const log = runtime.logger;
-  let stateFile: StateFile | undefined;
-  if (o.stateFile !== undefined) {
-    stateFile = new StateFile(resolve(o.stateFile), runtime.store, runtime.control.schema('Snapshot'), log);
-    if (stateFile.load() === 'loaded') {
-      log.info({ stateFile: stateFile.path, tenants: runtime.store.keys().length }, 'state loaded');
-      return stateFile;
+  const { engine } = runtime;
+  let restored: boolean;
+  try {
+    ({ restored } = await engine.start());
+  } catch (err) {
+    // A snapshot that reads as JSON but is no state this version can load (another formatVersion...).
+    if (err instanceof MockError && o.stateFile !== undefined) {
+      throw new LogCorruptError(
+        `state file ${o.stateFile} cannot be loaded: ${err.message}. It was left untouched; fix it, move it away, or point TOGAI_MOCK_STATE_FILE elsewhere.`,
+      );
     }
-    log.info({ stateFile: stateFile.path }, 'no state file yet; starting empty');
+    throw err;
   }
+  if (restored) {
+    log.info({ stateFile: o.stateFile, tenants: engine.state.tenants.keys().length, seq: engine.appliedSeq }, 'state loaded');
+    return;
+  }
+  if (o.stateFile !== undefined) log.info({ stateFile: o.stateFile }, 'no state file yet; starting empty');
   if (o.seed !== undefined && o.seedAccounts > 0) {
-    const made = await seedTenant(runtime.store, SHARED_TENANT, {
+    const made = await seedTenant(engine.state.tenants, SHARED_TENANT, {
       seed: o.seed,
       accounts: o.seedAccounts,
       creditsPerAccount: o.seedCreditsPerAccount,
@@ -45,13 +56,10 @@ export async function prepareState(runtime: StartupParts): Promise<StateFile | u
     const fixtures = readFixtureFile(o.fixturesFile);
     try {
       check(runtime.control.schema('Fixtures'), fixtures, 'fixture');
-      const made = loadFixtures(runtime.store.tenant(SHARED_TENANT), fixtures as Fixtures, runtime.credits.schema('CreditRequest'));
+      const made = loadFixtures(engine.state.tenants.tenant(SHARED_TENANT), fixtures as Fixtures, runtime.credits.schema('CreditRequest'));
       log.info({ fixtures: o.fixturesFile, accounts: made.accounts.length, credits: made.credits.length }, 'fixtures loaded');
     } catch (err) {
       throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`);
     }
   }
-  // Written now, so a state file that cannot be written fails the start, not the first request.
-  if (stateFile) await stateFile.saveNow();
-  return stateFile;
 }

@@ -4,17 +4,17 @@
 // the shared tenant.
 
 import type { Request } from 'express';
-import { SHARED_TENANT, type MemoryStore, type Tenant } from '../store/store.js';
+import { SHARED_TENANT } from '../store/store.js';
 
 /**
- * What a control handler is given besides the request: the tenant whose
- * data it reads and changes, and its scope for calls that can act on all
- * tenants at once (reset, faults, journal): the key X-Mock-Tenant named, or
- * undefined when the call named none (every tenant; the data calls then use
- * the shared one).
+ * What a control handler is given besides the request: the key of the
+ * tenant whose data it reads and changes, and its scope for calls that can
+ * act on all tenants at once (reset, faults, journal): the key X-Mock-Tenant
+ * named, or undefined when the call named none (every tenant; the data calls
+ * then use the shared one).
  */
 export interface ControlContext {
-  tenant: Tenant;
+  tenantKey: string;
   scope: string | undefined;
 }
 
@@ -23,10 +23,10 @@ export interface ControlContext {
  * its tenant key; undefined when tenants are not isolated (the header is
  * then ignored).
  */
-export function controlContext(store: MemoryStore, tenantKeyOf: ((credential: string) => string) | undefined) {
+export function controlContext(tenantKeyOf: ((credential: string) => string) | undefined) {
   return (req: Request): ControlContext => {
     const scope = tenantKeyOf === undefined ? undefined : namedTenantKey(req, tenantKeyOf);
-    return { tenant: store.tenant(scope ?? SHARED_TENANT), scope };
+    return { tenantKey: scope ?? SHARED_TENANT, scope };
   };
 }
 

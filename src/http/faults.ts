@@ -2,7 +2,10 @@
 // (POST /_mock/faults), the per-credential rate limit, and Prism's per-request
 // `Prefer: code=NNN`. The stage runs after authentication and before the body
 // is parsed and the handler runs, so an injected failure never changes state.
-// The rules and the limiter themselves are kept in store/.
+// The rules and the limit are state (store/): firing a rule is a logged
+// command, so a `times: 1` rule fires once in all processes sharing the log,
+// and its probability draw is the command's. The counts of the rate limit
+// are not state: they are kept by a RateCounter (memory or shared).
 //
 // Order: `Prefer: code` (the caller asked explicitly), then the rate limit,
 // then fault rules in the order they were added.
@@ -10,17 +13,19 @@
 import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import type { CompiledOperation } from '../spec/operations.js';
-import type { FaultRule, FaultRules } from '../store/fault-rules.js';
-import type { RateLimiter } from '../store/rate-limiter.js';
+import type { MockEngine } from '../store/apply.js';
+import type { FaultRule } from '../store/fault-rules.js';
+import type { RateCounter } from '../store/shared/types.js';
+import type { MockState } from '../store/state.js';
 import { readBodyTextLeniently } from './body.js';
 import { sendMessage } from './errors.js';
 import { noteRequestText } from './journal-recorder.js';
 import type { Guard } from './pipeline.js';
 
-/** What the fault stage draws on: the running mock's rules and limiter. */
+/** What the fault stage draws on: the engine (rules, the limit) and the rate limit's counts. */
 export interface Misbehaviour {
-  faults: FaultRules;
-  rateLimiter: RateLimiter;
+  engine: MockEngine;
+  rateCounter: RateCounter;
 }
 
 /** `Prefer: code=429` (Prism's convention), or undefined. */
@@ -46,21 +51,61 @@ async function answer(req: Request, res: Response, status: number, message: stri
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+const theState = (state: MockState): MockState => state;
+
 /**
  * The fault stage of one operation: true to go on (synchronously, when
  * nothing applies: the common case costs no promise), false once a fault
  * has answered.
  */
-export function faultStage({ faults, rateLimiter }: Misbehaviour, op: CompiledOperation): Guard {
+export function faultStage({ engine, rateCounter }: Misbehaviour, op: CompiledOperation): Guard {
   const documented = [...op.responses.keys()].filter((k) => /^\d{3}$/.test(k)).map(Number);
   const injected = async (req: Request, res: Response, rule: FaultRule): Promise<boolean> => {
     if (rule.latencyMs !== undefined && rule.latencyMs > 0) await sleep(rule.latencyMs);
     if (rule.status === undefined) return true;
     return answer(req, res, rule.status, rule.message ?? `Fault injected by togai-mock (rule ${rule.id})`);
   };
-  return (req, res) => {
-    const tenant = typeof res.locals.tenantKey === 'string' ? res.locals.tenantKey : undefined;
 
+  const limited = (limit: number, wait: number | undefined, res: Response): void => {
+    if (wait === undefined) return;
+    res.locals.fault = 'rate-limit';
+    throw new MockError('rate_limited', `Rate limit exceeded: at most ${limit} requests per second per credential; retry after ${wait} s`, {
+      'Retry-After': String(wait),
+    });
+  };
+
+  /** The fault rules, once the rate limit let the request pass. */
+  const faults = (req: Request, res: Response, state: MockState, tenant: string | undefined): boolean | Promise<boolean> => {
+    if (state.faults.size === 0) return true;
+    const target = { method: req.method, path: req.path, operationId: op.operationId, template: op.path };
+    // A look first (most requests match no rule); firing, which counts, is a command.
+    if (!state.faults.matches(target, tenant)) return true;
+    return engine.execute({ type: 'faultFire', tenant, target }).then((fired) => {
+      const rule = fired as FaultRule | undefined;
+      if (rule === undefined) return true;
+      res.locals.fault = rule.id;
+      return injected(req, res, rule);
+    });
+  };
+
+  const judge = (req: Request, res: Response, state: MockState): boolean | Promise<boolean> => {
+    const tenant = typeof res.locals.tenantKey === 'string' ? res.locals.tenantKey : undefined;
+    const limit = state.rateLimit;
+    if (limit > 0) {
+      const key = typeof res.locals.credential === 'string' ? `c:${res.locals.credential}` : `ip:${req.ip ?? ''}`;
+      const wait = rateCounter.hit(key, limit);
+      if (wait instanceof Promise) {
+        return wait.then((w) => {
+          limited(limit, w, res);
+          return faults(req, res, state, tenant);
+        });
+      }
+      limited(limit, wait, res);
+    }
+    return faults(req, res, state, tenant);
+  };
+
+  return (req, res) => {
     const code = preferredCode(req);
     if (code !== undefined) {
       if (!documented.includes(code)) {
@@ -76,23 +121,7 @@ export function faultStage({ faults, rateLimiter }: Misbehaviour, op: CompiledOp
       }
       // A documented success status is what the handler answers anyway.
     }
-
-    if (rateLimiter.limit > 0) {
-      const key = typeof res.locals.credential === 'string' ? `c:${res.locals.credential}` : `ip:${req.ip ?? ''}`;
-      const wait = rateLimiter.hit(key);
-      if (wait !== undefined) {
-        res.locals.fault = 'rate-limit';
-        throw new MockError(
-          'rate_limited',
-          `Rate limit exceeded: at most ${rateLimiter.limit} requests per second per credential; retry after ${wait} s`,
-          { 'Retry-After': String(wait) },
-        );
-      }
-    }
-
-    const rule = faults.fire(req, op, tenant);
-    if (rule === undefined) return true;
-    res.locals.fault = rule.id;
-    return injected(req, res, rule);
+    const state = engine.read(theState);
+    return state instanceof Promise ? state.then((s) => judge(req, res, s)) : judge(req, res, state);
   };
 }

@@ -13,7 +13,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import { check, type CompiledOperation } from '../spec/operations.js';
 import { templatePattern } from '../spec/paths.js';
-import type { Tenant } from '../store/store.js';
+import type { MockEngine } from '../store/apply.js';
 import { readJsonBody } from './body.js';
 import { respond, type SelfCheck } from './respond.js';
 
@@ -24,9 +24,14 @@ export interface RequestParts {
   body: unknown;
 }
 
-/** Who a Togai API call acts for: the tenant of its credential. */
+/**
+ * Who a Togai API call acts for, and how it gets at the state: the tenant
+ * key of its credential, and the engine (reads through engine.read, changes
+ * as commands through engine.execute; which log keeps them is not its concern).
+ */
 export interface TenantContext {
-  tenant: Tenant;
+  tenantKey: string;
+  engine: MockEngine;
 }
 
 /**

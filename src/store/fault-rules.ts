@@ -1,10 +1,14 @@
 // The fault rules of POST /_mock/faults: what to break, for which requests,
 // how often. One set per running mock; a rule may be limited to one tenant.
 // The stage that applies them to requests is http/faults.ts.
+//
+// The rules are state: adding, removing and firing them are logged commands
+// (commands.ts), so a `times: 1` rule fires once across every process that
+// shares the log. Firing is therefore deterministic: the probability draws
+// come from the caller (the command's entropy), never from this object.
 
-import { seededRandom } from '../domain/ids.js';
+import { seededRandom, type Random32 } from '../domain/ids.js';
 import type { components } from '../spec/control-types.gen.js';
-import type { CompiledOperation } from '../spec/operations.js';
 import { pathMatches } from '../spec/paths.js';
 
 // Shapes from spec/togai-mock-control.yaml (generated types; never restated here).
@@ -14,15 +18,33 @@ export type FaultInput = Schemas['FaultInput'];
 /** A stored rule; `tenant` (a tenant key) limits it to one tenant. */
 export type FaultRule = Schemas['Fault'];
 
+/** What a rule is matched against: the request and the operation it was routed to. */
+export interface FaultTarget {
+  method: string;
+  path: string;
+  operationId: string;
+  /** The operation's path template, for `match.path` written as a template. */
+  template: string;
+}
+
+/** The rules as kept in snapshots. */
+export interface FaultRulesJson {
+  rules: FaultRule[];
+  nextId: number;
+}
+
 export class FaultRules {
   private rules: FaultRule[] = [];
   private nextId = 1;
-  private readonly random: () => number;
+  private readonly random: Random32 | undefined;
 
-  /** With a seed, `probability` draws are reproducible too. */
+  /** With a seed, fire() without draws of its own is reproducible (used on its own, in tests). */
   constructor(seed?: number) {
-    const r = seed === undefined ? undefined : seededRandom(seed);
-    this.random = r === undefined ? Math.random : () => r() / 2 ** 32;
+    this.random = seed === undefined ? undefined : seededRandom(seed);
+  }
+
+  get size(): number {
+    return this.rules.length;
   }
 
   add(input: FaultInput, tenant?: string): FaultRule {
@@ -58,19 +80,22 @@ export class FaultRules {
     this.rules = tenant === undefined ? [] : this.rules.filter((r) => r.tenant !== tenant);
   }
 
+  /** Whether some rule matches this request (before any probability draw): a cheap look, changes nothing. */
+  matches(target: FaultTarget, tenant: string | undefined): boolean {
+    return this.rules.some((rule) => matchesRule(rule, target, tenant));
+  }
+
   /**
    * The first rule that matches and fires for this request. Firing counts
    * against `times`; a used-up rule is removed. A rule that matches but loses
-   * its probability draw does not count.
+   * its probability draw does not count. `draws` gives the uint32 draws for
+   * rules with a probability below 1.
    */
-  fire(req: { method: string; path: string }, op: Pick<CompiledOperation, 'operationId' | 'path'>, tenant: string | undefined): FaultRule | undefined {
+  fire(target: FaultTarget, tenant: string | undefined, draws?: Random32): FaultRule | undefined {
+    const draw = draws ?? this.random ?? seededRandom((Math.random() * 2 ** 32) >>> 0);
     for (const rule of this.rules) {
-      const m = rule.match;
-      if (rule.tenant !== undefined && rule.tenant !== tenant) continue;
-      if (m.method !== undefined && m.method !== req.method.toUpperCase()) continue;
-      if (m.operationId !== undefined && m.operationId !== op.operationId) continue;
-      if (m.path !== undefined && !pathMatches(m.path, req.path, op.path)) continue;
-      if (rule.probability < 1 && !(this.random() < rule.probability)) continue;
+      if (!matchesRule(rule, target, tenant)) continue;
+      if (rule.probability < 1 && !(draw() / 2 ** 32 < rule.probability)) continue;
       rule.fired++;
       if (rule.remaining !== undefined) {
         rule.remaining--;
@@ -80,4 +105,23 @@ export class FaultRules {
     }
     return undefined;
   }
+
+  toJSON(): FaultRulesJson {
+    return { rules: this.list(), nextId: this.nextId };
+  }
+
+  /** Replaces every rule with those of a snapshot. */
+  restore(json: FaultRulesJson | undefined): void {
+    this.rules = (json?.rules ?? []).map((r) => ({ ...r, match: { ...r.match } }));
+    this.nextId = json?.nextId ?? 1;
+  }
+}
+
+function matchesRule(rule: FaultRule, target: FaultTarget, tenant: string | undefined): boolean {
+  const m = rule.match;
+  if (rule.tenant !== undefined && rule.tenant !== tenant) return false;
+  if (m.method !== undefined && m.method !== target.method.toUpperCase()) return false;
+  if (m.operationId !== undefined && m.operationId !== target.operationId) return false;
+  if (m.path !== undefined && !pathMatches(m.path, target.path, target.template)) return false;
+  return true;
 }

@@ -1,18 +1,33 @@
-// The snapshot format: everything a store holds as one JSON document, used by
-// GET/PUT /_mock/state and by the state file. `formatVersion` says how to read
-// it; a document of another version is refused (never guessed at), so an old
-// togai-mock cannot misread a newer file and then save over it.
+// The snapshot formats.
 //
-// The document's shape is the `Snapshot` schema of spec/togai-mock-control.yaml;
-// this file adds the checks a schema cannot express (versions, unique keys).
+// Version 1, the document: everything the tenants hold as one JSON document,
+// used by GET/PUT /_mock/state and by the state files of earlier versions.
+// `formatVersion` says how to read it; a document of another version is
+// refused (never guessed at), so an old togai-mock cannot misread a newer
+// file and then save over it. Its shape is the `Snapshot` schema of
+// spec/togai-mock-control.yaml; this file adds the checks a schema cannot
+// express (versions, unique keys).
+//
+// Version 2, the parts: what the engine hands a log to compact it (a state
+// file's snapshot, Redis keys). A list of JSON values, so that a million
+// credits are never one giant string: parts[0] is a header (the log seq it
+// covers, the tenant keys, the fault rules and the rate limit set), then per
+// tenant one part with its clock, accounts and holds, followed by its credits
+// in chunks of CREDITS_PER_PART. A log may also hand back a version 1
+// document as the only part (a state file written before logs existed).
 
 import type { ValidateFunction } from 'ajv';
-import { invalid } from '../domain/errors.js';
+import { MockError, invalid } from '../domain/errors.js';
+import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
 import type { components } from '../spec/control-types.gen.js';
 import { describeError } from '../spec/messages.js';
-import type { MemoryStore } from './store.js';
+import type { FaultRulesJson } from './fault-rules.js';
+import type { MockState } from './state.js';
+import type { MemoryStore, TenantSnapshot } from './store.js';
 
 export const FORMAT_VERSION = 1;
+export const PARTS_FORMAT_VERSION = 2;
+export const CREDITS_PER_PART = 1000;
 
 export type Snapshot = components['schemas']['Snapshot'];
 
@@ -49,9 +64,99 @@ export function checkSnapshot(doc: unknown, validate: ValidateFunction): Snapsho
   return snap;
 }
 
-/** Validates and loads a snapshot into the store, all or nothing. */
-export function restoreSnapshot(store: MemoryStore, doc: unknown, validate: ValidateFunction): Snapshot {
-  const snap = checkSnapshot(doc, validate);
-  store.restore(snap.tenants);
-  return snap;
+// ------------------------------------------------------------------ parts
+
+interface PartsHeader {
+  formatVersion: typeof PARTS_FORMAT_VERSION;
+  seq: number;
+  savedAt: string;
+  tenants: string[];
+  faults: FaultRulesJson;
+  /** The rate limit set through the control API; null: the configured one. */
+  rateLimit: number | null;
+}
+
+/** A tenant's part: everything but its credits, which follow in `creditParts` parts. */
+interface TenantPart {
+  tenant: string;
+  clock: TenantSnapshot['clock'];
+  ledger: Omit<LedgerSnapshot, 'credits'>;
+  creditParts: number;
+}
+
+interface CreditsPart {
+  tenant: string;
+  credits: LedgerSnapshot['credits'];
+}
+
+/** The state as parts, at log seq `seq`. Copies only: the parts never change with the state. */
+export function snapshotParts(state: MockState, seq: number, now: number): unknown[] {
+  const tenants = state.tenants.snapshot();
+  const header: PartsHeader = {
+    formatVersion: PARTS_FORMAT_VERSION,
+    seq,
+    savedAt: new Date(now).toISOString(),
+    tenants: tenants.map((t) => t.key),
+    faults: state.faults.toJSON(),
+    rateLimit: state.rateLimitSet ?? null,
+  };
+  const parts: unknown[] = [header];
+  for (const t of tenants) {
+    const { credits, ...ledger } = t.ledger;
+    const chunks: CreditsPart[] = [];
+    for (let i = 0; i < credits.length; i += CREDITS_PER_PART) chunks.push({ tenant: t.key, credits: credits.slice(i, i + CREDITS_PER_PART) });
+    const part: TenantPart = { tenant: t.key, clock: t.clock, ledger, creditParts: chunks.length };
+    parts.push(part, ...chunks);
+  }
+  return parts;
+}
+
+/**
+ * Replaces the whole state with a snapshot: version 2 parts, or a version 1
+ * document as the only part; no parts: the empty state. All or nothing:
+ * throws a MockError naming the problem and changes nothing.
+ */
+export function restoreParts(state: MockState, parts: readonly unknown[] | undefined, validate: () => ValidateFunction): void {
+  if (parts === undefined || parts.length === 0) {
+    state.clear();
+    return;
+  }
+  const head = parts[0] as { formatVersion?: unknown } | null;
+  if (typeof head !== 'object' || head === null || head.formatVersion !== PARTS_FORMAT_VERSION) {
+    if (parts.length !== 1) throw invalid('snapshot: its first part is not a header of format version 2');
+    // A document of version 1 (or another one, which checkSnapshot refuses by name).
+    const snap = checkSnapshot(head, validate());
+    loading(() => state.tenants.restore(snap.tenants, (key) => state.restoredSeed(key)));
+    state.faults.restore(undefined);
+    state.rateLimitSet = undefined;
+    return;
+  }
+  const header = head as PartsHeader;
+  const tenants: TenantSnapshot[] = [];
+  let i = 1;
+  for (const key of header.tenants) {
+    const part = parts[i++] as TenantPart | undefined;
+    if (part?.tenant !== key) throw invalid(`snapshot: part ${i - 1} is not tenant ${key}'s`);
+    const credits: LedgerSnapshot['credits'] = [];
+    for (let k = 0; k < part.creditParts; k++) {
+      const chunk = parts[i++] as CreditsPart | undefined;
+      if (chunk?.tenant !== key || !Array.isArray(chunk.credits)) throw invalid(`snapshot: part ${i - 1} is not a chunk of tenant ${key}'s credits`);
+      for (const c of chunk.credits) credits.push(c);
+    }
+    tenants.push({ key, clock: part.clock, ledger: { ...part.ledger, credits } });
+  }
+  if (i !== parts.length) throw invalid(`snapshot: ${parts.length - i} parts follow the last tenant's`);
+  loading(() => state.tenants.restore(tenants, (key) => state.restoredSeed(key)));
+  state.faults.restore(header.faults);
+  state.rateLimitSet = header.rateLimit ?? undefined;
+}
+
+/** Runs a restore; data the ledger cannot take (beyond its own "snapshot:" checks) is a MockError too. */
+function loading(restore: () => void): void {
+  try {
+    restore();
+  } catch (err) {
+    if (err instanceof MockError) throw err;
+    throw invalid(`snapshot could not be loaded: ${(err as Error).message}`);
+  }
 }

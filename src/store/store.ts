@@ -32,20 +32,45 @@ export function tenantKeyFor(credential: string): string {
 
 export class MemoryStore {
   private readonly tenants = new Map<string, Tenant>();
+  /** What a read sees of a tenant that does not exist yet: empty, following real time. */
+  private readonly absent: Tenant;
 
   constructor(
     private readonly ledgerOptions: LedgerOptions = {},
     private readonly realTime: TimeSource = Date.now,
-  ) {}
+  ) {
+    this.absent = { key: '', ledger: new Ledger(ledgerOptions), clock: new MockClock(realTime) };
+  }
 
-  /** The tenant for `key`, created empty on first use. */
-  tenant(key: string): Tenant {
+  /**
+   * The tenant for `key`, created empty on first use. Its ids follow `seed`
+   * when given, else the store's configured seed (random without one).
+   */
+  tenant(key: string, seed?: number): Tenant {
     let t = this.tenants.get(key);
     if (!t) {
-      t = { key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
+      t = this.fresh(key, seed);
       this.tenants.set(key, t);
     }
     return t;
+  }
+
+  /**
+   * The tenant for `key` as a read sees it, never creating it: a tenant
+   * that does not exist yet reads as empty (no accounts, real time). Only
+   * changes (commands) create tenants, so reads leave no trace in the state.
+   */
+  peek(key: string): Tenant {
+    return this.tenants.get(key) ?? { ...this.absent, key };
+  }
+
+  has(key: string): boolean {
+    return this.tenants.has(key);
+  }
+
+  private fresh(key: string, seed: number | undefined): Tenant {
+    const options = seed === undefined ? this.ledgerOptions : { ...this.ledgerOptions, seed };
+    return { key, ledger: new Ledger(options), clock: new MockClock(this.realTime) };
   }
 
   /**
@@ -88,11 +113,12 @@ export class MemoryStore {
   /**
    * Replaces all state with `tenants`. Everything is rebuilt aside first and
    * swapped in only when all of it loaded, so a bad snapshot changes nothing.
+   * `seedOf` gives each rebuilt tenant's id seed (default: the store's).
    */
-  restore(tenants: TenantSnapshot[]): void {
+  restore(tenants: TenantSnapshot[], seedOf?: (key: string) => number | undefined): void {
     const rebuilt = new Map<string, Tenant>();
     for (const s of tenants) {
-      const t: Tenant = { key: s.key, ledger: new Ledger(this.ledgerOptions), clock: new MockClock(this.realTime) };
+      const t = this.fresh(s.key, seedOf?.(s.key));
       t.ledger.restore(s.ledger);
       t.clock.restore(s.clock);
       rebuilt.set(s.key, t);

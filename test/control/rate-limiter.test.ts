@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaultRules } from '../../src/store/fault-rules.js';
 import { RateLimiter } from '../../src/store/rate-limiter.js';
-import type { CompiledOperation } from '../../src/spec/operations.js';
 
 describe('RateLimiter', () => {
   it('allows N requests in any 1000 ms per key, and says how long to wait', () => {
@@ -32,11 +31,11 @@ describe('RateLimiter', () => {
 });
 
 describe('FaultRules probability', () => {
-  const op = { operationId: 'listCredits', path: '/credits' } as CompiledOperation;
+  const target = { method: 'GET', path: '/credits', operationId: 'listCredits', template: '/credits' };
   const firings = (seed: number): boolean[] => {
     const rules = new FaultRules(seed);
     rules.add({ probability: 0.5 });
-    return Array.from({ length: 32 }, () => rules.fire({ method: 'GET', path: '/credits' }, op, undefined) !== undefined);
+    return Array.from({ length: 32 }, () => rules.fire(target, undefined) !== undefined);
   };
 
   it('draws the same sequence for the same seed, and fires about as often as asked', () => {

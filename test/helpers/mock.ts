@@ -51,7 +51,8 @@ export async function startTestMock(options: Partial<TogaiMockOptions> = {}): Pr
       return { status: res.status, headers: res.headers, body: parsed as any, text };
     },
     setTime(iso: string, tenant = 'shared') {
-      mock.runtime.store.tenant(tenant).clock.set(Date.parse(iso));
+      // Queued now, so it is applied before any request sent after this call.
+      void mock.runtime.engine.execute({ type: 'clockSet', tenant, now: Date.parse(iso) });
     },
   }) as TestMock;
 }

@@ -1,0 +1,88 @@
+// Every change to the mock's state, as a command: plain JSON, so that it can
+// be appended to a log (memory, a local file, a Redis stream) and applied by
+// any process to the same effect (store/apply.ts).
+//
+// A command carries what it needs to be applied the same way anywhere:
+// - `at`: the epoch ms of its tenant's fake clock when the accepting process
+//   built it (used while the tenant's clock follows real time; a frozen
+//   clock is state, and apply reads it from there);
+// - `entropy`: a random uint32 drawn by the accepting process, for commands
+//   that need fresh randomness (a tenant created for the first time seeds its
+//   id generator with it; a seed request without a seed uses it; fault
+//   probabilities draw from it). Apply itself never draws.
+// Commands that act on all tenants (reset, faults, the rate limit) name a
+// tenant only to narrow their scope: `tenant` undefined means every tenant.
+
+import type { AccountInput, ConsumeInput, HoldSelector } from '../domain/ledger.js';
+import type { components } from '../spec/control-types.gen.js';
+import type { ProviderStateName, ProviderStateParams } from '../spec/provider-states.js';
+import type { CreditRequest } from '../spec/types.js';
+import type { FaultInput, FaultTarget } from './fault-rules.js';
+
+type Schemas = components['schemas'];
+
+/** The control spec's Fixtures, each credit a CreditRequest with an optional id (see control/seed.ts). */
+export type FixturesInput = Omit<Schemas['Fixtures'], 'credits'> & {
+  credits?: Array<CreditRequest & NonNullable<Schemas['Fixtures']['credits']>[number]>;
+};
+
+interface TenantCommand {
+  /** The tenant key the change acts on (created by the command if it does not exist). */
+  tenant: string;
+  at: number;
+  entropy?: number;
+}
+
+interface StoreCommand {
+  /** Narrows the change to one tenant; undefined: all of them. */
+  tenant?: string | undefined;
+  at: number;
+  entropy?: number;
+}
+
+export type Command =
+  // The Togai API
+  | (TenantCommand & { type: 'grant'; requests: CreditRequest[] })
+  | (TenantCommand & { type: 'void'; creditId: string })
+  // Accounts and consumption
+  | (TenantCommand & { type: 'createAccount'; account: AccountInput })
+  | (TenantCommand & { type: 'consume'; accountId: string; input: ConsumeInput })
+  | (TenantCommand & { type: 'settleHolds'; accountId: string; selector: HoldSelector })
+  | (TenantCommand & { type: 'releaseHolds'; accountId: string; selector: HoldSelector })
+  // The tenant's fake clock
+  | (TenantCommand & { type: 'clockSet'; now: number })
+  | (TenantCommand & { type: 'clockAdvance'; ms: number })
+  | (TenantCommand & { type: 'clockReset' })
+  // Data put in on purpose
+  | (TenantCommand & { type: 'seed'; seed?: number | undefined; accounts: number; creditsPerAccount: number })
+  | (TenantCommand & { type: 'fixtures'; fixtures: FixturesInput })
+  | (TenantCommand & { type: 'providerStateSetup'; state: ProviderStateName; params: ProviderStateParams })
+  | (TenantCommand & { type: 'providerStateTeardown'; state: ProviderStateName; params: ProviderStateParams })
+  // The whole store
+  | (StoreCommand & { type: 'reset' })
+  | (StoreCommand & { type: 'stateImport'; snapshot: Schemas['Snapshot'] })
+  | (StoreCommand & { type: 'faultAdd'; input: FaultInput })
+  | (StoreCommand & { type: 'faultRemove'; id: string })
+  | (StoreCommand & { type: 'faultClear' })
+  | (StoreCommand & { type: 'faultFire'; target: FaultTarget })
+  | (StoreCommand & { type: 'rateLimitSet'; limit: number });
+
+export type CommandType = Command['type'];
+
+/** A command as its caller builds it: `at` (and `entropy`) are filled in when it is accepted. */
+export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'at' | 'entropy'> & { at?: number; entropy?: number } : never) : never;
+
+/** The command of `type`. */
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+const STORE_COMMANDS: ReadonlySet<CommandType> = new Set(['reset', 'stateImport', 'faultAdd', 'faultRemove', 'faultClear', 'faultFire', 'rateLimitSet']);
+
+/** Whether the command acts on one tenant (and creates it when it does not exist yet). */
+export function isTenantCommand(c: { type: CommandType }): boolean {
+  return !STORE_COMMANDS.has(c.type);
+}
+
+/** Commands that need fresh randomness whatever the state: they always carry entropy. */
+export function needsEntropy(c: CommandInput): boolean {
+  return c.type === 'faultFire' || (c.type === 'seed' && c.seed === undefined);
+}

@@ -1,0 +1,324 @@
+// The state machine over a command log: the one way state changes.
+//
+// Every change is a command (commands.ts). execute() queues it; one writer
+// loop per process takes everything queued as one batch, appends it to the
+// log as one entry (one fsync for all of them: group commit), and only once
+// the append is durable applies each command, in order, and settles each
+// caller's promise. Nothing is applied that is not in the log, so a restart
+// (or another replica) that applies the log gets the same state, and an
+// append that fails rejects the whole batch with a 503-kind error, leaving
+// the state as it was.
+//
+// Reads look at the state directly. With a local log (memory, file) this
+// process is the only writer, so its state is always the log's end and a
+// read costs nothing extra: read() calls its function synchronously. With a
+// shared log (Redis) other processes append too: a read first catches up to
+// the log's end, so a change answered by any replica is seen by the next
+// request to any other (read your writes through a load balancer). Catch-ups
+// are coalesced: one in flight plus at most one waiting, and a read never
+// relies on one that started before it came.
+//
+// When the log asks for it, the engine takes a snapshot of the state at the
+// last applied seq (synchronously, so it is consistent) and hands it to the
+// log to write in the background (compaction).
+//
+// The engine knows nothing of tenants or ledgers: what a command means, how
+// state is snapshotted and restored, is the StateMachine's (apply.ts).
+
+import { MockError } from '../domain/errors.js';
+import {
+  LogConflictError,
+  LogUnavailableError,
+  SnapshotNeededError,
+  type CommandLog,
+  type LogEntry,
+  type LogHealth,
+  type Opened,
+} from './log/types.js';
+
+/** What the engine runs: a deterministic state machine over commands of type C, built from inputs I. */
+export interface StateMachine<S, C, I = C> {
+  readonly state: S;
+  /** Completes a command with what only the accepting process knows (its time, random draws). Synchronous. */
+  stamp(input: I): C;
+  /** Applies one command; throws a MockError (on every process alike) when the command is refused. */
+  apply(command: C): unknown;
+  /** Work needed before `commands` can be applied (e.g. loading a module); undefined when there is none. */
+  prepare(commands: readonly C[]): Promise<void> | undefined;
+  /** The state as snapshot parts, at log seq `seq`: copies that never change afterwards. */
+  snapshot(seq: number): unknown[];
+  /** Replaces the whole state with a snapshot's parts (undefined: empty). Throws and changes nothing when they cannot be loaded. */
+  restore(parts: readonly unknown[] | undefined): void;
+}
+
+export interface EngineLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface EngineHealth extends LogHealth {
+  /** The last log seq applied here; for a shared log, lastSeq - appliedSeq is how far this process lags. */
+  appliedSeq: number;
+}
+
+/** How often an append is retried after another process appended first. */
+const MAX_CONFLICT_RETRIES = 50;
+
+interface Pending<C, S> {
+  command: C;
+  render: ((result: unknown, state: S) => unknown) | undefined;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Engine<S, C, I = C> {
+  private seq = 0;
+  private queue: Array<Pending<C, S>> = [];
+  /** The writer loop while it runs. */
+  private writer: Promise<void> | undefined;
+  /** Serialises appends and catch-ups on a shared log (a local log has no catch-ups). */
+  private lock: Promise<unknown> = Promise.resolve();
+  private catchUpRunning: Promise<void> | undefined;
+  private catchUpNext: Promise<void> | undefined;
+  private snapshotting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  /** True when this process is the log's only writer: reads need no catch-up. */
+  readonly local: boolean;
+
+  constructor(
+    readonly log: CommandLog,
+    private readonly machine: StateMachine<S, C, I>,
+    private readonly logger?: EngineLogger,
+  ) {
+    this.local = log.backend !== 'redis';
+  }
+
+  get state(): S {
+    return this.machine.state;
+  }
+
+  /** The last log seq applied to the state. */
+  get appliedSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Opens the log and loads what it holds: the snapshot, then every entry
+   * after it. `restored` says whether there was anything. Throws what
+   * log.open() throws, or the machine's MockError for a snapshot it cannot load.
+   */
+  async start(): Promise<{ restored: boolean }> {
+    const opened = await this.log.open();
+    await this.load(opened);
+    this.offerSnapshot();
+    return { restored: opened.snapshot !== undefined || opened.entries.length > 0 };
+  }
+
+  /**
+   * Runs `fn` over the state once it holds every change already in the log.
+   * Synchronous for a local log (the state is the log's end); a promise for a
+   * shared one. Rejects with a 503-kind MockError when the log cannot be read.
+   */
+  read<T>(fn: (state: S) => T): T | Promise<T> {
+    if (this.local) return fn(this.machine.state);
+    return this.catchUp().then(() => fn(this.machine.state));
+  }
+
+  /**
+   * Logs a change and applies it; resolves with what apply answered (passed
+   * through `render`, run right after the command was applied, before any
+   * later change) or rejects with its MockError. A failed append rejects with
+   * a 503-kind MockError and nothing is applied.
+   */
+  execute(input: I): Promise<unknown>;
+  execute<R>(input: I, render: (result: unknown, state: S) => R): Promise<R>;
+  execute(input: I, render?: (result: unknown, state: S) => unknown): Promise<unknown> {
+    if (this.closing) return Promise.reject(new MockError('unavailable', 'togai-mock is shutting down; the change was not made'));
+    let command: C;
+    try {
+      command = this.machine.stamp(input);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ command, render, resolve, reject });
+      // Started a microtask later, so that every change made in this tick goes into one append.
+      this.writer ??= Promise.resolve().then(() => this.writeLoop());
+    });
+  }
+
+  /** Resolves once every change queued so far is applied (or refused) and a running snapshot is written. */
+  async flush(): Promise<void> {
+    while (this.writer) await this.writer;
+    await this.snapshotting;
+  }
+
+  /** Refuses new changes, finishes the queued ones and lets go of the log. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush();
+      await this.log.close();
+    })();
+    return this.closing;
+  }
+
+  async health(): Promise<EngineHealth> {
+    return { ...(await this.log.health()), appliedSeq: this.seq };
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await (this.local ? this.commit(batch) : this.exclusive(() => this.commit(batch)));
+      }
+    } finally {
+      this.writer = undefined;
+    }
+  }
+
+  /** Appends one batch and applies it; settles every caller. Never rejects. */
+  private async commit(batch: Array<Pending<C, S>>): Promise<void> {
+    const commands = batch.map((p) => p.command);
+    try {
+      const preparing = this.machine.prepare(commands);
+      if (preparing) await preparing;
+      const seq = await this.append(commands);
+      this.seq = seq;
+    } catch (err) {
+      const failure = asFailure(err);
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    for (const p of batch) {
+      let value: unknown;
+      try {
+        const result = this.machine.apply(p.command);
+        value = p.render ? p.render(result, this.machine.state) : result;
+      } catch (err) {
+        if (!(err instanceof MockError)) this.logger?.error({ err }, 'applying a command failed');
+        p.reject(err);
+        continue;
+      }
+      p.resolve(value);
+    }
+    this.offerSnapshot();
+  }
+
+  /** Appends after the last applied seq; when another process appended first, catches up and tries again. */
+  private async append(commands: C[]): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const seq = await this.log.append(this.seq, commands);
+        if (seq !== this.seq + 1) throw new Error(`the log appended at seq ${seq}, expected ${this.seq + 1}`);
+        return seq;
+      } catch (err) {
+        if (!(err instanceof LogConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        // The commands are intent plus their time and draws: nothing to rebuild, only to catch up.
+        await this.catchUpNow();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- catching up
+
+  /** A catch-up that started after this call: the running one may have read the log before the caller's request came. */
+  private catchUp(): Promise<void> {
+    if (!this.catchUpRunning) {
+      const run = this.exclusive(() => this.catchUpNow()).finally(() => {
+        if (this.catchUpRunning === run) this.catchUpRunning = undefined;
+      });
+      this.catchUpRunning = run;
+      return run;
+    }
+    this.catchUpNext ??= this.catchUpRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.catchUpNext = undefined;
+        return this.catchUp();
+      });
+    return this.catchUpNext;
+  }
+
+  /** Applies what others appended since the last applied seq (or reloads when it was compacted away). */
+  private async catchUpNow(): Promise<void> {
+    let entries: LogEntry[];
+    try {
+      entries = await this.log.readAfter(this.seq);
+    } catch (err) {
+      if (!(err instanceof SnapshotNeededError)) throw asFailure(err, 'state could not be read');
+      await this.load(await this.log.open().catch((e: unknown) => Promise.reject(asFailure(e, 'state could not be read'))));
+      return;
+    }
+    if (entries.length === 0) return;
+    const preparing = this.machine.prepare(entries.flatMap((e) => e.commands as C[]));
+    if (preparing) await preparing;
+    for (const entry of entries) {
+      if (entry.seq <= this.seq) continue;
+      if (entry.seq !== this.seq + 1) throw new MockError('unavailable', `state could not be read: the log skips from seq ${this.seq} to ${entry.seq}`);
+      this.applyEntry(entry);
+    }
+  }
+
+  /** Replaces the state with a log's snapshot and entries. */
+  private async load(opened: Opened): Promise<void> {
+    const preparing = this.machine.prepare(opened.entries.flatMap((e) => e.commands as C[]));
+    if (preparing) await preparing;
+    this.machine.restore(opened.snapshot);
+    this.seq = opened.snapshotSeq;
+    for (const entry of opened.entries) this.applyEntry(entry);
+  }
+
+  /** Applies an entry this process did not append: a refused command was refused everywhere, a no-op. */
+  private applyEntry(entry: LogEntry): void {
+    for (const command of entry.commands as C[]) {
+      try {
+        this.machine.apply(command);
+      } catch (err) {
+        if (!(err instanceof MockError)) this.logger?.error({ err, seq: entry.seq }, 'applying a logged command failed');
+      }
+    }
+    this.seq = entry.seq;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Hands the log a snapshot when it wants one; written in the background, a failure only logged. */
+  private offerSnapshot(): void {
+    if (this.snapshotting || this.closing || !this.log.wantsSnapshot()) return;
+    const seq = this.seq;
+    let parts: unknown[];
+    try {
+      parts = this.machine.snapshot(seq);
+    } catch (err) {
+      this.logger?.error({ err, seq }, 'taking a snapshot failed');
+      return;
+    }
+    const writing = this.log
+      .writeSnapshot(seq, parts)
+      .catch((err: unknown) => this.logger?.warn({ err, seq }, 'writing a snapshot failed; the log keeps every change'))
+      .finally(() => {
+        if (this.snapshotting === writing) this.snapshotting = undefined;
+      });
+    this.snapshotting = writing;
+  }
+}
+
+/** A failure of the log as the 503 its callers answer; MockErrors and bugs pass through. */
+function asFailure(err: unknown, what = 'state could not be saved'): unknown {
+  if (err instanceof MockError) return err;
+  if (err instanceof LogUnavailableError) {
+    return new MockError('unavailable', err.message.startsWith(what) ? err.message : `${what}: ${err.message}`);
+  }
+  if (err instanceof LogConflictError) return new MockError('unavailable', `${what}: other processes kept appending to the log (${err.message})`);
+  return err;
+}

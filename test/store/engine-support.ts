@@ -1,0 +1,139 @@
+// Shared by the engine's tests and the command property test: the mock's
+// state machine with the real specs' validators, and logs that let a test
+// see and steer what the engine does (count appends, fail them, share one
+// log between engines as replicas on Redis would).
+
+import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
+import { compileOperations, type SpecValidators } from '../../src/spec/operations.js';
+import { MockMachine, type MockEngine } from '../../src/store/apply.js';
+import { Engine } from '../../src/store/engine.js';
+import { MemoryLog } from '../../src/store/log/memory.js';
+import {
+  LogConflictError,
+  LogUnavailableError,
+  SnapshotNeededError,
+  type CommandLog,
+  type LogEntry,
+  type LogHealth,
+  type Opened,
+} from '../../src/store/log/types.js';
+import { MockState, type StateConfig } from '../../src/store/state.js';
+
+let specs: { credits: SpecValidators; control: SpecValidators } | undefined;
+function compiled(): { credits: SpecValidators; control: SpecValidators } {
+  specs ??= {
+    credits: compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits'),
+    control: compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control'),
+  };
+  return specs;
+}
+
+export const CONFIG: StateConfig = { defaultCurrency: 'USD', strictAccounts: false, rateLimit: 0 };
+
+/** A MockMachine over a fresh state; `now` is the real time stamped on commands. */
+export function machine(config: Partial<StateConfig> = {}, now?: () => number): MockMachine {
+  const { credits, control } = compiled();
+  return new MockMachine(new MockState({ ...CONFIG, ...config }), {
+    validateSnapshot: () => control.schema('Snapshot'),
+    validateCreditRequest: () => credits.schema('CreditRequest'),
+    ...(now ? { now } : {}),
+  });
+}
+
+export function engineOn(log: CommandLog = new MemoryLog(), config: Partial<StateConfig> = {}, now?: () => number): MockEngine {
+  return new Engine(log, machine(config, now));
+}
+
+/** The whole state as text: what two engines that applied the same commands must agree on. */
+export function stateText(engine: MockEngine): string {
+  const s = engine.state;
+  return JSON.stringify({ tenants: s.tenants.snapshot(), faults: s.faults.toJSON(), rateLimit: s.rateLimitSet ?? null });
+}
+
+/** A memory log that records every append, and can be told to fail or hold the next ones. */
+export class RecordingLog extends MemoryLog {
+  readonly appends: unknown[][] = [];
+  failNext = 0;
+  /** While set, appends wait for it. */
+  gate: Promise<void> | undefined;
+
+  override async append(afterSeq: number, commands: unknown[]): Promise<number> {
+    if (this.gate) await this.gate;
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new LogUnavailableError('state could not be saved to /nowhere/state.json.log: EIO: injected failure');
+    }
+    const seq = await super.append(afterSeq, commands);
+    this.appends.push(JSON.parse(JSON.stringify(commands)) as unknown[]);
+    return seq;
+  }
+}
+
+/**
+ * One log shared by several engines, as a Redis stream is by replicas:
+ * appends compare-and-append on the last seq, reads return entries after a
+ * seq. Each engine gets a handle (`handle()`) that calls it `redis`, so the
+ * engine catches up before reads. Entries are kept as JSON text, as a
+ * remote log would.
+ */
+export class SharedLog {
+  readonly entries: string[] = [];
+  readAfterCalls = 0;
+  /** While set, readAfter waits for it. */
+  readGate: Promise<void> | undefined;
+  snapshot: { seq: number; parts: unknown[] } | undefined;
+  /** Entries up to this seq were dropped (compacted into `snapshot`). */
+  trimmedTo = 0;
+
+  handle(): CommandLog {
+    const shared = this;
+    return {
+      backend: 'redis',
+      async open(): Promise<Opened> {
+        const snapshotSeq = shared.snapshot?.seq ?? 0;
+        return { snapshotSeq, snapshot: shared.snapshot?.parts, entries: shared.after(snapshotSeq) };
+      },
+      async append(afterSeq: number, commands: unknown[]): Promise<number> {
+        await Promise.resolve();
+        if (afterSeq !== shared.lastSeq) throw new LogConflictError(`append after ${afterSeq}, log ends at ${shared.lastSeq}`);
+        shared.entries.push(JSON.stringify(commands));
+        return shared.lastSeq;
+      },
+      async readAfter(seq: number): Promise<LogEntry[]> {
+        shared.readAfterCalls++;
+        const gate = shared.readGate;
+        // What the log holds when the read reaches it, not when it is answered.
+        if (seq < shared.trimmedTo) throw new SnapshotNeededError(`entries after ${seq} were compacted`);
+        const entries = shared.after(seq);
+        if (gate) await gate;
+        return entries;
+      },
+      wantsSnapshot: () => false,
+      async writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+        shared.snapshot = { seq, parts: JSON.parse(JSON.stringify(parts)) as unknown[] };
+      },
+      async health(): Promise<LogHealth> {
+        return { backend: 'redis', connected: true, lastSeq: shared.lastSeq };
+      },
+      async close(): Promise<void> {},
+    };
+  }
+
+  get lastSeq(): number {
+    return this.entries.length;
+  }
+
+  after(seq: number): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (let s = Math.max(seq, this.trimmedTo) + 1; s <= this.entries.length; s++) {
+      out.push({ seq: s, commands: JSON.parse(this.entries[s - 1]!) as unknown[] });
+    }
+    return out;
+  }
+}
+
+export const grantOf = (tenant: string, accountId: string, extra: Record<string, unknown> = {}) => ({
+  type: 'grant' as const,
+  tenant,
+  requests: [{ accountId, purpose: 'P', effectiveFrom: '2024-01-01', creditAmount: 100, priority: 1, ...extra }],
+});
