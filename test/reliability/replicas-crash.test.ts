@@ -7,6 +7,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisAvailable, TestRedis, warnIfRedisMissing } from '../helpers/redis.js';
 import { creditRequest, ReplicaGroup, type Replica } from '../helpers/replicas.js';
@@ -108,6 +109,38 @@ describe.skipIf(!redisAvailable)('a replica that starts late or restarts', () =>
     expect(list.body.data.map((c: any) => c.id)).toEqual(made.body.credits.map((c: any) => c.id));
     expect((await late.call('GET', '/_mock/clock')).body.now).toBe('2031-03-04T05:06:07.000Z');
     expect((await late.call('GET', '/_mock/state')).body.tenants).toEqual((await a.call('GET', '/_mock/state')).body.tenants);
+  });
+
+  it('a replica that starts after a snapshot was taken loads it and the changes after it', async () => {
+    // A snapshot every 5 log entries. Grants go on (through both replicas)
+    // until the stream no longer starts at seq 1: a replica starting now
+    // cannot replay the log from the beginning, it must load a snapshot.
+    const group = newGroup('snap:', { TOGAI_MOCK_STATE_SNAPSHOT_EVERY: '5' });
+    const [a, b] = await group.pair();
+    const client = new Redis(redis!.url, { lazyConnect: true });
+    let granted = 0;
+    try {
+      await client.connect();
+      const firstSeq = async (): Promise<number> => {
+        const [first] = await client.xrange('snap:log', '-', '+', 'COUNT', 1);
+        return first === undefined ? 0 : Number(first[0].split('-')[1]);
+      };
+      while (granted < 300 && (granted < 24 || (await firstSeq()) <= 1)) {
+        const r = await grant(granted % 2 === 0 ? a : b, creditRequest({ accountId: 'ACC-SNAP', purpose: `s${granted}`, idempotencyKey: `snap-${granted}` }));
+        expect(r.status, r.text).toBe(200);
+        granted++;
+      }
+      expect(await firstSeq(), 'the log was never compacted').toBeGreaterThan(1);
+      expect(Number((await client.hgetall('snap:snapshot')).seq)).toBeGreaterThan(0);
+    } finally {
+      client.disconnect();
+    }
+    const stateOf = async (r: Replica) => (await r.call('GET', '/_mock/state')).body.tenants;
+    expect(await stateOf(b)).toEqual(await stateOf(a));
+    const late = await group.add();
+    const keys = async (r: Replica) => [...(await creditsByKey(r)).keys()].sort();
+    expect(await keys(late)).toEqual(Array.from({ length: granted }, (_, i) => `snap-${i}`).sort());
+    expect(await stateOf(late)).toEqual(await stateOf(a));
   });
 
   it('seed and fixtures given to every replica at start are loaded once, however many start together', async () => {

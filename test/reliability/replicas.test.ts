@@ -96,7 +96,7 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     expect(voided.status, voided.text).toBe(200);
     const [onA, onB] = await Promise.all([a.call('GET', `/credits/${first.id}`), b.call('GET', `/credits/${first.id}`)]);
     expect(onA.body.status).toBe('VOIDED');
-    expect(onA.body.transactions.map((t: any) => t.type)).toContain('VOIDED');
+    expect(onA.body.transactions.map((t: any) => t.transactionType)).toContain('VOIDED');
     expect(onA.body).toEqual(onB.body);
   });
 
@@ -165,7 +165,7 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     expect(again.status).toBe(400);
     // One VOIDED transaction, not two.
     const details = await b.call('GET', `/credits/${id}`);
-    expect(details.body.transactions.filter((t: any) => t.type === 'VOIDED')).toHaveLength(1);
+    expect(details.body.transactions.filter((t: any) => t.transactionType === 'VOIDED')).toHaveLength(1);
   });
 
   it('cursor pages continue across replicas: each credit once, in order', async () => {
