@@ -217,7 +217,13 @@ export class ReplicaGroup {
     };
     const replica = new Replica(String.fromCharCode(65 + this.replicas.length), cli, env, [...(this.defaults.args ?? []), ...(options.args ?? [])]);
     this.replicas.push(replica);
-    return replica.start();
+    await replica.start();
+    // One clear failure, rather than every scenario failing its own way, when the build does not keep its state in Redis.
+    const health = await replica.call('GET', '/_mock/health', { token: null });
+    if ((health.body as { backend?: unknown } | undefined)?.backend !== 'redis') {
+      throw new Error(`replica ${replica.name} does not keep its state in Redis although TOGAI_MOCK_REDIS_URL is set (GET /_mock/health: ${health.text})`);
+    }
+    return replica;
   }
 
   /** Starts two replicas at once. */
