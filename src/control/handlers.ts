@@ -57,7 +57,7 @@ const clockView = (tenant: Tenant) => ({
 });
 
 /** Journal entries keep their operationId; this gives back its path template for `path` filters. */
-function templateOf(credits: SpecValidators): (e: { operationId?: string }) => string | undefined {
+function templateOf(credits: SpecValidators): (e: { operationId?: string | undefined }) => string | undefined {
   const templates = new Map(credits.operations.map((op) => [op.operationId, op.path]));
   return (e) => (e.operationId === undefined ? undefined : templates.get(e.operationId));
 }
@@ -220,8 +220,8 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
 
     // --------------------------------------------------------------- journal
 
-    async listRequests({ scope, query }) {
-      const requests = await journal.list(
+    listRequests({ scope, query }) {
+      const listed = journal.list(
         {
           method: query.method as string | undefined,
           path: query.path as string | undefined,
@@ -232,7 +232,8 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
         },
         templates,
       );
-      return { status: 200, body: { requests } };
+      const answer = (requests: unknown[]) => ({ status: 200, body: { requests } });
+      return listed instanceof Promise ? listed.then(answer) : answer(listed);
     },
 
     async clearRequests({ scope }) {

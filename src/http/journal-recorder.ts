@@ -71,7 +71,7 @@ export function journalRecorder(journal: RequestJournal, app: Express): (req: Re
     res.on('finish', () => {
       const locals = res.locals;
       const noted = locals as Notes;
-      journal.record({
+      void journal.record({
         arrived,
         method: req.method,
         path,

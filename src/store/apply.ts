@@ -159,15 +159,17 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
     this.random = options.random ?? (seed === undefined ? cryptoRandom() : seededRandom(seed));
   }
 
+  /** Fills in the command's time and draws, on the given object (callers build a fresh one per change). */
   stamp(input: CommandInput): Command {
-    const c = { ...input } as Command;
+    const c = input as Command;
     if (isTenantCommand(c)) {
       const key = (c as { tenant: string }).tenant;
-      c.at ??= this.state.tenants.has(key) ? this.state.tenants.peek(key).clock.now() : this.now();
+      const existing = this.state.tenants.has(key);
+      if (c.at === undefined) c.at = existing ? this.state.tenants.peek(key).clock.now() : this.now();
       // A tenant this command may create seeds its ids from the command (unless a seed is configured).
-      if (c.entropy === undefined && this.state.config.seed === undefined && !this.state.tenants.has(key)) c.entropy = this.random();
-    } else {
-      c.at ??= this.now();
+      if (c.entropy === undefined && !existing && this.state.config.seed === undefined) c.entropy = this.random();
+    } else if (c.at === undefined) {
+      c.at = this.now();
     }
     if (c.entropy === undefined && needsEntropy(c)) c.entropy = this.random();
     return c;

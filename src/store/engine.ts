@@ -52,6 +52,7 @@ export interface StateMachine<S, C, I = C> {
 }
 
 export interface EngineLogger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -140,6 +141,10 @@ export class Engine<S, C, I = C> {
     } catch (err) {
       return Promise.reject(err);
     }
+    // A log with nothing to wait for (memory), nothing queued before it: applied now, in this tick.
+    if (this.log.appendNow && !this.writer && this.queue.length === 0 && this.machine.prepare([command]) === undefined) {
+      return this.commitNow(command, render);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ command, render, resolve, reject });
       // Started a microtask later, so that every change made in this tick goes into one append.
@@ -206,6 +211,25 @@ export class Engine<S, C, I = C> {
       p.resolve(value);
     }
     this.offerSnapshot();
+  }
+
+  /** commit() of one command, for a log that appends synchronously. */
+  private commitNow(command: C, render: ((result: unknown, state: S) => unknown) | undefined): Promise<unknown> {
+    try {
+      this.seq = this.log.appendNow!(this.seq, [command]);
+    } catch (err) {
+      return Promise.reject(asFailure(err));
+    }
+    let value: unknown;
+    try {
+      const result = this.machine.apply(command);
+      value = render ? render(result, this.machine.state) : result;
+    } catch (err) {
+      if (!(err instanceof MockError)) this.logger?.error({ err }, 'applying a command failed');
+      return Promise.reject(err);
+    }
+    this.offerSnapshot();
+    return Promise.resolve(value);
   }
 
   /** Appends after the last applied seq; when another process appended first, catches up and tries again. */
@@ -297,14 +321,18 @@ export class Engine<S, C, I = C> {
     if (this.snapshotting || this.closing || !this.log.wantsSnapshot()) return;
     const seq = this.seq;
     let parts: unknown[];
+    const started = performance.now();
     try {
       parts = this.machine.snapshot(seq);
     } catch (err) {
       this.logger?.error({ err, seq }, 'taking a snapshot failed');
       return;
     }
+    // Taken in one go (so it is consistent): the time requests waited for it.
+    const tookMs = Math.round(performance.now() - started);
     const writing = this.log
       .writeSnapshot(seq, parts)
+      .then(() => this.logger?.info({ seq, parts: parts.length, tookMs, writtenMs: Math.round(performance.now() - started) }, 'snapshot written'))
       .catch((err: unknown) => this.logger?.warn({ err, seq }, 'writing a snapshot failed; the log keeps every change'))
       .finally(() => {
         if (this.snapshotting === writing) this.snapshotting = undefined;

@@ -1,13 +1,16 @@
-// The request journal's storage: a bounded ring of what clients sent to the
-// Togai API and what they got back (GET /_mock/requests). Oldest entries fall
-// out, bodies are clipped, and a tenant is shown by its key (`shared` or a
-// hash), never by the credential. Recording keeps raw texts (cheap, on every
-// request); the JournalEntry shapes of the control spec are made when the
-// journal is read. What gets recorded, and when, is the HTTP layer's business
-// (http/journal-recorder.ts).
+// The request journal: what clients sent to the Togai API and what they got
+// back (GET /_mock/requests), kept in a bounded JournalStore (shared/types.ts:
+// this process's ring, or a store several processes share). Oldest entries
+// fall out, bodies are clipped, and a tenant is shown by its key (`shared` or
+// a hash), never by the credential. Recording keeps raw texts (cheap, on
+// every request); the JournalEntry shapes of the control spec are made when
+// the journal is read. What gets recorded, and when, is the HTTP layer's
+// business (http/journal-recorder.ts).
 
 import type { components } from '../spec/control-types.gen.js';
 import { pathMatches } from '../spec/paths.js';
+import { MemoryJournalStore } from './shared/memory-journal.js';
+import type { JournalRecord, JournalStore, MaybePromise } from './shared/types.js';
 
 /** Bodies longer than this (as JSON text) are stored clipped, as a string. */
 export const BODY_CLIP = 16 * 1024;
@@ -48,28 +51,31 @@ export interface RecordedRequest {
   responseBytes?: Buffer | undefined;
 }
 
+/** A recorded request with the view made of it once somebody read it. */
 interface Stored extends RecordedRequest {
-  id: number;
   view?: JournalEntry;
 }
 
+/** A path template by an entry's operationId, for `path` filters. */
+export type TemplateOf = (entry: { operationId?: string | undefined }) => string | undefined;
+
 /**
- * The journal as the HTTP layer and the control API use it: this process's
- * ring (Journal, below) or one shared by replicas (shared/request-journal.ts).
- * record() never fails and never waits: the response it describes is sent.
+ * The journal as the HTTP layer and the control API use it: Journal (below)
+ * over this process's ring, or SharedJournal (shared/request-journal.ts) over
+ * a store that replicas share. record() never fails.
  */
 export interface RequestJournal {
   /** How many entries are kept; 0 records nothing. */
   readonly limit: number;
-  record(request: RecordedRequest): void;
+  record(request: RecordedRequest): MaybePromise<void>;
   /** The newest `filter.limit` matching entries, oldest first. */
-  list(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): JournalEntry[] | Promise<JournalEntry[]>;
+  list(filter: JournalFilter, templates?: TemplateOf): MaybePromise<JournalEntry[]>;
   /** Forgets everything, or only one tenant's entries. */
-  clear(tenant?: string): void | Promise<void>;
+  clear(tenant?: string): MaybePromise<void>;
 }
 
 /** Whether an entry passes a filter's method, operationId, tenant and path (not `after` or `limit`). */
-export function entryMatcher(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): (e: JournalEntry) => boolean {
+export function entryMatcher(filter: JournalFilter, templates?: TemplateOf): (e: Omit<JournalEntry, 'id'>) => boolean {
   const method = filter.method?.toUpperCase();
   return (e) =>
     (method === undefined || e.method === method) &&
@@ -78,58 +84,44 @@ export function entryMatcher(filter: JournalFilter, templates?: (entry: JournalE
     (filter.path === undefined || pathMatches(filter.path, e.path, templates?.(e)));
 }
 
-/** The journal entry of a request, without its id (given by the store that keeps it). */
+/** The journal entry of a request, as plain JSON and without its id (given by the store that keeps it). */
 export function entryOf(request: RecordedRequest): Omit<JournalEntry, 'id'> {
-  const { id: _id, ...entry } = viewOf({ ...request, id: 0 });
+  const { id: _id, ...entry } = viewOf({ ...request }, 0);
   return entry;
 }
 
 export class Journal implements RequestJournal {
-  /** A ring of at most `limit` entries: `ring[(head + i) % limit]` is the i-th oldest. */
-  private ring: Stored[] = [];
-  private head = 0;
-  private nextId = 1;
+  private readonly store: JournalStore<Stored>;
 
-  /** `limit` 0 keeps nothing (the recorder then records nothing either). */
-  constructor(readonly limit: number) {}
-
-  record(request: RecordedRequest): void {
-    const entry: Stored = request as Stored;
-    entry.id = this.nextId++;
-    if (this.limit <= 0) return;
-    if (this.ring.length < this.limit) this.ring.push(entry);
-    else {
-      this.ring[this.head] = entry;
-      this.head = (this.head + 1) % this.limit;
-    }
+  /** `limit` 0 keeps nothing (the recorder then records nothing either). Default storage: this process's ring. */
+  constructor(limit: number, store?: JournalStore<RecordedRequest>) {
+    this.store = (store as JournalStore<Stored> | undefined) ?? new MemoryJournalStore<Stored>(limit);
   }
 
-  private at(i: number): Stored {
-    return this.ring[(this.head + i) % this.ring.length]!;
+  get limit(): number {
+    return this.store.limit;
+  }
+
+  record(request: RecordedRequest): MaybePromise<void> {
+    return this.store.add(request);
   }
 
   /** The newest `limit` entries matching the filter, oldest first. */
-  list(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): JournalEntry[] {
+  list(filter: JournalFilter, templates?: TemplateOf): MaybePromise<JournalEntry[]> {
     const method = filter.method?.toUpperCase();
-    const out: JournalEntry[] = [];
-    for (let i = this.ring.length - 1; i >= 0 && out.length < filter.limit; i--) {
-      const e = this.at(i);
-      if (filter.after !== undefined && e.id <= filter.after) break;
-      if (method !== undefined && e.method !== method) continue;
-      if (filter.operationId !== undefined && e.operationId !== filter.operationId) continue;
-      if (filter.tenant !== undefined && e.tenant !== filter.tenant) continue;
-      if (filter.path !== undefined && !pathMatches(filter.path, e.path, templates?.(viewOf(e)))) continue;
-      out.push(viewOf(e));
-    }
-    return out.reverse();
+    const match = (e: Stored): boolean =>
+      (method === undefined || e.method === method) &&
+      (filter.operationId === undefined || e.operationId === filter.operationId) &&
+      (filter.tenant === undefined || e.tenant === filter.tenant) &&
+      (filter.path === undefined || pathMatches(filter.path, e.path, templates?.(e)));
+    const records = this.store.list({ limit: filter.limit, after: filter.after, match });
+    const views = (rs: Array<JournalRecord<Stored>>): JournalEntry[] => rs.map((r) => viewOf(r.entry, r.id));
+    return records instanceof Promise ? records.then(views) : views(records);
   }
 
   /** Forgets everything, or only one tenant's entries. */
-  clear(tenant?: string): void {
-    const kept: Stored[] = [];
-    if (tenant !== undefined) for (let i = 0; i < this.ring.length; i++) if (this.at(i).tenant !== tenant) kept.push(this.at(i));
-    this.ring = kept;
-    this.head = 0;
+  clear(tenant?: string): MaybePromise<void> {
+    return this.store.clear(tenant === undefined ? undefined : (e) => e.tenant === tenant);
   }
 }
 
@@ -155,11 +147,11 @@ function clipText(text: string): { body: unknown; truncated: boolean } {
   }
 }
 
-/** The JournalEntry of the control spec for a stored request, made once. */
-function viewOf(e: Stored): JournalEntry {
+/** The JournalEntry of the control spec for a stored request (its id is the store's), made once. */
+function viewOf(e: Stored, id: number): JournalEntry {
   if (e.view) return e.view;
   const entry: JournalEntry = {
-    id: e.id,
+    id,
     time: new Date(e.arrived).toISOString(),
     method: e.method,
     path: e.path,

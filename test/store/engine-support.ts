@@ -50,22 +50,52 @@ export function stateText(engine: MockEngine): string {
   return JSON.stringify({ tenants: s.tenants.snapshot(), faults: s.faults.toJSON(), rateLimit: s.rateLimitSet ?? null });
 }
 
-/** A memory log that records every append, and can be told to fail or hold the next ones. */
-export class RecordingLog extends MemoryLog {
+/**
+ * A log that keeps nothing, like the memory log, but appends asynchronously
+ * as a durable log does (so the engine queues and batches), records every
+ * append, and can be told to fail or hold the next ones.
+ */
+export class RecordingLog implements CommandLog {
+  readonly backend = 'file' as const;
+  private readonly inner = new MemoryLog();
   readonly appends: unknown[][] = [];
   failNext = 0;
   /** While set, appends wait for it. */
   gate: Promise<void> | undefined;
 
-  override async append(afterSeq: number, commands: unknown[]): Promise<number> {
+  open(): Promise<Opened> {
+    return this.inner.open();
+  }
+
+  async append(afterSeq: number, commands: unknown[]): Promise<number> {
     if (this.gate) await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
       throw new LogUnavailableError('state could not be saved to /nowhere/state.json.log: EIO: injected failure');
     }
-    const seq = await super.append(afterSeq, commands);
+    const seq = await this.inner.append(afterSeq, commands);
     this.appends.push(JSON.parse(JSON.stringify(commands)) as unknown[]);
     return seq;
+  }
+
+  readAfter(seq: number): Promise<LogEntry[]> {
+    return this.inner.readAfter(seq);
+  }
+
+  wantsSnapshot(): boolean {
+    return false;
+  }
+
+  writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+    return this.inner.writeSnapshot(seq, parts);
+  }
+
+  health(): Promise<LogHealth> {
+    return this.inner.health();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
   }
 }
 

@@ -64,6 +64,15 @@ describe('Engine: writing', () => {
     expect(engine.state.tenants.tenant('shared').ledger.getAccount('LOST-1')).toBeUndefined();
   });
 
+  it('with the memory log (nothing to wait for) a change is applied in the tick it is asked for', async () => {
+    const engine = engineOn();
+    await engine.start();
+    const answer = engine.execute(grantOf('shared', 'NOW'));
+    expect(engine.state.tenants.peek('shared').ledger.getAccount('NOW')).toBeDefined();
+    expect(engine.appliedSeq).toBe(1);
+    await expect(answer).resolves.toHaveLength(1);
+  });
+
   it('a command apply refuses rejects with its MockError; the others of the batch are applied', async () => {
     const engine = engineOn();
     await engine.start();

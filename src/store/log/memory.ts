@@ -12,14 +12,20 @@ export class MemoryLog implements CommandLog {
     return { snapshotSeq: 0, snapshot: undefined, entries: [] };
   }
 
-  append(afterSeq: number, _commands: unknown[]): Promise<number> {
+  append(afterSeq: number, commands: unknown[]): Promise<number> {
+    try {
+      return Promise.resolve(this.appendNow(afterSeq, commands));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  appendNow(afterSeq: number, _commands: unknown[]): number {
     // Nothing is stored, but the contract is the same as the durable logs':
     // an engine bug that skips or repeats a seq shows up here, not only on Redis.
-    if (afterSeq !== this.lastSeq) {
-      return Promise.reject(new LogConflictError(`append after seq ${afterSeq}, but the log ends at seq ${this.lastSeq}`));
-    }
+    if (afterSeq !== this.lastSeq) throw new LogConflictError(`append after seq ${afterSeq}, but the log ends at seq ${this.lastSeq}`);
     this.lastSeq = afterSeq + 1;
-    return Promise.resolve(this.lastSeq);
+    return this.lastSeq;
   }
 
   async readAfter(_seq: number): Promise<LogEntry[]> {

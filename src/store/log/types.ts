@@ -58,6 +58,12 @@ export interface CommandLog {
   open(): Promise<Opened>;
   /** Appends one entry at afterSeq + 1; durable once resolved. Rejects with LogConflictError or LogUnavailableError. */
   append(afterSeq: number, commands: unknown[]): Promise<number>;
+  /**
+   * The same, synchronously, for a log that keeps nothing and so has nothing
+   * to wait for (memory): the engine then applies a change in the same tick
+   * it was asked for. Durable logs leave it out.
+   */
+  appendNow?(afterSeq: number, commands: unknown[]): number;
   /** Entries with a seq greater than `seq`, in order. Rejects with SnapshotNeededError when some were compacted away. */
   readAfter(seq: number): Promise<LogEntry[]>;
   /** True when enough was appended since the last snapshot that the engine should offer one. */

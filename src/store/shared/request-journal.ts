@@ -5,7 +5,7 @@
 // leaves the process as JSON; the memory journal (store/journal.ts) defers
 // that to the first read instead.
 
-import { entryMatcher, entryOf, type JournalEntry, type JournalFilter, type RecordedRequest, type RequestJournal } from '../journal.js';
+import { entryMatcher, entryOf, type JournalEntry, type JournalFilter, type RecordedRequest, type RequestJournal, type TemplateOf } from '../journal.js';
 import type { JournalRecord, JournalStore } from './types.js';
 
 type Stored = Omit<JournalEntry, 'id'>;
@@ -25,10 +25,8 @@ export class SharedJournal implements RequestJournal {
     void this.store.add(entryOf(request));
   }
 
-  async list(filter: JournalFilter, templates?: (entry: JournalEntry) => string | undefined): Promise<JournalEntry[]> {
-    const matches = entryMatcher(filter, templates);
-    // The template of an entry is looked up by its operationId, which the stored entry has.
-    const records = await this.store.list({ limit: filter.limit, after: filter.after, match: (e) => matches(e as JournalEntry) });
+  async list(filter: JournalFilter, templates?: TemplateOf): Promise<JournalEntry[]> {
+    const records = await this.store.list({ limit: filter.limit, after: filter.after, match: entryMatcher(filter, templates) });
     return records.map(view);
   }
 
