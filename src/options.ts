@@ -35,7 +35,7 @@ export interface TogaiMockOptions {
   fixturesFile: string | undefined;
   /** Where the state is kept: a snapshot at this path, the changes since in `<path>.log`. */
   stateFile: string | undefined;
-  /** The state file's log is compacted into a fresh snapshot after this many appends. */
+  /** The log (the state file's, or the Redis stream) is compacted into a fresh snapshot after this many appends. */
   stateSnapshotEvery: number;
   /** Togai API requests per second per credential; beyond it 429 with Retry-After. 0 = no limit. */
   rateLimit: number;
@@ -212,7 +212,7 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
       return n;
     },
     default: 10_000,
-    help: "compact the state file's log into a fresh snapshot after this many appends",
+    help: "compact the log (the state file's, or Redis') into a fresh snapshot after this many appends",
   },
   fixturesFile: {
     flag: 'fixtures',
