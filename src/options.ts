@@ -37,7 +37,7 @@ export interface TogaiMockOptions {
   fixturesFile: string | undefined;
   /** Where the state is kept: a snapshot at this path, the changes since in `<path>.log`. */
   stateFile: string | undefined;
-  /** The state file's log is compacted into a fresh snapshot after this many appends. */
+  /** The log (the state file's, or the Redis stream) is compacted into a fresh snapshot after this many appends. */
   stateSnapshotEvery: number;
   /** Togai API requests per second per credential; beyond it 429 with Retry-After. 0 = no limit. */
   rateLimit: number;
@@ -47,6 +47,13 @@ export interface TogaiMockOptions {
   defaultCurrency: string;
   /** An OpenAPI document (e.g. Togai's full spec) that answers every other route via Prism. */
   fallbackSpec: string | undefined;
+  /**
+   * Keep the state in this Redis (`redis://host:port[/db]`), shared by every
+   * replica given the same URL and prefix. Not together with `stateFile`.
+   */
+  redisUrl: string | undefined;
+  /** Prefix of every key the mock keeps in Redis, so that several fakes can share one Redis. */
+  redisPrefix: string;
 }
 
 export class OptionError extends Error {
@@ -82,6 +89,32 @@ export function parseLogLevel(name: string, raw: string): LogLevel {
   const v = raw.trim().toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(v)) throw new OptionError(`${name} must be one of ${LOG_LEVELS.join(', ')} (got "${raw}")`);
   return v;
+}
+
+/** `redis://[user:password@]host[:port][/db]` (or `rediss://` for TLS); a password is never repeated in the message. */
+export function parseRedisUrl(name: string, raw: string): string {
+  const url = raw.trim();
+  const shown = url.replace(/^([a-z]+:\/\/[^:@/]*:)[^/]*@/i, '$1***@');
+  const bad = (why: string): OptionError => new OptionError(`${name} must look like redis://host:port[/db]: ${why} (got "${shown}")`);
+  if (!/^rediss?:\/\//i.test(url)) throw bad('it must start with redis:// or rediss://');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad('it is not a URL');
+  }
+  if (parsed.hostname === '') throw bad('it names no host');
+  if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,5}$/.test(parsed.pathname)) throw bad('its path can only be a database number');
+  if (parsed.search !== '' || parsed.hash !== '') throw bad('it takes no query or fragment');
+  return url;
+}
+
+/** A Redis key prefix: any text without spaces or control characters, at most 100 characters. */
+export function parseRedisPrefix(name: string, raw: string): string {
+  if (raw === '' || raw.length > 100 || /[\s\x00-\x1f\x7f]/.test(raw)) {
+    throw new OptionError(`${name} must be 1-100 characters without spaces (got ${JSON.stringify(raw)})`);
+  }
+  return raw;
 }
 
 export const parseList = (raw: string): string[] =>
@@ -181,7 +214,7 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
       return n;
     },
     default: 10_000,
-    help: "compact the state file's log into a fresh snapshot after this many appends",
+    help: "compact the log (the state file's, or Redis') into a fresh snapshot after this many appends",
   },
   fixturesFile: {
     flag: 'fixtures',
@@ -268,6 +301,22 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     default: undefined,
     help: "OpenAPI document (e.g. Togai's full spec) that answers all other routes via Prism",
   },
+  redisUrl: {
+    flag: 'redis-url',
+    env: ['TOGAI_MOCK_REDIS_URL'],
+    value: '<url>',
+    parse: parseRedisUrl,
+    default: undefined,
+    help: 'keep the state in Redis (redis://host:port[/db]), shared by every replica given the same URL and prefix',
+  },
+  redisPrefix: {
+    flag: 'redis-prefix',
+    env: ['TOGAI_MOCK_REDIS_PREFIX'],
+    value: '<text>',
+    parse: parseRedisPrefix,
+    default: 'togai-mock:',
+    help: 'prefix of the keys kept in Redis; replicas of one mock share it, other mocks on the same Redis need their own',
+  },
 };
 
 /** Every option with its key, in --help order. */
@@ -298,12 +347,22 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<TogaiMockO
   return options;
 }
 
-/** The defaults with each layer over them in turn (undefined values do not count). */
+/**
+ * The defaults with each layer over them in turn (undefined values do not
+ * count). Throws an OptionError for settings that cannot go together.
+ */
 export function resolveOptions(...layers: Array<Partial<TogaiMockOptions> | undefined>): TogaiMockOptions {
   const merged: TogaiMockOptions = { ...DEFAULT_OPTIONS };
   for (const layer of layers) {
     if (!layer) continue;
     for (const [k, v] of Object.entries(layer)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+  }
+  if (merged.stateFile !== undefined && merged.redisUrl !== undefined) {
+    // Two places for one state would disagree after the first change; the user must choose.
+    throw new OptionError(
+      'a state file (TOGAI_MOCK_STATE_FILE, --state-file) and Redis (TOGAI_MOCK_REDIS_URL, --redis-url) cannot be used together: ' +
+        'pick one place to keep the state (a state file for one mock, Redis for several replicas)',
+    );
   }
   return merged;
 }

@@ -17,7 +17,7 @@ import type { ProviderStateRequest } from '../spec/provider-states.js';
 import type { MockEngine } from '../store/apply.js';
 import type { FixturesInput } from '../store/commands.js';
 import type { FaultInput } from '../store/fault-rules.js';
-import type { Journal } from '../store/journal.js';
+import type { RequestJournal } from '../store/journal.js';
 import type { RateCounter } from '../store/shared/types.js';
 import { takeSnapshot } from '../store/snapshot.js';
 import type { MockState } from '../store/state.js';
@@ -32,12 +32,16 @@ type Schemas = components['schemas'];
 export interface ControlParts {
   engine: MockEngine;
   rateCounter: RateCounter;
-  journal: Journal;
+  journal: RequestJournal;
   /** The Togai API's spec: CreditRequest for fixtures, path templates for journal filters. */
   credits: SpecValidators;
   /** The control API's own spec. */
   control: SpecValidators;
+  /** GET /_mock/health's answer: where the state is kept, and whether it can be reached. */
+  health(): Health | Promise<Health>;
 }
+
+export type Health = Schemas['Health'];
 
 export type ControlHandler = OperationHandler<ControlContext>;
 type Input = OperationInput<ControlContext>;
@@ -67,7 +71,8 @@ function faultInput(body: unknown, credits: SpecValidators): FaultInput {
 }
 
 /** The control API's handlers, over the parts of one running mock. */
-export function controlHandlers({ engine, rateCounter, journal, credits }: ControlParts): Record<string, ControlHandler> {
+export function controlHandlers(parts: ControlParts): Record<string, ControlHandler> {
+  const { engine, rateCounter, journal, credits } = parts;
   const templates = templateOf(credits);
   /** Runs `fn` on the call's tenant as a read sees it (never creating it). */
   const readTenant = <T>({ tenantKey }: Input, fn: (tenant: Tenant, state: MockState) => T): T | Promise<T> =>
@@ -76,8 +81,8 @@ export function controlHandlers({ engine, rateCounter, journal, credits }: Contr
   const clockAfter = (tenantKey: string) => (_: unknown, state: MockState) => clockView(state.tenants.peek(tenantKey));
 
   return {
-    health() {
-      return { status: 200, body: { status: 'ok' } };
+    async health() {
+      return { status: 200, body: await parts.health() };
     },
 
     reset({ scope }) {

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { MockError, type ErrorKind } from '../domain/errors.js';
-import { LogUnavailableError } from '../store/log/types.js';
+import { LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../store/log/types.js';
 import { sendJson } from './respond.js';
 
 export const STATUS: Record<ErrorKind, number> = {
@@ -67,8 +67,12 @@ function fromBodyParser(err: BodyParserError): MockError | undefined {
 
 export function toMockError(err: unknown): MockError {
   if (err instanceof MockError) return err;
-  // The state's log could not be written or read (the engine usually says so itself, as a MockError).
-  if (err instanceof LogUnavailableError) return new MockError('unavailable', err.message);
+  // The state could not be saved or read: a disk error, Redis unreachable or refusing, entries
+  // this process cannot read (the engine usually says so itself, as a MockError; the journal and
+  // the rate limit's counts on Redis do not). A 503 that says why, never a stale or invented answer.
+  if (err instanceof LogUnavailableError || err instanceof LogCorruptError || err instanceof SnapshotNeededError) {
+    return new MockError('unavailable', err.message);
+  }
   if (typeof err === 'object' && err !== null) {
     const mapped = fromBodyParser(err as BodyParserError);
     if (mapped) return mapped;

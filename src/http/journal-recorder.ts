@@ -8,7 +8,7 @@
 // journal once the response is finished.
 
 import type { Express, Request, Response } from 'express';
-import { BODY_CLIP, type Journal } from '../store/journal.js';
+import { BODY_CLIP, type RequestJournal } from '../store/journal.js';
 
 const SENT = Symbol('togai-mock response text');
 const SENT_BYTES = Symbol('togai-mock response bytes');
@@ -53,7 +53,7 @@ export function noteRequestText(req: object, text: string): void {
  * noteResponseText) are caught by one override on this app's response
  * prototype, not by a wrapper made per request.
  */
-export function journalRecorder(journal: Journal, app: Express): (req: Request, res: Response) => void {
+export function journalRecorder(journal: RequestJournal, app: Express): (req: Request, res: Response) => void {
   const send = app.response.send;
   app.response.send = function (this: Response, chunk?: unknown) {
     if (typeof chunk === 'string') noteResponseText(this, chunk);

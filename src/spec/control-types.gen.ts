@@ -12,8 +12,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness check
-         * @description Always open, also when an admin token is configured.
+         * Liveness check, and where the state is kept
+         * @description Always open, also when an admin token is configured, and always 200
+         *     while the process runs (restarting a replica does not bring Redis
+         *     back). Says where the state is kept (`backend`) and, on Redis,
+         *     whether this replica reaches it and how far it lags behind the
+         *     other replicas' changes. `status` is `degraded` while the state
+         *     cannot be reached: requests then get 503 until it can.
          */
         get: operations["health"];
         put?: never;
@@ -621,6 +626,45 @@ export interface components {
              */
             requestsPerSecond: number;
         };
+        Health: {
+            /**
+             * @description `degraded` while the state's backend cannot be reached (requests get 503 meanwhile).
+             * @enum {string}
+             */
+            status: "ok" | "degraded";
+            /**
+             * @description Where changes are kept; `memory` keeps nothing across restarts, `file` is the state file, `redis` is shared by replicas.
+             * @enum {string}
+             */
+            backend: "memory" | "file" | "redis";
+            /** @description Whether the backend can be reached now (always true for memory and file). */
+            connected: boolean;
+            /** @description The last change (log entry) this process applied. */
+            appliedSeq?: number;
+            /** @description The newest change the backend holds, as last seen (for Redis, read now when connected). */
+            logSeq?: number;
+            /** @description `logSeq - appliedSeq`: changes other replicas made that this one has not applied yet (it does before it answers the next request). 0 for memory and file. */
+            lag?: number;
+            /** @description This process, as it names itself in the journal and in Redis (host, pid and a random part). */
+            replica?: string;
+            /** @description Only with the Redis backend. */
+            redis?: {
+                /** @description The server, without its password. */
+                url: string;
+                /** @description The prefix of the keys this mock keeps there. */
+                prefix: string;
+                /** @description Redis' `appendonly` setting (`unknown` when CONFIG is disabled). */
+                appendonly?: string;
+                /** @description Redis' `appendfsync` setting; durability needs `always`. */
+                appendfsync?: string;
+                /** @description True when Redis keeps every change it acknowledged across a crash (appendonly yes and appendfsync always). */
+                durable?: boolean | "unknown";
+                /** @description What can be lost with these settings, when something can. */
+                warning?: string;
+                /** @description Why Redis cannot be reached now. */
+                error?: string;
+            };
+        };
         JournalEntry: {
             /** @description Increases by one per recorded request. */
             id: number;
@@ -652,6 +696,11 @@ export interface components {
              *     `Prefer: code`, or `rate-limit`.
              */
             fault?: string;
+            /**
+             * @description The replica that answered, when several share one journal (the Redis
+             *     backend), as it names itself in `GET /_mock/health`.
+             */
+            replica?: string;
         };
         /** @description Everything the mock holds. Timestamps are epoch milliseconds. */
         Snapshot: {
@@ -873,10 +922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };

@@ -56,7 +56,41 @@ interface Stored extends RecordedRequest {
   view?: JournalEntry;
 }
 
-export class Journal {
+/** A path template by an entry's operationId, for `path` filters. */
+export type TemplateOf = (entry: { operationId?: string | undefined }) => string | undefined;
+
+/**
+ * The journal as the HTTP layer and the control API use it: Journal (below)
+ * over this process's ring, or SharedJournal (shared/request-journal.ts) over
+ * a store that replicas share. record() never fails.
+ */
+export interface RequestJournal {
+  /** How many entries are kept; 0 records nothing. */
+  readonly limit: number;
+  record(request: RecordedRequest): MaybePromise<void>;
+  /** The newest `filter.limit` matching entries, oldest first. */
+  list(filter: JournalFilter, templates?: TemplateOf): MaybePromise<JournalEntry[]>;
+  /** Forgets everything, or only one tenant's entries. */
+  clear(tenant?: string): MaybePromise<void>;
+}
+
+/** Whether an entry passes a filter's method, operationId, tenant and path (not `after` or `limit`). */
+export function entryMatcher(filter: JournalFilter, templates?: TemplateOf): (e: Omit<JournalEntry, 'id'>) => boolean {
+  const method = filter.method?.toUpperCase();
+  return (e) =>
+    (method === undefined || e.method === method) &&
+    (filter.operationId === undefined || e.operationId === filter.operationId) &&
+    (filter.tenant === undefined || e.tenant === filter.tenant) &&
+    (filter.path === undefined || pathMatches(filter.path, e.path, templates?.(e)));
+}
+
+/** The journal entry of a request, as plain JSON and without its id (given by the store that keeps it). */
+export function entryOf(request: RecordedRequest): Omit<JournalEntry, 'id'> {
+  const { id: _id, ...entry } = viewOf({ ...request }, 0);
+  return entry;
+}
+
+export class Journal implements RequestJournal {
   private readonly store: JournalStore<Stored>;
 
   /** `limit` 0 keeps nothing (the recorder then records nothing either). Default storage: this process's ring. */
@@ -73,7 +107,7 @@ export class Journal {
   }
 
   /** The newest `limit` entries matching the filter, oldest first. */
-  list(filter: JournalFilter, templates?: (entry: { operationId?: string | undefined }) => string | undefined): MaybePromise<JournalEntry[]> {
+  list(filter: JournalFilter, templates?: TemplateOf): MaybePromise<JournalEntry[]> {
     const method = filter.method?.toUpperCase();
     // operationIds are matched case-insensitively: Togai's own mix camelCase and PascalCase.
     const operationId = filter.operationId?.toLowerCase();

@@ -55,3 +55,58 @@ describe('options from the environment', () => {
     expect(() => optionsFromEnv({ TOGAI_MOCK_MAX_TENANTS: '-1' })).toThrow(/TOGAI_MOCK_MAX_TENANTS must be a whole number 0-1000000/);
   });
 });
+
+describe('Redis options', () => {
+  it('reads TOGAI_MOCK_REDIS_URL and TOGAI_MOCK_REDIS_PREFIX, with the default prefix otherwise', () => {
+    expect(resolveOptions(optionsFromEnv({ TOGAI_MOCK_REDIS_URL: 'redis://cache:6380/2', TOGAI_MOCK_REDIS_PREFIX: 'ci-7:' }))).toMatchObject({
+      redisUrl: 'redis://cache:6380/2',
+      redisPrefix: 'ci-7:',
+    });
+    expect(resolveOptions()).toMatchObject({ redisUrl: undefined, redisPrefix: 'togai-mock:' });
+    // With user and password, TLS, no port (6379), no database.
+    for (const url of ['redis://user:secret@cache:6379/0', 'rediss://cache', 'redis://127.0.0.1:6379/']) {
+      expect(optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }).redisUrl).toBe(url);
+    }
+  });
+
+  it('the default prefix is the one the Redis store uses', async () => {
+    const { DEFAULT_REDIS_PREFIX } = await import('../../src/store/shared/redis-connection.js');
+    expect(resolveOptions().redisPrefix).toBe(DEFAULT_REDIS_PREFIX);
+  });
+
+  it('rejects a URL that is not redis://host:port[/db], never repeating its password', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['http://cache:6379', /must start with redis:\/\/ or rediss:\/\//],
+      ['cache:6379', /must start with redis:\/\//],
+      ['redis://', /names no host/],
+      ['redis://cache:99999', /not a URL/],
+      ['redis://cache:6379/db1', /path can only be a database number/],
+      ['redis://cache:6379/0?family=6', /no query or fragment/],
+    ];
+    for (const [url, why] of cases) {
+      expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(OptionError);
+      expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(/^TOGAI_MOCK_REDIS_URL must look like redis:\/\/host:port\[\/db\]: /);
+      expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(why);
+    }
+    let message = '';
+    try {
+      optionsFromEnv({ TOGAI_MOCK_REDIS_URL: 'redis://admin:s3cr@t@cache:6379/x' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('redis://admin:***@cache:6379/x');
+    expect(message).not.toMatch(/s3cr/);
+  });
+
+  it('rejects an empty-looking or spaced prefix', () => {
+    expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_PREFIX: 'two words' })).toThrow(/TOGAI_MOCK_REDIS_PREFIX must be 1-100 characters without spaces/);
+    expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_PREFIX: 'x'.repeat(101) })).toThrow(OptionError);
+  });
+
+  it('refuses a state file and a Redis URL together: one place keeps the state', () => {
+    expect(() => resolveOptions({ stateFile: 'state.json', redisUrl: 'redis://cache:6379' })).toThrow(
+      /a state file \(TOGAI_MOCK_STATE_FILE, --state-file\) and Redis \(TOGAI_MOCK_REDIS_URL, --redis-url\) cannot be used together/,
+    );
+    expect(() => resolveOptions(optionsFromEnv({ TOGAI_MOCK_STATE_FILE: 's.json' }), { redisUrl: 'redis://cache' })).toThrow(OptionError);
+  });
+});

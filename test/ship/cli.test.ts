@@ -65,6 +65,9 @@ describe('usage errors exit 2 with one line', () => {
     ['a value given to a switch', ['--strict-accounts=maybe'], {}, /--strict-accounts/],
     ['an unexpected argument', ['serve', 'now'], {}, /unexpected argument "now"/],
     ['a bad environment value', [], { TOGAI_MOCK_STRICT_ACCOUNTS: 'perhaps' }, /TOGAI_MOCK_STRICT_ACCOUNTS must be true or false/],
+    ['a bad Redis URL', ['--redis-url', 'localhost:6379'], {}, /--redis-url must look like redis:\/\/host:port\[\/db\]/],
+    ['a bad Redis URL in the environment', [], { TOGAI_MOCK_REDIS_URL: 'redis://h:6379/cache' }, /TOGAI_MOCK_REDIS_URL must look like/],
+    ['a state file and Redis together', ['--redis-url', 'redis://127.0.0.1:1'], { TOGAI_MOCK_STATE_FILE: 'x.json' }, /cannot be used together: pick one place/],
     ['a missing fallback spec', ['--port', '0', '--fallback-spec', 'no/such/file.yaml'], {}, /--fallback-spec: no such file/],
   ];
   it.each(cases)('%s', async (_name, args, env, message) => {

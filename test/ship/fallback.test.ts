@@ -106,7 +106,7 @@ describe('our routes stay ours', () => {
   });
 
   it('the control API is not shadowed, and unknown routes are still our 404', async () => {
-    expect((await call('GET', '/_mock/health', { token: null })).body).toEqual({ status: 'ok' });
+    expect((await call('GET', '/_mock/health', { token: null })).body).toMatchObject({ status: 'ok', backend: 'memory', connected: true });
     const r = await call('GET', '/no/such/route');
     expect(r.status).toBe(404);
     expect(r.body).toEqual({ message: 'No such route: GET /no/such/route' });

@@ -115,7 +115,7 @@ describe('installed into an empty project', () => {
     const child = start('npx', ['--offline', 'togai-mock', '--port', '0', '--log-level', 'warn'], { cwd: project, env: npmEnv(), detached: true });
     try {
       const url = await urlOf(child);
-      expect(await (await fetch(`${url}/_mock/health`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${url}/_mock/health`)).json()).toMatchObject({ status: 'ok', backend: 'memory' });
       const grant = await fetch(`${url}/credits`, {
         method: 'POST',
         headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
