@@ -1,16 +1,16 @@
 // What the mock holds when it starts: what its log holds (the state file,
 // TOGAI_MOCK_STATE_FILE) when there is anything; otherwise seeded data
 // (TOGAI_MOCK_SEED) and then fixtures (TOGAI_MOCK_FIXTURES), both into the
-// shared tenant, as commands like any other change (so a state file keeps
-// them). A state file that loaded wins: seeding it again at every restart
-// would pile up copies.
+// shared tenant, as one command like any other change (so a state file keeps
+// it), applied only to an empty store. A state file or a Redis log that
+// holds anything wins: seeding it again at every restart, or once per
+// replica, would pile up copies.
 
 import type { Logger } from 'pino';
 import { MockError } from '../domain/errors.js';
-import type { Seeded } from '../domain/seed.js';
 import type { TogaiMockOptions } from '../options.js';
 import { check, type SpecValidators } from '../spec/operations.js';
-import type { MockEngine } from '../store/apply.js';
+import type { MockEngine, StartupResult } from '../store/apply.js';
 import type { FixturesInput } from '../store/commands.js';
 import { LogCorruptError } from '../store/log/types.js';
 import { SHARED_TENANT } from '../store/store.js';
@@ -47,24 +47,33 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
     return;
   }
   if (o.stateFile !== undefined) log.info({ stateFile: o.stateFile }, 'no state file yet; starting empty');
-  if (o.seed !== undefined && o.seedAccounts > 0) {
-    const made = (await engine.execute({
-      type: 'seed',
-      tenant: SHARED_TENANT,
-      seed: o.seed,
-      accounts: o.seedAccounts,
-      creditsPerAccount: o.seedCreditsPerAccount,
-    })) as Seeded;
-    log.info({ seed: o.seed, accounts: made.accounts.length, credits: made.credits.length }, 'seeded');
-  }
+  const seed = o.seed !== undefined && o.seedAccounts > 0 ? { seed: o.seed, accounts: o.seedAccounts, creditsPerAccount: o.seedCreditsPerAccount } : undefined;
+  let fixtures: FixturesInput | undefined;
   if (o.fixturesFile !== undefined) {
-    const fixtures = readFixtureFile(o.fixturesFile);
+    const document = readFixtureFile(o.fixturesFile);
     try {
-      check(runtime.control.schema('Fixtures'), fixtures, 'fixture');
-      const made = (await engine.execute({ type: 'fixtures', tenant: SHARED_TENANT, fixtures: fixtures as FixturesInput })) as Seeded;
-      log.info({ fixtures: o.fixturesFile, accounts: made.accounts.length, credits: made.credits.length }, 'fixtures loaded');
+      check(runtime.control.schema('Fixtures'), document, 'fixture');
     } catch (err) {
       throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`);
     }
+    fixtures = document as FixturesInput;
   }
+  if (seed === undefined && fixtures === undefined) return;
+  // One command for both: applied only while the store is empty, so replicas that start
+  // together on one Redis seed it once, and a refused fixture file leaves nothing behind.
+  let done: StartupResult;
+  try {
+    done = (await engine.execute({ type: 'startup', seed, fixtures })) as StartupResult;
+  } catch (err) {
+    if (fixtures !== undefined && err instanceof MockError && err.kind !== 'unavailable') {
+      throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${err.message}`);
+    }
+    throw err;
+  }
+  if (!done.applied) {
+    log.info('the shared state holds data already (another replica started first): start-up seed and fixtures skipped');
+    return;
+  }
+  if (done.seeded) log.info({ seed: done.seeded.seed, accounts: done.seeded.accounts.length, credits: done.seeded.credits.length }, 'seeded');
+  if (done.fixtures) log.info({ fixtures: o.fixturesFile, accounts: done.fixtures.accounts.length, credits: done.fixtures.credits.length }, 'fixtures loaded');
 }

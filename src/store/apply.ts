@@ -27,12 +27,12 @@ import { randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../domain/errors.js';
 import { seededRandom, type Random32 } from '../domain/ids.js';
-import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type SeedFaker } from '../domain/seed.js';
+import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Seeded, type SeedFaker } from '../domain/seed.js';
 import { isTenantCommand, needsEntropy, type Command, type CommandInput, type CommandOf } from './commands.js';
 import type { Engine, StateMachine } from './engine.js';
 import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';
 import type { MockState } from './state.js';
-import type { Tenant } from './store.js';
+import { SHARED_TENANT, type Tenant } from './store.js';
 
 /**
  * What applying needs besides the state: the spec's validators (code, the
@@ -114,6 +114,25 @@ const handlers: Handlers = {
     t.providerStates.teardown(t.ledger, c.state, c.params);
   }),
 
+  startup: (state, c, ctx) => {
+    if (state.tenants.keys().length > 0) return { applied: false } satisfies StartupResult;
+    const t = state.tenantFor(SHARED_TENANT, c.entropy, c.at);
+    const now = timeOf(t, c.at);
+    const result: StartupResult = { applied: true };
+    // Seed and fixtures together or not at all: a refused fixture file leaves the store empty.
+    t.ledger.beginCapture();
+    try {
+      if (c.seed !== undefined) result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
+      if (c.fixtures !== undefined) result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+    } catch (err) {
+      t.ledger.revert(t.ledger.endCapture());
+      state.tenants.resetTenant(SHARED_TENANT);
+      throw err;
+    }
+    t.ledger.endCapture();
+    return result;
+  },
+
   reset: (state, c) => {
     if (c.tenant !== undefined) state.tenants.resetTenant(c.tenant);
     else state.tenants.reset();
@@ -147,6 +166,13 @@ export function applyCommand(state: MockState, command: Command, ctx: Context): 
   const handler = handlers[command.type] as ((s: MockState, c: Command, x: Context) => unknown) | undefined;
   if (!handler) throw new MockError('invalid', `unknown command type ${JSON.stringify((command as { type?: unknown }).type)}`);
   return handler(state, command, ctx);
+}
+
+/** What a startup command did: nothing (the store held data already), or what it seeded and loaded. */
+export interface StartupResult {
+  applied: boolean;
+  seeded?: Seeded & { seed: number };
+  fixtures?: Seeded;
 }
 
 /** The engine of a running mock. */
@@ -206,7 +232,7 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
 
   /** Seeding needs Faker, loaded on first use (not at start-up: issue 6). */
   prepare(commands: readonly Command[]): Promise<void> | undefined {
-    if (this.faker || !commands.some((c) => c.type === 'seed')) return undefined;
+    if (this.faker || !commands.some((c) => c.type === 'seed' || (c.type === 'startup' && c.seed !== undefined))) return undefined;
     this.loadingFaker ??= loadSeedFaker().then(
       (f) => {
         this.faker = f;

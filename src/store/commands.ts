@@ -57,6 +57,10 @@ export type Command =
   | (TenantCommand & { type: 'fixtures'; fixtures: FixturesInput })
   | (TenantCommand & { type: 'providerStateSetup'; state: ProviderStateName; params: ProviderStateParams })
   | (TenantCommand & { type: 'providerStateTeardown'; state: ProviderStateName; params: ProviderStateParams })
+  // What a mock starts with (TOGAI_MOCK_SEED, TOGAI_MOCK_FIXTURES), into the shared tenant,
+  // applied only to a store that holds no tenant yet: replicas starting together on one
+  // log each append it, and only the first one applied does anything, everywhere.
+  | (StoreCommand & { type: 'startup'; seed?: StartupSeed | undefined; fixtures?: FixturesInput | undefined })
   // The whole store
   | (StoreCommand & { type: 'reset' })
   | (StoreCommand & { type: 'stateImport'; snapshot: Schemas['Snapshot'] })
@@ -66,6 +70,13 @@ export type Command =
   | (StoreCommand & { type: 'faultFire'; target: FaultTarget })
   | (StoreCommand & { type: 'rateLimitSet'; limit: number });
 
+/** The start-up seed: the configured seed and counts. */
+export interface StartupSeed {
+  seed: number;
+  accounts: number;
+  creditsPerAccount: number;
+}
+
 export type CommandType = Command['type'];
 
 /** A command as its caller builds it: `at` (and `entropy`) are filled in when it is accepted. */
@@ -74,7 +85,7 @@ export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C
 /** The command of `type`. */
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
-const STORE_COMMANDS: ReadonlySet<CommandType> = new Set(['reset', 'stateImport', 'faultAdd', 'faultRemove', 'faultClear', 'faultFire', 'rateLimitSet']);
+const STORE_COMMANDS: ReadonlySet<CommandType> = new Set(['startup', 'reset', 'stateImport', 'faultAdd', 'faultRemove', 'faultClear', 'faultFire', 'rateLimitSet']);
 
 /** Whether the command acts on one tenant (and creates it when it does not exist yet). */
 export function isTenantCommand(c: { type: CommandType }): boolean {
@@ -83,5 +94,5 @@ export function isTenantCommand(c: { type: CommandType }): boolean {
 
 /** Commands that need fresh randomness whatever the state: they always carry entropy. */
 export function needsEntropy(c: CommandInput): boolean {
-  return c.type === 'faultFire' || (c.type === 'seed' && c.seed === undefined);
+  return c.type === 'faultFire' || c.type === 'startup' || (c.type === 'seed' && c.seed === undefined);
 }

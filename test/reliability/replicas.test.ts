@@ -292,7 +292,7 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
       expect(journal.body.requests.map((e: any) => [e.operationId, e.replica])).toEqual([
         ['createCredit', ha.body.replica],
         ['listCredits', hb.body.replica],
-        ['creditBalanceForAccount', ha.body.replica],
+        ['CreditBalanceForAccount', ha.body.replica],
       ]);
       expect(journal.body.requests[0].responseBody).toEqual(g.body);
     }

@@ -216,3 +216,46 @@ describe('Engine: a log shared by several processes', () => {
     expect(stateText(behind)).toBe(stateText(a));
   });
 });
+
+describe('Engine: the start-up command (TOGAI_MOCK_SEED, TOGAI_MOCK_FIXTURES)', () => {
+  const fixtures = (accountId: string, creditId = 'cred.startupFixt.00001') => ({
+    accounts: [{ accountId, currency: 'USD' }],
+    credits: [{ id: creditId, accountId, purpose: 'P', effectiveFrom: '2024-01-01', creditAmount: 5, priority: 1 }],
+  });
+  const startup = (fx: ReturnType<typeof fixtures>) => ({ type: 'startup' as const, seed: { seed: 7, accounts: 2, creditsPerAccount: 1 }, fixtures: fx });
+
+  it('two engines starting together on one log both ask; only the first applied does anything, everywhere', async () => {
+    const shared = new SharedLog();
+    const a = engineOn(shared.handle());
+    const b = engineOn(shared.handle());
+    await Promise.all([a.start(), b.start()]);
+    // Neither has seen the other's entry: both find the store empty when they build the command.
+    const [fromA, fromB] = (await Promise.all([a.execute(startup(fixtures('FIX'))), b.execute(startup(fixtures('FIX')))])) as Array<{ applied: boolean }>;
+    expect([fromA!.applied, fromB!.applied].sort()).toEqual([false, true]);
+    await a.read(() => undefined);
+    expect(a.state.tenants.peek('shared').ledger.accountCount).toBe(3);
+    expect(a.state.tenants.peek('shared').ledger.creditCount).toBe(3);
+    expect(stateText(a)).toBe(stateText(b));
+  });
+
+  it('does nothing on a store that holds a tenant already', async () => {
+    const engine = engineOn();
+    await engine.start();
+    await engine.execute(grantOf('t_other', 'ACC'));
+    expect(await engine.execute(startup(fixtures('FIX')))).toEqual({ applied: false });
+    expect(engine.state.tenants.has('shared')).toBe(false);
+  });
+
+  it('seed and fixtures go in together or not at all: a refused fixture leaves the store empty', async () => {
+    const engine = engineOn();
+    await engine.start();
+    // The seed goes in first; then the fixtures name one credit id twice.
+    const good = fixtures('FIX');
+    const bad = { ...good, credits: [good.credits[0]!, good.credits[0]!] };
+    const refused = await engine.execute(startup(bad)).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(MockError);
+    expect(engine.state.tenants.keys()).toEqual([]);
+    // And the store is still empty, so a corrected start-up applies.
+    expect(await engine.execute(startup(fixtures('FIX')))).toMatchObject({ applied: true });
+  });
+});
