@@ -63,9 +63,9 @@ export class TogaiMockContainer extends GenericContainer {
   }
 
   /**
-   * Shares state through Redis (TOGAI_MOCK_REDIS_URL), e.g. between replicas. Needs a
-   * togai-mock with shared state ("Shared, durable state"); an image without it ignores the
-   * variable and keeps its state in memory.
+   * Keeps the state in Redis (TOGAI_MOCK_REDIS_URL): containers given the same URL (and
+   * prefix, TOGAI_MOCK_REDIS_PREFIX) act as one mock. The URL is as the container sees it,
+   * e.g. a network alias of a Redis container on the same network (docs/replicas.md).
    */
   withRedis(url: string): this {
     return this.withEnvironment({ TOGAI_MOCK_REDIS_URL: url });

@@ -8,9 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { GenericContainer, Network } from 'testcontainers';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TogaiMockContainer, TogaiMockError, type StartedTogaiMockContainer } from 'togai-mock/testcontainers';
 import { run } from './engine.js';
+import { redisImage, type RedisImage } from './redis-image.js';
 import { dockerOk, image, skipReason } from './support.js';
 
 // This machine's engine runs in the tests' own environment (the suite reaches every container
@@ -21,6 +23,11 @@ process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLE = join(ROOT, 'test/docker/testcontainers-example.ts');
+
+// withRedis runs against a real Redis container: Debian's redis-server on the base image
+// (Docker Hub may be out of reach), built once here unless TOGAI_MOCK_REDIS_IMAGE names one.
+const redis: RedisImage = skipReason === '' ? await redisImage() : { reason: skipReason };
+if ('reason' in redis && skipReason === '') console.warn(`SKIPPED: withRedis against a real Redis: ${redis.reason}`);
 
 const running: StartedTogaiMockContainer[] = [];
 afterAll(async () => {
@@ -136,10 +143,33 @@ describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
     }
   });
 
-  it('withRedis sets TOGAI_MOCK_REDIS_URL (used once the image has shared state)', async () => {
-    const togai = await started(new TogaiMockContainer(image()).withRedis('redis://redis.example:6379/0'));
-    const env = await togai.exec(['printenv', 'TOGAI_MOCK_REDIS_URL']);
-    expect(env.output.trim()).toBe('redis://redis.example:6379/0');
-    expect((await fetch(`${togai.getBaseUrl()}/_mock/health`)).status).toBe(200);
+  it.skipIf(!('image' in redis))('withRedis: two containers on one Redis act as one mock', async () => {
+    const redisImageName = (redis as { image: string }).image;
+    const network = await new Network().start();
+    const stops: Array<() => Promise<unknown>> = [() => network.stop()];
+    try {
+      const redisContainer = await new GenericContainer(redisImageName)
+        .withNetwork(network)
+        .withNetworkAliases('redis')
+        .withCommand(['redis-server', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''])
+        .start();
+      stops.unshift(() => redisContainer.stop());
+      const url = 'redis://redis:6379/0';
+      const [a, b] = await Promise.all([0, 1].map(() => new TogaiMockContainer(image()).withNetwork(network).withRedis(url).start()));
+      stops.unshift(() => a!.stop(), () => b!.stop());
+      expect((await a!.exec(['printenv', 'TOGAI_MOCK_REDIS_URL'])).output.trim()).toBe(url);
+      const health = (await (await fetch(`${b!.getBaseUrl()}/_mock/health`)).json()) as { backend: string; connected: boolean };
+      expect(health).toMatchObject({ backend: 'redis', connected: true });
+      // Granted through one container, there on the next request to the other.
+      const granted = await grant(a!.getBaseUrl(), 't', 'ACC-TC-REDIS');
+      expect(granted.status).toBe(200);
+      const id = ((await granted.json()) as { credits: Array<{ id: string }> }).credits[0]!.id;
+      const details = await fetch(`${b!.getBaseUrl()}/credits/${id}`, { headers: { authorization: 'Bearer t' } });
+      expect(details.status).toBe(200);
+      expect(await details.json()).toMatchObject({ id, accountId: 'ACC-TC-REDIS', creditAmount: 9 });
+    } finally {
+      for (const stop of stops) await stop().catch(() => undefined);
+      if ('built' in redis && redis.built) await run(inject('dockerClient'), ['rmi', '-f', redisImageName]);
+    }
   });
 });
