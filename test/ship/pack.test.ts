@@ -60,13 +60,15 @@ beforeAll(async () => {
 afterAll(() => rm(tmp, { recursive: true, force: true }), 300_000);
 
 describe('the packed tarball', () => {
-  it('ships the build, the specs, the UI assets, README and LICENSE', () => {
+  it('ships the build, the specs, the UI assets, README, the docs it links to and LICENSE', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/server.js', 'dist/testcontainers.js', 'dist/testcontainers.d.ts']) {
       expect(files).toContain(f);
     }
     expect(files).toContain('spec/togai-credits.yaml');
     expect(files).toContain('spec/togai-mock-control.yaml');
     expect(files.some((f) => f.startsWith('src/ui/static/'))).toBe(true);
+    // README's links into docs/ and SECURITY.md work in the installed package (and on npm's page).
+    for (const f of ['docs/control-api.md', 'docs/replicas.md', 'docs/differences.md', 'SECURITY.md']) expect(files).toContain(f);
   });
 
   it('ships nothing an earlier build left in dist/: the build removed it', () => {
