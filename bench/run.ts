@@ -12,20 +12,25 @@
 //            --connections=N --out=FILE --no-build --no-write
 //            --baseline=DIR  also run the togai-mock built in DIR (a checkout of an
 //                            earlier commit with dist/ built) side by side, labelled "before"
+//            --no-issue13    leave out the issue 13 section (state file, Redis; issue13.ts)
+//            --only-issue13  only that section; --i13-credits=N (100000) --i13-big=N (1000000)
+//            --baseline-commit=SHA  the commit DIR was built from, named in the report
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import {
+  load, log, median, PIN, ROOT, rssMb, cpuMs, freePort, startPrism, startReporting, startTogaiCli, stop, TOKEN, type Cell,
+} from './procs.js';
+import { renderIssue13, runIssue13, type Issue13Options, type Issue13Report } from './issue13.js';
 const TMP = join(ROOT, 'bench', '.tmp');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
 const END = '<!-- bench:end -->';
-const TOKEN = 'Bearer bench-token';
+const BEGIN13 = '<!-- bench13:begin (written by npm run bench) -->';
+const END13 = '<!-- bench13:end -->';
 
 // ------------------------------------------------------------------ options
 
@@ -44,6 +49,11 @@ export interface BenchOptions {
   startupRuns: number;
   /** A built checkout of an earlier togai-mock to measure side by side ("before"). */
   baseline: string | undefined;
+  baselineCommit: string | undefined;
+  /** The main section (issue 6's scenarios); off with --only-issue13. */
+  main: boolean;
+  /** The issue 13 section; off with --no-issue13. */
+  issue13: Issue13Options | undefined;
 }
 
 type TargetName = 'togai' | 'prism' | 'express' | 'http';
@@ -75,150 +85,25 @@ export function parseArgs(argv: string[]): BenchOptions {
     write: flags.get('no-write') !== 'true',
     startupRuns: num('startup-runs', quick ? 1 : 3),
     baseline: flags.has('baseline') ? resolve(flags.get('baseline')!) : undefined,
+    baselineCommit: flags.get('baseline-commit'),
+    main: flags.get('only-issue13') !== 'true',
+    issue13:
+      flags.get('no-issue13') === 'true'
+        ? undefined
+        : {
+            quick,
+            duration: num('i13-duration', quick ? 2 : 5),
+            warmup: num('warmup', quick ? 0.5 : 2),
+            runs: num('runs', quick ? 1 : 3),
+            connections: num('connections', 50),
+            credits: num('i13-credits', quick ? 10_000 : 100_000),
+            big: num('i13-big', quick ? 50_000 : 1_000_000),
+            perAccount: num('per-account', 100),
+            stateRuns: num('i13-state-runs', quick ? 3 : 9),
+            seedRuns: num('i13-seed-runs', quick ? 1 : 3),
+            startupRuns: num('startup-runs', quick ? 1 : 3),
+          },
   };
-}
-
-// ------------------------------------------------------------- processes
-
-const HAS_TASKSET = (() => {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const TWO_CORES = cpus().length >= 2;
-const PIN = HAS_TASKSET && TWO_CORES;
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  pid: number;
-  port: number;
-  info: Record<string, unknown>;
-}
-
-const children = new Set<ChildProcess>();
-function stopAll(): void {
-  for (const c of children) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGKILL');
-}
-process.on('exit', stopAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
-
-/** Spawns `node args` pinned to core 0 (the server core) and returns at once. */
-function spawnServer(args: string[], env: Record<string, string>): ChildProcess {
-  const cmd = PIN ? 'taskset' : process.execPath;
-  const argv = PIN ? ['-c', '0', process.execPath, ...args] : args;
-  const proc = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return proc;
-}
-
-/** Starts a bench server that prints one JSON line with `ready` and `port`. */
-async function startReporting(name: string, args: string[], env: Record<string, string>, timeoutMs = 600_000): Promise<Child> {
-  const proc = spawnServer(args, env);
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const info = await new Promise<Record<string, unknown>>((ok, fail) => {
-    let buf = '';
-    const timer = setTimeout(() => fail(new Error(`${name} did not start in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const line = buf.split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line) {
-        clearTimeout(timer);
-        ok(JSON.parse(line) as Record<string, unknown>);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`${name} exited with ${code}\n${stderr}`));
-    });
-  });
-  return { name, proc, pid: proc.pid!, port: info.port as number, info };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** Polls `url` every few ms until it answers with `expectStatus`; resolves the elapsed ms since `t0`. */
-async function firstServed(url: string, t0: bigint, headers: Record<string, string>, proc: ChildProcess): Promise<number> {
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`process for ${url} exited`);
-    try {
-      const res = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return Number(process.hrtime.bigint() - t0) / 1e6;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc), or NaN elsewhere. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Resident set size of a process in MB (Linux /proc), or NaN elsewhere. */
-function rssMb(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    return kb / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-const PRISM_BIN = join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
-
-async function startPrism(port: number): Promise<{ proc: ChildProcess; ms: number }> {
-  const t0 = process.hrtime.bigint();
-  const proc = spawnServer([PRISM_BIN, 'mock', join(ROOT, 'spec', 'togai-credits.yaml'), '-p', String(port), '-h', '127.0.0.1', '-v', 'warn'], {});
-  proc.stdout!.resume();
-  proc.stderr!.resume();
-  const ms = await firstServed(`http://127.0.0.1:${port}/accounts/ACC001/credit_balance`, t0, { authorization: TOKEN }, proc);
-  return { proc, ms };
-}
-
-async function startTogaiCli(port: number, root = ROOT): Promise<{ proc: ChildProcess; ms: number }> {
-  const t0 = process.hrtime.bigint();
-  const proc = spawnServer([join(root, 'dist', 'cli.js')], {
-    TOGAI_MOCK_PORT: String(port),
-    TOGAI_MOCK_LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-  });
-  proc.stdout!.resume();
-  proc.stderr!.resume();
-  const ms = await firstServed(`http://127.0.0.1:${port}/accounts/ACC001/credit_balance`, t0, { authorization: TOKEN }, proc);
-  return { proc, ms };
 }
 
 // --------------------------------------------------------------- scenarios
@@ -256,46 +141,6 @@ const SCENARIOS: Scenario[] = [
 
 // ----------------------------------------------------------------- running
 
-interface Cell {
-  rps: number;
-  /** Server CPU time per request, in µs: robust to a busy machine, unlike req/s. */
-  cpuUs: number;
-  p50: number;
-  p99: number;
-  rssMb: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(url: string, sc: Scenario, seconds: number, connections: number): Promise<Cell & { raw: autocannon.Result }> {
-  const result = await autocannon({
-    url,
-    method: sc.method,
-    connections,
-    pipelining: 1,
-    duration: seconds,
-    headers: { authorization: TOKEN, ...(sc.body ? { 'content-type': 'application/json' } : {}) },
-    ...(sc.body ? { body: sc.body } : {}),
-  });
-  return {
-    rps: result.requests.average,
-    cpuUs: NaN,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    rssMb: NaN,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    raw: result,
-  };
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 interface Instance {
   label: string;
   target: TargetName;
@@ -317,10 +162,7 @@ export interface Report {
   started: string;
   finished: string;
   command: string;
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
+  issue13?: Issue13Report;
 }
 
 export async function runBench(opts: BenchOptions): Promise<Report> {
@@ -354,7 +196,15 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
     finished: '',
     command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   };
+  if (opts.main) await runMain(opts, report);
+  // After the main section's processes are gone: it starts its own.
+  if (opts.issue13) report.issue13 = await runIssue13(opts.issue13);
+  report.finished = new Date().toISOString();
+  return report;
+}
 
+/** Issue 6's scenarios: every target side by side (fills report.startup, preload, results, instances). */
+async function runMain(opts: BenchOptions, report: Report): Promise<void> {
   // Start-up to first served request, on an idle machine (nothing else of ours running).
   for (let i = 0; i < opts.startupRuns; i++) {
     if (opts.targets.includes('togai')) {
@@ -481,8 +331,6 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   } finally {
     await Promise.all(procs.map(stop));
   }
-  report.finished = new Date().toISOString();
-  return report;
 }
 
 // ------------------------------------------------------------------ report
@@ -649,13 +497,14 @@ function targetSummary(r: Report, labels: string[]): string[] {
   return ['### Targets (issue 6)', '', '| target | measured | in the same run | |', '|---|---:|---|---|', ...rows, ''];
 }
 
-function writeReport(file: string, body: string): void {
-  const block = `${BEGIN}\n${body}\n${END}`;
+/** Replaces the text between `begin` and `end` in `file` (appended, under `heading`, when they are missing). */
+function writeReport(file: string, body: string, begin = BEGIN, end = END, heading = ''): void {
+  const block = `${begin}\n${body}\n${end}`;
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const a = text.indexOf(BEGIN);
-  const b = text.indexOf(END);
-  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + END.length);
-  else text = `${text ? `${text.trimEnd()}\n\n` : '# Benchmark results\n\n'}${block}\n`;
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + end.length);
+  else text = `${text ? `${text.trimEnd()}\n\n` : '# Benchmark results\n\n'}${heading}${block}\n`;
   writeFileSync(file, text);
 }
 
@@ -664,10 +513,20 @@ function writeReport(file: string, body: string): void {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const opts = parseArgs(process.argv.slice(2));
   const report = await runBench(opts);
-  const md = renderReport(report);
-  process.stdout.write(`${md}\n`);
+  const md = opts.main ? renderReport(report) : undefined;
+  const md13 = report.issue13
+    ? renderIssue13(
+        report.issue13,
+        opts.main
+          ? { results: report.results, instances: report.instances, startup: report.startup, baselineCommit: opts.baseline ? (opts.baselineCommit ?? 'unknown') : undefined }
+          : undefined,
+        report.command,
+      )
+    : undefined;
+  for (const text of [md, md13]) if (text) process.stdout.write(`${text}\n`);
   if (opts.out && opts.write) {
-    writeReport(resolve(opts.out), md);
+    if (md) writeReport(resolve(opts.out), md);
+    if (md13) writeReport(resolve(opts.out), md13, BEGIN13, END13, '## Issue 13: state file and Redis\n\n');
     log(`wrote ${opts.out}`);
   }
   if (opts.write) writeFileSync(join(TMP, 'last-report.json'), JSON.stringify(report, null, 2));

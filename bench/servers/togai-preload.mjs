@@ -4,6 +4,15 @@
 // credits each. Prints one JSON line on stdout when ready, naming what the
 // benchmark scenarios should ask for. Production code stays free of any
 // preload option: everything here goes through the ledger's public API.
+//
+// With BENCH_STATE_FILE or BENCH_REDIS_URL (+ BENCH_REDIS_PREFIX) the mock
+// keeps its state there, as TOGAI_MOCK_STATE_FILE / TOGAI_MOCK_REDIS_URL
+// would: the log is opened first (what it holds is loaded, and then nothing is
+// preloaded: a replica joining a filled Redis), else one grant goes through
+// the engine (the log's first entry), the rest straight into the ledger, and
+// the whole state is then written as the log's snapshot, so the mock runs on
+// a real log whose snapshot holds the credits. BENCH_EXIT=1 stops after that
+// (a state file or Redis prefix made for a start-up measurement).
 
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,31 +29,46 @@ const perAccount = Number(process.env.BENCH_PER_ACCOUNT ?? '100');
 const port = Number(process.env.PORT ?? '0');
 const BATCH = 1000;
 
+const stateFile = process.env.BENCH_STATE_FILE || undefined;
+const redisUrl = process.env.BENCH_REDIS_URL || undefined;
+const durable = stateFile !== undefined || redisUrl !== undefined;
+
 const started = process.hrtime.bigint();
 // The same runtime + app that startServer() builds (src/server.ts), with the
 // ledger filled before the server listens.
 const runtime = new MockRuntime(
-  resolveOptions({ port, host: '127.0.0.1', logLevel: 'warn', validateResponses: false, seed: 42 }),
+  resolveOptions({
+    port,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    validateResponses: false,
+    seed: 42,
+    ...(stateFile !== undefined ? { stateFile } : {}),
+    ...(redisUrl !== undefined ? { redisUrl, redisPrefix: process.env.BENCH_REDIS_PREFIX ?? 'togai-mock' } : {}),
+  }),
 );
-const ledger = runtime.store.tenant(SHARED_TENANT).ledger;
-const now = Date.now();
 const accounts = Math.max(1, Math.ceil(total / perAccount));
 const accountId = (i) => `bench-acct-${String(i).padStart(7, '0')}`;
+let fill = total;
+if (durable) {
+  // Modules of the engine's time only (a --baseline build has no state file path to take).
+  const { prepareState } = await import('../../dist/control/startup.js');
+  await prepareState(runtime);
+  if (runtime.store.tenant(SHARED_TENANT).ledger.creditCount > 0) fill = 0;
+  else {
+    await runtime.engine.execute({ type: 'grant', tenant: SHARED_TENANT, requests: [grantRequest('bench-first', 0)] });
+  }
+}
+const ledger = runtime.store.tenant(SHARED_TENANT).ledger;
+const now = Date.now();
 let probeCredit;
 let made = 0;
-for (let a = 0; a < accounts && made < total; a++) {
+for (let a = 0; a < accounts && made < fill; a++) {
   const n = Math.min(perAccount, total - made);
   for (let off = 0; off < n; off += BATCH) {
     const requests = [];
     for (let k = off; k < Math.min(n, off + BATCH); k++) {
-      requests.push({
-        accountId: accountId(a),
-        purpose: 'PREPAID_CREDIT',
-        effectiveFrom: '2024-01-01',
-        effectiveUntil: '2099-12-31',
-        creditAmount: 100 + (k % 50),
-        priority: k % 3,
-      });
+      requests.push(grantRequest(accountId(a), k));
     }
     const credits = ledger.grant(requests, now);
     // The probe credit sits in the middle of the store, not at either end.
@@ -52,8 +76,27 @@ for (let a = 0; a < accounts && made < total; a++) {
   }
   made += n;
 }
+function grantRequest(account, k) {
+  return { accountId: account, purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2099-12-31', creditAmount: 100 + (k % 50), priority: k % 3 };
+}
+if (durable && fill > 0) {
+  // The whole state as the log's snapshot at its last entry: what a compaction writes.
+  const { snapshotParts } = await import('../../dist/store/snapshot.js');
+  const seq = runtime.engine.appliedSeq;
+  await runtime.engine.log.writeSnapshot(seq, snapshotParts(runtime.state, seq, Date.now()));
+}
+if (probeCredit === undefined && total > 0) {
+  // Loaded from the log: the probe account's first credit, as the filling process named it.
+  const page = ledger.list({ accountId: accountId(Math.floor(accounts / 2)), pageSize: 1 }, Date.now());
+  probeCredit = page.credits[0]?.id;
+}
 const preloadMs = Number(process.hrtime.bigint() - started) / 1e6;
 globalThis.gc?.();
+if (process.env.BENCH_EXIT === '1') {
+  await runtime.engine.close();
+  process.stdout.write(`${JSON.stringify({ ready: true, port: 0, credits: ledger.creditCount, accounts: ledger.accountCount, preloadMs: Math.round(preloadMs), probeAccount: accountId(Math.floor(accounts / 2)), probeCredit })}\n`);
+  process.exit(0);
+}
 
 const server = createServer(createApp(runtime));
 server.headersTimeout = 10_000;
@@ -72,6 +115,8 @@ server.listen(port, '127.0.0.1', () => {
     })}\n`,
   );
 });
-const stop = () => server.close(() => process.exit(0));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+const stop = () => server.close(() => (durable ? runtime.engine.close() : Promise.resolve()).finally(() => process.exit(0)));
+// Keep-alive sockets of the load generator would hold close() open.
+const closeIdle = () => server.closeIdleConnections?.();
+process.once('SIGTERM', () => (stop(), closeIdle()));
+process.once('SIGINT', () => (stop(), closeIdle()));
