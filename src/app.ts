@@ -17,6 +17,7 @@ import { operationRoutes, type OperationHandler } from './http/pipeline.js';
 import { requestLog } from './http/request-log.js';
 import { responseSelfCheck } from './http/respond.js';
 import type { MockRuntime } from './runtime.js';
+import type { MockAccess } from './store/apply.js';
 import { uiRouter } from './ui/router.js';
 
 export interface AppExtras {
@@ -69,7 +70,8 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
       // credential) and before the body is read and the handler runs.
       before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],
       // The tenant was resolved once, by auth, from the credential.
-      contextOf: (_req, res) => ({ tenantKey: res.locals.tenantKey as string, engine }),
+      // The engine as the fault stage opened it for this request: the handler reads after the same catch-up.
+      contextOf: (_req, res) => ({ tenantKey: res.locals.tenantKey as string, engine: (res.locals.engine as MockAccess | undefined) ?? engine }),
       handlers: extras.creditHandlers ? { ...creditHandlers, ...extras.creditHandlers } : creditHandlers,
       selfCheck,
     }),

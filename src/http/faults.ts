@@ -13,7 +13,7 @@
 import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import type { CompiledOperation } from '../spec/operations.js';
-import type { MockEngine } from '../store/apply.js';
+import type { MockAccess, MockEngine } from '../store/apply.js';
 import type { FaultRule } from '../store/fault-rules.js';
 import type { RateCounter } from '../store/shared/types.js';
 import type { MockState } from '../store/state.js';
@@ -80,7 +80,7 @@ export function faultStage({ engine, rateCounter }: Misbehaviour, op: CompiledOp
     const target = { method: req.method, path: req.path, operationId: op.operationId, template: op.path };
     // A look first (most requests match no rule); firing, which counts, is a command.
     if (!state.faults.matches(target, tenant)) return true;
-    return engine.execute({ type: 'faultFire', tenant, target }).then((fired) => {
+    return (res.locals.engine as MockAccess).execute({ type: 'faultFire', tenant, target }).then((fired) => {
       const rule = fired as FaultRule | undefined;
       if (rule === undefined) return true;
       res.locals.fault = rule.id;
@@ -121,7 +121,10 @@ export function faultStage({ engine, rateCounter }: Misbehaviour, op: CompiledOp
       }
       // A documented success status is what the handler answers anyway.
     }
-    const state = engine.read(theState);
+    // The request's view of the engine, kept for its handler (app.ts): both read after one catch-up.
+    const access = engine.forRequest();
+    res.locals.engine = access;
+    const state = access.read(theState);
     return state instanceof Promise ? state.then((s) => judge(req, res, s)) : judge(req, res, state);
   };
 }

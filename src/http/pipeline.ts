@@ -13,7 +13,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import { check, type CompiledOperation } from '../spec/operations.js';
 import { templatePattern } from '../spec/paths.js';
-import type { MockEngine } from '../store/apply.js';
+import type { MockAccess } from '../store/apply.js';
 import { readJsonBody } from './body.js';
 import { respond, type SelfCheck } from './respond.js';
 
@@ -31,7 +31,8 @@ export interface RequestParts {
  */
 export interface TenantContext {
   tenantKey: string;
-  engine: MockEngine;
+  /** The engine as this request sees it (one catch-up for all its reads: MockEngine.forRequest). */
+  engine: MockAccess;
 }
 
 /**

@@ -29,7 +29,7 @@ import { MockError, notFound } from '../domain/errors.js';
 import { seededRandom, type Random32 } from '../domain/ids.js';
 import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Seeded, type SeedFaker } from '../domain/seed.js';
 import { isTenantCommand, needsEntropy, type Command, type CommandInput, type CommandOf } from './commands.js';
-import type { Engine, StateMachine } from './engine.js';
+import type { Engine, EngineAccess, StateMachine } from './engine.js';
 import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';
 import type { MockState } from './state.js';
 import { SHARED_TENANT, type Tenant } from './store.js';
@@ -177,6 +177,9 @@ export interface StartupResult {
 
 /** The engine of a running mock. */
 export type MockEngine = Engine<MockState, Command, CommandInput>;
+
+/** The engine as one request uses it (MockEngine.forRequest()): reads and changes. */
+export type MockAccess = EngineAccess<MockState, CommandInput>;
 
 export interface MockMachineOptions extends ApplyContext {
   /** Real time: the `at` of commands whose tenant's clock is not frozen, and snapshots' savedAt. */

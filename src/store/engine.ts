@@ -72,6 +72,13 @@ interface Pending<C, S> {
   reject: (error: unknown) => void;
 }
 
+/** What a request's stages and handlers use of the engine: reads and changes. */
+export interface EngineAccess<S, I> {
+  read<T>(fn: (state: S) => T): T | Promise<T>;
+  execute(input: I): Promise<unknown>;
+  execute<R>(input: I, render: (result: unknown, state: S) => R): Promise<R>;
+}
+
 export class Engine<S, C, I = C> {
   private seq = 0;
   private queue: Array<Pending<C, S>> = [];
@@ -123,6 +130,23 @@ export class Engine<S, C, I = C> {
   read<T>(fn: (state: S) => T): T | Promise<T> {
     if (this.local) return fn(this.machine.state);
     return this.catchUp().then(() => fn(this.machine.state));
+  }
+
+  /**
+   * The engine as one request sees it. Its first read catches up like read();
+   * the request's later reads reuse that catch-up: it began after the request
+   * arrived, so it holds every change answered before, and a request then
+   * costs one round trip to a shared log however many stages read. With a
+   * local log there is nothing to share: the engine itself.
+   */
+  forRequest(): EngineAccess<S, I> {
+    if (this.local) return this;
+    let caughtUp: Promise<void> | undefined;
+    return {
+      read: <T>(fn: (state: S) => T): Promise<T> => (caughtUp ??= this.catchUp()).then(() => fn(this.machine.state)),
+      execute: ((input: I, render?: (result: unknown, state: S) => unknown) =>
+        render ? this.execute(input, render) : this.execute(input)) as EngineAccess<S, I>['execute'],
+    };
   }
 
   /**

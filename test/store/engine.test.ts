@@ -156,6 +156,27 @@ describe('Engine: a log shared by several processes', () => {
     expect(stateText(b)).toBe(stateText(a));
   });
 
+  it('forRequest: the reads of one request share one catch-up that began after it arrived; the next request catches up again', async () => {
+    const shared = new SharedLog();
+    const a = engineOn(shared.handle());
+    const b = engineOn(shared.handle());
+    await Promise.all([a.start(), b.start()]);
+    await a.execute(grantOf('shared', 'FIRST'));
+    const calls = shared.readAfterCalls;
+    const request = b.forRequest();
+    expect(await request.read((s) => s.tenants.peek('shared').ledger.creditCount)).toBe(1);
+    expect(await request.read((s) => s.tenants.peek('shared').ledger.creditCount)).toBe(1);
+    expect(shared.readAfterCalls - calls).toBe(1);
+    // A change answered after that request's catch-up is seen by the next request, not by it.
+    await a.execute(grantOf('shared', 'SECOND'));
+    expect(await request.read((s) => s.tenants.peek('shared').ledger.creditCount)).toBe(1);
+    expect(await b.forRequest().read((s) => s.tenants.peek('shared').ledger.creditCount)).toBe(2);
+    expect(shared.readAfterCalls - calls).toBe(2);
+    // With a local log there is nothing to share: the engine itself.
+    const local = engineOn();
+    expect(local.forRequest()).toBe(local);
+  });
+
   it('an append that lost the race catches up and is retried, and both engines end up equal', async () => {
     const shared = new SharedLog();
     const a = engineOn(shared.handle());

@@ -14,7 +14,15 @@
 // whose message names the server (never its password) and what was being done.
 
 import { createHash } from 'node:crypto';
-import { Redis, ReplyError } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+// ioredis is loaded when a connection is first made (it is CommonJS, so it can
+// be required there synchronously): a mock without Redis never pays the
+// ~100 ms of loading it at start-up.
+const require = createRequire(import.meta.url);
+let ioredis: typeof import('ioredis') | undefined;
+const loadIoredis = (): typeof import('ioredis') => (ioredis ??= require('ioredis') as typeof import('ioredis'));
 import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../log/types.js';
 
 /** The prefix of every key the mock keeps in Redis, unless told otherwise. */
@@ -86,7 +94,7 @@ export class RedisConnection {
     this.logger = options.logger ?? consoleLogger;
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     // ioredis parses the URL itself: host, port, /db, user:password, rediss:// (TLS).
-    this.client = new Redis(options.url, {
+    this.client = new (loadIoredis().Redis)(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -171,7 +179,7 @@ export class RedisConnection {
     if (error instanceof LogUnavailableError || error instanceof LogConflictError || error instanceof LogCorruptError || error instanceof SnapshotNeededError) {
       return error;
     }
-    if (error instanceof ReplyError) {
+    if (error instanceof loadIoredis().ReplyError) {
       return new LogUnavailableError(`Redis at ${this.where} refused to ${what}: ${(error as Error).message}`);
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -195,7 +203,7 @@ export class RedisConnection {
     try {
       return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (error instanceof ReplyError && /^NOSCRIPT/.test((error as Error).message)) {
+      if (error instanceof loadIoredis().ReplyError && /^NOSCRIPT/.test((error as Error).message)) {
         return this.client.eval(script.source, keys.length, ...keys, ...args);
       }
       throw error;
