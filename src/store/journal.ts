@@ -75,11 +75,13 @@ export interface RequestJournal {
 }
 
 /** Whether an entry passes a filter's method, operationId, tenant and path (not `after` or `limit`). */
-export function entryMatcher(filter: JournalFilter, templates?: TemplateOf): (e: Omit<JournalEntry, 'id'>) => boolean {
+export function entryMatcher(filter: JournalFilter, templates?: TemplateOf): (e: Pick<JournalEntry, 'method' | 'path' | 'operationId' | 'tenant'>) => boolean {
   const method = filter.method?.toUpperCase();
+  // operationIds are matched case-insensitively: Togai's own mix camelCase and PascalCase.
+  const operationId = filter.operationId?.toLowerCase();
   return (e) =>
     (method === undefined || e.method === method) &&
-    (filter.operationId === undefined || e.operationId === filter.operationId) &&
+    (operationId === undefined || e.operationId?.toLowerCase() === operationId) &&
     (filter.tenant === undefined || e.tenant === filter.tenant) &&
     (filter.path === undefined || pathMatches(filter.path, e.path, templates?.(e)));
 }
@@ -108,14 +110,7 @@ export class Journal implements RequestJournal {
 
   /** The newest `limit` entries matching the filter, oldest first. */
   list(filter: JournalFilter, templates?: TemplateOf): MaybePromise<JournalEntry[]> {
-    const method = filter.method?.toUpperCase();
-    // operationIds are matched case-insensitively: Togai's own mix camelCase and PascalCase.
-    const operationId = filter.operationId?.toLowerCase();
-    const match = (e: Stored): boolean =>
-      (method === undefined || e.method === method) &&
-      (operationId === undefined || e.operationId?.toLowerCase() === operationId) &&
-      (filter.tenant === undefined || e.tenant === filter.tenant) &&
-      (filter.path === undefined || pathMatches(filter.path, e.path, templates?.(e)));
+    const match = entryMatcher(filter, templates);
     const records = this.store.list({ limit: filter.limit, after: filter.after, match });
     const views = (rs: Array<JournalRecord<Stored>>): JournalEntry[] => rs.map((r) => viewOf(r.entry, r.id));
     return records instanceof Promise ? records.then(views) : views(records);

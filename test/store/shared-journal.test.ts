@@ -97,6 +97,8 @@ describe.skipIf(!redisAvailable)('SharedJournal on a real Redis', () => {
     const templates = (e: { operationId?: string }) => (e.operationId === 'getCreditDetails' ? '/credits/{credit_id}' : undefined);
     const ops = async (filter: Parameters<SharedJournal['list']>[0]) => (await b.list(filter, templates)).map((e) => e.operationId);
     expect(await ops({ limit: 10, method: 'post' })).toEqual(['voidCredit']);
+    // operationIds in any case, as on the memory journal (Togai's own mix camelCase and PascalCase).
+    expect(await ops({ limit: 10, operationId: 'GetCreditDetails' })).toEqual(['getCreditDetails']);
     expect(await ops({ limit: 10, tenant: 't1' })).toEqual(['getCreditDetails', 'listCredits']);
     expect(await ops({ limit: 10, path: '/credits/{credit_id}' })).toEqual(['getCreditDetails']);
     expect(await ops({ limit: 10, path: '/credits/*' })).toEqual(['getCreditDetails', 'voidCredit']);
