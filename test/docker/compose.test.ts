@@ -6,13 +6,13 @@
 // a Redis killed and started again has lost nothing they answered.
 
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dockerEnv, run } from './engine.js';
 import { redisImage, type RedisImage } from './redis-image.js';
 import { docker, dockerOk, image, runId, skipReason, waitHealthy } from './support.js';
+import { freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FILE = join(ROOT, 'docker-compose.example.yml');
@@ -22,17 +22,6 @@ if (!skipReason && !compose) console.warn('SKIPPED: the compose example: no dock
 // Built (or named) before the tests are collected, so that a missing one skips them.
 const redis: RedisImage = skipReason || !compose ? { reason: 'no engine or no docker-compose' } : await redisImage();
 if (!skipReason && compose && 'reason' in redis) console.warn(`SKIPPED: the compose example's replicas profile: ${redis.reason}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** docker-compose on the example file, as project `project`, with `env` as its environment. */
 function composer(project: string, global: string[] = []) {

@@ -5,13 +5,13 @@
 // elsewhere (the build by global-setup.ts, compose by compose.test.ts).
 
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { run } from './engine.js';
 import { docker, image, runId, skipReason } from './support.js';
+import { freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const page = readFileSync(join(ROOT, 'docs/docker.md'), 'utf8');
@@ -20,17 +20,6 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { ve
 /** The page's ```sh blocks, each with the "not run" reason written just above it (if any). */
 function shBlocks(): Array<{ code: string; notRun: string | undefined }> {
   return [...page.matchAll(/(?:<!-- not run: (.*?) -->\n)?```sh\n([\s\S]*?)```/g)].map((m) => ({ code: m[2]!, notRun: m[1] }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 describe('docs/docker.md', () => {

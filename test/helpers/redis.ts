@@ -10,9 +10,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from './ports.js';
 
 /**
  * redis-server on this machine: TOGAI_MOCK_TEST_REDIS_SERVER when set (only
@@ -35,19 +36,6 @@ export function warnIfRedisMissing(what: string): void {
   if (!redisAvailable) {
     console.warn(`SKIPPED: ${what}: redis-server not found; install Debian's redis-server (apt-get install redis-server)`);
   }
-}
-
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released for redis-server to bind). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One raw PING: true when Redis answers +PONG (not -LOADING while it reads its AOF). */

@@ -59,6 +59,28 @@ beforeAll(async () => {
 // Hundreds of MB of node_modules: removed without blocking, with time to spare on a busy machine.
 afterAll(() => rm(tmp, { recursive: true, force: true }), 300_000);
 
+/** Type-checks `dir`/consumer.ts with strict settings against the installed package; fails with tsc's output. */
+async function typecheckConsumer(dir: string): Promise<void> {
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+        types: ['node'],
+      },
+      files: ['consumer.ts'],
+    }),
+  );
+  const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: npmEnv() });
+  expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+}
+
 describe('the packed tarball', () => {
   it('ships the build, the specs, the UI assets, README, the docs it links to and LICENSE', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/server.js', 'dist/testcontainers.js', 'dist/testcontainers.d.ts']) {
@@ -186,25 +208,8 @@ describe('installed into an empty project', () => {
         'await mock.close();',
       ].join('\n'),
     );
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          typeRoots: [join(ROOT, 'node_modules/@types')],
-          types: ['node'],
-        },
-        files: ['consumer.ts'],
-      }),
-    );
     // A module (for top-level await) in a project whose package.json says "type": "module".
-    const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: npmEnv() });
-    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    await typecheckConsumer(dir);
   });
 
   it("the library imports as ESM from the package's name", async () => {
@@ -270,24 +275,7 @@ describe('togai-mock/testcontainers, installed', () => {
         'container.withTokens(1);',
       ].join('\n'),
     );
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          typeRoots: [join(ROOT, 'node_modules/@types')],
-          types: ['node'],
-        },
-        files: ['consumer.ts'],
-      }),
-    );
-    const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: npmEnv() });
-    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    await typecheckConsumer(dir);
 
     const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], { cwd: project, env: npmEnv() });
     expect(run.code, run.stderr).toBe(0);
