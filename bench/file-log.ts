@@ -1,4 +1,4 @@
-// Micro-benchmark of the file log (src/store/log/file.ts), not a test:
+// Micro-benchmark of the file log (src/store/backends/file/log.ts), not a test:
 //   1. ways to append a ~300-byte line and fdatasync it, side by side (why
 //      FileLog writes small lines synchronously and syncs in the thread pool),
 //      with the worst event-loop delay each causes;
@@ -14,7 +14,7 @@ import { open as openHandle } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { FileLog } from '../src/store/log/file.js';
+import { FileLog } from '../src/store/backends/file/log.js';
 
 const flags = new Map(
   process.argv.slice(2).map((a) => {

@@ -8,7 +8,7 @@
 //
 //   npx tsx bench/redis-log.ts [--seconds=2] [--entries=100000] [--parts=1000000]
 
-import { RedisLog } from '../src/store/log/redis.js';
+import { RedisLog } from '../src/store/backends/redis/log.js';
 import { redisAvailable, TestRedis } from '../test/helpers/redis.js';
 
 const arg = (name: string, fallback: number): number => {

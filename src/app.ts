@@ -17,7 +17,7 @@ import { operationRoutes, type OperationHandler } from './http/pipeline.js';
 import { requestLog } from './http/request-log.js';
 import { responseSelfCheck } from './http/respond.js';
 import type { MockRuntime } from './runtime.js';
-import type { MockAccess } from './store/apply.js';
+import type { MockAccess } from './store/machine/apply.js';
 import { uiRouter } from './ui/router.js';
 
 export interface AppExtras {

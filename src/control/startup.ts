@@ -10,10 +10,10 @@ import type { Logger } from 'pino';
 import { MockError } from '../domain/errors.js';
 import type { TogaiMockOptions } from '../options.js';
 import { check, type SpecValidators } from '../spec/operations.js';
-import type { MockEngine, StartupResult } from '../store/apply.js';
-import type { FixturesInput } from '../store/commands.js';
-import { LogCorruptError } from '../store/log/types.js';
-import { SHARED_TENANT } from '../store/store.js';
+import type { MockEngine, StartupResult } from '../store/machine/apply.js';
+import type { FixturesInput } from '../store/machine/commands.js';
+import { LogCorruptError } from '../store/backends/types.js';
+import { SHARED_TENANT } from '../store/machine/store.js';
 import { readFixtureFile } from './seed.js';
 
 /** What the start-up fills and reads: the engine, the options that say with what, both specs. */

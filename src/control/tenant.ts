@@ -4,7 +4,7 @@
 // the shared tenant.
 
 import type { Request } from 'express';
-import { SHARED_TENANT } from '../store/store.js';
+import { SHARED_TENANT } from '../store/machine/store.js';
 
 /**
  * What a control handler is given besides the request: the key of the

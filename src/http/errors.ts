@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { MockError, type ErrorKind } from '../domain/errors.js';
-import { LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../store/log/types.js';
+import { LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../store/backends/types.js';
 import { sendJson } from './respond.js';
 
 export const STATUS: Record<ErrorKind, number> = {

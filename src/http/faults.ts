@@ -13,10 +13,10 @@
 import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import type { CompiledOperation } from '../spec/operations.js';
-import type { MockAccess, MockEngine } from '../store/apply.js';
-import type { FaultRule } from '../store/fault-rules.js';
-import type { RateCounter } from '../store/shared/types.js';
-import type { MockState } from '../store/state.js';
+import type { MockAccess, MockEngine } from '../store/machine/apply.js';
+import type { FaultRule } from '../store/machine/fault-rules.js';
+import type { RateCounter } from '../store/services/types.js';
+import type { MockState } from '../store/machine/state.js';
 import { readBodyTextLeniently } from './body.js';
 import { sendMessage } from './errors.js';
 import { noteRequestText } from './journal-recorder.js';

@@ -1,4 +1,4 @@
-// Records the Togai API's traffic into the request journal (store/journal.ts)
+// Records the Togai API's traffic into the request journal (store/services/journal.ts)
 // so a test can assert on its own outgoing calls (GET /_mock/requests).
 //
 // Only Togai API traffic is recorded, not /_mock calls: a test (or the
@@ -8,7 +8,7 @@
 // journal once the response is finished.
 
 import type { Express, Request, Response } from 'express';
-import { BODY_CLIP, type RequestJournal } from '../store/journal.js';
+import { BODY_CLIP, type RequestJournal } from '../store/services/journal.js';
 
 const SENT = Symbol('togai-mock response text');
 const SENT_BYTES = Symbol('togai-mock response bytes');

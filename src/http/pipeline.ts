@@ -13,7 +13,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import { check, type CompiledOperation } from '../spec/operations.js';
 import { templatePattern } from '../spec/paths.js';
-import type { MockAccess } from '../store/apply.js';
+import type { MockAccess } from '../store/machine/apply.js';
 import { readJsonBody } from './body.js';
 import { respond, type SelfCheck } from './respond.js';
 

@@ -2,7 +2,7 @@
 // operation, tenant key), filtered, newest last, bounded; control calls are
 // not recorded; credentials never appear.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BODY_CLIP } from '../../src/store/journal.js';
+import { BODY_CLIP } from '../../src/store/services/journal.js';
 import { creditRequest, startTestMock, type TestMock } from '../helpers/mock.js';
 
 let mock: TestMock;

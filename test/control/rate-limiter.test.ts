@@ -1,8 +1,8 @@
 // The sliding one-second window of the rate limiter and seeded fault
 // probabilities, with an injected clock: no HTTP, no waiting.
 import { describe, expect, it } from 'vitest';
-import { FaultRules } from '../../src/store/fault-rules.js';
-import { RateLimiter } from '../../src/store/rate-limiter.js';
+import { FaultRules } from '../../src/store/machine/fault-rules.js';
+import { RateLimiter } from '../../src/store/services/rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('allows N requests in any 1000 ms per key, and says how long to wait', () => {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveOptions, type TogaiMockOptions } from '../../src/options.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { FileLog, type FileLogIo } from '../../src/store/log/file.js';
-import { nodeIo } from '../../src/store/log/fileIo.js';
+import { FileLog, type FileLogIo } from '../../src/store/backends/file/log.js';
+import { nodeIo } from '../../src/store/backends/file/io.js';
 import { creditRequest } from '../helpers/mock.js';
 
 const cleanups: Array<() => unknown> = [];

@@ -16,11 +16,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accountDetailsView } from '../../src/control/views.js';
-import type { MockEngine } from '../../src/store/apply.js';
+import type { MockEngine } from '../../src/store/machine/apply.js';
 import { Ledger } from '../../src/domain/ledger.js';
 import { PROVIDER_STATE_NAMES } from '../../src/spec/provider-states.js';
-import type { Command, FixturesInput } from '../../src/store/commands.js';
-import { MemoryLog } from '../../src/store/log/memory.js';
+import type { Command, FixturesInput } from '../../src/store/machine/commands.js';
+import { MemoryLog } from '../../src/store/backends/memory.js';
 import { engineOn, stateText } from '../store/engine-support.js';
 import { fcParams, FUZZ_TIMEOUT } from './config.js';
 

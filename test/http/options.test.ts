@@ -70,7 +70,7 @@ describe('Redis options', () => {
   });
 
   it('the default prefix is the one the Redis store uses', async () => {
-    const { DEFAULT_REDIS_PREFIX } = await import('../../src/store/shared/redis-connection.js');
+    const { DEFAULT_REDIS_PREFIX } = await import('../../src/store/backends/redis/connection.js');
     expect(resolveOptions().redisPrefix).toBe(DEFAULT_REDIS_PREFIX);
   });
 

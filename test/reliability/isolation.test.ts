@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ledger } from '../../src/domain/ledger.js';
-import { tenantKeyFor } from '../../src/store/store.js';
+import { tenantKeyFor } from '../../src/store/machine/store.js';
 import { creditRequest, startTestMock, type TestMock } from '../helpers/mock.js';
 import { FUZZ_SEED, runs } from '../fuzz/config.js';
 import { RawClient, type RawResponse } from '../fuzz/http.js';

@@ -6,9 +6,9 @@
 import { creditRequestCheck } from '../../src/control/seed.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
 import { compileOperations, type SpecValidators } from '../../src/spec/operations.js';
-import { MockMachine, type MockEngine } from '../../src/store/apply.js';
-import { Engine } from '../../src/store/engine.js';
-import { MemoryLog } from '../../src/store/log/memory.js';
+import { MockMachine, type MockEngine } from '../../src/store/machine/apply.js';
+import { Engine } from '../../src/store/machine/engine.js';
+import { MemoryLog } from '../../src/store/backends/memory.js';
 import {
   LogConflictError,
   LogUnavailableError,
@@ -17,8 +17,8 @@ import {
   type LogEntry,
   type LogHealth,
   type Opened,
-} from '../../src/store/log/types.js';
-import { MockState, type StateConfig } from '../../src/store/state.js';
+} from '../../src/store/backends/types.js';
+import { MockState, type StateConfig } from '../../src/store/machine/state.js';
 
 let specs: { credits: SpecValidators; control: SpecValidators } | undefined;
 function compiled(): { credits: SpecValidators; control: SpecValidators } {

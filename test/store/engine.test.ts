@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MockError } from '../../src/domain/errors.js';
-import { FileLog } from '../../src/store/log/file.js';
+import { FileLog } from '../../src/store/backends/file/log.js';
 import type { Credit } from '../../src/spec/types.js';
 import { engineOn, grantOf, RecordingLog, SharedLog, stateText } from './engine-support.js';
 

@@ -7,7 +7,7 @@
 //         (printing "compacting <seq>" before and "compacted <seq>" after).
 // Killed with SIGKILL by the test; never exits by itself.
 
-import { FileLog } from '../../src/store/log/file.js';
+import { FileLog } from '../../src/store/backends/file/log.js';
 import { commandsFor, partsFor } from './file-log-fixtures.js';
 
 const [mode, path, every] = process.argv.slice(2);

@@ -16,7 +16,7 @@
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileLog } from '../../src/store/log/file.js';
+import { FileLog } from '../../src/store/backends/file/log.js';
 import { FUZZ_SEED } from '../fuzz/config.js';
 import { start } from '../ship/process.js';
 import { commandsFor, partsFor, tempDir } from './file-log-fixtures.js';

@@ -6,9 +6,9 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileLog, type FileLogIo } from '../../src/store/log/file.js';
-import { nodeIo } from '../../src/store/log/fileIo.js';
-import { LogUnavailableError } from '../../src/store/log/types.js';
+import { FileLog, type FileLogIo } from '../../src/store/backends/file/log.js';
+import { nodeIo } from '../../src/store/backends/file/io.js';
+import { LogUnavailableError } from '../../src/store/backends/types.js';
 import { commandsFor, tempDir } from './file-log-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -7,7 +7,7 @@
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileLog, LogLockedError } from '../../src/store/log/file.js';
+import { FileLog, LogLockedError } from '../../src/store/backends/file/log.js';
 import { start } from '../ship/process.js';
 import { commandsFor, tempDir } from './file-log-fixtures.js';
 

@@ -6,8 +6,8 @@
 
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileLog, type FileLogOptions } from '../../src/store/log/file.js';
-import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../../src/store/log/types.js';
+import { FileLog, type FileLogOptions } from '../../src/store/backends/file/log.js';
+import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../../src/store/backends/types.js';
 import { commandsFor, tempDir } from './file-log-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

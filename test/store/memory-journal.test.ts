@@ -2,7 +2,7 @@
 // increasing across clear(), queries by id and by a match.
 
 import { describe, expect, it } from 'vitest';
-import { MemoryJournalStore } from '../../src/store/shared/memory-journal.js';
+import { MemoryJournalStore } from '../../src/store/services/memory-journal.js';
 
 describe('MemoryJournalStore', () => {
   it('keeps the newest `limit` entries, lists the newest matches oldest first, and never reuses an id', () => {

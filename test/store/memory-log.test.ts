@@ -2,8 +2,8 @@
 // keeps the same append contract as the durable logs.
 
 import { describe, expect, it } from 'vitest';
-import { MemoryLog } from '../../src/store/log/memory.js';
-import { LogConflictError } from '../../src/store/log/types.js';
+import { MemoryLog } from '../../src/store/backends/memory.js';
+import { LogConflictError } from '../../src/store/backends/types.js';
 
 describe('MemoryLog', () => {
   it('opens empty, numbers appends in order, returns nothing to read back', async () => {

@@ -6,8 +6,8 @@
 //
 // Usage: node --import tsx test/store/redis-appender.ts <url> <prefix> <name>
 
-import { RedisLog } from '../../src/store/log/redis.js';
-import { LogConflictError } from '../../src/store/log/types.js';
+import { RedisLog } from '../../src/store/backends/redis/log.js';
+import { LogConflictError } from '../../src/store/backends/types.js';
 
 const [url, prefix, name] = process.argv.slice(2) as [string, string, string];
 const quiet = { warn: (m: string) => process.stderr.write(`${m}\n`), info: () => undefined };

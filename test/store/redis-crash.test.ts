@@ -9,9 +9,9 @@
 //   without its password: never a hang, never a stale answer.
 
 import { describe, expect, it, vi } from 'vitest';
-import { RedisLog } from '../../src/store/log/redis.js';
-import { LogUnavailableError } from '../../src/store/log/types.js';
-import { redactRedisUrl } from '../../src/store/shared/redis-connection.js';
+import { RedisLog } from '../../src/store/backends/redis/log.js';
+import { LogUnavailableError } from '../../src/store/backends/types.js';
+import { redactRedisUrl } from '../../src/store/backends/redis/connection.js';
 import { redisAvailable, warnIfRedisMissing } from '../helpers/redis.js';
 import { start } from '../ship/process.js';
 import { freshPrefix, keepingLogger, useRedis } from './redis-support.js';

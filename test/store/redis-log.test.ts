@@ -7,8 +7,8 @@
 // message naming them.
 
 import { describe, expect, it, vi } from 'vitest';
-import { LogConflictError, LogCorruptError, SnapshotNeededError } from '../../src/store/log/types.js';
-import { assessPersistence } from '../../src/store/shared/redis-connection.js';
+import { LogConflictError, LogCorruptError, SnapshotNeededError } from '../../src/store/backends/types.js';
+import { assessPersistence } from '../../src/store/backends/redis/connection.js';
 import { redisAvailable, warnIfRedisMissing } from '../helpers/redis.js';
 import { freshPrefix, keepingLogger, useRedis } from './redis-support.js';
 

@@ -4,10 +4,10 @@
 // in one order, with the replica that answered.
 
 import { describe, expect, it, vi } from 'vitest';
-import { LogUnavailableError } from '../../src/store/log/types.js';
-import { RedisConnection } from '../../src/store/shared/redis-connection.js';
-import { RedisJournalStore } from '../../src/store/shared/redis-journal.js';
-import { RedisRateCounter } from '../../src/store/shared/redis-rate.js';
+import { LogUnavailableError } from '../../src/store/backends/types.js';
+import { RedisConnection } from '../../src/store/backends/redis/connection.js';
+import { RedisJournalStore } from '../../src/store/backends/redis/journal.js';
+import { RedisRateCounter } from '../../src/store/backends/redis/rate.js';
 import { redisAvailable, warnIfRedisMissing } from '../helpers/redis.js';
 import { freshPrefix, keepingLogger, useRedis } from './redis-support.js';
 

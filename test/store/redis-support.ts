@@ -4,8 +4,8 @@
 // tests of a file never see each other's keys.
 
 import { afterAll, beforeAll } from 'vitest';
-import { RedisLog, type RedisLogOptions } from '../../src/store/log/redis.js';
-import { RedisConnection, type RedisLogger } from '../../src/store/shared/redis-connection.js';
+import { RedisLog, type RedisLogOptions } from '../../src/store/backends/redis/log.js';
+import { RedisConnection, type RedisLogger } from '../../src/store/backends/redis/connection.js';
 import { redisAvailable, TestRedis } from '../helpers/redis.js';
 
 export interface Kept extends RedisLogger {

@@ -4,9 +4,9 @@
 // entries can be cleared alone.
 
 import { describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../src/store/journal.js';
-import { RedisJournalStore } from '../../src/store/shared/redis-journal.js';
-import { SharedJournal } from '../../src/store/shared/request-journal.js';
+import type { RecordedRequest } from '../../src/store/services/journal.js';
+import { RedisJournalStore } from '../../src/store/backends/redis/journal.js';
+import { SharedJournal } from '../../src/store/services/request-journal.js';
 import { redisAvailable, warnIfRedisMissing } from '../helpers/redis.js';
 import { freshPrefix, keepingLogger, useRedis } from './redis-support.js';
 

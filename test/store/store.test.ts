@@ -4,7 +4,7 @@
 // ids wherever and however often it is loaded.
 
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type TenantSnapshot } from '../../src/store/store.js';
+import { MemoryStore, type TenantSnapshot } from '../../src/store/machine/store.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const grant = (store: MemoryStore, key: string, accountId = 'ACC') =>

@@ -10,12 +10,12 @@
 // tenant's ids, is made here (or given by the caller), never in the domain.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { MockClock, type TimeSource } from '../domain/clock.js';
-import { MockError } from '../domain/errors.js';
-import { idSeedFor, seedFromText } from '../domain/ids.js';
-import { Ledger, type LedgerOptions } from '../domain/ledger.js';
-import { ProviderStateStack } from '../domain/provider-states.js';
-import type { components } from '../spec/control-types.gen.js';
+import { MockClock, type TimeSource } from '../../domain/clock.js';
+import { MockError } from '../../domain/errors.js';
+import { idSeedFor, seedFromText } from '../../domain/ids.js';
+import { Ledger, type LedgerOptions } from '../../domain/ledger.js';
+import { ProviderStateStack } from '../../domain/provider-states.js';
+import type { components } from '../../spec/control-types.gen.js';
 
 export const SHARED_TENANT = 'shared';
 

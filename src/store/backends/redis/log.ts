@@ -25,7 +25,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { consoleLogger, DEFAULT_REDIS_PREFIX, LuaScript, RedisConnection, type RedisConnectionOptions, type RedisLogger } from '../shared/redis-connection.js';
+import { consoleLogger, DEFAULT_REDIS_PREFIX, LuaScript, RedisConnection, type RedisConnectionOptions, type RedisLogger } from './connection.js';
 import {
   LogConflictError,
   LogCorruptError,
@@ -35,7 +35,7 @@ import {
   type LogEntry,
   type LogHealth,
   type Opened,
-} from './types.js';
+} from '../types.js';
 
 export { DEFAULT_REDIS_PREFIX };
 

@@ -1,5 +1,5 @@
 // Where changes are kept: a log of commands plus an occasional snapshot.
-// The engine (store/engine.ts) applies every command, in log order, to the
+// The engine (store/machine/engine.ts) applies every command, in log order, to the
 // in-memory state; a CommandLog only stores and returns them. Commands and
 // snapshot parts are opaque JSON values here: a log never looks inside.
 //

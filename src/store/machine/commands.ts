@@ -1,6 +1,6 @@
 // Every change to the mock's state, as a command: plain JSON, so that it can
 // be appended to a log (memory, a local file, a Redis stream) and applied by
-// any process to the same effect (store/apply.ts).
+// any process to the same effect (store/machine/apply.ts).
 //
 // A command carries what it needs to be applied the same way anywhere:
 // - `at`: the epoch ms of its tenant's fake clock when the accepting process
@@ -13,11 +13,11 @@
 // Commands that act on all tenants (reset, faults, the rate limit) name a
 // tenant only to narrow their scope: `tenant` undefined means every tenant.
 
-import type { AccountInput, ConsumeInput, HoldSelector } from '../domain/ledger.js';
-import type { Fixtures } from '../domain/seed.js';
-import type { components } from '../spec/control-types.gen.js';
-import type { ProviderStateName, ProviderStateParams } from '../spec/provider-states.js';
-import type { CreditRequest } from '../spec/types.js';
+import type { AccountInput, ConsumeInput, HoldSelector } from '../../domain/ledger.js';
+import type { Fixtures } from '../../domain/seed.js';
+import type { components } from '../../spec/control-types.gen.js';
+import type { ProviderStateName, ProviderStateParams } from '../../spec/provider-states.js';
+import type { CreditRequest } from '../../spec/types.js';
 import type { FaultInput, FaultTarget } from './fault-rules.js';
 
 type Schemas = components['schemas'];

@@ -2,10 +2,10 @@
 // /_mock/rate-limit) for one process: a count of recent requests per key,
 // with the time injected. The limit itself is state (a logged command, see
 // commands.ts); the counts are not: a lost count never makes two replicas
-// disagree, so they live behind the RateCounter interface (shared/types.ts).
+// disagree, so they live behind the RateCounter interface (services/types.ts).
 // The stage that answers 429 is http/faults.ts.
 
-import type { RateCounter } from './shared/types.js';
+import type { RateCounter } from './types.js';
 
 /** Sliding one-second window per credential: at most `limit` requests in any 1000 ms. */
 export class RateLimiter implements RateCounter {

@@ -25,9 +25,9 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
-import { MockError, notFound } from '../domain/errors.js';
-import { seededRandom, type Random32 } from '../domain/ids.js';
-import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Seeded, type SeedFaker } from '../domain/seed.js';
+import { MockError, notFound } from '../../domain/errors.js';
+import { seededRandom, type Random32 } from '../../domain/ids.js';
+import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Seeded, type SeedFaker } from '../../domain/seed.js';
 import { isTenantCommand, needsEntropy, type Command, type CommandInput, type CommandOf } from './commands.js';
 import type { Engine, EngineAccess, StateMachine } from './engine.js';
 import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';

@@ -1,5 +1,5 @@
 // The request journal: what clients sent to the Togai API and what they got
-// back (GET /_mock/requests), kept in a bounded JournalStore (shared/types.ts:
+// back (GET /_mock/requests), kept in a bounded JournalStore (services/types.ts:
 // this process's ring, or a store several processes share). Oldest entries
 // fall out, bodies are clipped, and a tenant is shown by its key (`shared` or
 // a hash), never by the credential. Recording keeps raw texts (cheap, on
@@ -7,10 +7,10 @@
 // the journal is read. What gets recorded, and when, is the HTTP layer's
 // business (http/journal-recorder.ts).
 
-import type { components } from '../spec/control-types.gen.js';
-import { pathMatches } from '../spec/paths.js';
-import { MemoryJournalStore } from './shared/memory-journal.js';
-import type { JournalRecord, JournalStore, MaybePromise } from './shared/types.js';
+import type { components } from '../../spec/control-types.gen.js';
+import { pathMatches } from '../../spec/paths.js';
+import { MemoryJournalStore } from './memory-journal.js';
+import type { JournalRecord, JournalStore, MaybePromise } from './types.js';
 
 /** Bodies longer than this (as JSON text) are stored clipped, as a string. */
 export const BODY_CLIP = 16 * 1024;
@@ -61,7 +61,7 @@ export type TemplateOf = (entry: { operationId?: string | undefined }) => string
 
 /**
  * The journal as the HTTP layer and the control API use it: Journal (below)
- * over this process's ring, or SharedJournal (shared/request-journal.ts) over
+ * over this process's ring, or SharedJournal (services/request-journal.ts) over
  * a store that replicas share. record() never fails.
  */
 export interface RequestJournal {

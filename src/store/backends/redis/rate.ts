@@ -10,8 +10,8 @@
 // the credential, never the credential itself, and expire with the window.
 
 import { createHash } from 'node:crypto';
-import { DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection } from './redis-connection.js';
-import type { RateCounter } from './types.js';
+import { DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection } from './connection.js';
+import type { RateCounter } from '../../services/types.js';
 
 export interface RedisRateCounterOptions {
   connection: RedisConnection;

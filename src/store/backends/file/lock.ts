@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimes, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { codeOf } from './fileIo.js';
+import { codeOf } from './io.js';
 
 /** open: another live process holds the state file. */
 export class LogLockedError extends Error {

@@ -7,8 +7,8 @@
 // client polling with `after` never misses entries.
 
 import { hostname } from 'node:os';
-import { consoleLogger, DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection, type RedisLogger } from './redis-connection.js';
-import type { JournalQuery, JournalRecord, JournalStore } from './types.js';
+import { consoleLogger, DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection, type RedisLogger } from './connection.js';
+import type { JournalQuery, JournalRecord, JournalStore } from '../../services/types.js';
 
 export interface RedisJournalOptions {
   connection: RedisConnection;

@@ -15,8 +15,8 @@
 import { constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { codeOf, forEachLine, writeAll, type FileLogIo } from './fileIo.js';
-import { LogCorruptError, LogUnavailableError } from './types.js';
+import { codeOf, forEachLine, writeAll, type FileLogIo } from './io.js';
+import { LogCorruptError, LogUnavailableError } from '../types.js';
 
 const MARK = '{"togaiMockSnapshot":';
 const LAYOUT = 1;

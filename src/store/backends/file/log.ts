@@ -28,9 +28,9 @@
 
 import { constants, readdir } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { codeOf, copyRange, forEachLine, nodeIo, writeAll, type FileLogIo } from './fileIo.js';
-import { LockFile, LogLockedError } from './fileLock.js';
-import { readSnapshotFile, unreadable, writeSnapshotFile, type StoredSnapshot } from './snapshotFile.js';
+import { codeOf, copyRange, forEachLine, nodeIo, writeAll, type FileLogIo } from './io.js';
+import { LockFile, LogLockedError } from './lock.js';
+import { readSnapshotFile, unreadable, writeSnapshotFile, type StoredSnapshot } from './snapshot-file.js';
 import {
   LogConflictError,
   LogCorruptError,
@@ -40,10 +40,10 @@ import {
   type LogEntry,
   type LogHealth,
   type Opened,
-} from './types.js';
+} from '../types.js';
 
-export { LogLockedError } from './fileLock.js';
-export type { FileLogIo } from './fileIo.js';
+export { LogLockedError } from './lock.js';
+export type { FileLogIo } from './io.js';
 
 export interface FileLogOptions {
   /** wantsSnapshot() once this many entries were appended since the last snapshot. Default 10,000. */

@@ -2,10 +2,10 @@
 // (Redis): GET /_mock/requests and the dashboard then show what every
 // replica answered, in one order, each entry naming its replica. The entry is
 // made (bodies parsed and clipped) when the request is recorded, since it
-// leaves the process as JSON; the memory journal (store/journal.ts) defers
+// leaves the process as JSON; the memory journal (store/services/journal.ts) defers
 // that to the first read instead.
 
-import { entryMatcher, entryOf, type JournalEntry, type JournalFilter, type RecordedRequest, type RequestJournal, type TemplateOf } from '../journal.js';
+import { entryMatcher, entryOf, type JournalEntry, type JournalFilter, type RecordedRequest, type RequestJournal, type TemplateOf } from './journal.js';
 import type { JournalRecord, JournalStore } from './types.js';
 
 type Stored = Omit<JournalEntry, 'id'>;

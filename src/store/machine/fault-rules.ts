@@ -7,9 +7,9 @@
 // shares the log. Firing is therefore deterministic: the probability draws
 // come from the caller (the command's entropy), never from this object.
 
-import { seededRandom, type Random32 } from '../domain/ids.js';
-import type { components } from '../spec/control-types.gen.js';
-import { pathMatches } from '../spec/paths.js';
+import { seededRandom, type Random32 } from '../../domain/ids.js';
+import type { components } from '../../spec/control-types.gen.js';
+import { pathMatches } from '../../spec/paths.js';
 
 // Shapes from spec/togai-mock-control.yaml (generated types; never restated here).
 type Schemas = components['schemas'];

@@ -25,7 +25,7 @@
 // The engine knows nothing of tenants or ledgers: what a command means, how
 // state is snapshotted and restored, is the StateMachine's (apply.ts).
 
-import { MockError } from '../domain/errors.js';
+import { MockError } from '../../domain/errors.js';
 import {
   LogConflictError,
   LogUnavailableError,
@@ -34,7 +34,7 @@ import {
   type LogEntry,
   type LogHealth,
   type Opened,
-} from './log/types.js';
+} from '../backends/types.js';
 
 /** What the engine runs: a deterministic state machine over commands of type C, built from inputs I. */
 export interface StateMachine<S, C, I = C> {

@@ -5,9 +5,9 @@
 //
 // Not in here, on purpose: the journal and the rate limiter's counts. They
 // describe requests, not state, and are kept per process or shared on their
-// own (shared/types.ts).
+// own (services/types.ts).
 
-import type { TimeSource } from '../domain/clock.js';
+import type { TimeSource } from '../../domain/clock.js';
 import { FaultRules } from './fault-rules.js';
 import { MemoryStore, type Tenant } from './store.js';
 

@@ -1,4 +1,4 @@
-// One connection to Redis, shared by the command log (store/log/redis.ts),
+// One connection to Redis, shared by the command log (store/backends/redis/log.ts),
 // the rate counters and the journal storage of a replica.
 //
 // Client: ioredis rather than node-redis. Both are kept by Redis Ltd. and
@@ -23,7 +23,7 @@ import type { Redis } from 'ioredis';
 const require = createRequire(import.meta.url);
 let ioredis: typeof import('ioredis') | undefined;
 const loadIoredis = (): typeof import('ioredis') => (ioredis ??= require('ioredis') as typeof import('ioredis'));
-import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../log/types.js';
+import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../types.js';
 
 /** The prefix of every key the mock keeps in Redis, unless told otherwise. */
 export const DEFAULT_REDIS_PREFIX = 'togai-mock:';

@@ -17,10 +17,10 @@
 // document as the only part (a state file written before logs existed).
 
 import type { ValidateFunction } from 'ajv';
-import { MockError, invalid } from '../domain/errors.js';
-import type { LedgerSnapshot } from '../domain/ledger-snapshot.js';
-import type { components } from '../spec/control-types.gen.js';
-import { describeError } from '../spec/messages.js';
+import { MockError, invalid } from '../../domain/errors.js';
+import type { LedgerSnapshot } from '../../domain/ledger-snapshot.js';
+import type { components } from '../../spec/control-types.gen.js';
+import { describeError } from '../../spec/messages.js';
 import type { FaultRulesJson } from './fault-rules.js';
 import type { MockState } from './state.js';
 import type { MemoryStore, TenantSnapshot } from './store.js';
