@@ -13,6 +13,7 @@ import { errorHandler } from './http/errors.js';
 import { faultStage } from './http/faults.js';
 import { creditHandlers } from './http/handlers.js';
 import { journalRecorder } from './http/journal-recorder.js';
+import { originGuard } from './http/origin-guard.js';
 import { operationRoutes, type OperationHandler } from './http/pipeline.js';
 import { requestLog } from './http/request-log.js';
 import { responseSelfCheck } from './http/respond.js';
@@ -50,6 +51,8 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
   app.set('etag', false);
   // The journal records Togai API traffic (not /_mock calls) for GET /_mock/requests.
   app.use(requestLog(logger, journalRecorder(runtime.journal, app)));
+  // Before every route: other web pages (a foreign Origin, a Host that is not ours) get 403.
+  app.use(originGuard(options, logger));
   // Dashboard and API reference: public static pages, mounted before the
   // control API so its admin guard stays on the data they fetch, not the files.
   const mock = express.Router();

@@ -3,6 +3,8 @@
 // the line --help shows. The environment reader, the CLI's flags and --help
 // (cli.ts) and the README check (test/ship/readme.test.ts) all read it.
 
+import { hostEntry, originEntry } from './http/origin-guard.js';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -54,6 +56,16 @@ export interface TogaiMockOptions {
   redisUrl: string | undefined;
   /** Prefix of every key the mock keeps in Redis, so that several fakes can share one Redis. */
   redisPrefix: string;
+  /**
+   * Web pages (origins such as `http://app.test:3000`) that may call the mock from a browser besides the mock's
+   * own pages; `*` allows every page. Requests from other pages are refused (403).
+   */
+  allowedOrigins: string[];
+  /**
+   * Host names (any port; `.name` also allows its subdomains) the mock answers to besides loopback ones;
+   * `*` allows every name. Checked when bound to a loopback address, or whenever the list is not empty.
+   */
+  allowedHosts: string[];
 }
 
 export class OptionError extends Error {
@@ -115,6 +127,30 @@ export function parseRedisPrefix(name: string, raw: string): string {
     throw new OptionError(`${name} must be 1-100 characters without spaces (got ${JSON.stringify(raw)})`);
   }
   return raw;
+}
+
+/** A comma-separated list of host names for the origin guard (http/origin-guard.ts), normalised. */
+export function parseAllowedHosts(name: string, raw: string | readonly string[]): string[] {
+  return (typeof raw === 'string' ? parseList(raw) : raw).map((entry) => {
+    const host = hostEntry(entry);
+    if (host === undefined) {
+      throw new OptionError(
+        `${name} takes host names without scheme or port, such as mock.internal or .example.test, or * (got ${JSON.stringify(entry)})`,
+      );
+    }
+    return host;
+  });
+}
+
+/** A comma-separated list of origins for the origin guard (http/origin-guard.ts), normalised. */
+export function parseAllowedOrigins(name: string, raw: string | readonly string[]): string[] {
+  return (typeof raw === 'string' ? parseList(raw) : raw).map((entry) => {
+    const origin = originEntry(entry);
+    if (origin === undefined) {
+      throw new OptionError(`${name} takes origins such as http://app.test:3000 (scheme, host, port; no path), or * (got ${JSON.stringify(entry)})`);
+    }
+    return origin;
+  });
 }
 
 export const parseList = (raw: string): string[] =>
@@ -317,6 +353,22 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     default: 'togai-mock:',
     help: 'prefix of the keys kept in Redis; replicas of one mock share it, other mocks on the same Redis need their own',
   },
+  allowedOrigins: {
+    flag: 'allowed-origins',
+    env: ['TOGAI_MOCK_ALLOWED_ORIGINS'],
+    value: '<a,b,...>',
+    parse: parseAllowedOrigins,
+    default: [],
+    help: "web pages (http://host:port) that may call the mock from a browser besides its own; * allows all; others get 403",
+  },
+  allowedHosts: {
+    flag: 'allowed-hosts',
+    env: ['TOGAI_MOCK_ALLOWED_HOSTS'],
+    value: '<a,b,...>',
+    parse: parseAllowedHosts,
+    default: [],
+    help: 'Host names (.name: with subdomains) answered besides loopback ones; checked when bound to loopback or when set; * allows all',
+  },
 };
 
 /** Every option with its key, in --help order. */
@@ -357,6 +409,9 @@ export function resolveOptions(...layers: Array<Partial<TogaiMockOptions> | unde
     if (!layer) continue;
     for (const [k, v] of Object.entries(layer)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
   }
+  // Library callers pass the lists as arrays: the same checks as the variables and flags, under the option's name.
+  merged.allowedOrigins = parseAllowedOrigins('allowedOrigins', merged.allowedOrigins);
+  merged.allowedHosts = parseAllowedHosts('allowedHosts', merged.allowedHosts);
   if (merged.stateFile !== undefined && merged.redisUrl !== undefined) {
     // Two places for one state would disagree after the first change; the user must choose.
     throw new OptionError(

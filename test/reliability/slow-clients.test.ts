@@ -108,7 +108,7 @@ describe(`slow clients (limits ${REAL ? 'of production' : 'scaled down'})`, () =
 
   it('closes an idle keep-alive connection', async () => {
     const r = await new Promise<RawExchange>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => s.write('GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const s = connect(port, '127.0.0.1', () => s.write('GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
       sockets.add(s);
       const got: Buffer[] = [];
       s.on('data', (d: Buffer) => got.push(d));
