@@ -62,8 +62,8 @@ export interface TogaiMockOptions {
    */
   allowedOrigins: string[];
   /**
-   * Host names (any port; `.name` also allows its subdomains) the mock answers to besides loopback ones;
-   * `*` allows every name. Checked when bound to a loopback address, or whenever the list is not empty.
+   * Host names (any port; `.name` also allows its subdomains) the mock answers to besides loopback ones (and,
+   * when not bound to a loopback address, IP addresses and names without a dot); `*` allows every name.
    */
   allowedHosts: string[];
 }
@@ -367,7 +367,7 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     value: '<a,b,...>',
     parse: parseAllowedHosts,
     default: [],
-    help: 'Host names (.name: with subdomains) answered besides loopback ones; checked when bound to loopback or when set; * allows all',
+    help: 'Host names (.name: with subdomains) answered besides loopback ones (bound elsewhere: IPs, names without dots); * allows all',
   },
 };
 

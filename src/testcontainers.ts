@@ -4,6 +4,7 @@
 // container. `testcontainers` is an optional peer dependency: only this module
 // imports it, so users of the main entry never install it.
 
+import { isIP } from 'node:net';
 import { GenericContainer, Wait, AbstractStartedContainer, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 import { controlCall, controlClient, type MockClock, type MockControl, type RecordedRequest, type RequestFilter, type SeedOptions, type SeedResult } from './control-client.js';
 
@@ -71,13 +72,42 @@ export class TogaiMockContainer extends GenericContainer {
     return this.withEnvironment({ TOGAI_MOCK_REDIS_URL: url });
   }
 
+  /**
+   * Web pages (origins such as `http://localhost:3000`) that may call the mock from a browser
+   * (TOGAI_MOCK_ALLOWED_ORIGINS); requests from other pages get 403. `*` allows every page.
+   */
+  withAllowedOrigins(...origins: string[]): this {
+    return this.withEnvironment({ TOGAI_MOCK_ALLOWED_ORIGINS: origins.join(',') });
+  }
+
+  /**
+   * Host names with a dot the mock answers to (TOGAI_MOCK_ALLOWED_HOSTS); others get 403. Loopback
+   * names, IP addresses and names without a dot (network aliases) need no listing, nor does the
+   * name of a Docker engine on another machine (added at start).
+   */
+  withAllowedHosts(...hosts: string[]): this {
+    return this.withEnvironment({ TOGAI_MOCK_ALLOWED_HOSTS: hosts.join(',') });
+  }
+
   /** Publishes the port on 127.0.0.1 only when the engine runs on this machine. */
   protected override async beforeContainerCreated(): Promise<void> {
     const client = await getContainerRuntimeClient();
-    if (!isLoopback(client.info.containerRuntime.host)) return;
+    const host = client.info.containerRuntime.host;
+    if (!isLoopback(host)) {
+      // The helpers reach the mock by the engine's name, which the mock answers only when listed if it has a dot.
+      if (isIP(host) === 0 && host.includes('.')) this.allowHost(host);
+      return;
+    }
     for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) {
       for (const binding of bindings as Array<{ HostIp?: string }>) binding.HostIp ??= '127.0.0.1';
     }
+  }
+
+  private allowHost(host: string): void {
+    const listed = this.environment.TOGAI_MOCK_ALLOWED_HOSTS;
+    const names = listed === undefined || listed === '' ? [] : listed.split(',').map((n) => n.trim());
+    if (names.includes('*') || names.includes(host)) return;
+    this.withEnvironment({ TOGAI_MOCK_ALLOWED_HOSTS: [...names, host].join(',') });
   }
 
   override async start(): Promise<StartedTogaiMockContainer> {

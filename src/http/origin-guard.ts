@@ -12,10 +12,14 @@
 //   allowedOrigins. Clients that are not browsers (curl, SDKs, Pact) send no
 //   Origin and are not affected; `Origin: null` (sandboxed frames, file://
 //   pages) is refused, since any page can make itself one;
-// - when the server is bound to a loopback address, a `Host` that is not a
-//   loopback name or address is refused unless listed in allowedHosts. Bound
-//   to 0.0.0.0 (a container), the mock cannot know the names it is reached by,
-//   so Host is checked only when allowedHosts lists some.
+// - a `Host` that a rebinding page could have, unless allowedHosts lists it:
+//   bound to a loopback address, any name but a loopback one (localhost,
+//   *.localhost, 127.x, [::1]); bound to another address (0.0.0.0 in a
+//   container, whose port may well be published on the developer's
+//   127.0.0.1), a name with a dot. Rebinding needs a name the page's author
+//   can point at the mock in public DNS, so IP addresses and names without a
+//   dot (a compose service such as `togai`, a container's hostname) are
+//   answered there, as is the address the server is bound to.
 // `*` in either list turns that check off. The refusal is a Togai-style 403
 // naming the setting that allows more.
 
@@ -93,6 +97,9 @@ export function isLoopbackName(name: string): boolean {
   );
 }
 
+/** An IPv4 or IPv6 address as parseHost writes it (the URL parser reads every numeric IPv4 form). */
+const isIpAddress = (name: string): boolean => name.startsWith('[') || /^\d+\.\d+\.\d+\.\d+$/.test(name);
+
 /** Whether an address given to listen() is a loopback one. */
 export function isLoopbackBind(bindHost: string): boolean {
   const host = parseHost(bindHost);
@@ -121,11 +128,11 @@ export function originRules(options: OriginGuardOptions): (headers: GuardedHeade
   // The address it is bound to is its own name too, unless it is "any address".
   const boundName = parseHost(options.host)?.name;
   const bound = boundName === '0.0.0.0' || boundName === '[::]' ? undefined : boundName;
-  const checkHost = !hosts.includes('*') && (loopbackBind || hosts.length > 0);
+  const checkHost = !hosts.includes('*');
   const hostAllowed = (name: string): boolean =>
     isLoopbackName(name) ||
-    name === bound ||
-    hosts.some((h) => h === name || (h.startsWith('.') && (name === h.slice(1) || name.endsWith(h))));
+    hosts.some((h) => h === name || (h.startsWith('.') && (name === h.slice(1) || name.endsWith(h)))) ||
+    (!loopbackBind && (name === bound || isIpAddress(name) || !name.includes('.')));
 
   return ({ host, origin }) => {
     // A request without Host (HTTP/1.0) comes from no browser: browsers always send one.
@@ -134,7 +141,7 @@ export function originRules(options: OriginGuardOptions): (headers: GuardedHeade
       if (name === undefined || !hostAllowed(name)) {
         const why = loopbackBind
           ? `this mock listens on ${options.host} and answers only to loopback names (localhost, 127.0.0.1, [::1])`
-          : `it is not a loopback name and not listed in ${HOSTS_SETTING}`;
+          : 'this mock answers only to IP addresses, loopback names and names without a dot unless a name is listed';
         return (
           `Host ${shown(host)} is not allowed: ${why}, so that no web page can reach it by DNS rebinding. ` +
           `To allow this name, add it to ${HOSTS_SETTING}`

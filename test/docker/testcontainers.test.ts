@@ -5,6 +5,7 @@
 // of its own, as a user's test file would be.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +113,26 @@ describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
     await togai.reset();
     const after = await fetch(`${url}/_mock/accounts`, { headers: { authorization: 'Bearer adm' } });
     expect(((await after.json()) as { total: number }).total).toBe(0);
+  });
+
+  it('withAllowedOrigins, withAllowedHosts: other pages and names get 403, listed ones are answered', async () => {
+    const togai = await started(new TogaiMockContainer(image()).withAllowedOrigins('http://app.test:3000').withAllowedHosts('togai.test'));
+    const base = new URL(togai.getBaseUrl());
+    // node:http, so Host and Origin go out exactly as written.
+    const status = (headers: Record<string, string>): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: base.hostname, port: base.port, path: '/_mock/requests', headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status({})).toBe(200);
+    expect(await status({ Origin: 'http://app.test:3000' })).toBe(200);
+    expect(await status({ Origin: 'http://evil.example' })).toBe(403);
+    expect(await status({ Host: 'togai.test:4010' })).toBe(200);
+    expect(await status({ Host: 'evil.example:4010' })).toBe(403);
   });
 
   it('forTenant: the helpers for one credential with isolated tenants', async () => {

@@ -110,3 +110,32 @@ describe('Redis options', () => {
     expect(() => resolveOptions(optionsFromEnv({ TOGAI_MOCK_STATE_FILE: 's.json' }), { redisUrl: 'redis://cache' })).toThrow(OptionError);
   });
 });
+
+describe('allowed origins and hosts', () => {
+  it('reads TOGAI_MOCK_ALLOWED_ORIGINS and TOGAI_MOCK_ALLOWED_HOSTS as normalised lists, empty by default', () => {
+    const o = resolveOptions(
+      optionsFromEnv({
+        TOGAI_MOCK_ALLOWED_ORIGINS: 'https://Mock.CI.example/, http://localhost:3000,,',
+        TOGAI_MOCK_ALLOWED_HOSTS: 'Togai-Mock.ci.internal, *.jobs.test, ::1',
+      }),
+    );
+    expect(o.allowedOrigins).toEqual(['https://mock.ci.example', 'http://localhost:3000']);
+    expect(o.allowedHosts).toEqual(['togai-mock.ci.internal', '.jobs.test', '[::1]']);
+    expect(resolveOptions()).toMatchObject({ allowedOrigins: [], allowedHosts: [] });
+    expect(resolveOptions(optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: '*', TOGAI_MOCK_ALLOWED_HOSTS: '*' }))).toMatchObject({
+      allowedOrigins: ['*'],
+      allowedHosts: ['*'],
+    });
+  });
+
+  it('rejects what is not an origin or a host name, naming the variable', () => {
+    expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: 'localhost:3000' })).toThrow(
+      new OptionError('TOGAI_MOCK_ALLOWED_ORIGINS takes origins such as http://app.test:3000 (scheme, host, port; no path), or * (got "localhost:3000")'),
+    );
+    expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: 'http://app.test/ui' })).toThrow(/TOGAI_MOCK_ALLOWED_ORIGINS takes origins/);
+    expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_HOSTS: 'mock.internal:4010' })).toThrow(
+      new OptionError('TOGAI_MOCK_ALLOWED_HOSTS takes host names without scheme or port, such as mock.internal or .example.test, or * (got "mock.internal:4010")'),
+    );
+    expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_HOSTS: 'http://mock.internal' })).toThrow(/TOGAI_MOCK_ALLOWED_HOSTS takes host names/);
+  });
+});

@@ -218,11 +218,13 @@ async function appBoundTo(options: Partial<TogaiMockOptions>): Promise<number> {
 
 describe('bound to 0.0.0.0 (a container)', async () => {
   const port = await appBoundTo({ host: '0.0.0.0' });
-  const listed = await appBoundTo({ host: '0.0.0.0', allowedHosts: ['togai'] });
+  const listed = await appBoundTo({ host: '0.0.0.0', allowedHosts: ['togai.ci.example'] });
 
-  it('answers any Host (its public names are unknown) but still refuses other origins', async () => {
-    expect((await send(port, 'GET', '/_mock/requests', { Host: 'togai:4010' })).status).toBe(200);
-    expect((await send(port, 'GET', '/credits', { ...AUTH, Host: 'mock.ci.example' })).status).toBe(200);
+  it('answers IP addresses and names without a dot (compose services), and refuses other origins', async () => {
+    for (const host of ['togai:4010', 'togai-1', '10.1.2.3:4010', '[fd00::5]:4010', `127.0.0.1:${port}`, 'localhost:4010']) {
+      expect((await send(port, 'GET', '/_mock/requests', { Host: host })).status, host).toBe(200);
+    }
+    expect((await send(port, 'GET', '/credits', { ...AUTH, Host: 'togai:4010' })).status).toBe(200);
     const r = await send(port, 'POST', '/_mock/reset', { Host: 'togai:4010', Origin: 'http://evil.example' });
     expect(r.status).toBe(403);
     expect(r.body.message).toMatch(ORIGINS_SETTING);
@@ -230,12 +232,16 @@ describe('bound to 0.0.0.0 (a container)', async () => {
     expect((await send(port, 'GET', '/_mock/requests', { Host: 'togai:4010', Origin: 'http://togai:4010' })).status).toBe(200);
   });
 
-  it('checks Host once allowed hosts are listed: the list and loopback names', async () => {
+  it('refuses a name with a dot unless listed: a rebound name reaching a port published on 127.0.0.1', async () => {
+    for (const host of ['evil.example:4010', 'togai.ci.example']) {
+      const r = await send(port, 'GET', '/_mock/requests', { Host: host, Origin: `http://${host}` });
+      expect(r.status, host).toBe(403);
+      expect(r.body.message).toContain('this mock answers only to IP addresses, loopback names and names without a dot');
+      expect(r.body.message).toMatch(HOSTS_SETTING);
+    }
+    expect((await send(listed, 'GET', '/_mock/requests', { Host: 'togai.ci.example:4010' })).status).toBe(200);
     expect((await send(listed, 'GET', '/_mock/requests', { Host: 'togai:4010' })).status).toBe(200);
-    expect((await send(listed, 'GET', '/_mock/health', { Host: '127.0.0.1:4010' })).status).toBe(200);
-    const r = await send(listed, 'GET', '/_mock/requests', { Host: 'evil.example:4010' });
-    expect(r.status).toBe(403);
-    expect(r.body.message).toMatch(/it is not a loopback name and not listed in TOGAI_MOCK_ALLOWED_HOSTS/);
+    expect((await send(listed, 'GET', '/_mock/requests', { Host: 'evil.example' })).status).toBe(403);
   });
 });
 
@@ -278,13 +284,17 @@ describe('the rules', () => {
     for (const bad of ['app.test', 'ftp://x', 'http://x/path', 'http://u@x', 'null']) expect(originEntry(bad), bad).toBeUndefined();
   });
 
-  it('check Host only when bound to loopback or given a list', () => {
-    const open = originRules({ host: '192.168.1.5', allowedHosts: [], allowedOrigins: [] });
-    expect(open({ host: 'anything.example' })).toBeUndefined();
-    const listed = originRules({ host: '192.168.1.5', allowedHosts: ['mock.lan'], allowedOrigins: [] });
-    // The address it is bound to is one of its names.
-    expect(listed({ host: '192.168.1.5:4010' })).toBeUndefined();
-    expect(listed({ host: 'mock.lan' })).toBeUndefined();
-    expect(listed({ host: 'other.lan' })).toMatch(HOSTS_SETTING);
+  it('answer the address the server is bound to, and refuse dotted names unless listed', () => {
+    const lan = originRules({ host: '192.168.1.5', allowedHosts: [], allowedOrigins: [] });
+    expect(lan({ host: '192.168.1.5:4010' })).toBeUndefined();
+    expect(lan({ host: 'laptop' })).toBeUndefined();
+    expect(lan({ host: 'laptop.local' })).toMatch(HOSTS_SETTING);
+    const named = originRules({ host: 'laptop.local', allowedHosts: ['.ci.test'], allowedOrigins: [] });
+    expect(named({ host: 'laptop.local:4010' })).toBeUndefined();
+    expect(named({ host: 'a.ci.test' })).toBeUndefined();
+    // Bound to loopback, only loopback names (and listed ones): a request to 127.0.0.1 by IP 10.x is not a local client's.
+    const local = originRules({ host: '127.0.0.1', allowedHosts: [], allowedOrigins: [] });
+    expect(local({ host: '10.0.0.1' })).toMatch(HOSTS_SETTING);
+    expect(local({ host: 'togai' })).toMatch(HOSTS_SETTING);
   });
 });
