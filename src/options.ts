@@ -135,7 +135,8 @@ export function parseAllowedHosts(name: string, raw: string | readonly string[])
     const host = hostEntry(entry);
     if (host === undefined) {
       throw new OptionError(
-        `${name} takes host names without scheme or port, such as mock.internal or .example.test, or * (got ${JSON.stringify(entry)})`,
+        `${name} takes host names without scheme or port, such as mock.internal or .example.test, or * ` +
+          `(got ${JSON.stringify(entry)})`,
       );
     }
     return host;
@@ -147,7 +148,10 @@ export function parseAllowedOrigins(name: string, raw: string | readonly string[
   return (typeof raw === 'string' ? parseList(raw) : raw).map((entry) => {
     const origin = originEntry(entry);
     if (origin === undefined) {
-      throw new OptionError(`${name} takes origins such as http://app.test:3000 (scheme, host, port; no path), or * (got ${JSON.stringify(entry)})`);
+      throw new OptionError(
+        `${name} takes origins such as http://app.test:3000 (scheme, host, port; no path), or * ` +
+          `(got ${JSON.stringify(entry)})`,
+      );
     }
     return origin;
   });
@@ -359,7 +363,7 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     value: '<a,b,...>',
     parse: parseAllowedOrigins,
     default: [],
-    help: "web pages (http://host:port) that may call the mock from a browser besides its own; * allows all; others get 403",
+    help: 'web pages (http://host:port) that may call the mock from a browser besides its own; * = all; others: 403',
   },
   allowedHosts: {
     flag: 'allowed-hosts',
@@ -367,7 +371,7 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     value: '<a,b,...>',
     parse: parseAllowedHosts,
     default: [],
-    help: 'Host names (.name: with subdomains) answered besides loopback ones (bound elsewhere: IPs, names without dots); * allows all',
+    help: 'Host names answered besides loopback names (off loopback: also IPs, undotted names); .name: +subdomains',
   },
 };
 

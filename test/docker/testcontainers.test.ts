@@ -116,7 +116,9 @@ describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
   });
 
   it('withAllowedOrigins, withAllowedHosts: other pages and names get 403, listed ones are answered', async () => {
-    const togai = await started(new TogaiMockContainer(image()).withAllowedOrigins('http://app.test:3000').withAllowedHosts('togai.test'));
+    const togai = await started(
+      new TogaiMockContainer(image()).withAllowedOrigins('http://app.test:3000').withAllowedHosts('togai.test'),
+    );
     const base = new URL(togai.getBaseUrl());
     // node:http, so Host and Origin go out exactly as written.
     const status = (headers: Record<string, string>): Promise<number> =>

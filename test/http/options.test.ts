@@ -122,7 +122,8 @@ describe('allowed origins and hosts', () => {
     expect(o.allowedOrigins).toEqual(['https://mock.ci.example', 'http://localhost:3000']);
     expect(o.allowedHosts).toEqual(['togai-mock.ci.internal', '.jobs.test', '[::1]']);
     expect(resolveOptions()).toMatchObject({ allowedOrigins: [], allowedHosts: [] });
-    expect(resolveOptions(optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: '*', TOGAI_MOCK_ALLOWED_HOSTS: '*' }))).toMatchObject({
+    const all = optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: '*', TOGAI_MOCK_ALLOWED_HOSTS: '*' });
+    expect(resolveOptions(all)).toMatchObject({
       allowedOrigins: ['*'],
       allowedHosts: ['*'],
     });
@@ -130,12 +131,20 @@ describe('allowed origins and hosts', () => {
 
   it('rejects what is not an origin or a host name, naming the variable', () => {
     expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: 'localhost:3000' })).toThrow(
-      new OptionError('TOGAI_MOCK_ALLOWED_ORIGINS takes origins such as http://app.test:3000 (scheme, host, port; no path), or * (got "localhost:3000")'),
+      new OptionError(
+        'TOGAI_MOCK_ALLOWED_ORIGINS takes origins such as http://app.test:3000 (scheme, host, port; no path), or * ' +
+          '(got "localhost:3000")',
+      ),
     );
-    expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_ORIGINS: 'http://app.test/ui' })).toThrow(/TOGAI_MOCK_ALLOWED_ORIGINS takes origins/);
+    const withPath = { TOGAI_MOCK_ALLOWED_ORIGINS: 'http://app.test/ui' };
+    expect(() => optionsFromEnv(withPath)).toThrow(/TOGAI_MOCK_ALLOWED_ORIGINS takes origins/);
     expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_HOSTS: 'mock.internal:4010' })).toThrow(
-      new OptionError('TOGAI_MOCK_ALLOWED_HOSTS takes host names without scheme or port, such as mock.internal or .example.test, or * (got "mock.internal:4010")'),
+      new OptionError(
+        'TOGAI_MOCK_ALLOWED_HOSTS takes host names without scheme or port, such as mock.internal or .example.test, ' +
+          'or * (got "mock.internal:4010")',
+      ),
     );
-    expect(() => optionsFromEnv({ TOGAI_MOCK_ALLOWED_HOSTS: 'http://mock.internal' })).toThrow(/TOGAI_MOCK_ALLOWED_HOSTS takes host names/);
+    const withScheme = { TOGAI_MOCK_ALLOWED_HOSTS: 'http://mock.internal' };
+    expect(() => optionsFromEnv(withScheme)).toThrow(/TOGAI_MOCK_ALLOWED_HOSTS takes host names/);
   });
 });

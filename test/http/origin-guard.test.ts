@@ -7,7 +7,7 @@
 
 import { once } from 'node:events';
 import { request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { hostEntry, isLoopbackBind, originEntry, originRules } from '../../src/http/origin-guard.js';
@@ -66,10 +66,13 @@ describe('bound to 127.0.0.1 (the default)', async () => {
     expect(creditCount()).toBe(1);
   });
 
-  it('refuses a cross-site text/plain POST /_mock/reset (no preflight needed) with 403, and keeps the state', async () => {
-    const r = await send(mock.port, 'POST', '/_mock/reset', { 'Content-Type': 'text/plain', Origin: 'http://evil.example' }, 'x');
+  it('refuses a cross-site text/plain POST /_mock/reset (no preflight needed), keeping the state', async () => {
+    const headers = { 'Content-Type': 'text/plain', Origin: 'http://evil.example' };
+    const r = await send(mock.port, 'POST', '/_mock/reset', headers, 'x');
     expect(r.status).toBe(403);
-    expect(r.body.message).toMatch(/^Requests from other web pages are refused: Origin "http:\/\/evil.example" is not this mock's own/);
+    expect(r.body.message).toMatch(
+      /^Requests from other web pages are refused: Origin "http:\/\/evil.example" is not this mock's own/,
+    );
     expect(r.body.message).toContain(`(http://${own})`);
     expect(r.body.message).toMatch(ORIGINS_SETTING);
     expect(Object.keys(r.body)).toEqual(['message']);
@@ -103,7 +106,8 @@ describe('bound to 127.0.0.1 (the default)', async () => {
 
   it('refuses a cross-site grant on the Credits API: nothing stored, the journal shows the 403', async () => {
     const body = JSON.stringify({ creditRequests: [creditRequest({ accountId: 'EVIL' })] });
-    const r = await send(mock.port, 'POST', '/credits', { ...AUTH, 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body);
+    const headers = { ...AUTH, 'Content-Type': 'application/json', Origin: 'http://evil.example' };
+    const r = await send(mock.port, 'POST', '/credits', headers, body);
     expect(r.status).toBe(403);
     expect(creditCount()).toBe(1);
     const journal = await mock.call('GET', '/_mock/requests?method=POST');
@@ -111,8 +115,10 @@ describe('bound to 127.0.0.1 (the default)', async () => {
     expect(journal.body.requests.at(-1)).toMatchObject({ method: 'POST', path: '/credits', status: 403 });
   });
 
-  it('refuses a Host that is not a loopback name (DNS rebinding) on /_mock, the Credits API, the dashboard and the docs', async () => {
-    for (const host of ['evil.example', `evil.example:${mock.port}`, '10.0.0.1', `[2001:db8::1]:${mock.port}`, 'localhost.evil.example']) {
+  it('refuses a Host that is not a loopback name (DNS rebinding) on /_mock, the Credits API, the pages', async () => {
+    const hosts = ['evil.example', `evil.example:${mock.port}`, '10.0.0.1', `[2001:db8::1]:${mock.port}`];
+    hosts.push('localhost.evil.example');
+    for (const host of hosts) {
       for (const path of ['/_mock/requests', '/credits', '/_mock/ui/', '/_mock/docs/', '/_mock/health']) {
         const r = await send(mock.port, 'GET', path, { ...AUTH, Host: host });
         expect(r.status, `${host} ${path}`).toBe(403);
@@ -122,13 +128,15 @@ describe('bound to 127.0.0.1 (the default)', async () => {
     }
     // What a rebound page sends: its own name as Host, and its own origin, which then looks "same-origin".
     const host = `evil.example:${mock.port}`;
-    const rebound = await send(mock.port, 'POST', '/_mock/reset', { Host: host, Origin: `http://${host}`, 'Content-Type': 'text/plain' });
+    const headers = { Host: host, Origin: `http://${host}`, 'Content-Type': 'text/plain' };
+    const rebound = await send(mock.port, 'POST', '/_mock/reset', headers);
     expect(rebound.status).toBe(403);
     expect(creditCount()).toBe(1);
   });
 
   it('answers loopback names and addresses, with any port', async () => {
-    for (const host of [own, 'localhost', `localhost:${mock.port}`, 'LocalHost:1', 'app.localhost:9', '127.0.0.2:80', '127.1', '[::1]:5', 'localhost.']) {
+    const hosts = [own, 'localhost', `localhost:${mock.port}`, 'LocalHost:1', 'app.localhost:9', '127.0.0.2:80'];
+    for (const host of [...hosts, '127.1', '[::1]:5', 'localhost.']) {
       const r = await send(mock.port, 'GET', '/_mock/requests', { Host: host });
       expect(r.status, host).toBe(200);
     }
@@ -137,10 +145,12 @@ describe('bound to 127.0.0.1 (the default)', async () => {
   it('lets the mock\'s own pages (same origin) and clients without Origin through', async () => {
     const same = await send(mock.port, 'GET', '/_mock/requests', { Origin: `http://${own}` });
     expect(same.status).toBe(200);
-    const viaLocalhost = await send(mock.port, 'GET', '/credits', { ...AUTH, Host: `localhost:${mock.port}`, Origin: `http://localhost:${mock.port}` });
+    const local = `localhost:${mock.port}`;
+    const viaLocalhost = await send(mock.port, 'GET', '/credits', { ...AUTH, Host: local, Origin: `http://${local}` });
     expect(viaLocalhost.status).toBe(200);
     // Behind a TLS proxy that keeps Host, the page's origin is https://<Host>.
-    const proxied = await send(mock.port, 'GET', '/credits', { ...AUTH, Host: 'localhost', Origin: 'https://localhost' });
+    const tls = { Host: 'localhost', Origin: 'https://localhost' };
+    const proxied = await send(mock.port, 'GET', '/credits', { ...AUTH, ...tls });
     expect(proxied.status).toBe(200);
     const noOrigin = await send(mock.port, 'GET', '/credits', AUTH);
     expect(noOrigin.status).toBe(200);
@@ -152,20 +162,21 @@ describe('bound to 127.0.0.1 (the default)', async () => {
 
   it('lets a request without Host through (HTTP/1.0: browsers always send Host)', async () => {
     const r = await new Promise<string>((resolve, reject) => {
-      import('node:net').then(({ connect }) => {
-        const socket = connect(mock.port, '127.0.0.1', () => socket.write('GET /_mock/health HTTP/1.0\r\n\r\n'));
-        const got: Buffer[] = [];
-        socket.on('data', (d: Buffer) => got.push(d));
-        socket.on('end', () => resolve(Buffer.concat(got).toString('latin1')));
-        socket.on('error', reject);
-      }, reject);
+      const socket = connect(mock.port, '127.0.0.1', () => socket.write('GET /_mock/health HTTP/1.0\r\n\r\n'));
+      const got: Buffer[] = [];
+      socket.on('data', (d: Buffer) => got.push(d));
+      socket.on('end', () => resolve(Buffer.concat(got).toString('latin1')));
+      socket.on('error', reject);
     });
     expect(r).toMatch(/^HTTP\/1\.1 200 /);
   });
 });
 
 describe('further hosts and origins allowed by the options', async () => {
-  const mock = await startTestMock({ allowedHosts: ['mock.internal', '.ci.test'], allowedOrigins: ['http://app.test:3000', 'HTTPS://Admin.Test/'] });
+  const mock = await startTestMock({
+    allowedHosts: ['mock.internal', '.ci.test'],
+    allowedOrigins: ['http://app.test:3000', 'HTTPS://Admin.Test/'],
+  });
 
   it('answers a listed Host (any port) and its subdomains for a .name entry', async () => {
     for (const host of ['mock.internal', 'mock.internal:4010', 'ci.test', 'job-7.ci.test:80']) {
@@ -180,7 +191,10 @@ describe('further hosts and origins allowed by the options', async () => {
   it('lets listed origins through and no others', async () => {
     expect((await send(mock.port, 'GET', '/_mock/requests', { Origin: 'http://app.test:3000' })).status).toBe(200);
     expect((await send(mock.port, 'GET', '/_mock/requests', { Origin: 'https://admin.test' })).status).toBe(200);
-    const preflight = await send(mock.port, 'OPTIONS', '/_mock/reset', { Origin: 'http://app.test:3000', 'Access-Control-Request-Method': 'POST' });
+    const preflight = await send(mock.port, 'OPTIONS', '/_mock/reset', {
+      Origin: 'http://app.test:3000',
+      'Access-Control-Request-Method': 'POST',
+    });
     expect(preflight.status).toBe(204);
     for (const origin of ['http://app.test:3001', 'https://app.test:3000', 'http://app.test', 'null']) {
       expect((await send(mock.port, 'GET', '/_mock/requests', { Origin: origin })).status, origin).toBe(403);
@@ -189,15 +203,20 @@ describe('further hosts and origins allowed by the options', async () => {
 
   it('normalises the lists given to the library, and refuses what is not a host or an origin', () => {
     expect(mock.runtime.options.allowedOrigins).toEqual(['http://app.test:3000', 'https://admin.test']);
-    expect(() => resolveOptions({ allowedOrigins: ['app.test:3000'] })).toThrow(/allowedOrigins takes origins such as http:\/\/app.test:3000/);
-    expect(() => resolveOptions({ allowedHosts: ['http://mock.internal'] })).toThrow(/allowedHosts takes host names without scheme or port/);
+    expect(() => resolveOptions({ allowedOrigins: ['app.test:3000'] })).toThrow(
+      /allowedOrigins takes origins such as http:\/\/app.test:3000/,
+    );
+    expect(() => resolveOptions({ allowedHosts: ['http://mock.internal'] })).toThrow(
+      /allowedHosts takes host names without scheme or port/,
+    );
   });
 });
 
 describe('"*" turns a check off', async () => {
   const mock = await startTestMock({ allowedHosts: ['*'], allowedOrigins: ['*'] });
   it('answers any Host and any Origin, null included', async () => {
-    expect((await send(mock.port, 'GET', '/_mock/requests', { Host: 'evil.example', Origin: 'http://evil.example' })).status).toBe(200);
+    const headers = { Host: 'evil.example', Origin: 'http://evil.example' };
+    expect((await send(mock.port, 'GET', '/_mock/requests', headers)).status).toBe(200);
     expect((await send(mock.port, 'GET', '/_mock/requests', { Origin: 'null' })).status).toBe(200);
   });
 });
@@ -221,7 +240,8 @@ describe('bound to 0.0.0.0 (a container)', async () => {
   const listed = await appBoundTo({ host: '0.0.0.0', allowedHosts: ['togai.ci.example'] });
 
   it('answers IP addresses and names without a dot (compose services), and refuses other origins', async () => {
-    for (const host of ['togai:4010', 'togai-1', '10.1.2.3:4010', '[fd00::5]:4010', `127.0.0.1:${port}`, 'localhost:4010']) {
+    const hosts = ['togai:4010', 'togai-1', '10.1.2.3:4010', '[fd00::5]:4010', `127.0.0.1:${port}`, 'localhost:4010'];
+    for (const host of hosts) {
       expect((await send(port, 'GET', '/_mock/requests', { Host: host })).status, host).toBe(200);
     }
     expect((await send(port, 'GET', '/credits', { ...AUTH, Host: 'togai:4010' })).status).toBe(200);
@@ -229,14 +249,15 @@ describe('bound to 0.0.0.0 (a container)', async () => {
     expect(r.status).toBe(403);
     expect(r.body.message).toMatch(ORIGINS_SETTING);
     // Its own pages, reached by the container's name.
-    expect((await send(port, 'GET', '/_mock/requests', { Host: 'togai:4010', Origin: 'http://togai:4010' })).status).toBe(200);
+    const own = { Host: 'togai:4010', Origin: 'http://togai:4010' };
+    expect((await send(port, 'GET', '/_mock/requests', own)).status).toBe(200);
   });
 
   it('refuses a name with a dot unless listed: a rebound name reaching a port published on 127.0.0.1', async () => {
     for (const host of ['evil.example:4010', 'togai.ci.example']) {
       const r = await send(port, 'GET', '/_mock/requests', { Host: host, Origin: `http://${host}` });
       expect(r.status, host).toBe(403);
-      expect(r.body.message).toContain('this mock answers only to IP addresses, loopback names and names without a dot');
+      expect(r.body.message).toContain('answers only to IP addresses, loopback names and names without a dot');
       expect(r.body.message).toMatch(HOSTS_SETTING);
     }
     expect((await send(listed, 'GET', '/_mock/requests', { Host: 'togai.ci.example:4010' })).status).toBe(200);
@@ -253,25 +274,32 @@ describe('bound to ::1 (IPv6 loopback)', async () => {
     port = mock.port;
   } catch (err) {
     skip = true;
-    console.warn(`\n[test/http/origin-guard] SKIPPING the IPv6 loopback cases: cannot listen on ::1 (${String(err)}).\n`);
+    console.warn(`\n[test/http/origin-guard] SKIPPING the IPv6 loopback cases: no listening on ::1 (${String(err)})\n`);
   }
 
   it.skipIf(skip)('answers [::1] and loopback names, refuses others and foreign origins', async () => {
-    expect((await send(port, 'GET', '/_mock/requests', { Host: `[::1]:${port}` }, undefined, '::1')).status).toBe(200);
-    expect((await send(port, 'GET', '/_mock/requests', { Host: `[::1]:${port}`, Origin: `http://[::1]:${port}` }, undefined, '::1')).status).toBe(200);
-    expect((await send(port, 'GET', '/_mock/requests', { Host: `localhost:${port}` }, undefined, '::1')).status).toBe(200);
-    const host = await send(port, 'GET', '/_mock/requests', { Host: `evil.example:${port}` }, undefined, '::1');
+    const v6 = (method: string, path: string, headers: Record<string, string>) =>
+      send(port, method, path, headers, undefined, '::1');
+    const own = `[::1]:${port}`;
+    expect((await v6('GET', '/_mock/requests', { Host: own })).status).toBe(200);
+    expect((await v6('GET', '/_mock/requests', { Host: own, Origin: `http://${own}` })).status).toBe(200);
+    expect((await v6('GET', '/_mock/requests', { Host: `localhost:${port}` })).status).toBe(200);
+    const host = await v6('GET', '/_mock/requests', { Host: `evil.example:${port}` });
     expect(host.status).toBe(403);
     expect(host.body.message).toContain('this mock listens on ::1');
-    const origin = await send(port, 'POST', '/_mock/reset', { Host: `[::1]:${port}`, Origin: 'http://evil.example' }, undefined, '::1');
+    const origin = await v6('POST', '/_mock/reset', { Host: own, Origin: 'http://evil.example' });
     expect(origin.status).toBe(403);
   });
 });
 
 describe('the rules', () => {
   it('know loopback binds', () => {
-    for (const bind of ['127.0.0.1', '127.0.0.53', 'localhost', '::1', '[::1]']) expect(isLoopbackBind(bind), bind).toBe(true);
-    for (const bind of ['0.0.0.0', '::', '192.168.1.5', 'mock.internal']) expect(isLoopbackBind(bind), bind).toBe(false);
+    for (const bind of ['127.0.0.1', '127.0.0.53', 'localhost', '::1', '[::1]']) {
+      expect(isLoopbackBind(bind), bind).toBe(true);
+    }
+    for (const bind of ['0.0.0.0', '::', '192.168.1.5', 'mock.internal']) {
+      expect(isLoopbackBind(bind), bind).toBe(false);
+    }
   });
 
   it('read host and origin entries', () => {
@@ -279,9 +307,13 @@ describe('the rules', () => {
     expect(hostEntry('*.ci.test')).toBe('.ci.test');
     expect(hostEntry('::1')).toBe('[::1]');
     expect(hostEntry('*')).toBe('*');
-    for (const bad of ['mock.internal:4010', 'http://x', 'x/y', 'a*b', '', '[::1]:80']) expect(hostEntry(bad), bad).toBeUndefined();
+    for (const bad of ['mock.internal:4010', 'http://x', 'x/y', 'a*b', '', '[::1]:80']) {
+      expect(hostEntry(bad), bad).toBeUndefined();
+    }
     expect(originEntry('http://App.Test:80/')).toBe('http://app.test');
-    for (const bad of ['app.test', 'ftp://x', 'http://x/path', 'http://u@x', 'null']) expect(originEntry(bad), bad).toBeUndefined();
+    for (const bad of ['app.test', 'ftp://x', 'http://x/path', 'http://u@x', 'null']) {
+      expect(originEntry(bad), bad).toBeUndefined();
+    }
   });
 
   it('answer the address the server is bound to, and refuse dotted names unless listed', () => {
@@ -292,7 +324,7 @@ describe('the rules', () => {
     const named = originRules({ host: 'laptop.local', allowedHosts: ['.ci.test'], allowedOrigins: [] });
     expect(named({ host: 'laptop.local:4010' })).toBeUndefined();
     expect(named({ host: 'a.ci.test' })).toBeUndefined();
-    // Bound to loopback, only loopback names (and listed ones): a request to 127.0.0.1 by IP 10.x is not a local client's.
+    // Bound to loopback, only loopback names (and listed ones): a local client does not call 127.0.0.1 "10.0.0.1".
     const local = originRules({ host: '127.0.0.1', allowedHosts: [], allowedOrigins: [] });
     expect(local({ host: '10.0.0.1' })).toMatch(HOSTS_SETTING);
     expect(local({ host: 'togai' })).toMatch(HOSTS_SETTING);

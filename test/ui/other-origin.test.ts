@@ -67,17 +67,22 @@ function attackerPage(mockUrl: string): string {
     try { results[name] = await run(); } catch (err) { results[name] = 'failed: ' + err; }
   };
   await attempt('noCorsReset', async () => {
-    const r = await fetch(mock + '/_mock/reset?via=no-cors', { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+    const plain = { 'Content-Type': 'text/plain' };
+    const init = { method: 'POST', mode: 'no-cors', headers: plain, body: 'x' };
+    const r = await fetch(mock + '/_mock/reset?via=no-cors', init);
     return r.type;
   });
   await attempt('noCorsGrant', async () => {
-    const body = JSON.stringify({ creditRequests: [{ accountId: 'EVIL', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', creditAmount: 1e9, priority: 1 }] });
-    const r = await fetch(mock + '/credits?via=no-cors', { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body });
+    const credit = { accountId: 'EVIL', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', creditAmount: 1e9 };
+    const body = JSON.stringify({ creditRequests: [credit] });
+    const plain = { 'Content-Type': 'text/plain' };
+    const r = await fetch(mock + '/credits?via=no-cors', { method: 'POST', mode: 'no-cors', headers: plain, body });
     return r.type;
   });
   await attempt('corsRead', async () => (await fetch(mock + '/_mock/requests?via=cors')).text());
   await attempt('preflighted', async () => {
-    const r = await fetch(mock + '/_mock/reset?via=preflight', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const json = { 'Content-Type': 'application/json' };
+    const r = await fetch(mock + '/_mock/reset?via=preflight', { method: 'POST', headers: json, body: '{}' });
     return r.status;
   });
   const frame = document.querySelector('iframe');
@@ -103,7 +108,13 @@ describe.skipIf(!hasChromium)('a page on another origin, in headless Chromium', 
     mock = await startServer(resolveOptions({ port: 0, host: '127.0.0.1', logLevel: 'silent' }));
     mock.server.on('request', (req, res) => {
       res.on('finish', () =>
-        seen.push({ method: req.method!, url: req.url!, origin: req.headers.origin, host: req.headers.host, status: res.statusCode }),
+        seen.push({
+          method: req.method!,
+          url: req.url!,
+          origin: req.headers.origin,
+          host: req.headers.host,
+          status: res.statusCode,
+        }),
       );
     });
     // The guard's log line, whatever the level: the log is what a developer reads to see why a page got 403.
@@ -148,7 +159,8 @@ describe.skipIf(!hasChromium)('a page on another origin, in headless Chromium', 
     expect(results.preflighted).toMatch(/^failed: /);
 
     const fromOther = seen.filter((s) => s.origin === otherUrl);
-    const byVia = (via: string) => fromOther.filter((s) => s.url.endsWith(`via=${via}`)).map((s) => `${s.method} ${s.status}`);
+    const byVia = (via: string): string[] =>
+      fromOther.filter((s) => s.url.endsWith(`via=${via}`)).map((s) => `${s.method} ${s.status}`);
     expect(byVia('no-cors')).toEqual(['POST 403', 'POST 403']);
     expect(byVia('form')).toEqual(['POST 403']);
     expect(byVia('cors')).toEqual(['GET 403']);
@@ -159,8 +171,15 @@ describe.skipIf(!hasChromium)('a page on another origin, in headless Chromium', 
     expect(creditCount()).toBe(1);
 
     // The journal shows the refused grant, with the reason.
-    const journal = (await (await fetch(`${mock.url}/_mock/requests?path=/credits`)).json()) as { requests: Array<Record<string, unknown>> };
-    expect(journal.requests.at(-1)).toMatchObject({ method: 'POST', path: '/credits', status: 403, error: expect.stringMatching(/^Requests from other web pages are refused/) });
+    const journal = (await (await fetch(`${mock.url}/_mock/requests?path=/credits`)).json()) as {
+      requests: Array<Record<string, unknown>>;
+    };
+    expect(journal.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/credits',
+      status: 403,
+      error: expect.stringMatching(/^Requests from other web pages are refused/),
+    });
     // And the log names each refusal with the page's origin.
     const refused = warnings.mock.calls
       .filter((call) => call[1] === 'refused a request from another web page')
