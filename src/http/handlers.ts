@@ -6,7 +6,7 @@
 // touch Express, the store or the log directly. Frozen: a test that needs
 // another handler passes it to createApp (AppExtras).
 
-import type { Credit, CreateCreditRequest, CreditStatus } from '../spec/types.js';
+import type { CreateCreditRequest, CreditStatus } from '../spec/types.js';
 import type { OperationHandler } from './pipeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -15,10 +15,7 @@ const DEFAULT_PAGE_SIZE = 50;
 export const creditHandlers: Readonly<Record<string, OperationHandler>> = Object.freeze({
   createCredit({ tenantKey, engine, body }) {
     const { creditRequests } = body as CreateCreditRequest;
-    return engine.execute({ type: 'grant', tenant: tenantKey, requests: creditRequests }, (credits) => ({
-      status: 200,
-      body: { credits: credits as Credit[] },
-    }));
+    return engine.execute({ type: 'grant', tenant: tenantKey, requests: creditRequests }, (credits) => ({ status: 200, body: { credits } }));
   },
 
   listCredits({ tenantKey, engine, query }) {
