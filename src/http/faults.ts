@@ -22,7 +22,7 @@ import { noteRequestText } from './journal-recorder.js';
 import type { Guard } from './pipeline.js';
 import type { RequestScope } from './request-scope.js';
 
-/** What the fault stage draws on besides the request's view of the engine (rules, the limit): the rate limit's counts. */
+/** What the fault stage draws on besides the request's view of the engine (rules, limit): the rate limit's counts. */
 export interface Misbehaviour {
   rateCounter: RateCounter;
 }

@@ -15,7 +15,10 @@ const DEFAULT_PAGE_SIZE = 50;
 export const creditHandlers: Readonly<Record<string, OperationHandler>> = Object.freeze({
   createCredit({ tenantKey, engine, body }) {
     const { creditRequests } = body as CreateCreditRequest;
-    return engine.execute({ type: 'grant', tenant: tenantKey, requests: creditRequests }, (credits) => ({ status: 200, body: { credits } }));
+    return engine.execute({ type: 'grant', tenant: tenantKey, requests: creditRequests }, (credits) => ({
+      status: 200,
+      body: { credits },
+    }));
   },
 
   listCredits({ tenantKey, engine, query }) {

@@ -60,10 +60,12 @@ export function openScope(req: IncomingMessage, requestId: string, engine: MockA
   return scope;
 }
 
-/** The scope of a request, for a stage that needs one: a request without one reached it past the first stage (a bug). */
+/** The scope of a request, for a stage that needs one. None: the request got past the first stage (a bug). */
 export function scopeOf(req: IncomingMessage): RequestScope {
   const scope = scopes.get(req);
-  if (scope === undefined) throw new MockError('internal', 'the request has no scope: the request log must be the first stage of the app');
+  if (scope === undefined) {
+    throw new MockError('internal', 'the request has no scope: the request log must be the first stage of the app');
+  }
   return scope;
 }
 

@@ -24,7 +24,8 @@ describe('command results', () => {
     // @ts-expect-error a grant answers its credits, not one credit
     expect(credits.accountId).toBeUndefined();
 
-    const voided = await engine.execute({ type: 'void', tenant: 'shared', creditId: credits[0]!.id! }, (credit) => credit.status);
+    const voiding = { type: 'void' as const, tenant: 'shared', creditId: credits[0]!.id! };
+    const voided = await engine.execute(voiding, (credit) => credit.status);
     expectTypeOf(voided).toEqualTypeOf<Credit['status']>();
     expect(voided).toBe('VOIDED');
 

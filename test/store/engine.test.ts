@@ -250,7 +250,10 @@ describe('Engine: the start-up command (TOGAI_MOCK_SEED, TOGAI_MOCK_FIXTURES)', 
     const b = engineOn(shared.handle());
     await Promise.all([a.start(), b.start()]);
     // Neither has seen the other's entry: both find the store empty when they build the command.
-    const [fromA, fromB] = await Promise.all([a.execute(startup(fixtures('FIX'))), b.execute(startup(fixtures('FIX')))]);
+    const [fromA, fromB] = await Promise.all([
+      a.execute(startup(fixtures('FIX'))),
+      b.execute(startup(fixtures('FIX'))),
+    ]);
     expect([fromA.applied, fromB.applied].sort()).toEqual([false, true]);
     await a.read(() => undefined);
     expect(a.state.tenants.peek('shared').ledger.accountCount).toBe(3);

@@ -70,7 +70,13 @@ type Handler<T extends CommandType> = (state: MockState, c: CommandOf<T>, ctx: C
 type Handlers = { [T in CommandType]: Handler<T> };
 
 /** Commands of one tenant: the tenant exists (it is created by its first command) and `now` is its time. */
-type TenantHandler<T extends CommandType> = (t: Tenant, now: number, c: CommandOf<T>, state: MockState, ctx: Context) => CommandResults[T];
+type TenantHandler<T extends CommandType> = (
+  t: Tenant,
+  now: number,
+  c: CommandOf<T>,
+  state: MockState,
+  ctx: Context,
+) => CommandResults[T];
 
 function onTenant<T extends CommandType>(handler: TenantHandler<T>): Handler<T> {
   return (state, c, ctx) => {
@@ -173,7 +179,11 @@ const handlers: Handlers = {
 };
 
 /** Applies one command to the state; answers what the change made (a credit, an account, ...: CommandResults). */
-export function applyCommand<T extends CommandType>(state: MockState, command: CommandOf<T>, ctx: Context): CommandResults[T] {
+export function applyCommand<T extends CommandType>(
+  state: MockState,
+  command: CommandOf<T>,
+  ctx: Context,
+): CommandResults[T] {
   // Looked up by the command's own type: the handler of T takes a CommandOf<T>.
   const handler = handlers[command.type] as Handler<T> | undefined;
   if (!handler) throw new MockError('invalid', `unknown command type ${JSON.stringify((command as { type?: unknown }).type)}`);

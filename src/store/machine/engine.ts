@@ -48,7 +48,12 @@ export type ResultMap<C extends Typed> = { [T in C['type']]: unknown };
  * What the engine runs: a deterministic state machine over commands of type
  * C, built from inputs I; applying a command of type T answers R[T].
  */
-export interface StateMachine<S, C extends Typed, I extends { type: C['type'] } = C, R extends ResultMap<C> = ResultMap<C>> {
+export interface StateMachine<
+  S,
+  C extends Typed,
+  I extends { type: C['type'] } = C,
+  R extends ResultMap<C> = ResultMap<C>,
+> {
   readonly state: S;
   /** Completes a command with what only the accepting process knows (its time, random draws). Synchronous. */
   stamp(input: I): C;
