@@ -18,7 +18,7 @@ import { operationRoutes, type OperationHandler } from './http/pipeline.js';
 import { requestLog } from './http/request-log.js';
 import { responseSelfCheck } from './http/respond.js';
 import type { MockRuntime } from './runtime.js';
-import type { MockAccess } from './store/machine/apply.js';
+import { SHARED_TENANT } from './store/machine/store.js';
 import { uiRouter } from './ui/router.js';
 
 export interface AppExtras {
@@ -49,8 +49,9 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Opens each request's scope (with its view of the engine) before anything else runs.
   // The journal records Togai API traffic (not /_mock calls) for GET /_mock/requests.
-  app.use(requestLog(logger, journalRecorder(runtime.journal, app)));
+  app.use(requestLog(logger, engine, journalRecorder(runtime.journal, app)));
   // Before every route: other web pages (a foreign Origin, a Host that is not ours) get 403.
   app.use(originGuard(options, logger));
   // Dashboard and API reference: public static pages, mounted before the
@@ -72,9 +73,10 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
       // Faults, the rate limit and Prefer: code act after auth (they need the
       // credential) and before the body is read and the handler runs.
       before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],
-      // The tenant was resolved once, by auth, from the credential.
-      // The engine as the fault stage opened it for this request: the handler reads after the same catch-up.
-      contextOf: (_req, res) => ({ tenantKey: res.locals.tenantKey as string, engine: (res.locals.engine as MockAccess | undefined) ?? engine }),
+      // The tenant was resolved once, by auth, from the credential (every Togai operation is secured;
+      // one that was not would act on the shared tenant). The engine as the request's scope opened it:
+      // the fault stage and the handler read after the same catch-up.
+      contextOf: (_req, scope) => ({ tenantKey: scope.tenantKey ?? SHARED_TENANT, engine: scope.engine }),
       handlers: extras.creditHandlers ? { ...creditHandlers, ...extras.creditHandlers } : creditHandlers,
       selfCheck,
     }),

@@ -7,8 +7,6 @@
 // (see tenant.ts).
 
 import { MockError, notFound } from '../domain/errors.js';
-import type { AccountRecord } from '../domain/records.js';
-import type { Seeded } from '../domain/seed.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
@@ -100,8 +98,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
         accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS,
         creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT,
       };
-      return engine.execute(command, (result, state) => {
-        const made = result as Seeded & { seed: number };
+      return engine.execute(command, (made, state) => {
         const t = state.tenants.peek(tenantKey);
         const now = t.clock.now();
         return { status: 200, body: { seed: made.seed, accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
@@ -109,8 +106,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     },
 
     loadFixtures({ tenantKey, body }) {
-      return engine.execute({ type: 'fixtures', tenant: tenantKey, fixtures: body as FixturesInput }, (result, state) => {
-        const made = result as Seeded;
+      return engine.execute({ type: 'fixtures', tenant: tenantKey, fixtures: body as FixturesInput }, (made, state) => {
         const t = state.tenants.peek(tenantKey);
         const now = t.clock.now();
         return { status: 200, body: { accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
@@ -120,7 +116,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     createAccount({ tenantKey, body }) {
       return engine.execute({ type: 'createAccount', tenant: tenantKey, account: body as Schemas['AccountInput'] }, (account, state) => {
         const t = state.tenants.peek(tenantKey);
-        return { status: 201, body: accountView(t.ledger, account as AccountRecord, t.clock.now()) };
+        return { status: 201, body: accountView(t.ledger, account, t.clock.now()) };
       });
     },
 

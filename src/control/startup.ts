@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { MockError } from '../domain/errors.js';
 import type { TogaiMockOptions } from '../options.js';
 import { check, type SpecValidators } from '../spec/operations.js';
-import type { MockEngine, StartupResult } from '../store/machine/apply.js';
-import type { FixturesInput } from '../store/machine/commands.js';
+import type { MockEngine } from '../store/machine/apply.js';
+import type { FixturesInput, StartupResult } from '../store/machine/commands.js';
 import { LogCorruptError } from '../store/backends/types.js';
 import { SHARED_TENANT } from '../store/machine/store.js';
 import { readFixtureFile } from './seed.js';
@@ -63,7 +63,7 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
   // together on one Redis seed it once, and a refused fixture file leaves nothing behind.
   let done: StartupResult;
   try {
-    done = (await engine.execute({ type: 'startup', seed, fixtures })) as StartupResult;
+    done = await engine.execute({ type: 'startup', seed, fixtures });
   } catch (err) {
     if (fixtures !== undefined && err instanceof MockError && err.kind !== 'unavailable') {
       throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${err.message}`);

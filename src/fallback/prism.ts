@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { MockError, type ErrorKind } from '../domain/errors.js';
 import { BODY_LIMIT_BYTES, hasBody } from '../http/body.js';
 import type { Guard } from '../http/pipeline.js';
+import { scopeOf } from '../http/request-scope.js';
 import { OptionError, type LogLevel } from '../options.js';
 import { HTTP_METHODS } from '../spec/load.js';
 
@@ -146,9 +147,10 @@ export async function loadFallback(file: string, { logger: log, logLevel, authen
       return;
     }
     const operation = matched.right;
-    res.locals.operationId = operation.iid ?? operation.id;
+    const scope = scopeOf(req);
+    scope.operationId = operation.iid ?? operation.id;
     // A pipeline guard: it throws to refuse, answers false when it has answered itself.
-    if (isSecured(operation) && !(await auth(req, res))) return;
+    if (isSecured(operation) && !(await auth(req, res, scope))) return;
     if (hasBody(req)) {
       await run(req.is(['application/json', 'application/*+json']) ? jsonBody : textBody, req, res);
       input.body = req.body;

@@ -3,7 +3,7 @@
 // unless a token list is configured. The credential picks the tenant.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { MockError } from '../domain/errors.js';
 import type { Guard } from './pipeline.js';
 
@@ -30,12 +30,12 @@ export function credentialOf(headers: IncomingHttpHeaders): string | undefined {
 
 /**
  * The authentication stage: refuses a request without an accepted
- * credential, and notes the credential and its tenant key for the stages
- * after it (the fault stage, the journal, the handler's tenant).
+ * credential, and puts the credential and its tenant key in the request's
+ * scope for the stages after it (the fault stage, the journal, the handler's tenant).
  */
 export function authenticate(tokens: readonly string[], tenantKeyOf: (credential: string) => string): Guard {
   const allowed = new Set(tokens);
-  return (req: Request, res: Response) => {
+  return (req: Request, _res, scope) => {
     const credential = credentialOf(req.headers);
     if (credential === undefined) {
       const malformed = req.headers.authorization !== undefined;
@@ -51,8 +51,8 @@ export function authenticate(tokens: readonly string[], tenantKeyOf: (credential
     if (allowed.size > 0 && !allowed.has(credential)) {
       throw new MockError('unauthorized', 'Invalid credentials', { 'WWW-Authenticate': 'Bearer' });
     }
-    res.locals.credential = credential;
-    res.locals.tenantKey = tenantKeyOf(credential);
+    scope.credential = credential;
+    scope.tenantKey = tenantKeyOf(credential);
     return true;
   };
 }

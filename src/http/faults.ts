@@ -13,7 +13,6 @@
 import type { Request, Response } from 'express';
 import { MockError } from '../domain/errors.js';
 import type { CompiledOperation } from '../spec/operations.js';
-import type { MockAccess, MockEngine } from '../store/machine/apply.js';
 import type { FaultRule } from '../store/machine/fault-rules.js';
 import type { RateCounter } from '../store/services/types.js';
 import type { MockState } from '../store/machine/state.js';
@@ -21,10 +20,10 @@ import { readBodyTextLeniently } from './body.js';
 import { sendMessage } from './errors.js';
 import { noteRequestText } from './journal-recorder.js';
 import type { Guard } from './pipeline.js';
+import type { RequestScope } from './request-scope.js';
 
-/** What the fault stage draws on: the engine (rules, the limit) and the rate limit's counts. */
+/** What the fault stage draws on besides the request's view of the engine (rules, limit): the rate limit's counts. */
 export interface Misbehaviour {
-  engine: MockEngine;
   rateCounter: RateCounter;
 }
 
@@ -56,9 +55,10 @@ const theState = (state: MockState): MockState => state;
 /**
  * The fault stage of one operation: true to go on (synchronously, when
  * nothing applies: the common case costs no promise), false once a fault
- * has answered.
+ * has answered. It reads the rules and the limit through the request's view
+ * of the engine, the one its handler reads through too.
  */
-export function faultStage({ engine, rateCounter }: Misbehaviour, op: CompiledOperation): Guard {
+export function faultStage({ rateCounter }: Misbehaviour, op: CompiledOperation): Guard {
   const documented = [...op.responses.keys()].filter((k) => /^\d{3}$/.test(k)).map(Number);
   const injected = async (req: Request, res: Response, rule: FaultRule): Promise<boolean> => {
     if (rule.latencyMs !== undefined && rule.latencyMs > 0) await sleep(rule.latencyMs);
@@ -66,46 +66,45 @@ export function faultStage({ engine, rateCounter }: Misbehaviour, op: CompiledOp
     return answer(req, res, rule.status, rule.message ?? `Fault injected by togai-mock (rule ${rule.id})`);
   };
 
-  const limited = (limit: number, wait: number | undefined, res: Response): void => {
+  const limited = (limit: number, wait: number | undefined, scope: RequestScope): void => {
     if (wait === undefined) return;
-    res.locals.fault = 'rate-limit';
+    scope.fault = 'rate-limit';
     throw new MockError('rate_limited', `Rate limit exceeded: at most ${limit} requests per second per credential; retry after ${wait} s`, {
       'Retry-After': String(wait),
     });
   };
 
   /** The fault rules, once the rate limit let the request pass. */
-  const faults = (req: Request, res: Response, state: MockState, tenant: string | undefined): boolean | Promise<boolean> => {
+  const faults = (req: Request, res: Response, scope: RequestScope, state: MockState): boolean | Promise<boolean> => {
     if (state.faults.size === 0) return true;
+    const tenant = scope.tenantKey;
     const target = { method: req.method, path: req.path, operationId: op.operationId, template: op.path };
     // A look first (most requests match no rule); firing, which counts, is a command.
     if (!state.faults.matches(target, tenant)) return true;
-    return (res.locals.engine as MockAccess).execute({ type: 'faultFire', tenant, target }).then((fired) => {
-      const rule = fired as FaultRule | undefined;
+    return scope.engine.execute({ type: 'faultFire', tenant, target }).then((rule) => {
       if (rule === undefined) return true;
-      res.locals.fault = rule.id;
+      scope.fault = rule.id;
       return injected(req, res, rule);
     });
   };
 
-  const judge = (req: Request, res: Response, state: MockState): boolean | Promise<boolean> => {
-    const tenant = typeof res.locals.tenantKey === 'string' ? res.locals.tenantKey : undefined;
+  const judge = (req: Request, res: Response, scope: RequestScope, state: MockState): boolean | Promise<boolean> => {
     const limit = state.rateLimit;
     if (limit > 0) {
-      const key = typeof res.locals.credential === 'string' ? `c:${res.locals.credential}` : `ip:${req.ip ?? ''}`;
+      const key = scope.credential !== undefined ? `c:${scope.credential}` : `ip:${req.ip ?? ''}`;
       const wait = rateCounter.hit(key, limit);
       if (wait instanceof Promise) {
         return wait.then((w) => {
-          limited(limit, w, res);
-          return faults(req, res, state, tenant);
+          limited(limit, w, scope);
+          return faults(req, res, scope, state);
         });
       }
-      limited(limit, wait, res);
+      limited(limit, wait, scope);
     }
-    return faults(req, res, state, tenant);
+    return faults(req, res, scope, state);
   };
 
-  return (req, res) => {
+  return (req, res, scope) => {
     const code = preferredCode(req);
     if (code !== undefined) {
       if (!documented.includes(code)) {
@@ -115,16 +114,13 @@ export function faultStage({ engine, rateCounter }: Misbehaviour, op: CompiledOp
         );
       }
       if (code >= 400) {
-        res.locals.fault = 'prefer';
+        scope.fault = 'prefer';
         const headers = code === 429 ? { 'Retry-After': '1' } : undefined;
         return answer(req, res, code, `Status ${code} forced by the request's Prefer: code=${code} header (togai-mock)`, headers);
       }
       // A documented success status is what the handler answers anyway.
     }
-    // The request's view of the engine, kept for its handler (app.ts): both read after one catch-up.
-    const access = engine.forRequest();
-    res.locals.engine = access;
-    const state = access.read(theState);
-    return state instanceof Promise ? state.then((s) => judge(req, res, s)) : judge(req, res, state);
+    const state = scope.engine.read(theState);
+    return state instanceof Promise ? state.then((s) => judge(req, res, scope, s)) : judge(req, res, scope, state);
   };
 }

@@ -6,7 +6,7 @@
 // touch Express, the store or the log directly. Frozen: a test that needs
 // another handler passes it to createApp (AppExtras).
 
-import type { Credit, CreateCreditRequest, CreditStatus } from '../spec/types.js';
+import type { CreateCreditRequest, CreditStatus } from '../spec/types.js';
 import type { OperationHandler } from './pipeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -17,7 +17,7 @@ export const creditHandlers: Readonly<Record<string, OperationHandler>> = Object
     const { creditRequests } = body as CreateCreditRequest;
     return engine.execute({ type: 'grant', tenant: tenantKey, requests: creditRequests }, (credits) => ({
       status: 200,
-      body: { credits: credits as Credit[] },
+      body: { credits },
     }));
   },
 

@@ -1,7 +1,9 @@
 // Serves the operations of a compiled spec, each through the same visible
 // pipeline: match path and method -> guards (auth, faults) -> JSON body ->
 // validate path, query and body -> handler -> respond. Used for the Togai API
-// and for the mock's own control API alike.
+// and for the mock's own control API alike. Each stage is handed the request's
+// typed scope (request-scope.ts): guards fill it, the handler's context is
+// resolved from it.
 //
 // One Express middleware per spec rather than one Express route per
 // operation: the routes come from the spec's path templates, matched here
@@ -15,6 +17,7 @@ import { check, type CompiledOperation } from '../spec/operations.js';
 import { templatePattern } from '../spec/paths.js';
 import type { MockAccess } from '../store/machine/apply.js';
 import { readJsonBody } from './body.js';
+import { scopeOf, type RequestScope } from './request-scope.js';
 import { respond, type SelfCheck } from './respond.js';
 
 /** The validated request: path parameters, query (coerced) and JSON body. */
@@ -53,15 +56,17 @@ export type OperationHandler<C = TenantContext> = (input: OperationInput<C>) => 
 /**
  * A stage before the body is read (authentication, faults): true to go on,
  * false when it has answered the request itself; it throws a MockError to
- * refuse. A guard answers synchronously unless it has to wait.
+ * refuse. A guard answers synchronously unless it has to wait. What it
+ * learns for the stages after it (the credential, the fault that fired)
+ * goes into the request's scope.
  */
-export type Guard = (req: Request, res: Response) => boolean | Promise<boolean>;
+export type Guard = (req: Request, res: Response, scope: RequestScope) => boolean | Promise<boolean>;
 
 export interface MountOptions<C> {
   /** Guards to run before the body is read, e.g. authentication. */
   before?: (op: CompiledOperation) => Guard[];
   /** The context of a request (its tenant...), resolved once, after the guards and validation. */
-  contextOf: (req: Request, res: Response) => C;
+  contextOf: (req: Request, scope: RequestScope) => C;
   handlers: Readonly<Record<string, OperationHandler<C>>>;
   /** Judges each response against the spec before it is sent (validateResponses). */
   selfCheck?: SelfCheck | undefined;
@@ -116,11 +121,18 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
     route.allow = [...methods, 'OPTIONS'].join(', ');
   }
 
-  async function serve(route: Route<C>, match: RegExpExecArray, operation: Operation<C>, req: Request, res: Response): Promise<void> {
+  async function serve(
+    route: Route<C>,
+    match: RegExpExecArray,
+    operation: Operation<C>,
+    req: Request,
+    res: Response,
+    scope: RequestScope,
+  ): Promise<void> {
     const { op } = operation;
     const params = paramsOf(route, match);
     for (const guard of operation.guards) {
-      const go = guard(req, res);
+      const go = guard(req, res, scope);
       if (go === false || (go !== true && !(await go))) return;
     }
     let body: unknown;
@@ -139,7 +151,7 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
         check(op.body.validate, body, 'request body');
       }
     }
-    const pending = operation.handler({ ...options.contextOf(req, res), params, query, body });
+    const pending = operation.handler({ ...options.contextOf(req, scope), params, query, body });
     const result = pending instanceof Promise ? await pending : pending;
     if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
     respond(res, op, result.status, result.body, selfCheck);
@@ -163,8 +175,9 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
         return;
       }
       // Tagged before anything can fail, so the journal and the log know the operation.
-      res.locals.operationId = operation.op.operationId;
-      serve(route, match, operation, req, res).catch(next);
+      const scope = scopeOf(req);
+      scope.operationId = operation.op.operationId;
+      serve(route, match, operation, req, res, scope).catch(next);
       return;
     }
     next();

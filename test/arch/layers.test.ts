@@ -3,6 +3,7 @@
 // the same import graph a reader would; this test fails on the first arrow
 // that points the wrong way, naming it.
 
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import madge from 'madge';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,5 +48,27 @@ describe('src/ layering', () => {
       for (const dep of deps) if (banned.includes(folderOf(dep))) wrong.push(`${file} -> ${dep}`);
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+// A request's context is its typed scope (src/http/request-scope.ts); Express's untyped
+// per-response bag stays unused (the test type check makes its properties `never` too:
+// no-res-locals.d.ts). Property access, a quoted name, or destructuring.
+const LOCALS = /\.\s*locals\b|\[\s*['"`]locals['"`]\s*\]|[{,]\s*locals\s*[,}:]/;
+
+describe('request context', () => {
+  it('is never kept in res.locals', () => {
+    const forms = ['res.locals.tenantKey = k', "res['locals']", 'const { locals } = res'];
+    forms.push('const { req, locals: l } = res');
+    for (const use of forms) expect(use).toMatch(LOCALS);
+    const uses: string[] = [];
+    for (const file of Object.keys(graph)) {
+      readFileSync(`${SRC}${file}`, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (LOCALS.test(line)) uses.push(`${file}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(uses).toEqual([]);
   });
 });

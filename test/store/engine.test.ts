@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MockError } from '../../src/domain/errors.js';
 import { FileLog } from '../../src/store/backends/file/log.js';
-import type { Credit } from '../../src/spec/types.js';
 import { engineOn, grantOf, RecordingLog, SharedLog, stateText } from './engine-support.js';
 
 describe('Engine: writing', () => {
@@ -21,7 +20,7 @@ describe('Engine: writing', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.execute(grantOf('shared', `ACC-${i}`))));
     expect(log.appends).toHaveLength(1);
     expect(log.appends[0]).toHaveLength(20);
-    expect(answers.map((a) => (a as Credit[])[0]!.accountId)).toEqual(Array.from({ length: 20 }, (_, i) => `ACC-${i}`));
+    expect(answers.map((a) => a[0]!.accountId)).toEqual(Array.from({ length: 20 }, (_, i) => `ACC-${i}`));
     expect(engine.appliedSeq).toBe(1);
     expect(engine.state.tenants.tenant('shared').ledger.creditCount).toBe(20);
   });
@@ -125,12 +124,12 @@ describe('Engine: writing', () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const engine = engineOn(undefined, {}, () => now);
     await engine.start();
-    const [credit] = (await engine.execute(grantOf('shared', 'T'))) as Credit[];
+    const [credit] = await engine.execute(grantOf('shared', 'T'));
     expect(credit!.createdAt).toBe('2030-01-01T00:00:00.000Z');
     await engine.execute({ type: 'clockSet', tenant: 'shared', now: Date.parse('2024-05-05T00:00:00Z') });
     // A command stamped earlier (accepted before the clock was set) is applied at the frozen time.
     now = Date.parse('2031-01-01T00:00:00Z');
-    const [later] = (await engine.execute({ ...grantOf('shared', 'T'), at: Date.parse('2029-01-01T00:00:00Z') })) as Credit[];
+    const [later] = await engine.execute({ ...grantOf('shared', 'T'), at: Date.parse('2029-01-01T00:00:00Z') });
     expect(later!.createdAt).toBe('2024-05-05T00:00:00.000Z');
   });
 
@@ -150,7 +149,7 @@ describe('Engine: a log shared by several processes', () => {
     const a = engineOn(shared.handle());
     const b = engineOn(shared.handle());
     await Promise.all([a.start(), b.start()]);
-    const [credit] = (await a.execute(grantOf('shared', 'ACC'))) as Credit[];
+    const [credit] = await a.execute(grantOf('shared', 'ACC'));
     const seen = await b.read((s) => s.tenants.peek('shared').ledger.has(credit!.id));
     expect(seen).toBe(true);
     expect(stateText(b)).toBe(stateText(a));
@@ -185,7 +184,7 @@ describe('Engine: a log shared by several processes', () => {
     await a.execute(grantOf('shared', 'FROM-A', { idempotencyKey: 'k' }));
     // B has not seen A's entry: its append after seq 0 conflicts; it catches up and appends after seq 1.
     expect(b.appliedSeq).toBe(0);
-    const fromB = (await b.execute(grantOf('shared', 'FROM-A', { idempotencyKey: 'k' }))) as Credit[];
+    const fromB = await b.execute(grantOf('shared', 'FROM-A', { idempotencyKey: 'k' }));
     expect(b.appliedSeq).toBe(2);
     // The idempotency key held across the two: the same credit, not a second one.
     expect(b.state.tenants.peek('shared').ledger.creditCount).toBe(1);
@@ -251,8 +250,11 @@ describe('Engine: the start-up command (TOGAI_MOCK_SEED, TOGAI_MOCK_FIXTURES)', 
     const b = engineOn(shared.handle());
     await Promise.all([a.start(), b.start()]);
     // Neither has seen the other's entry: both find the store empty when they build the command.
-    const [fromA, fromB] = (await Promise.all([a.execute(startup(fixtures('FIX'))), b.execute(startup(fixtures('FIX')))])) as Array<{ applied: boolean }>;
-    expect([fromA!.applied, fromB!.applied].sort()).toEqual([false, true]);
+    const [fromA, fromB] = await Promise.all([
+      a.execute(startup(fixtures('FIX'))),
+      b.execute(startup(fixtures('FIX'))),
+    ]);
+    expect([fromA.applied, fromB.applied].sort()).toEqual([false, true]);
     await a.read(() => undefined);
     expect(a.state.tenants.peek('shared').ledger.accountCount).toBe(3);
     expect(a.state.tenants.peek('shared').ledger.creditCount).toBe(3);

@@ -27,8 +27,17 @@ import { randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
 import { seededRandom, type Random32 } from '../../domain/ids.js';
-import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Seeded, type SeedFaker } from '../../domain/seed.js';
-import { isTenantCommand, needsEntropy, type Command, type CommandInput, type CommandOf } from './commands.js';
+import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
+import {
+  isTenantCommand,
+  needsEntropy,
+  type Command,
+  type CommandInput,
+  type CommandOf,
+  type CommandResults,
+  type CommandType,
+  type StartupResult,
+} from './commands.js';
 import type { Engine, EngineAccess, StateMachine } from './engine.js';
 import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';
 import type { MockState } from './state.js';
@@ -56,12 +65,20 @@ function timeOf(tenant: Tenant, at: number): number {
   return tenant.clock.toJSON().frozenAt ?? at;
 }
 
-type Handlers = { [T in Command['type']]: (state: MockState, c: CommandOf<T>, ctx: Context) => unknown };
+/** How each command is applied: its handler answers the command's own result type (commands.ts). */
+type Handler<T extends CommandType> = (state: MockState, c: CommandOf<T>, ctx: Context) => CommandResults[T];
+type Handlers = { [T in CommandType]: Handler<T> };
 
 /** Commands of one tenant: the tenant exists (it is created by its first command) and `now` is its time. */
-type TenantHandler<T extends Command['type']> = (t: Tenant, now: number, c: CommandOf<T>, state: MockState, ctx: Context) => unknown;
+type TenantHandler<T extends CommandType> = (
+  t: Tenant,
+  now: number,
+  c: CommandOf<T>,
+  state: MockState,
+  ctx: Context,
+) => CommandResults[T];
 
-function onTenant<T extends Command['type']>(handler: TenantHandler<T>): (state: MockState, c: CommandOf<T>, ctx: Context) => unknown {
+function onTenant<T extends CommandType>(handler: TenantHandler<T>): Handler<T> {
   return (state, c, ctx) => {
     const cmd = c as CommandOf<T> & { tenant: string };
     const t = state.tenantFor(cmd.tenant, cmd.entropy, cmd.at);
@@ -161,25 +178,25 @@ const handlers: Handlers = {
   },
 };
 
-/** Applies one command to the state; answers what the change made (a credit, an account, ...). */
-export function applyCommand(state: MockState, command: Command, ctx: Context): unknown {
-  const handler = handlers[command.type] as ((s: MockState, c: Command, x: Context) => unknown) | undefined;
+/** Applies one command to the state; answers what the change made (a credit, an account, ...: CommandResults). */
+export function applyCommand<T extends CommandType>(
+  state: MockState,
+  command: CommandOf<T>,
+  ctx: Context,
+): CommandResults[T] {
+  // Looked up by the command's own type: the handler of T takes a CommandOf<T>.
+  const handler = handlers[command.type] as Handler<T> | undefined;
   if (!handler) throw new MockError('invalid', `unknown command type ${JSON.stringify((command as { type?: unknown }).type)}`);
   return handler(state, command, ctx);
 }
 
-/** What a startup command did: nothing (the store held data already), or what it seeded and loaded. */
-export interface StartupResult {
-  applied: boolean;
-  seeded?: Seeded & { seed: number };
-  fixtures?: Seeded;
-}
+export type { StartupResult };
 
 /** The engine of a running mock. */
-export type MockEngine = Engine<MockState, Command, CommandInput>;
+export type MockEngine = Engine<MockState, Command, CommandInput, CommandResults>;
 
 /** The engine as one request uses it (MockEngine.forRequest()): reads and changes. */
-export type MockAccess = EngineAccess<MockState, CommandInput>;
+export type MockAccess = EngineAccess<MockState, CommandInput, CommandResults>;
 
 export interface MockMachineOptions extends ApplyContext {
   /** Real time: the `at` of commands whose tenant's clock is not frozen, and snapshots' savedAt. */
@@ -189,7 +206,7 @@ export interface MockMachineOptions extends ApplyContext {
 }
 
 /** The mock's state and its apply function, as the engine runs them. */
-export class MockMachine implements StateMachine<MockState, Command, CommandInput> {
+export class MockMachine implements StateMachine<MockState, Command, CommandInput, CommandResults> {
   private readonly ctx: Context;
   private readonly now: () => number;
   private readonly random: Random32;
@@ -229,7 +246,7 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
     return c;
   }
 
-  apply(command: Command): unknown {
+  apply<T extends CommandType>(command: CommandOf<T>): CommandResults[T] {
     return applyCommand(this.state, command, this.ctx);
   }
 

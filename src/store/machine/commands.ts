@@ -12,13 +12,18 @@
 //   probabilities draw from it). Apply itself never draws.
 // Commands that act on all tenants (reset, faults, the rate limit) name a
 // tenant only to narrow their scope: `tenant` undefined means every tenant.
+//
+// Each command type has its result type (CommandResults), as etcd pairs each
+// request with its response: apply's handler for a type must return it, and
+// Engine.execute answers it, so callers need no casts.
 
-import type { AccountInput, ConsumeInput, HoldSelector } from '../../domain/ledger.js';
-import type { Fixtures } from '../../domain/seed.js';
+import type { AccountInput, ConsumeInput, ConsumeResult, HoldOutcome, HoldSelector } from '../../domain/ledger.js';
+import type { AccountRecord } from '../../domain/records.js';
+import type { Fixtures, Seeded } from '../../domain/seed.js';
 import type { components } from '../../spec/control-types.gen.js';
-import type { ProviderStateName, ProviderStateParams } from '../../spec/provider-states.js';
-import type { CreditRequest } from '../../spec/types.js';
-import type { FaultInput, FaultTarget } from './fault-rules.js';
+import type { ProviderStateName, ProviderStateParams, ProviderStateValues } from '../../spec/provider-states.js';
+import type { Credit, CreditRequest } from '../../spec/types.js';
+import type { FaultInput, FaultRule, FaultTarget } from './fault-rules.js';
 
 type Schemas = components['schemas'];
 
@@ -79,11 +84,58 @@ export interface StartupSeed {
 
 export type CommandType = Command['type'];
 
+/**
+ * What applying each command answers (`void`: nothing). Every command type
+ * has exactly one entry: apply's handler table is typed from it, so a new
+ * command without its result does not compile.
+ */
+export interface CommandResults {
+  grant: Credit[];
+  void: Credit;
+  createAccount: AccountRecord;
+  consume: ConsumeResult;
+  settleHolds: HoldOutcome;
+  releaseHolds: HoldOutcome;
+  clockSet: void;
+  clockAdvance: void;
+  clockReset: void;
+  /** The seed used (the command's draw when it named none) and what it made. */
+  seed: Seeded & { seed: number };
+  fixtures: Seeded;
+  providerStateSetup: ProviderStateValues;
+  providerStateTeardown: void;
+  startup: StartupResult;
+  reset: void;
+  stateImport: void;
+  faultAdd: FaultRule;
+  faultRemove: void;
+  faultClear: void;
+  /** The rule that fired, or undefined when none did (times used up, probability). */
+  faultFire: FaultRule | undefined;
+  /** The limit now in force. */
+  rateLimitSet: number;
+}
+
+/** The result of a command of type `T`. */
+export type CommandResult<T extends CommandType> = CommandResults[T];
+
+/** What a startup command did: nothing (the store held data already), or what it seeded and loaded. */
+export interface StartupResult {
+  applied: boolean;
+  seeded?: Seeded & { seed: number };
+  fixtures?: Seeded;
+}
+
+// CommandResults names exactly the command types: a result for a command that does not exist fails to compile here.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type ResultsNameEveryCommand = Holds<Exactly<keyof CommandResults, CommandType>>;
+
 /** A command as its caller builds it: `at` (and `entropy`) are filled in when it is accepted. */
 export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'at' | 'entropy'> & { at?: number; entropy?: number } : never) : never;
 
-/** The command of `type`. */
-export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+/** The command of `type` (an intersection rather than Extract, so that it stays the same type for a generic T). */
+export type CommandOf<T extends CommandType> = Command & { type: T };
 
 const STORE_COMMANDS: ReadonlySet<CommandType> = new Set(['startup', 'reset', 'stateImport', 'faultAdd', 'faultRemove', 'faultClear', 'faultFire', 'rateLimitSet']);
 

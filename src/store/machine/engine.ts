@@ -36,13 +36,29 @@ import {
   type Opened,
 } from '../backends/types.js';
 
-/** What the engine runs: a deterministic state machine over commands of type C, built from inputs I. */
-export interface StateMachine<S, C, I = C> {
+/** A command or its input: its `type` picks its result type. */
+export interface Typed {
+  type: string;
+}
+
+/** A result type for each command type of C. */
+export type ResultMap<C extends Typed> = { [T in C['type']]: unknown };
+
+/**
+ * What the engine runs: a deterministic state machine over commands of type
+ * C, built from inputs I; applying a command of type T answers R[T].
+ */
+export interface StateMachine<
+  S,
+  C extends Typed,
+  I extends { type: C['type'] } = C,
+  R extends ResultMap<C> = ResultMap<C>,
+> {
   readonly state: S;
   /** Completes a command with what only the accepting process knows (its time, random draws). Synchronous. */
   stamp(input: I): C;
   /** Applies one command; throws a MockError (on every process alike) when the command is refused. */
-  apply(command: C): unknown;
+  apply<T extends C['type']>(command: C & { type: T }): R[T];
   /** Work needed before `commands` can be applied (e.g. loading a module); undefined when there is none. */
   prepare(commands: readonly C[]): Promise<void> | undefined;
   /** The state as snapshot parts, at log seq `seq`: copies that never change afterwards. */
@@ -65,21 +81,31 @@ export interface EngineHealth extends LogHealth {
 /** How often an append is retried after another process appended first. */
 const MAX_CONFLICT_RETRIES = 50;
 
+/**
+ * A caller's render, kept with its command. Stored without its result type
+ * (the queue holds commands of every type): execute() pairs each render
+ * with the command it was given for, and apply answers that command's type.
+ */
+type Render<S> = (result: unknown, state: S) => unknown;
+
 interface Pending<C, S> {
   command: C;
-  render: ((result: unknown, state: S) => unknown) | undefined;
+  render: Render<S> | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-/** What a request's stages and handlers use of the engine: reads and changes. */
-export interface EngineAccess<S, I> {
-  read<T>(fn: (state: S) => T): T | Promise<T>;
-  execute(input: I): Promise<unknown>;
-  execute<R>(input: I, render: (result: unknown, state: S) => R): Promise<R>;
+/**
+ * What a request's stages and handlers use of the engine: reads and changes.
+ * A change answers its command's own result type (R[T] for a command of type T).
+ */
+export interface EngineAccess<S, I extends Typed, R extends ResultMap<I>> {
+  read<V>(fn: (state: S) => V): V | Promise<V>;
+  execute<T extends I['type']>(input: I & { type: T }): Promise<R[T]>;
+  execute<T extends I['type'], V>(input: I & { type: T }, render: (result: R[T], state: S) => V): Promise<V>;
 }
 
-export class Engine<S, C, I = C> {
+export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R extends ResultMap<C> = ResultMap<C>> {
   private seq = 0;
   private queue: Array<Pending<C, S>> = [];
   /** The writer loop while it runs. */
@@ -95,7 +121,7 @@ export class Engine<S, C, I = C> {
 
   constructor(
     readonly log: CommandLog,
-    private readonly machine: StateMachine<S, C, I>,
+    private readonly machine: StateMachine<S, C, I, R>,
     private readonly logger?: EngineLogger,
   ) {
     this.local = log.backend !== 'redis';
@@ -139,13 +165,12 @@ export class Engine<S, C, I = C> {
    * costs one round trip to a shared log however many stages read. With a
    * local log there is nothing to share: the engine itself.
    */
-  forRequest(): EngineAccess<S, I> {
+  forRequest(): EngineAccess<S, I, R> {
     if (this.local) return this;
     let caughtUp: Promise<void> | undefined;
     return {
-      read: <T>(fn: (state: S) => T): Promise<T> => (caughtUp ??= this.catchUp()).then(() => fn(this.machine.state)),
-      execute: ((input: I, render?: (result: unknown, state: S) => unknown) =>
-        render ? this.execute(input, render) : this.execute(input)) as EngineAccess<S, I>['execute'],
+      read: <V>(fn: (state: S) => V): Promise<V> => (caughtUp ??= this.catchUp()).then(() => fn(this.machine.state)),
+      execute: this.execute.bind(this),
     };
   }
 
@@ -155,9 +180,10 @@ export class Engine<S, C, I = C> {
    * later change) or rejects with its MockError. A failed append rejects with
    * a 503-kind MockError and nothing is applied.
    */
-  execute(input: I): Promise<unknown>;
-  execute<R>(input: I, render: (result: unknown, state: S) => R): Promise<R>;
-  execute(input: I, render?: (result: unknown, state: S) => unknown): Promise<unknown> {
+  execute<T extends I['type']>(input: I & { type: T }): Promise<R[T]>;
+  execute<T extends I['type'], V>(input: I & { type: T }, render: (result: R[T], state: S) => V): Promise<V>;
+  execute(input: I, typedRender?: (result: never, state: S) => unknown): Promise<unknown> {
+    const render = typedRender as Render<S> | undefined;
     if (this.closing) return Promise.reject(new MockError('unavailable', 'togai-mock is shutting down; the change was not made'));
     let command: C;
     try {
@@ -238,7 +264,7 @@ export class Engine<S, C, I = C> {
   }
 
   /** commit() of one command, for a log that appends synchronously. */
-  private commitNow(command: C, render: ((result: unknown, state: S) => unknown) | undefined): Promise<unknown> {
+  private commitNow(command: C, render: Render<S> | undefined): Promise<unknown> {
     try {
       this.seq = this.log.appendNow!(this.seq, [command]);
     } catch (err) {
