@@ -6,7 +6,8 @@
 import { creditRequestCheck } from '../../src/control/seed.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
 import { compileOperations, type SpecValidators } from '../../src/spec/operations.js';
-import { MockMachine, type MockEngine } from '../../src/store/machine/apply.js';
+import type { MockEngine } from '../../src/store/machine/apply.js';
+import { MockMachine } from '../../src/store/machine/mock-machine.js';
 import { Engine } from '../../src/store/machine/engine.js';
 import { MemoryLog } from '../../src/store/backends/memory.js';
 import {
@@ -29,7 +30,7 @@ function compiled(): { credits: SpecValidators; control: SpecValidators } {
   return specs;
 }
 
-export const CONFIG: StateConfig = { defaultCurrency: 'USD', strictAccounts: false, rateLimit: 0 };
+export const CONFIG: StateConfig = { defaultCurrency: 'USD', strictAccounts: false, rateLimit: 0, realTime: () => Date.now() };
 
 /** A MockMachine over a fresh state; `now` is the real time stamped on commands. */
 export function machine(config: Partial<StateConfig> = {}, now?: () => number): MockMachine {
