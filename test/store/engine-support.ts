@@ -53,14 +53,17 @@ export function stateText(engine: MockEngine): string {
 }
 
 /**
- * A log that keeps nothing, like the memory log, but appends asynchronously
- * as a durable log does (so the engine queues and batches), records every
- * append, and can be told to fail or hold the next ones.
+ * A log that keeps nothing, like the memory log (or keeps what `inner`
+ * keeps, e.g. a file log), but appends asynchronously as a durable log does
+ * (so the engine queues and batches), records every append, and can be told
+ * to fail or hold the next ones.
  */
 export class RecordingLog implements CommandLog {
   readonly backend = 'file' as const;
-  private readonly inner = new MemoryLog();
   readonly appends: unknown[][] = [];
+
+  constructor(private readonly inner: CommandLog = new MemoryLog()) {}
+
   failNext = 0;
   /** While set, appends wait for it. */
   gate: Promise<void> | undefined;
