@@ -265,8 +265,10 @@ export class Ledger extends LedgerState {
 
   /** A stored credit in the API's shape as of `now`. */
   private creditAt(r: CreditRecord, now: number): Credit {
-    const at = this.expiredAt(r, now);
-    return at === undefined ? toCredit(r, this.credits.times) : toExpired(toCredit(r, this.credits.times), at);
+    const credit = toCredit(r, this.credits.times);
+    // The common case (nothing due) costs two comparisons: listing pages call this per credit.
+    if (r.status === 'ACTIVE' && r.untilMs <= now) toExpired(credit, this.expiredAt(r, now)!);
+    return credit;
   }
 
   getCredit(id: string, now: number): Credit {
