@@ -406,6 +406,8 @@ describe('commands applied by a live engine whose appends are held open', () => 
           const held = new RecordingLog(new FileLog(file));
           const live = engineOn(held, { realTime }, realTime);
           const replay = engineOn(new MemoryLog(), { realTime }, realTime);
+          // Opens the held append, so that a failed check never leaves the engine waiting on it.
+          let release = (): void => {};
           try {
             await live.start();
             await replay.start();
@@ -429,18 +431,20 @@ describe('commands applied by a live engine whose appends are held open', () => 
                 held.gate = new Promise<void>((resolve) => {
                   open = resolve;
                 });
+                release = open;
                 const answer = outcome(live.execute(input as Command));
                 const stamped = JSON.stringify(input);
                 // The append is held: real time moves on, and reads come in before the command is applied.
                 wall += lag;
+                const before = stateText(live);
                 if (read) {
-                  const before = stateText(live);
                   readAnswers(live);
                   readEverything(live);
-                  expect(stateText(live), `a read changed the state before ${stamped} was applied`).toBe(before);
                 }
+                const after = stateText(live);
                 held.gate = undefined;
                 open();
+                expect(after, `a read changed the state before ${stamped} was applied`).toBe(before);
                 const live1 = await answer;
                 const replayed = await outcome(replay.execute(JSON.parse(stamped) as Command));
                 expect(live1, `answers differ for ${stamped}`).toEqual(replayed);
@@ -459,6 +463,8 @@ describe('commands applied by a live engine whose appends are held open', () => 
               await restarted.close();
             }
           } finally {
+            held.gate = undefined;
+            release();
             await live.close();
             rmSync(dir, { recursive: true, force: true });
           }
