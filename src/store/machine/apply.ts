@@ -75,9 +75,9 @@ function inTenant<R>(state: MockState, key: string, entropy: number | undefined,
 }
 
 /**
- * Moving the clock first brings the ledger to the time it leaves: expiries a
- * read may already have written at that time are then written everywhere,
- * whichever process served the read, before time moves (maybe backwards).
+ * Moving the clock first brings the ledger to the time it leaves: the
+ * expiries reads showed as of that time are written before time moves (maybe
+ * backwards), so a credit that read as expired stays expired.
  */
 function settleBeforeMoving(t: Tenant, now: number): void {
   t.ledger.settle(now);
