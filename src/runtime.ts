@@ -17,7 +17,9 @@ import type { CreditRequestCheck } from './domain/seed.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
 import { precompiledValidators } from './spec/precompiled.js';
-import { MockMachine, type MockEngine } from './store/machine/apply.js';
+import type { MockEngine } from './store/machine/apply.js';
+import { MockMachine } from './store/machine/mock-machine.js';
+import { wallClock } from './store/machine/stamp.js';
 import { Engine } from './store/machine/engine.js';
 import { Journal, type RequestJournal } from './store/services/journal.js';
 import { FileLog } from './store/backends/file/log.js';
@@ -76,8 +78,10 @@ export class MockRuntime {
       seed: options.seed,
       rateLimit: options.rateLimit,
       maxTenants: options.maxTenants,
+      realTime: wallClock,
     });
     const machine = new MockMachine(this.state, {
+      now: wallClock,
       validateSnapshot: () => this.control.schema('Snapshot'),
       checkCreditRequest: () => (checkCredit ??= creditRequestCheck(this.credits.schema('CreditRequest'))),
     });

@@ -251,7 +251,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     // ----------------------------------------------------------------- state
 
     getState() {
-      return engine.read((state) => ({ status: 200, body: takeSnapshot(state.tenants) }));
+      return engine.read((state) => ({ status: 200, body: takeSnapshot(state.tenants, state.config.realTime()) }));
     },
 
     putState({ body }) {

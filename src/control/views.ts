@@ -1,5 +1,7 @@
 // How the control API shows accounts: the `Account` and `AccountDetails`
-// shapes of spec/togai-mock-control.yaml, built from a ledger at `now`.
+// shapes of spec/togai-mock-control.yaml, built from a ledger as of `now`.
+// Views only read: an expiry due by `now` that no change has written yet is
+// shown as it will be written (the ledger's reads do that), never written here.
 
 import type { Ledger } from '../domain/ledger.js';
 import type { AccountRecord, HoldRecord } from '../domain/records.js';
@@ -7,16 +9,16 @@ import type { AccountRecord, HoldRecord } from '../domain/records.js';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function accountView(ledger: Ledger, account: AccountRecord, now: number) {
-  // Expiries due by `now` first, so updatedAt and the balance agree.
-  ledger.settle(now);
+  // updatedAt as of `now` is the balance's lastUpdatedAt: the two always agree.
+  const balance = ledger.balance(account.id, now);
   return {
     accountId: account.id,
     customerId: account.customerId,
     currency: account.currency,
     createdAt: iso(account.createdAt),
-    updatedAt: iso(account.updatedAt),
+    updatedAt: balance.lastUpdatedAt,
     creditCount: account.credits.length,
-    balance: ledger.balance(account.id, now),
+    balance,
   };
 }
 

@@ -50,6 +50,18 @@ export function toCredit(r: CreditRecord, times: Timestamps): Credit {
   return credit;
 }
 
+/**
+ * A credit shape (as toCredit built it) made to read as expired at `at`, as
+ * the ledger writes an expiry: EXPIRED, holds released, updated then. Keys
+ * keep their order (each is already there).
+ */
+export function toExpired<T extends Credit>(credit: T, at: number): T {
+  credit.status = 'EXPIRED';
+  credit.holdAmount = 0;
+  credit.updatedAt = iso(at);
+  return credit;
+}
+
 /** A credit with its transactions (`transactions`: the credit's, oldest first). */
 export function toCreditDetails(r: CreditRecord, times: Timestamps, transactions: TransactionRecord[]): CreditDetailsResponse {
   const details = toCredit(r, times) as CreditDetailsResponse;

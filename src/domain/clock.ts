@@ -1,7 +1,9 @@
 // The fake clock. The domain never reads the wall clock: every ledger call is
 // given `now` (epoch milliseconds) by its caller, which takes it from a
 // MockClock. A MockClock follows real time until it is frozen or moved, so
-// tests can push credits past their expiry without waiting.
+// tests can push credits past their expiry without waiting. Real time is
+// whatever source it is given (the process's wall clock is supplied from
+// outside the domain, by the side that stamps commands).
 
 export type TimeSource = () => number;
 
@@ -9,7 +11,7 @@ export class MockClock {
   /** Fixed time while frozen; undefined while following real time. */
   private frozenAt: number | undefined;
 
-  constructor(private readonly realTime: TimeSource = Date.now) {}
+  constructor(private readonly realTime: TimeSource) {}
 
   now(): number {
     return this.frozenAt ?? this.realTime();

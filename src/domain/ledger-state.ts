@@ -123,11 +123,30 @@ export class LedgerState {
   // ---------------------------------------------------------------- capture
 
   /**
+   * Runs `change` all or nothing: if it throws, every change it made to the
+   * ledger (and the ids it drew) is taken back before the error goes on.
+   * The one all-or-nothing there is: the state machine runs each command in
+   * it, so nothing below (seeding, fixtures, provider states) needs its own.
+   * Costs what `change` touched, never the ledger's size.
+   */
+  atomically<T>(change: () => T): T {
+    this.beginCapture();
+    let result: T;
+    try {
+      result = change();
+    } catch (err) {
+      this.revert(this.endCapture());
+      throw err;
+    }
+    this.endCapture();
+    return result;
+  }
+
+  /**
    * Starts recording every change (and the id generator's state) until the
    * matching endCapture(). Captures nest: each open one records every change.
-   * Call settle(now) first: an expiry recorded here is taken back by revert
-   * too (harmless, it happens again identically when next noticed, but it is
-   * work for nothing).
+   * An expiry written while capturing is taken back by a revert too
+   * (harmless: the next change at that time writes it again identically).
    */
   beginCapture(): void {
     this.captures.push(new Capture(this.ids.state));

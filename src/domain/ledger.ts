@@ -2,24 +2,29 @@
 // holds, and every rule of TOGAI-CREDITS.md (grant, idempotency, expiry,
 // consumption, holds, void, balance, listing order).
 //
-// Pure TypeScript: no HTTP, no I/O, no wall clock. Every public method takes
-// `now` (epoch ms) and first brings the lifecycle up to that instant, so a
-// moved clock is honoured by whichever call comes next. All methods are
-// synchronous: a call either completes or throws before it changes anything,
-// so nothing is ever half-written, and concurrent HTTP requests (which Node
-// runs one at a time through here) cannot interleave inside one.
+// Pure TypeScript: no HTTP, no I/O, no wall clock. Every method takes `now`
+// (epoch ms). A change first brings the lifecycle up to its `now` (settle:
+// expiries due are written), so a moved clock is honoured by whichever change
+// comes next. All methods are synchronous: a call either completes or throws,
+// and concurrent HTTP requests (which Node runs one at a time through here)
+// cannot interleave inside one.
 //
-// Deterministic: the same calls with the same `now`s give the same state
+// Reads write nothing. A credit whose window has closed by the reader's `now`
+// but that no change has settled yet is shown as its expiry will be written
+// (expiredAt): EXPIRED, holds released, the derived EXPIRED transaction, out
+// of the balance. An expiry is a function of the credit alone (its time is the
+// credit's, its transaction id derived from the credit's), so what a read
+// shows is exactly what the next change at or after that time writes. Reads
+// at any moment therefore leave every process's ledger the same, whatever
+// the order of a read and a change stamped before it (docs/determinism.md).
+//
+// Deterministic: the same changes with the same `now`s give the same state
 // in any process. Ids come from a seeded generator whose state is part of the
-// ledger's (snapshot().idState); an expiry, which any call (a read too) may
-// be the first to notice, draws nothing: its transaction id is derived from
-// the credit, and its time is the credit's, not the call's. So a ledger that
-// was read at extra moments ends up like one that was not, provided no read
-// looks later than the next change does (a change settles up to its own now).
+// ledger's (snapshot().idState).
 //
-// Changes can be captured and taken back (beginCapture, endCapture, revert;
-// see ledger-state.ts and undo.ts), at the cost of what they touched, never
-// of the ledger's size: all-or-nothing without copying the ledger.
+// All or nothing: atomically(fn) takes back whatever `fn` changed if it
+// throws (a capture of changes, see ledger-state.ts and undo.ts), at the cost
+// of what it touched, never of the ledger's size.
 //
 // This file holds the rules. Storage is compact on purpose (issue 6: a
 // million credits must fit in a few hundred MB): a credit is one fixed-shape
@@ -30,7 +35,7 @@
 
 import type { components, operations } from '../spec/control-types.gen.js';
 import type { Credit, CreditBalanceResponse, CreditDetailsResponse, CreditRequest, CreditStatus, TransactionType } from '../spec/types.js';
-import { toCredit, toCreditDetails } from './api-shapes.js';
+import { toCredit, toCreditDetails, toExpired } from './api-shapes.js';
 import { balanceOf, emptyBalance } from './balance.js';
 import { firstAfter } from './credit-table.js';
 import { MockError, invalid, notFound } from './errors.js';
@@ -230,7 +235,7 @@ export class Ledger extends LedgerState {
     this.note(record);
     const account = record.account;
     this.dropHolds(account, record);
-    const remainder = sub(record.creditAmount ?? 0, record.consumedAmount);
+    const remainder = remainderOf(record);
     record.status = status;
     this.touch(record, at);
     this.addTransaction(record, status, remainder, at, undefined, status === 'EXPIRED' ? expiredTransactionId(record.id) : undefined);
@@ -244,20 +249,45 @@ export class Ledger extends LedgerState {
   }
 
   // ------------------------------------------------------------------ reads
+  //
+  // Reads show the ledger as of `now` without writing: an expiry due by then
+  // and not yet settled is shown as settle() will write it (see expiredAt).
+
+  /**
+   * When an ACTIVE credit whose window has closed by `now` expired, as
+   * settle() writes it (never before the credit existed: back-dated grants);
+   * undefined while it has not. Exactly the credits settle(now) would pop.
+   */
+  private expiredAt(r: CreditRecord, now: number): number | undefined {
+    if (r.status !== 'ACTIVE' || r.untilMs > now) return undefined;
+    return Math.max(r.untilMs, this.credits.createdAt(r));
+  }
+
+  /** A stored credit in the API's shape as of `now`. */
+  private creditAt(r: CreditRecord, now: number): Credit {
+    const credit = toCredit(r, this.credits.times);
+    // The common case (nothing due) costs two comparisons: listing pages call this per credit.
+    if (r.status === 'ACTIVE' && r.untilMs <= now) toExpired(credit, this.expiredAt(r, now)!);
+    return credit;
+  }
 
   getCredit(id: string, now: number): Credit {
-    this.settle(now);
-    return toCredit(this.mustFind(id), this.credits.times);
+    return this.creditAt(this.mustFind(id), now);
   }
 
   getCreditDetails(id: string, now: number): CreditDetailsResponse {
-    this.settle(now);
     const record = this.mustFind(id);
-    return toCreditDetails(record, this.credits.times, this.credits.transactionsOf(record));
+    const at = this.expiredAt(record, now);
+    const transactions = this.credits.transactionsOf(record);
+    if (at === undefined) return toCreditDetails(record, this.credits.times, transactions);
+    // The transaction close() will write, after every one the credit has (none can follow an expiry).
+    const expiry: TransactionRecord = { id: expiredTransactionId(record.id), type: 'EXPIRED', amount: remainderOf(record), createdAt: at };
+    const details = toCreditDetails(record, this.credits.times, [...transactions, expiry]);
+    toExpired(details, at);
+    return details;
   }
 
   list(query: ListQuery, now: number): ListPage {
-    this.settle(now);
     const after = query.afterId === undefined ? undefined : this.credits.get(query.afterId);
     if (query.afterId !== undefined && !after) {
       throw invalid('nextToken refers to a credit that does not exist (was the mock reset?)');
@@ -276,10 +306,15 @@ export class Ledger extends LedgerState {
     }
     const page: CreditRecord[] = [];
     let more = false;
+    const status = query.status;
     for (let i = start; i < source.length; i++) {
       const r = source[i];
       if (r === undefined) continue;
-      if (query.status !== undefined && r.status !== query.status) continue;
+      if (status !== undefined) {
+        // The status as of `now`: an ACTIVE credit past its window reads as EXPIRED.
+        const due = r.status === 'ACTIVE' && r.untilMs <= now;
+        if ((due ? 'EXPIRED' : r.status) !== status) continue;
+      }
       if (query.accountId !== undefined && r.account.id !== query.accountId) continue;
       if (page.length === query.pageSize) {
         more = true;
@@ -288,7 +323,7 @@ export class Ledger extends LedgerState {
       page.push(r);
     }
     return {
-      credits: page.map((r) => toCredit(r, this.credits.times)),
+      credits: page.map((r) => this.creditAt(r, now)),
       nextAfterId: more ? page[page.length - 1]!.id : undefined,
     };
   }
@@ -299,10 +334,11 @@ export class Ledger extends LedgerState {
    * ledger is unchanged and `now` stays between the same credit boundaries
    * (effectiveFrom and effectiveUntil instants): within that span no credit
    * changes class, so the sums are the same. Without it a balance walks all
-   * of the account's credits on every call.
+   * of the account's credits on every call. Credits expired by `now` count
+   * as expired, settled or not (balanceOf), so the cache needs no expiry
+   * written to stay right.
    */
   balance(accountId: string, now: number): CreditBalanceResponse {
-    this.settle(now);
     const account = this.accounts.get(accountId);
     if (!account) {
       if (this.strictAccounts) throw notFound(`Account ${accountId} does not exist`);
@@ -312,7 +348,7 @@ export class Ledger extends LedgerState {
     if (cached !== undefined && cached.changes === this.changes && cached.from <= now && now < cached.until) {
       return { ...cached.balance };
     }
-    const computed: CachedBalance = { changes: this.changes, ...balanceOf(account, now) };
+    const computed: CachedBalance = { changes: this.changes, ...balanceOf(account, now, this.credits.times) };
     // Bounded: a store with a great many polled accounts starts over rather than growing.
     if (this.balances.size >= 100_000) this.balances.clear();
     this.balances.set(accountId, computed);
@@ -397,11 +433,14 @@ export class Ledger extends LedgerState {
     return this.closeHolds(accountId, selector, now, true);
   }
 
+  /** The account's holds as of `now`: an expiry not yet settled has released those on its credit. */
   listHolds(accountId: string, now: number): HoldRecord[] {
-    this.settle(now);
     const account = this.accounts.get(accountId);
     if (!account) throw notFound(`Account ${accountId} does not exist`);
-    return [...account.holds];
+    return account.holds.filter((h) => {
+      const r = this.credits.get(h.creditId);
+      return r === undefined || this.expiredAt(r, now) === undefined;
+    });
   }
 
   private closeHolds(accountId: string, selector: HoldSelector, now: number, settleThem: boolean): HoldOutcome {
@@ -438,6 +477,11 @@ export class Ledger extends LedgerState {
     if (!record) throw notFound(`Credit ${id} does not exist`);
     return record;
   }
+}
+
+/** What an ending credit writes off: what was not consumed (held amounts are released first). */
+function remainderOf(r: CreditRecord): number {
+  return sub(r.creditAmount ?? 0, r.consumedAmount);
 }
 
 /** What is left to spend on a credit. */

@@ -56,13 +56,13 @@ export class ProviderStateStack {
    * Sets up a state at `now` and remembers how to undo it; returns the
    * values to inject. A setup that was never torn down (an aborted
    * verification) is undone first, so repeating a setup always lands in the
-   * same state. All or nothing: a setup that fails leaves the ledger and the
-   * stack as they were (that earlier setup included).
+   * same state. A setup that fails leaves the stack as it was (that earlier
+   * setup included); run it in Ledger.atomically, as the state machine runs
+   * every command, and the ledger is left as it was too.
    */
   setup(ledger: Ledger, now: number, state: ProviderStateName, params: ProviderStateParams): ProviderStateValues {
     const key = keyOf(state, params);
     ledger.settle(now);
-    ledger.beginCapture(); // the whole call, for all or nothing
     const unwound = this.unwind(ledger, key);
     ledger.beginCapture(); // this state's own changes, for teardown
     let values: ProviderStateValues;
@@ -70,12 +70,11 @@ export class ProviderStateStack {
       values = applyState(ledger, now, state, params);
     } catch (err) {
       ledger.endCapture();
-      ledger.revert(ledger.endCapture());
+      // The stack as it was; the ledger's changes (the unwinding too) are taken back by the command's atomically.
       this.pending.push(...unwound);
       throw err;
     }
     const undo = ledger.endCapture();
-    ledger.endCapture();
     this.pending.push({ key, undo });
     return values;
   }

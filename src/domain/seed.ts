@@ -2,9 +2,9 @@
 // (POST /_mock/seed, TOGAI_MOCK_SEED at start-up) and accounts and credits
 // from a fixture document (POST /_mock/fixtures, TOGAI_MOCK_FIXTURES).
 //
-// Both are synchronous and all or nothing, without copying the ledger:
-// fixtures are checked entirely before anything is stored, and both run
-// inside a change capture that is reverted if anything still fails. Seeding
+// Both are synchronous. Fixtures are checked entirely before anything is
+// stored; what could still fail half-way is taken back by the command that
+// runs them (the state machine runs every command in Ledger.atomically). Seeding
 // is deterministic: it also reseeds the ledger's id generator, so the same
 // seed on the same ledger at the same `now` gives the same accounts, credits
 // and ids (values that depend on "today" are taken from `now`).
@@ -53,20 +53,6 @@ export async function seededFaker(seed: number): Promise<Faker> {
   return (await loadSeedFaker())(seed);
 }
 
-/** Runs `change` inside a capture of the ledger's changes; if it throws, they are taken back. */
-function allOrNothing<T>(ledger: Ledger, change: () => T): T {
-  ledger.beginCapture();
-  let result: T;
-  try {
-    result = change();
-  } catch (err) {
-    ledger.revert(ledger.endCapture());
-    throw err;
-  }
-  ledger.endCapture();
-  return result;
-}
-
 /**
  * Seeds `plan.accounts` accounts with `plan.creditsPerAccount` credits each
  * at `now`. The ledger's ids are reseeded with `plan.seed` first (mixed with
@@ -77,66 +63,64 @@ export function seedLedger(makeFaker: SeedFaker, ledger: Ledger, plan: SeedPlan,
   const f = makeFaker(plan.seed);
   const today = dayStart(utcDate(now));
   ledger.settle(now);
-  return allOrNothing(ledger, () => {
-    ledger.reseed(idSeedFor(plan.seed, ledger.creditCount + ledger.accountCount));
-    const out: Seeded = { accounts: [], credits: [] };
-    for (let i = 0; i < plan.accounts; i++) {
-      const company = f.company.name();
-      let accountId: string;
-      do {
-        const slug = f.helpers.slugify(company).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 30);
-        accountId = `acc-${slug}-${f.string.alphanumeric({ length: 4, casing: 'lower' })}`;
-      } while (ledger.getAccount(accountId));
-      const account = ledger.createAccount(
-        {
-          accountId,
-          customerId: `cus_${f.string.alphanumeric({ length: 14 })}`,
-          currency: f.helpers.weightedArrayElement([
-            { weight: 6, value: 'USD' },
-            { weight: 2, value: 'EUR' },
-            { weight: 1, value: 'GBP' },
-            { weight: 1, value: 'INR' },
-          ]),
-        },
-        now,
-      );
-      out.accounts.push(account);
-      const requests: CreditRequest[] = [];
-      for (let j = 0; j < plan.creditsPerAccount; j++) {
-        // Mostly credits in effect now; some not yet in effect, some already lapsed.
-        const kind = f.helpers.weightedArrayElement([
-          { weight: 7, value: 'current' },
-          { weight: 2, value: 'future' },
-          { weight: 1, value: 'lapsed' },
-        ]);
-        const from =
-          kind === 'future'
-            ? today + f.number.int({ min: 1, max: 30 }) * DAY_MS
-            : today - f.number.int({ min: kind === 'lapsed' ? 120 : 0, max: kind === 'lapsed' ? 365 : 90 }) * DAY_MS;
-        const until =
-          kind === 'lapsed'
-            ? today - f.number.int({ min: 1, max: 30 }) * DAY_MS
-            : f.datatype.boolean(0.8)
-              ? from + f.number.int({ min: 30, max: 365 }) * DAY_MS
-              : undefined;
-        const request: CreditRequest = {
-          accountId,
-          purpose: f.helpers.arrayElement(PURPOSES),
-          effectiveFrom: utcDate(from),
-          creditAmount: f.number.int({ min: 1, max: 100 }) * 50,
-          priority: f.number.int({ min: 1, max: 5 }),
-          applicableEntityIds: f.datatype.boolean(0.2) ? ['ALL_USAGE_METER_RATE_CARDS'] : [],
-        };
-        if (until !== undefined) request.effectiveUntil = utcDate(Math.max(until, from));
-        if (f.datatype.boolean(0.3)) {
-          request.grantorId = `addon.${f.string.alphanumeric(11)}.${f.string.alphanumeric(5)}`;
-        }
-        requests.push(request);
+  ledger.reseed(idSeedFor(plan.seed, ledger.creditCount + ledger.accountCount));
+  const out: Seeded = { accounts: [], credits: [] };
+  for (let i = 0; i < plan.accounts; i++) {
+    const company = f.company.name();
+    let accountId: string;
+    do {
+      const slug = f.helpers.slugify(company).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 30);
+      accountId = `acc-${slug}-${f.string.alphanumeric({ length: 4, casing: 'lower' })}`;
+    } while (ledger.getAccount(accountId));
+    const account = ledger.createAccount(
+      {
+        accountId,
+        customerId: `cus_${f.string.alphanumeric({ length: 14 })}`,
+        currency: f.helpers.weightedArrayElement([
+          { weight: 6, value: 'USD' },
+          { weight: 2, value: 'EUR' },
+          { weight: 1, value: 'GBP' },
+          { weight: 1, value: 'INR' },
+        ]),
+      },
+      now,
+    );
+    out.accounts.push(account);
+    const requests: CreditRequest[] = [];
+    for (let j = 0; j < plan.creditsPerAccount; j++) {
+      // Mostly credits in effect now; some not yet in effect, some already lapsed.
+      const kind = f.helpers.weightedArrayElement([
+        { weight: 7, value: 'current' },
+        { weight: 2, value: 'future' },
+        { weight: 1, value: 'lapsed' },
+      ]);
+      const from =
+        kind === 'future'
+          ? today + f.number.int({ min: 1, max: 30 }) * DAY_MS
+          : today - f.number.int({ min: kind === 'lapsed' ? 120 : 0, max: kind === 'lapsed' ? 365 : 90 }) * DAY_MS;
+      const until =
+        kind === 'lapsed'
+          ? today - f.number.int({ min: 1, max: 30 }) * DAY_MS
+          : f.datatype.boolean(0.8)
+            ? from + f.number.int({ min: 30, max: 365 }) * DAY_MS
+            : undefined;
+      const request: CreditRequest = {
+        accountId,
+        purpose: f.helpers.arrayElement(PURPOSES),
+        effectiveFrom: utcDate(from),
+        creditAmount: f.number.int({ min: 1, max: 100 }) * 50,
+        priority: f.number.int({ min: 1, max: 5 }),
+        applicableEntityIds: f.datatype.boolean(0.2) ? ['ALL_USAGE_METER_RATE_CARDS'] : [],
+      };
+      if (until !== undefined) request.effectiveUntil = utcDate(Math.max(until, from));
+      if (f.datatype.boolean(0.3)) {
+        request.grantorId = `addon.${f.string.alphanumeric(11)}.${f.string.alphanumeric(5)}`;
       }
-      if (requests.length > 0) out.credits.push(...ledger.grant(requests, now));
+      requests.push(request);
     }
-    return out;
-  });
+    if (requests.length > 0) out.credits.push(...ledger.grant(requests, now));
+  }
+  return out;
 }
 
 type FixturesSchema = components['schemas']['Fixtures'];
@@ -190,8 +174,6 @@ export function loadFixtures(ledger: Ledger, fixtures: Fixtures, validateCreditR
   } catch (err) {
     throw asFixture(err);
   }
-  return allOrNothing(ledger, () => {
-    const accounts = inputs.map((a) => ledger.createAccount(a, now));
-    return { accounts, credits: requests.length > 0 ? ledger.grant(requests, now, ids) : [] };
-  });
+  const accounts = inputs.map((a) => ledger.createAccount(a, now));
+  return { accounts, credits: requests.length > 0 ? ledger.grant(requests, now, ids) : [] };
 }

@@ -1,6 +1,7 @@
 // The sliding one-second window of the rate limiter and seeded fault
 // probabilities, with an injected clock: no HTTP, no waiting.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/domain/ids.js';
 import { FaultRules } from '../../src/store/machine/fault-rules.js';
 import { RateLimiter } from '../../src/store/services/rate-limiter.js';
 
@@ -33,9 +34,10 @@ describe('RateLimiter', () => {
 describe('FaultRules probability', () => {
   const target = { method: 'GET', path: '/credits', operationId: 'listCredits', template: '/credits' };
   const firings = (seed: number): boolean[] => {
-    const rules = new FaultRules(seed);
+    const rules = new FaultRules();
+    const draws = seededRandom(seed);
     rules.add({ probability: 0.5 });
-    return Array.from({ length: 32 }, () => rules.fire(target, undefined) !== undefined);
+    return Array.from({ length: 32 }, () => rules.fire(target, undefined, draws) !== undefined);
   };
 
   it('draws the same sequence for the same seed, and fires about as often as asked', () => {

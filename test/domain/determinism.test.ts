@@ -1,7 +1,8 @@
 // The ledger is deterministic (issue 13): the same changes at the same
 // instants give the same state in any ledger with the same seed, whatever
-// reads one of them had in between (reads settle expiries) and wherever the
-// clock went, and a ledger restored from a snapshot carries on identically.
+// reads one of them had in between (reads write nothing, expiries included:
+// they show an expiry not yet written as the next change writes it) and
+// wherever the clock went, and a ledger restored from a snapshot carries on identically.
 // Expiry draws no id: its transaction id comes from the credit.
 
 import fc from 'fast-check';
@@ -116,6 +117,43 @@ describe('expiry', () => {
     const later = T('2024-07-01T00:00:00Z');
     const ids = credits.map((c) => l.getCreditDetails(c.id, later).transactions[1]!.id);
     expect(new Set(ids).size).toBe(50);
+  });
+});
+
+describe('reads', () => {
+  it('write nothing, and show an expiry not yet written exactly as the next change writes it', () => {
+    const l = new Ledger({ seed: 3 });
+    const [ending] = l.grant([req({ effectiveUntil: '2024-06-10', creditAmount: 100 }), req({ creditAmount: 50 })], NOW);
+    // Drawn from the credit that ends first: a hold on it, released by its expiry.
+    l.consume('ACC001', { amount: 30, hold: true }, NOW);
+    l.consume('ACC001', { amount: 20 }, NOW);
+    const before = l.snapshot();
+    const idsBefore = l.idState;
+    const later = T('2024-07-01T00:00:00Z');
+    const read = (x: Ledger): string =>
+      JSON.stringify([
+        x.list({ pageSize: 10 }, later),
+        x.list({ pageSize: 10, status: 'EXPIRED' }, later),
+        x.list({ pageSize: 10, status: 'ACTIVE' }, later),
+        x.list({ pageSize: 10, accountId: 'ACC001' }, later),
+        x.getCredit(ending!.id, later),
+        x.getCreditDetails(ending!.id, later),
+        x.balance('ACC001', later),
+        x.listHolds('ACC001', later),
+      ]);
+    const shown = read(l);
+    expect(l.snapshot()).toEqual(before);
+    expect(l.idState).toBe(idsBefore);
+    expect(l.getCredit(ending!.id, later)).toMatchObject({ status: 'EXPIRED', holdAmount: 0, updatedAt: '2024-06-11T00:00:00.000Z' });
+    expect(l.listHolds('ACC001', later)).toEqual([]);
+    // What a change at that time writes, read back at that time: the same answers.
+    const settled = new Ledger();
+    settled.restore(before);
+    settled.settle(later);
+    expect(settled.snapshot()).not.toEqual(before);
+    expect(read(settled)).toBe(shown);
+    // And before the window closes, the credit reads as it is stored.
+    expect(l.getCredit(ending!.id, NOW)).toMatchObject({ status: 'ACTIVE', holdAmount: 30 });
   });
 });
 

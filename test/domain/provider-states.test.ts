@@ -113,6 +113,7 @@ describe('provider states on a ledger', () => {
     expect(l.snapshot()).toEqual(before);
   });
 
+  // Run as the state machine runs every command: in Ledger.atomically.
   it('a failing setup leaves no trace, also when it repeats a pending setup it had to undo first', () => {
     const l = busyLedger();
     const stack = new ProviderStateStack();
@@ -124,11 +125,11 @@ describe('provider states on a ledger', () => {
     const before = l.snapshot();
     const spies = noCopies(l);
     // Taken id: refused after the account was made.
-    expect(() => stack.setup(l, NOW, 'a credit is voided', { accountId: 'ACC-NEW', creditId: credit.creditId })).toThrow(/already exists/);
+    expect(() => l.atomically(() => stack.setup(l, NOW, 'a credit is voided', { accountId: 'ACC-NEW', creditId: credit.creditId }))).toThrow(/already exists/);
     // The same state again, at a time its credit could not be ACTIVE: its earlier setup comes back too.
-    expect(() => stack.setup(l, later, 'an account has an active credit', credit)).toThrow(/would be EXPIRED/);
+    expect(() => l.atomically(() => stack.setup(l, later, 'an account has an active credit', credit))).toThrow(/would be EXPIRED/);
     expect(() => stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 5 })).not.toThrow();
-    expect(() => stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 0 })).toThrow(/greater than 0/);
+    expect(() => l.atomically(() => stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 0 }))).toThrow(/greater than 0/);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     stack.teardown(l, 'an account has consumed credits', { accountId: 'ACC-3', amount: 5 });

@@ -7,12 +7,22 @@
 // all, fault rules added, fired, removed and cleared, rate limits) through
 // two separate engines, each on its own log, fed the same commands as JSON
 // (as a log hands them on). One of them also serves reads between the
-// commands (lists, balances, credit details, account views), which bring the
-// lazy lifecycle (expiry) up to date as a read does. Both answer every
+// commands (lists, balances, credit details, account views). Both answer every
 // command alike; after every step their states are equal once the expiries
-// due are written (on copies, so the engine that did not read is left as it
-// is), and equal as they are in the end, after both have read.
+// due are written (on copies, so the engines are left as they are), and equal
+// as they are in the end, after both have read.
+//
+// The second property runs one engine as a live process does: on a file log
+// whose appends are held open, so that a command is stamped at one real time
+// and applied later, while real time moves on and reads land in between (a
+// read there must change nothing, and the expiry it shows must not reach the
+// command). A reference engine applies the same stamped commands at once.
+// Both answer alike, hold the same state and give the same reads after every
+// step; in the end a fresh engine restarted from the state file does too.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accountDetailsView } from '../../src/control/views.js';
@@ -20,8 +30,9 @@ import type { MockEngine } from '../../src/store/machine/apply.js';
 import { Ledger } from '../../src/domain/ledger.js';
 import { PROVIDER_STATE_NAMES } from '../../src/spec/provider-states.js';
 import type { Command, FixturesInput } from '../../src/store/machine/commands.js';
+import { FileLog } from '../../src/store/backends/file/log.js';
 import { MemoryLog } from '../../src/store/backends/memory.js';
-import { engineOn, stateText } from '../store/engine-support.js';
+import { engineOn, RecordingLog, stateText } from '../store/engine-support.js';
 import { fcParams, FUZZ_TIMEOUT } from './config.js';
 
 const DAY = 86_400_000;
@@ -273,7 +284,7 @@ async function outcome(p: Promise<unknown>): Promise<unknown> {
   }
 }
 
-/** Reads as the HTTP API makes them, which settle expiries on the way. */
+/** Reads as the HTTP API makes them (which write nothing, expiries included). */
 function readEverything(engine: MockEngine): void {
   for (const key of TENANTS) {
     const t = engine.state.tenants.peek(key);
@@ -286,6 +297,34 @@ function readEverything(engine: MockEngine): void {
     }
     for (const c of t.ledger.snapshot().credits.slice(0, 5)) t.ledger.getCreditDetails(c.id, now);
   }
+}
+
+/** What every read the API makes answers, at each tenant's time, as text: refusals by their message. */
+function readAnswers(engine: MockEngine): string {
+  const answers: unknown[] = [];
+  const attempt = (read: () => unknown): void => {
+    try {
+      answers.push(read());
+    } catch (err) {
+      answers.push({ refused: (err as Error).message });
+    }
+  };
+  for (const key of TENANTS) {
+    const t = engine.state.tenants.peek(key);
+    const now = t.clock.now();
+    for (const status of [undefined, 'ACTIVE', 'EXPIRED', 'VOIDED', 'CONSUMED'] as const) {
+      attempt(() => t.ledger.list({ pageSize: 50, ...(status ? { status } : {}) }, now));
+    }
+    for (const id of ACCOUNTS) {
+      attempt(() => t.ledger.list({ pageSize: 2, accountId: id }, now));
+      attempt(() => t.ledger.balance(id, now));
+      attempt(() => t.ledger.listHolds(id, now));
+      const account = t.ledger.getAccount(id);
+      if (account) attempt(() => accountDetailsView(t.ledger, account, now));
+    }
+    for (const c of t.ledger.snapshot().credits) attempt(() => t.ledger.getCreditDetails(c.id, now));
+  }
+  return JSON.stringify(answers);
 }
 
 /**
@@ -340,12 +379,97 @@ describe('commands applied by two engines', () => {
             if (read) readEverything(reader);
             expect(settledText(reader), `state differs after step ${o.kind}`).toBe(settledText(plain));
           }
-          // Expiries a read wrote on one engine are written by the other's next change (or read): once both have read, they agree.
+          // Once both have read, they agree as they are (reads write nothing, so they did before too).
           readEverything(plain);
           readEverything(reader);
           expect(stateText(reader)).toBe(stateText(plain));
         }),
         fcParams(200),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+});
+
+describe('commands applied by a live engine whose appends are held open', () => {
+  it(
+    'give the answers, state and reads of a replay, with reads between stamping and apply at advancing real time, and after a restart from the state file',
+    async () => {
+      const step = fc.tuple(op, fc.nat({ max: 2 ** 32 - 1 }), fc.boolean(), fc.integer({ min: 0, max: 2 * DAY }));
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
+          const dir = mkdtempSync(join(tmpdir(), 'togai-mock-commands-'));
+          const file = join(dir, 'state.json');
+          // Real time, the same for every engine here, moving forward only (no clock is frozen until a command does it).
+          let wall = START;
+          const realTime = (): number => wall;
+          const held = new RecordingLog(new FileLog(file));
+          const live = engineOn(held, { realTime }, realTime);
+          const replay = engineOn(new MemoryLog(), { realTime }, realTime);
+          // Opens the held append, so that a failed check never leaves the engine waiting on it.
+          let release = (): void => {};
+          try {
+            await live.start();
+            await replay.start();
+            for (const [o, entropy, read, lag] of steps) {
+              if (o.kind === 'wait') {
+                wall += o.ms;
+                continue;
+              }
+              const commands: Command[] =
+                o.kind === 'timeTrip'
+                  ? [
+                      { type: 'clockSet', tenant: TENANTS[o.tenant]!, at: wall, entropy, now: START + o.there * DAY },
+                      { type: 'clockSet', tenant: TENANTS[o.tenant]!, at: wall, entropy, now: START + o.back * DAY },
+                    ]
+                  : [commandOf(o, replay, wall, entropy)];
+              for (const command of commands) {
+                // The live engine stamps the command itself, at its tenant's time when it accepts it.
+                const input = { ...command } as Partial<Command>;
+                delete input.at;
+                let open!: () => void;
+                held.gate = new Promise<void>((resolve) => {
+                  open = resolve;
+                });
+                release = open;
+                const answer = outcome(live.execute(input as Command));
+                const stamped = JSON.stringify(input);
+                // The append is held: real time moves on, and reads come in before the command is applied.
+                wall += lag;
+                const before = stateText(live);
+                if (read) {
+                  readAnswers(live);
+                  readEverything(live);
+                }
+                const after = stateText(live);
+                held.gate = undefined;
+                open();
+                expect(after, `a read changed the state before ${stamped} was applied`).toBe(before);
+                const live1 = await answer;
+                const replayed = await outcome(replay.execute(JSON.parse(stamped) as Command));
+                expect(live1, `answers differ for ${stamped}`).toEqual(replayed);
+              }
+              expect(stateText(live), `state differs after step ${o.kind}`).toBe(stateText(replay));
+              expect(readAnswers(live), `reads differ after step ${o.kind}`).toBe(readAnswers(replay));
+            }
+            await live.close();
+            // A restart: a fresh engine replays the state file's log.
+            const restarted = engineOn(new FileLog(file), { realTime }, realTime);
+            await restarted.start();
+            try {
+              expect(stateText(restarted)).toBe(stateText(replay));
+              expect(readAnswers(restarted)).toBe(readAnswers(replay));
+            } finally {
+              await restarted.close();
+            }
+          } finally {
+            held.gate = undefined;
+            release();
+            await live.close();
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }),
+        fcParams(60),
       );
     },
     FUZZ_TIMEOUT,

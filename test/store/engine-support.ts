@@ -6,7 +6,8 @@
 import { creditRequestCheck } from '../../src/control/seed.js';
 import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
 import { compileOperations, type SpecValidators } from '../../src/spec/operations.js';
-import { MockMachine, type MockEngine } from '../../src/store/machine/apply.js';
+import type { MockEngine } from '../../src/store/machine/apply.js';
+import { MockMachine } from '../../src/store/machine/mock-machine.js';
 import { Engine } from '../../src/store/machine/engine.js';
 import { MemoryLog } from '../../src/store/backends/memory.js';
 import {
@@ -29,7 +30,7 @@ function compiled(): { credits: SpecValidators; control: SpecValidators } {
   return specs;
 }
 
-export const CONFIG: StateConfig = { defaultCurrency: 'USD', strictAccounts: false, rateLimit: 0 };
+export const CONFIG: StateConfig = { defaultCurrency: 'USD', strictAccounts: false, rateLimit: 0, realTime: () => Date.now() };
 
 /** A MockMachine over a fresh state; `now` is the real time stamped on commands. */
 export function machine(config: Partial<StateConfig> = {}, now?: () => number): MockMachine {
@@ -52,14 +53,17 @@ export function stateText(engine: MockEngine): string {
 }
 
 /**
- * A log that keeps nothing, like the memory log, but appends asynchronously
- * as a durable log does (so the engine queues and batches), records every
- * append, and can be told to fail or hold the next ones.
+ * A log that keeps nothing, like the memory log (or keeps what `inner`
+ * keeps, e.g. a file log), but appends asynchronously as a durable log does
+ * (so the engine queues and batches), records every append, and can be told
+ * to fail or hold the next ones.
  */
 export class RecordingLog implements CommandLog {
   readonly backend = 'file' as const;
-  private readonly inner = new MemoryLog();
   readonly appends: unknown[][] = [];
+
+  constructor(private readonly inner: CommandLog = new MemoryLog()) {}
+
   failNext = 0;
   /** While set, appends wait for it. */
   gate: Promise<void> | undefined;

@@ -1,45 +1,31 @@
 // The one function that changes the mock's state: applyCommand(state,
-// command). Deterministic: the same commands in the same order give the same
-// state in any process. Time comes from the command (`at`, for a clock that
-// follows real time) or from the state (a frozen clock); randomness from the
-// command's `entropy` or from generators whose state is part of the state.
-// Nothing here reads Date.now(), Math.random() or crypto.
+// command). Pure and deterministic: the same commands in the same order give
+// the same state in any process. Time comes from the command (`at`, for a
+// clock that follows real time) or from the state (a frozen clock);
+// randomness from the command's `entropy` or from generators whose state is
+// part of the state. Nothing here, nor anything it runs, reads the wall
+// clock or a random source (test/arch/layers.test.ts holds it to that):
+// stamping a command with its time and draws happens before it is logged
+// (stamp.ts), and MockMachine (mock-machine.ts) puts the two together for the
+// engine.
 //
-// All or nothing: a command either changes what it should or throws a
-// MockError before changing anything (the ledger validates before it
-// writes), the same way in every process. Never by copying the store.
+// All or nothing: every tenant command runs in its ledger's atomically(), so
+// a command either changes what it should or throws a MockError having
+// changed nothing, the same way in every process. Never by copying the store.
 //
-// Reads write expiries too (the lifecycle catches up lazily). That stays
-// deterministic because an expiry is a function of the credit and the time
-// (its transaction id is derived from the credit), every change first writes
-// the expiries due at its own time, and a clock move first writes those due
-// at the time it leaves. One gap remains with a clock that follows real
-// time: a change accepted at T and applied a few milliseconds later, after a
-// read at T' > T wrote an expiry falling between the two, sees that credit
-// expired, where a process replaying the log would not. Frozen clocks (what
-// tests use to reach an expiry) have no such gap: their time is state.
-//
-// MockMachine wraps it for the engine (engine.ts): it stamps commands with
-// their time and draws when they are accepted, and snapshots and restores
-// the state as parts (snapshot.ts).
+// Only commands write expiries: each first writes those due at its own time
+// (a clock move: at the time it leaves). Reads show the lifecycle as of their
+// time without writing (see domain/ledger.ts), so a read between a command's
+// stamping and its apply changes nothing, and the live process, its restart
+// from the log and every replica stay identical (docs/determinism.md).
 
-import { randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
-import { seededRandom, type Random32 } from '../../domain/ids.js';
-import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
-import {
-  isTenantCommand,
-  needsEntropy,
-  type Command,
-  type CommandInput,
-  type CommandOf,
-  type CommandResults,
-  type CommandType,
-  type StartupResult,
-} from './commands.js';
-import type { Engine, EngineAccess, StateMachine } from './engine.js';
-import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';
+import { seededRandom } from '../../domain/ids.js';
+import { loadFixtures, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
+import type { Command, CommandInput, CommandOf, CommandResults, CommandType, StartupResult } from './commands.js';
+import type { Engine, EngineAccess } from './engine.js';
+import { checkSnapshot } from './snapshot.js';
 import type { MockState } from './state.js';
 import { SHARED_TENANT, type Tenant } from './store.js';
 
@@ -56,7 +42,7 @@ export interface ApplyContext {
 }
 
 /** What applying a seed command needs on top: the Faker, loaded (asynchronously) before such a command is applied. */
-interface Context extends ApplyContext {
+export interface Context extends ApplyContext {
   faker: () => SeedFaker;
 }
 
@@ -81,15 +67,25 @@ type TenantHandler<T extends CommandType> = (
 function onTenant<T extends CommandType>(handler: TenantHandler<T>): Handler<T> {
   return (state, c, ctx) => {
     const cmd = c as CommandOf<T> & { tenant: string };
-    const t = state.tenantFor(cmd.tenant, cmd.entropy, cmd.at);
-    return handler(t, timeOf(t, cmd.at), c, state, ctx);
+    return inTenant(state, cmd.tenant, cmd.entropy, cmd.at, (t, now) => handler(t, now, c, state, ctx));
   };
 }
 
 /**
- * Moving the clock first brings the ledger to the time it leaves: expiries a
- * read may already have written at that time are then written everywhere,
- * whichever process served the read, before time moves (maybe backwards).
+ * Runs a command's change on one tenant (created by its first command) at
+ * the command's time, all or nothing: the one place commands get
+ * all-or-nothing, for every tenant command alike.
+ */
+function inTenant<R>(state: MockState, key: string, entropy: number | undefined, at: number, change: (t: Tenant, now: number) => R): R {
+  const t = state.tenantFor(key, entropy, at);
+  const now = timeOf(t, at);
+  return t.ledger.atomically(() => change(t, now));
+}
+
+/**
+ * Moving the clock first brings the ledger to the time it leaves: the
+ * expiries reads showed as of that time are written before time moves (maybe
+ * backwards), so a credit that read as expired stays expired.
  */
 function settleBeforeMoving(t: Tenant, now: number): void {
   t.ledger.settle(now);
@@ -133,21 +129,18 @@ const handlers: Handlers = {
 
   startup: (state, c, ctx) => {
     if (state.tenants.keys().length > 0) return { applied: false } satisfies StartupResult;
-    const t = state.tenantFor(SHARED_TENANT, c.entropy, c.at);
-    const now = timeOf(t, c.at);
-    const result: StartupResult = { applied: true };
     // Seed and fixtures together or not at all: a refused fixture file leaves the store empty.
-    t.ledger.beginCapture();
     try {
-      if (c.seed !== undefined) result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
-      if (c.fixtures !== undefined) result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+      return inTenant(state, SHARED_TENANT, c.entropy, c.at, (t, now): StartupResult => {
+        const result: StartupResult = { applied: true };
+        if (c.seed !== undefined) result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
+        if (c.fixtures !== undefined) result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+        return result;
+      });
     } catch (err) {
-      t.ledger.revert(t.ledger.endCapture());
       state.tenants.resetTenant(SHARED_TENANT);
       throw err;
     }
-    t.ledger.endCapture();
-    return result;
   },
 
   reset: (state, c) => {
@@ -197,94 +190,3 @@ export type MockEngine = Engine<MockState, Command, CommandInput, CommandResults
 
 /** The engine as one request uses it (MockEngine.forRequest()): reads and changes. */
 export type MockAccess = EngineAccess<MockState, CommandInput, CommandResults>;
-
-export interface MockMachineOptions extends ApplyContext {
-  /** Real time: the `at` of commands whose tenant's clock is not frozen, and snapshots' savedAt. */
-  now?: () => number;
-  /** Where entropy comes from; default: cryptographic, or the configured seed's sequence (reproducible runs). */
-  random?: Random32;
-}
-
-/** The mock's state and its apply function, as the engine runs them. */
-export class MockMachine implements StateMachine<MockState, Command, CommandInput, CommandResults> {
-  private readonly ctx: Context;
-  private readonly now: () => number;
-  private readonly random: Random32;
-  private faker: SeedFaker | undefined;
-  private loadingFaker: Promise<void> | undefined;
-
-  constructor(
-    readonly state: MockState,
-    options: MockMachineOptions,
-  ) {
-    this.ctx = {
-      validateSnapshot: options.validateSnapshot,
-      checkCreditRequest: options.checkCreditRequest,
-      faker: () => {
-        if (!this.faker) throw new MockError('internal', 'a seed command was applied before Faker was loaded');
-        return this.faker;
-      },
-    };
-    this.now = options.now ?? Date.now;
-    const seed = state.config.seed;
-    this.random = options.random ?? (seed === undefined ? cryptoRandom() : seededRandom(seed));
-  }
-
-  /** Fills in the command's time and draws, on the given object (callers build a fresh one per change). */
-  stamp(input: CommandInput): Command {
-    const c = input as Command;
-    if (isTenantCommand(c)) {
-      const key = (c as { tenant: string }).tenant;
-      const existing = this.state.tenants.has(key);
-      if (c.at === undefined) c.at = existing ? this.state.tenants.peek(key).clock.now() : this.now();
-      // A tenant this command may create seeds its ids from the command (unless a seed is configured).
-      if (c.entropy === undefined && !existing && this.state.config.seed === undefined) c.entropy = this.random();
-    } else if (c.at === undefined) {
-      c.at = this.now();
-    }
-    if (c.entropy === undefined && needsEntropy(c)) c.entropy = this.random();
-    return c;
-  }
-
-  apply<T extends CommandType>(command: CommandOf<T>): CommandResults[T] {
-    return applyCommand(this.state, command, this.ctx);
-  }
-
-  /** Seeding needs Faker, loaded on first use (not at start-up: issue 6). */
-  prepare(commands: readonly Command[]): Promise<void> | undefined {
-    if (this.faker || !commands.some((c) => c.type === 'seed' || (c.type === 'startup' && c.seed !== undefined))) return undefined;
-    this.loadingFaker ??= loadSeedFaker().then(
-      (f) => {
-        this.faker = f;
-      },
-      (err: unknown) => {
-        this.loadingFaker = undefined;
-        throw err;
-      },
-    );
-    return this.loadingFaker;
-  }
-
-  snapshot(seq: number): unknown[] {
-    return snapshotParts(this.state, seq, this.now());
-  }
-
-  restore(parts: readonly unknown[] | undefined): void {
-    restoreParts(this.state, parts, this.ctx.validateSnapshot);
-  }
-}
-
-/** Cryptographic randomness for commands' entropy, fetched in blocks so a draw stays cheap. */
-function cryptoRandom(): Random32 {
-  let pool = Buffer.alloc(0);
-  let offset = 0;
-  return () => {
-    if (offset + 4 > pool.length) {
-      pool = randomBytes(4096);
-      offset = 0;
-    }
-    const v = pool.readUInt32LE(offset);
-    offset += 4;
-    return v;
-  };
-}

@@ -23,7 +23,7 @@
 // log to write in the background (compaction).
 //
 // The engine knows nothing of tenants or ledgers: what a command means, how
-// state is snapshotted and restored, is the StateMachine's (apply.ts).
+// state is snapshotted and restored, is the StateMachine's (mock-machine.ts).
 
 import { MockError } from '../../domain/errors.js';
 import {

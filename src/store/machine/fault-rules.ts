@@ -7,7 +7,7 @@
 // shares the log. Firing is therefore deterministic: the probability draws
 // come from the caller (the command's entropy), never from this object.
 
-import { seededRandom, type Random32 } from '../../domain/ids.js';
+import type { Random32 } from '../../domain/ids.js';
 import type { components } from '../../spec/control-types.gen.js';
 import { pathMatches } from '../../spec/paths.js';
 
@@ -37,13 +37,6 @@ export interface FaultRulesJson {
 export class FaultRules {
   private rules: FaultRule[] = [];
   private nextId = 1;
-  private readonly random: Random32 | undefined;
-
-  /** With a seed, fire() without draws of its own is reproducible (used on its own, in tests). */
-  constructor(seed?: number) {
-    this.random = seed === undefined ? undefined : seededRandom(seed);
-  }
-
   get size(): number {
     return this.rules.length;
   }
@@ -90,10 +83,9 @@ export class FaultRules {
    * The first rule that matches and fires for this request. Firing counts
    * against `times`; a used-up rule is removed. A rule that matches but loses
    * its probability draw does not count. `draws` gives the uint32 draws for
-   * rules with a probability below 1.
+   * rules with a probability below 1 (the command's entropy: never drawn here).
    */
-  fire(target: FaultTarget, tenant: string | undefined, draws?: Random32): FaultRule | undefined {
-    const draw = draws ?? this.random ?? seededRandom((Math.random() * 2 ** 32) >>> 0);
+  fire(target: FaultTarget, tenant: string | undefined, draw: Random32): FaultRule | undefined {
     for (const rule of this.rules) {
       if (!matchesRule(rule, target, tenant)) continue;
       if (rule.probability < 1 && !(draw() / 2 ** 32 < rule.probability)) continue;

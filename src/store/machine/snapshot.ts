@@ -31,7 +31,8 @@ export const CREDITS_PER_PART = 1000;
 
 export type Snapshot = components['schemas']['Snapshot'];
 
-export function takeSnapshot(store: MemoryStore, now: number = Date.now()): Snapshot {
+/** The state export document, saved at `now` (the caller's real time: nothing here reads a clock). */
+export function takeSnapshot(store: MemoryStore, now: number): Snapshot {
   return { formatVersion: FORMAT_VERSION, savedAt: new Date(now).toISOString(), tenants: store.snapshot() };
 }
 

@@ -22,8 +22,8 @@ export interface StateConfig {
   rateLimit: number;
   /** Tenants that may exist besides the shared one (0 or absent: no limit). */
   maxTenants?: number | undefined;
-  /** Real time, for clocks that are not frozen (reads only: apply uses each command's `at`). */
-  realTime?: TimeSource;
+  /** Real time, for clocks that are not frozen (reads and stamping only: apply uses each command's `at`). */
+  realTime: TimeSource;
 }
 
 export class MockState {

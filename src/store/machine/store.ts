@@ -6,10 +6,12 @@
 // A tenant owns its ledger, its clock and its pending provider states: one
 // CI job moving time does not move it for a job that uses another tenant.
 //
-// The ledger is deterministic; the one random draw, the seed of a new
-// tenant's ids, is made here (or given by the caller), never in the domain.
+// Deterministic, like the ledger: the seed of a new tenant's ids is given by
+// the caller (a command's entropy, drawn when it was stamped) or the store's
+// seed option, and real time (for clocks that follow it) is a source the
+// store is given. Nothing here draws or reads the wall clock.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../../domain/clock.js';
 import { MockError } from '../../domain/errors.js';
 import { idSeedFor, seedFromText } from '../../domain/ids.js';
@@ -53,8 +55,9 @@ export class MemoryStore {
   private readonly absent: Tenant;
 
   constructor(
-    private readonly ledgerOptions: LedgerOptions = {},
-    private readonly realTime: TimeSource = Date.now,
+    private readonly ledgerOptions: LedgerOptions,
+    /** Real time for clocks that follow it: what reads and stamping see (apply uses commands' `at`). */
+    private readonly realTime: TimeSource,
     private readonly limits: StoreLimits = {},
   ) {
     this.absent = this.newTenant('', 0);
@@ -62,8 +65,8 @@ export class MemoryStore {
 
   /**
    * The tenant for `key`, created empty on first use. Its ids follow the
-   * store's seed option when there is one, else `seed` (uint32), else a
-   * random seed drawn now.
+   * store's seed option when there is one, else `seed` (uint32), which a new
+   * tenant then needs (there is no random fallback).
    *
    * Past the tenant limit a new tenant is refused with 403: the credential is
    * not served (as an API refuses a key it will not serve; 403 is a status
@@ -76,7 +79,9 @@ export class MemoryStore {
     let t = this.tenants.get(key);
     if (!t) {
       this.admitNew(key);
-      t = this.newTenant(key, this.ledgerOptions.seed ?? seed ?? randomBytes(4).readUInt32LE(0));
+      const idSeed = this.ledgerOptions.seed ?? seed;
+      if (idSeed === undefined) throw new Error(`MemoryStore.tenant: a new tenant (${key}) needs a seed`);
+      t = this.newTenant(key, idSeed);
       this.tenants.set(key, t);
     }
     return t;
@@ -128,7 +133,7 @@ export class MemoryStore {
    * there the seed is mixed with its size (see idSeedFor).
    */
   reseedTenant(key: string, seed: number): Tenant {
-    const t = this.tenant(key);
+    const t = this.tenant(key, seed);
     t.ledger.reseed(idSeedFor(seed, t.ledger.creditCount + t.ledger.accountCount));
     return t;
   }
