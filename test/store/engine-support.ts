@@ -15,8 +15,9 @@ import {
   SnapshotNeededError,
   type CommandLog,
   type LogEntry,
-  type LogHealth,
+  type MemoryHealth,
   type Opened,
+  type SnapshotResult,
 } from '../../src/store/backends/types.js';
 import { MockState, type StateConfig } from '../../src/store/machine/state.js';
 
@@ -57,7 +58,8 @@ export function stateText(engine: MockEngine): string {
  * append, and can be told to fail or hold the next ones.
  */
 export class RecordingLog implements CommandLog {
-  readonly backend = 'file' as const;
+  readonly backend = 'memory' as const;
+  readonly shared = false;
   private readonly inner = new MemoryLog();
   readonly appends: unknown[][] = [];
   failNext = 0;
@@ -68,7 +70,7 @@ export class RecordingLog implements CommandLog {
     return this.inner.open();
   }
 
-  async append(afterSeq: number, commands: unknown[]): Promise<number> {
+  async append(afterSeq: number, commands: unknown[], _format?: number): Promise<number> {
     if (this.gate) await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
@@ -87,11 +89,11 @@ export class RecordingLog implements CommandLog {
     return false;
   }
 
-  writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+  writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
     return this.inner.writeSnapshot(seq, parts);
   }
 
-  health(): Promise<LogHealth> {
+  health(): Promise<MemoryHealth> {
     return this.inner.health();
   }
 
@@ -103,12 +105,13 @@ export class RecordingLog implements CommandLog {
 /**
  * One log shared by several engines, as a Redis stream is by replicas:
  * appends compare-and-append on the last seq, reads return entries after a
- * seq. Each engine gets a handle (`handle()`) that calls it `redis`, so the
+ * seq. Each engine gets a handle (`handle()`) that says it is shared, so the
  * engine catches up before reads. Entries are kept as JSON text, as a
- * remote log would.
+ * remote log would, with the format they were appended in.
  */
 export class SharedLog {
   readonly entries: string[] = [];
+  readonly formats: Array<number | undefined> = [];
   readAfterCalls = 0;
   /** While set, readAfter waits for it. */
   readGate: Promise<void> | undefined;
@@ -119,15 +122,18 @@ export class SharedLog {
   handle(): CommandLog {
     const shared = this;
     return {
-      backend: 'redis',
+      // Reported as memory: it lives in this process, only the engine is told it is shared.
+      backend: 'memory',
+      shared: true,
       async open(): Promise<Opened> {
         const snapshotSeq = shared.snapshot?.seq ?? 0;
         return { snapshotSeq, snapshot: shared.snapshot?.parts, entries: shared.after(snapshotSeq) };
       },
-      async append(afterSeq: number, commands: unknown[]): Promise<number> {
+      async append(afterSeq: number, commands: unknown[], format?: number): Promise<number> {
         await Promise.resolve();
         if (afterSeq !== shared.lastSeq) throw new LogConflictError(`append after ${afterSeq}, log ends at ${shared.lastSeq}`);
         shared.entries.push(JSON.stringify(commands));
+        shared.formats.push(format);
         return shared.lastSeq;
       },
       async readAfter(seq: number): Promise<LogEntry[]> {
@@ -140,11 +146,12 @@ export class SharedLog {
         return entries;
       },
       wantsSnapshot: () => false,
-      async writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+      async writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
         shared.snapshot = { seq, parts: JSON.parse(JSON.stringify(parts)) as unknown[] };
+        return { written: true };
       },
-      async health(): Promise<LogHealth> {
-        return { backend: 'redis', connected: true, lastSeq: shared.lastSeq };
+      async health(): Promise<MemoryHealth> {
+        return { backend: 'memory', connected: true, lastSeq: shared.lastSeq };
       },
       async close(): Promise<void> {},
     };
@@ -157,7 +164,9 @@ export class SharedLog {
   after(seq: number): LogEntry[] {
     const out: LogEntry[] = [];
     for (let s = Math.max(seq, this.trimmedTo) + 1; s <= this.entries.length; s++) {
-      out.push({ seq: s, commands: JSON.parse(this.entries[s - 1]!) as unknown[] });
+      const commands = JSON.parse(this.entries[s - 1]!) as unknown[];
+      const format = this.formats[s - 1];
+      out.push(format === undefined ? { seq: s, commands } : { seq: s, format, commands });
     }
     return out;
   }

@@ -30,6 +30,7 @@ import { seededRandom, type Random32 } from '../../domain/ids.js';
 import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Seeded, type SeedFaker } from '../../domain/seed.js';
 import { isTenantCommand, needsEntropy, type Command, type CommandInput, type CommandOf } from './commands.js';
 import type { Engine, EngineAccess, StateMachine } from './engine.js';
+import { COMMAND_FORMAT, unreadableEntry } from './format.js';
 import { checkSnapshot, restoreParts, snapshotParts } from './snapshot.js';
 import type { MockState } from './state.js';
 import { SHARED_TENANT, type Tenant } from './store.js';
@@ -231,6 +232,12 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
 
   apply(command: Command): unknown {
     return applyCommand(this.state, command, this.ctx);
+  }
+
+  readonly format = COMMAND_FORMAT;
+
+  unreadable(commands: readonly unknown[], format: number | undefined): string | undefined {
+    return unreadableEntry(commands, format);
   }
 
   /** Seeding needs Faker, loaded on first use (not at start-up: issue 6). */
