@@ -134,6 +134,8 @@ const backends: Backend[] = [
 
 const commandsFor = (seq: number): unknown[] => [{ type: 'grant', n: seq }];
 
+const EMPTY = { snapshotSeq: 0, snapshot: undefined, entries: [] };
+
 async function appendRange(log: CommandLog, from: number, to: number): Promise<void> {
   for (let seq = from; seq <= to; seq++) await log.append(seq - 1, commandsFor(seq), COMMAND_FORMAT);
 }
@@ -149,18 +151,21 @@ for (const backend of backends) {
     it('numbers appends in order and reads them back in order, each with the format it was written in', async () => {
       const s = await backend.make();
       await s.log.open();
-      for (let seq = 1; seq <= 5; seq++) expect(await s.log.append(seq - 1, commandsFor(seq), COMMAND_FORMAT)).toBe(seq);
+      for (let seq = 1; seq <= 5; seq++) {
+        expect(await s.log.append(seq - 1, commandsFor(seq), COMMAND_FORMAT)).toBe(seq);
+      }
       // Unversioned, as entries written before entries carried a format: read back without one.
       expect(await s.log.append(5, commandsFor(6))).toBe(6);
       expect((await s.log.health()).lastSeq).toBe(6);
       const reopened = await s.reopen();
       const opened = await reopened.open();
       if (!s.keeps) {
-        expect(opened, 'memory keeps nothing: a restart starts empty').toEqual({ snapshotSeq: 0, snapshot: undefined, entries: [] });
+        expect(opened, 'memory keeps nothing: a restart starts empty').toEqual(EMPTY);
         return;
       }
-      expect(opened).toEqual({ snapshotSeq: 0, snapshot: undefined, entries: [...entries(1, 5), { seq: 6, commands: commandsFor(6) }] });
-      if (reopened.shared) expect(await reopened.readAfter(3)).toEqual([...entries(4, 5), { seq: 6, commands: commandsFor(6) }]);
+      const unversioned = { seq: 6, commands: commandsFor(6) };
+      expect(opened).toEqual({ snapshotSeq: 0, snapshot: undefined, entries: [...entries(1, 5), unversioned] });
+      if (reopened.shared) expect(await reopened.readAfter(3)).toEqual([...entries(4, 5), unversioned]);
     });
 
     it('refuses an append after the wrong seq as a conflict, and keeps nothing of it', async () => {
@@ -187,7 +192,7 @@ for (const backend of backends) {
         const opened = await (await s.reopen()).open();
         if (!s.keeps) {
           expect(result).toEqual({ written: false, failed: false, reason: expect.any(String) });
-          expect(opened).toEqual({ snapshotSeq: 0, snapshot: undefined, entries: [] });
+          expect(opened).toEqual(EMPTY);
           return;
         }
         expect(result).toMatchObject({ written: true });

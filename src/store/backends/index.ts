@@ -48,7 +48,10 @@ export function openBackend(options: BackendOptions, logger: StoreLogger, log?: 
     );
   }
   if (options.stateFile !== undefined) {
-    return fileBackend(options.stateFile, { snapshotEveryEntries: options.stateSnapshotEvery, journalLimit: options.journalLimit });
+    return fileBackend(options.stateFile, {
+      snapshotEveryEntries: options.stateSnapshotEvery,
+      journalLimit: options.journalLimit,
+    });
   }
   return memoryBackend(options.journalLimit);
 }

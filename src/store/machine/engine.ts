@@ -382,7 +382,9 @@ export class Engine<S, C, I = C> {
       try {
         this.machine.apply(command);
       } catch (err) {
-        if (!(err instanceof MockError)) this.logger?.error('applying a logged command failed', { err, seq: entry.seq });
+        if (!(err instanceof MockError)) {
+          this.logger?.error('applying a logged command failed', { err, seq: entry.seq });
+        }
       }
     }
     this.seq = entry.seq;

@@ -66,12 +66,16 @@ export class UnknownFormatError extends MockError {
  */
 export function unreadableEntry(commands: readonly unknown[], format: number | undefined): string | undefined {
   if (format !== undefined && format > COMMAND_FORMAT) {
-    return `it holds commands of format ${format}, written by a newer togai-mock; this one reads formats up to ${COMMAND_FORMAT}`;
+    return (
+      `it holds commands of format ${format}, written by a newer togai-mock; ` +
+      `this one reads formats up to ${COMMAND_FORMAT}`
+    );
   }
   for (const command of commands) {
     const type = (command as { type?: unknown } | null)?.type;
     if (typeof type !== 'string' || !Object.hasOwn(COMMAND_INTRODUCED, type)) {
-      return `it holds a command of type ${JSON.stringify(type)} that this togai-mock does not know (written by a newer version?)`;
+      const what = `it holds a command of type ${JSON.stringify(type)}`;
+      return `${what} that this togai-mock does not know (written by a newer version?)`;
     }
   }
   return undefined;

@@ -1,6 +1,7 @@
 // The log of a mock that keeps its state on local disk (TOGAI_MOCK_STATE_FILE):
-// a snapshot at `path` (see snapshotFile.ts) and the commands appended since,
-// one JSON line per entry, in `path + '.log'`. A restarted mock loads the
+// a snapshot at `path` (see snapshot-file.ts) and the commands appended since,
+// one JSON line per entry, in `path + '.log'`: {"seq":N,"format":F,"commands":[...]}
+// (no "format" in the lines of earlier versions, nor when the appender gave none). A restarted mock loads the
 // snapshot and applies the log's entries after it: nothing answered is lost.
 //
 // Appends: the line is written at the end and fdatasync'd before append()
@@ -398,7 +399,8 @@ export class FileLog implements CommandLog {
   private async compact(seq: number, parts: unknown[]): Promise<SnapshotResult> {
     if (this.fd === undefined) return { written: false, reason: `state log ${this.logPath} was closed`, failed: true };
     if (seq <= this.snapshotSeq) {
-      return { written: false, reason: `the snapshot ${this.path} is at seq ${this.snapshotSeq} already`, failed: false };
+      const reason = `the snapshot ${this.path} is at seq ${this.snapshotSeq} already`;
+      return { written: false, reason, failed: false };
     }
     let bytes: number;
     try {
@@ -488,8 +490,9 @@ function parseEntry(line: string): LogEntry | { why: string; json: boolean } {
   if (typeof e !== 'object' || e === null || !Number.isSafeInteger(e.seq) || (e.seq as number) < 1 || !Array.isArray(e.commands)) {
     return { why: 'not a log entry ({"seq":N,"commands":[...]})', json: true };
   }
-  if (e.format !== undefined && !Number.isSafeInteger(e.format)) return { why: 'its format is not a whole number', json: true };
-  return e.format === undefined ? { seq: e.seq as number, commands: e.commands } : { seq: e.seq as number, format: e.format, commands: e.commands };
+  if (e.format === undefined) return { seq: e.seq as number, commands: e.commands };
+  if (!Number.isSafeInteger(e.format)) return { why: 'its format is not a whole number', json: true };
+  return { seq: e.seq as number, format: e.format, commands: e.commands };
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

@@ -121,7 +121,13 @@ const WRITE_CHUNK = 1 << 20;
  * JSON.stringify runs part by part between writes, so a large snapshot does
  * not hold the event loop for its whole length. Resolves with the bytes written.
  */
-export async function writeSnapshotFile(io: FileLogIo, path: string, tmp: string, seq: number, parts: unknown[]): Promise<number> {
+export async function writeSnapshotFile(
+  io: FileLogIo,
+  path: string,
+  tmp: string,
+  seq: number,
+  parts: unknown[],
+): Promise<number> {
   const fd = await io.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   let pos = 0;
   try {

@@ -412,7 +412,8 @@ export class RedisLog implements CommandLog {
    */
   writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
     if (this.writing !== undefined) {
-      return Promise.resolve({ written: false, reason: `another snapshot is being written to ${this.where}`, failed: false });
+      const reason = `another snapshot is being written to ${this.where}`;
+      return Promise.resolve({ written: false, reason, failed: false });
     }
     const writing = this.storeSnapshot(seq, parts)
       .catch((error: unknown): SnapshotResult => ({
@@ -430,7 +431,8 @@ export class RedisLog implements CommandLog {
 
   private async storeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
     if (seq <= this.snapshotSeq) {
-      return { written: false, reason: `${this.where} holds a snapshot at seq ${this.snapshotSeq} already`, failed: false };
+      const reason = `${this.where} holds a snapshot at seq ${this.snapshotSeq} already`;
+      return { written: false, reason, failed: false };
     }
     const granted = await this.connection.run('take the snapshot lease', () => this.connection.script(LEASE, [this.keys.lease], [this.replicaId, this.leaseMs]));
     if (granted !== 1) {
@@ -529,7 +531,8 @@ export class RedisLog implements CommandLog {
     } else {
       detail.error = `not connected${this.connection.lastConnectionError ? `: ${this.connection.lastConnectionError}` : ''}; reconnecting in the background`;
     }
-    return { backend: 'redis', replica: this.replicaId, connected: this.connection.connected, lastSeq: this.head, detail };
+    const connected = this.connection.connected;
+    return { backend: 'redis', replica: this.replicaId, connected, lastSeq: this.head, detail };
   }
 
   async close(): Promise<void> {
