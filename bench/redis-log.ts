@@ -19,7 +19,7 @@ const SECONDS = arg('seconds', 2);
 const ENTRIES = arg('entries', 100_000);
 const PARTS = arg('parts', 1_000_000);
 
-const quiet = { warn: (m: string) => console.warn(m), info: () => undefined };
+const quiet = { warn: (m: string) => console.warn(m), error: (m: string) => console.error(m), info: () => undefined };
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]): void => {
   rows.push(cells.map(String));

@@ -5,12 +5,12 @@
 // server.ts, index.ts) sees it whole: each stage and handler is handed the
 // parts it uses, behind interfaces that do not say where state is kept.
 //
-// Where it is kept comes from the options, here and nowhere else: memory; the
-// state file (its log on local disk); or Redis, where the log is a stream
-// shared by every replica on the same URL and prefix, and the journal and the
-// rate limit's counts are shared through the same connection.
+// Where it is kept comes from the options, chosen by store/backends/index.ts
+// and nowhere else: memory; the state file (its log on local disk); or Redis,
+// where the log is a stream shared by every replica on the same URL and
+// prefix, and the journal and the rate limit's counts are shared through the
+// same connection. This file never names one of them.
 
-import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { creditRequestCheck } from './control/seed.js';
 import type { CreditRequestCheck } from './domain/seed.js';
@@ -21,16 +21,10 @@ import type { MockEngine } from './store/machine/apply.js';
 import { MockMachine } from './store/machine/mock-machine.js';
 import { wallClock } from './store/machine/stamp.js';
 import { Engine } from './store/machine/engine.js';
-import { Journal, type RequestJournal } from './store/services/journal.js';
-import { FileLog } from './store/backends/file/log.js';
-import { MemoryLog } from './store/backends/memory.js';
-import { RedisLog } from './store/backends/redis/log.js';
+import type { RequestJournal } from './store/services/journal.js';
+import { healthFields, openBackend } from './store/backends/index.js';
 import type { CommandLog } from './store/backends/types.js';
-import { RateLimiter } from './store/services/rate-limiter.js';
-import type { RedisLogger } from './store/backends/redis/connection.js';
-import { RedisJournalStore } from './store/backends/redis/journal.js';
-import { RedisRateCounter } from './store/backends/redis/rate.js';
-import { SharedJournal } from './store/services/request-journal.js';
+import type { StoreLogger } from './store/logger.js';
 import type { RateCounter } from './store/services/types.js';
 import { MockState } from './store/machine/state.js';
 import { SHARED_TENANT, tenantKeyFor, type MemoryStore } from './store/machine/store.js';
@@ -56,8 +50,6 @@ export class MockRuntime {
   readonly journal: RequestJournal;
   /** Requests counted against the rate limit (the limit itself is state). */
   readonly rateCounter: RateCounter;
-  /** How this process names itself to the other replicas (Redis only). */
-  readonly replica: string | undefined;
 
   constructor(
     readonly options: TogaiMockOptions,
@@ -85,40 +77,28 @@ export class MockRuntime {
       validateSnapshot: () => this.control.schema('Snapshot'),
       checkCreditRequest: () => (checkCredit ??= creditRequestCheck(this.credits.schema('CreditRequest'))),
     });
-    const log = overrides.log ?? logFor(options, this.logger);
-    this.engine = new Engine(log, machine, this.logger);
-    if (log instanceof RedisLog) {
-      // The replicas' journal and rate counts, on the log's connection (closed with it).
-      const shared = { connection: log.connection, prefix: log.prefix };
-      this.replica = log.replicaId;
-      this.journal = new SharedJournal(new RedisJournalStore({ ...shared, limit: options.journalLimit, replica: log.replicaId, logger: redisLogger(this.logger) }));
-      this.rateCounter = new RedisRateCounter(shared);
-    } else {
-      this.replica = undefined;
-      this.journal = new Journal(options.journalLimit);
-      this.rateCounter = new RateLimiter();
-    }
+    const storeLogger = storeLoggerOf(this.logger);
+    const backend = openBackend(options, storeLogger, overrides.log);
+    this.engine = new Engine(backend.log, machine, storeLogger);
+    this.journal = backend.journal;
+    this.rateCounter = backend.rateCounter;
   }
 
-  /** GET /_mock/health: where the state is kept, whether it can be reached, and how far behind this process is. */
+  /**
+   * GET /_mock/health: where the state is kept, whether it can be reached, how far behind this
+   * process is, and, once it stopped applying the log, why.
+   */
   async health(): Promise<Health> {
     const h = await this.engine.health();
     const logSeq = Math.max(h.lastSeq, h.appliedSeq);
-    const health: Health = { status: h.connected ? 'ok' : 'degraded', backend: h.backend, connected: h.connected, appliedSeq: h.appliedSeq, logSeq };
+    const { backend, redis, replica } = healthFields(h);
+    const status = h.connected && h.stopped === undefined ? 'ok' : 'degraded';
+    const health: Health = { status, backend, connected: h.connected, appliedSeq: h.appliedSeq, logSeq };
     // Unknown while the log cannot be asked where it ends.
     if (h.connected) health.lag = logSeq - h.appliedSeq;
-    if (h.backend === 'redis') {
-      const d = (h.detail ?? {}) as Record<string, unknown>;
-      const text = (key: string): string | undefined => (typeof d[key] === 'string' ? (d[key] as string) : undefined);
-      const redis: NonNullable<Health['redis']> = { url: text('url') ?? '', prefix: text('prefix') ?? '' };
-      for (const key of ['appendonly', 'appendfsync', 'warning', 'error'] as const) {
-        const value = text(key);
-        if (value !== undefined) redis[key] = value;
-      }
-      if (typeof d.durable === 'boolean' || d.durable === 'unknown') redis.durable = d.durable;
-      health.redis = redis;
-      if (this.replica !== undefined) health.replica = this.replica;
-    }
+    if (redis !== undefined) health.redis = redis;
+    if (replica !== undefined) health.replica = replica;
+    if (h.stopped !== undefined) health.stopped = h.stopped;
     return health;
   }
 
@@ -132,17 +112,11 @@ export class MockRuntime {
     this.options.isolateTenants ? tenantKeyFor(credential) : SHARED_TENANT;
 }
 
-/** The log the options ask for (options.ts refuses a state file and Redis together). */
-function logFor(options: TogaiMockOptions, logger: Logger): CommandLog {
-  if (options.redisUrl !== undefined) {
-    return new RedisLog({ url: options.redisUrl, prefix: options.redisPrefix, snapshotEvery: options.stateSnapshotEvery, logger: redisLogger(logger) });
-  }
-  if (options.stateFile !== undefined) return new FileLog(resolve(options.stateFile), { snapshotEveryEntries: options.stateSnapshotEvery });
-  return new MemoryLog();
+/** The store's messages into the mock's JSON log (pino takes its fields first). */
+function storeLoggerOf(logger: Logger): StoreLogger {
+  return {
+    info: (message, fields) => (fields === undefined ? logger.info(message) : logger.info(fields, message)),
+    warn: (message, fields) => (fields === undefined ? logger.warn(message) : logger.warn(fields, message)),
+    error: (message, fields) => (fields === undefined ? logger.error(message) : logger.error(fields, message)),
+  };
 }
-
-/** The Redis store's messages into the mock's JSON log. */
-const redisLogger = (logger: Logger): RedisLogger => ({
-  warn: (message) => logger.warn(message),
-  info: (message) => logger.info(message),
-});

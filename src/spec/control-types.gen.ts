@@ -628,7 +628,7 @@ export interface components {
         };
         Health: {
             /**
-             * @description `degraded` while the state's backend cannot be reached (requests get 503 meanwhile).
+             * @description `degraded` while the state's backend cannot be reached, or once this process stopped applying the log (see `stopped`); requests get 503 meanwhile.
              * @enum {string}
              */
             status: "ok" | "degraded";
@@ -663,6 +663,13 @@ export interface components {
                 warning?: string;
                 /** @description Why Redis cannot be reached now. */
                 error?: string;
+            };
+            /** @description Only once this process met, in the log it applies, a change written by a newer togai-mock (a newer format, or a command it does not know). It then applies nothing more and answers every request 503, rather than skipping the change and drifting apart from the replicas that applied it. Upgrade it. */
+            stopped?: {
+                /** @description What it could not apply, and why. */
+                reason: string;
+                /** @description The last change (log entry) it applied. */
+                seq: number;
             };
         };
         JournalEntry: {

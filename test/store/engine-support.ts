@@ -16,8 +16,11 @@ import {
   SnapshotNeededError,
   type CommandLog,
   type LogEntry,
+  type LogBackend,
   type LogHealth,
+  type MemoryHealth,
   type Opened,
+  type SnapshotResult,
 } from '../../src/store/backends/types.js';
 import { MockState, type StateConfig } from '../../src/store/machine/state.js';
 
@@ -59,10 +62,14 @@ export function stateText(engine: MockEngine): string {
  * to fail or hold the next ones.
  */
 export class RecordingLog implements CommandLog {
-  readonly backend = 'file' as const;
+  readonly shared = false;
   readonly appends: unknown[][] = [];
 
   constructor(private readonly inner: CommandLog = new MemoryLog()) {}
+
+  get backend(): LogBackend {
+    return this.inner.backend;
+  }
 
   failNext = 0;
   /** While set, appends wait for it. */
@@ -72,13 +79,13 @@ export class RecordingLog implements CommandLog {
     return this.inner.open();
   }
 
-  async append(afterSeq: number, commands: unknown[]): Promise<number> {
+  async append(afterSeq: number, commands: unknown[], format?: number): Promise<number> {
     if (this.gate) await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
       throw new LogUnavailableError('state could not be saved to /nowhere/state.json.log: EIO: injected failure');
     }
-    const seq = await this.inner.append(afterSeq, commands);
+    const seq = await this.inner.append(afterSeq, commands, format);
     this.appends.push(JSON.parse(JSON.stringify(commands)) as unknown[]);
     return seq;
   }
@@ -91,7 +98,7 @@ export class RecordingLog implements CommandLog {
     return false;
   }
 
-  writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+  writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
     return this.inner.writeSnapshot(seq, parts);
   }
 
@@ -107,12 +114,13 @@ export class RecordingLog implements CommandLog {
 /**
  * One log shared by several engines, as a Redis stream is by replicas:
  * appends compare-and-append on the last seq, reads return entries after a
- * seq. Each engine gets a handle (`handle()`) that calls it `redis`, so the
+ * seq. Each engine gets a handle (`handle()`) that says it is shared, so the
  * engine catches up before reads. Entries are kept as JSON text, as a
- * remote log would.
+ * remote log would, with the format they were appended in.
  */
 export class SharedLog {
   readonly entries: string[] = [];
+  readonly formats: Array<number | undefined> = [];
   readAfterCalls = 0;
   /** While set, readAfter waits for it. */
   readGate: Promise<void> | undefined;
@@ -123,15 +131,18 @@ export class SharedLog {
   handle(): CommandLog {
     const shared = this;
     return {
-      backend: 'redis',
+      // Reported as memory: it lives in this process, only the engine is told it is shared.
+      backend: 'memory',
+      shared: true,
       async open(): Promise<Opened> {
         const snapshotSeq = shared.snapshot?.seq ?? 0;
         return { snapshotSeq, snapshot: shared.snapshot?.parts, entries: shared.after(snapshotSeq) };
       },
-      async append(afterSeq: number, commands: unknown[]): Promise<number> {
+      async append(afterSeq: number, commands: unknown[], format?: number): Promise<number> {
         await Promise.resolve();
         if (afterSeq !== shared.lastSeq) throw new LogConflictError(`append after ${afterSeq}, log ends at ${shared.lastSeq}`);
         shared.entries.push(JSON.stringify(commands));
+        shared.formats.push(format);
         return shared.lastSeq;
       },
       async readAfter(seq: number): Promise<LogEntry[]> {
@@ -144,11 +155,12 @@ export class SharedLog {
         return entries;
       },
       wantsSnapshot: () => false,
-      async writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+      async writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
         shared.snapshot = { seq, parts: JSON.parse(JSON.stringify(parts)) as unknown[] };
+        return { written: true };
       },
-      async health(): Promise<LogHealth> {
-        return { backend: 'redis', connected: true, lastSeq: shared.lastSeq };
+      async health(): Promise<MemoryHealth> {
+        return { backend: 'memory', connected: true, lastSeq: shared.lastSeq };
       },
       async close(): Promise<void> {},
     };
@@ -161,7 +173,9 @@ export class SharedLog {
   after(seq: number): LogEntry[] {
     const out: LogEntry[] = [];
     for (let s = Math.max(seq, this.trimmedTo) + 1; s <= this.entries.length; s++) {
-      out.push({ seq: s, commands: JSON.parse(this.entries[s - 1]!) as unknown[] });
+      const commands = JSON.parse(this.entries[s - 1]!) as unknown[];
+      const format = this.formats[s - 1];
+      out.push(format === undefined ? { seq: s, commands } : { seq: s, format, commands });
     }
     return out;
   }

@@ -33,7 +33,10 @@ if (mode === 'hold') {
       const at = seq;
       process.stdout.write(`compacting ${at}\n`);
       log.writeSnapshot(at, partsFor(at)).then(
-        () => process.stdout.write(`compacted ${at}\n`),
+        (result) =>
+          result.written
+            ? process.stdout.write(`compacted ${at}\n`)
+            : process.stderr.write(`snapshot not written: ${result.reason}\n`),
         (err: Error) => process.stderr.write(`snapshot failed: ${err.message}\n`),
       );
     }

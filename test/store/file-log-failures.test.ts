@@ -140,9 +140,12 @@ describe('FileLog: failed snapshots', () => {
     expect(log.wantsSnapshot()).toBe(true);
 
     disk.failures.push({ op: 'write', when: (args) => args[4] === 0 }); // the snapshot's first write (appends write further on)
-    const err = await log.writeSnapshot(3, [{ a: 1 }]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LogUnavailableError);
-    expect((err as Error).message).toMatch(/writing the snapshot \S+state\.json at seq 3 failed: ENOSPC/);
+    // Not written, and why: writeSnapshot resolves with it (the engine logs it), it never rejects for a disk error.
+    expect(await log.writeSnapshot(3, [{ a: 1 }])).toEqual({
+      written: false,
+      failed: true,
+      reason: expect.stringMatching(/writing the snapshot \S+state\.json at seq 3 failed: ENOSPC/),
+    });
     expect(readdirSync(dir).filter(isTemp)).toEqual([]);
     expect(existsSync(path)).toBe(false);
     expect(log.wantsSnapshot(), 'no new offer during the retry delay').toBe(false);
@@ -159,7 +162,11 @@ describe('FileLog: failed snapshots', () => {
     await log.open();
     for (let s = 1; s <= 4; s++) await log.append(s - 1, commandsFor(s));
     disk.failures.push({ op: 'rename', when: (args) => args[1] === `${path}.log` });
-    await expect(log.writeSnapshot(2, [{ at: 2 }])).rejects.toThrow(/compacting the log \S+ at seq 2 failed: EIO/);
+    expect(await log.writeSnapshot(2, [{ at: 2 }])).toEqual({
+      written: false,
+      failed: true,
+      reason: expect.stringMatching(/compacting the log \S+ at seq 2 failed: EIO/),
+    });
     expect(readdirSync(dir).filter(isTemp)).toEqual([]);
     expect(readFileSync(`${path}.log`, 'utf8').split('\n')).toHaveLength(5);
     expect(await log.append(4, commandsFor(5))).toBe(5);
@@ -174,7 +181,8 @@ describe('FileLog: failed snapshots', () => {
     for (let s = 1; s <= 4; s++) await log.append(s - 1, commandsFor(s));
     let dirSyncs = 0;
     disk.failures.push({ op: 'syncDir', when: () => ++dirSyncs === 2 }); // the first is the snapshot's rename
-    await expect(log.writeSnapshot(3, [{ at: 3 }])).rejects.toThrow(/compacting the log/);
+    const reason = expect.stringMatching(/compacting the log/);
+    expect(await log.writeSnapshot(3, [{ at: 3 }])).toMatchObject({ written: false, failed: true, reason });
     await expect(log.append(4, commandsFor(5))).rejects.toThrow(/opened again/);
     expect((await log.open()).entries).toEqual(expected(4));
     expect(await log.append(4, commandsFor(5))).toBe(5);

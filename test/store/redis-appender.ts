@@ -10,7 +10,8 @@ import { RedisLog } from '../../src/store/backends/redis/log.js';
 import { LogConflictError } from '../../src/store/backends/types.js';
 
 const [url, prefix, name] = process.argv.slice(2) as [string, string, string];
-const quiet = { warn: (m: string) => process.stderr.write(`${m}\n`), info: () => undefined };
+const say = (m: string): boolean => process.stderr.write(`${m}\n`);
+const quiet = { warn: say, error: say, info: () => undefined };
 const log = new RedisLog({ url, prefix, logger: quiet });
 const opened = await log.open();
 let seq = opened.entries.at(-1)?.seq ?? opened.snapshotSeq;

@@ -5,18 +5,28 @@
 
 import { afterAll, beforeAll } from 'vitest';
 import { RedisLog, type RedisLogOptions } from '../../src/store/backends/redis/log.js';
-import { RedisConnection, type RedisLogger } from '../../src/store/backends/redis/connection.js';
+import { RedisConnection } from '../../src/store/backends/redis/connection.js';
+import type { StoreLogger } from '../../src/store/logger.js';
 import { redisAvailable, TestRedis } from '../helpers/redis.js';
 
-export interface Kept extends RedisLogger {
+export interface Kept extends StoreLogger {
   warnings: string[];
   infos: string[];
+  errors: string[];
 }
 
 export function keepingLogger(): Kept {
   const warnings: string[] = [];
   const infos: string[] = [];
-  return { warnings, infos, warn: (m) => void warnings.push(m), info: (m) => void infos.push(m) };
+  const errors: string[] = [];
+  return {
+    warnings,
+    infos,
+    errors,
+    warn: (m) => void warnings.push(m),
+    info: (m) => void infos.push(m),
+    error: (m) => void errors.push(m),
+  };
 }
 
 let prefixes = 0;

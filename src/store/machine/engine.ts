@@ -12,7 +12,7 @@
 // Reads look at the state directly. With a local log (memory, file) this
 // process is the only writer, so its state is always the log's end and a
 // read costs nothing extra: read() calls its function synchronously. With a
-// shared log (Redis) other processes append too: a read first catches up to
+// shared log (Redis: `log.shared`) other processes append too: a read first catches up to
 // the log's end, so a change answered by any replica is seen by the next
 // request to any other (read your writes through a load balancer). Catch-ups
 // are coalesced: one in flight plus at most one waiting, and a read never
@@ -21,6 +21,15 @@
 // When the log asks for it, the engine takes a snapshot of the state at the
 // last applied seq (synchronously, so it is consistent) and hands it to the
 // log to write in the background (compaction).
+//
+// Formats: every entry is appended with the machine's command format. An
+// entry another process appended that this machine cannot read (a newer
+// format, a command type it does not know: a newer version wrote it), or a
+// snapshot of a newer format met while catching up, STOPS the engine: it
+// applies nothing more, every read and change answers 503 saying why, and
+// health() reports it, rather than skipping what it cannot read and drifting
+// apart from the processes that can (machine/format.ts). Met at start, it
+// fails the start instead.
 //
 // The engine knows nothing of tenants or ledgers: what a command means, how
 // state is snapshotted and restored, is the StateMachine's (mock-machine.ts).
@@ -34,7 +43,10 @@ import {
   type LogEntry,
   type LogHealth,
   type Opened,
+  type SnapshotResult,
 } from '../backends/types.js';
+import type { StoreLogger } from '../logger.js';
+import { UnknownFormatError } from './format.js';
 
 /** A command or its input: its `type` picks its result type. */
 export interface Typed {
@@ -63,20 +75,29 @@ export interface StateMachine<
   prepare(commands: readonly C[]): Promise<void> | undefined;
   /** The state as snapshot parts, at log seq `seq`: copies that never change afterwards. */
   snapshot(seq: number): unknown[];
-  /** Replaces the whole state with a snapshot's parts (undefined: empty). Throws and changes nothing when they cannot be loaded. */
+  /**
+   * Replaces the whole state with a snapshot's parts (undefined: empty). Throws and changes nothing when they
+   * cannot be loaded: an UnknownFormatError when a newer version wrote them.
+   */
   restore(parts: readonly unknown[] | undefined): void;
+  /** The format of the commands this machine stamps; every appended entry carries it. */
+  readonly format: number;
+  /** Why this machine cannot apply an entry's commands written in `format`; undefined when it can. */
+  unreadable(commands: readonly unknown[], format: number | undefined): string | undefined;
 }
 
-export interface EngineLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
+/** Why the engine stopped applying the log, and the seq it had applied. */
+export interface Stopped {
+  reason: string;
+  seq: number;
 }
 
-export interface EngineHealth extends LogHealth {
+export type EngineHealth = LogHealth & {
   /** The last log seq applied here; for a shared log, lastSeq - appliedSeq is how far this process lags. */
   appliedSeq: number;
-}
+  /** Set once the engine met what it cannot apply (see the file's header). */
+  stopped?: Stopped;
+};
 
 /** How often an append is retried after another process appended first. */
 const MAX_CONFLICT_RETRIES = 50;
@@ -116,15 +137,21 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   private catchUpNext: Promise<void> | undefined;
   private snapshotting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private stoppedBy: Stopped | undefined;
   /** True when this process is the log's only writer: reads need no catch-up. */
   readonly local: boolean;
 
   constructor(
     readonly log: CommandLog,
     private readonly machine: StateMachine<S, C, I, R>,
-    private readonly logger?: EngineLogger,
+    private readonly logger?: StoreLogger,
   ) {
-    this.local = log.backend !== 'redis';
+    this.local = !log.shared;
+  }
+
+  /** Why the engine stopped applying the log; undefined while it applies it. */
+  get stopped(): Stopped | undefined {
+    return this.stoppedBy;
   }
 
   get state(): S {
@@ -154,7 +181,10 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
    * shared one. Rejects with a 503-kind MockError when the log cannot be read.
    */
   read<T>(fn: (state: S) => T): T | Promise<T> {
-    if (this.local) return fn(this.machine.state);
+    if (this.local) {
+      if (this.stoppedBy) throw this.stoppedError();
+      return fn(this.machine.state);
+    }
     return this.catchUp().then(() => fn(this.machine.state));
   }
 
@@ -169,7 +199,12 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
     if (this.local) return this;
     let caughtUp: Promise<void> | undefined;
     return {
-      read: <V>(fn: (state: S) => V): Promise<V> => (caughtUp ??= this.catchUp()).then(() => fn(this.machine.state)),
+      read: <V>(fn: (state: S) => V): Promise<V> =>
+        (caughtUp ??= this.catchUp()).then(() => {
+          // Another read of the same request may have met what stopped the engine.
+          if (this.stoppedBy) throw this.stoppedError();
+          return fn(this.machine.state);
+        }),
       execute: this.execute.bind(this),
     };
   }
@@ -185,6 +220,7 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   execute(input: I, typedRender?: (result: never, state: S) => unknown): Promise<unknown> {
     const render = typedRender as Render<S> | undefined;
     if (this.closing) return Promise.reject(new MockError('unavailable', 'togai-mock is shutting down; the change was not made'));
+    if (this.stoppedBy) return Promise.reject(this.stoppedError());
     let command: C;
     try {
       command = this.machine.stamp(input);
@@ -218,7 +254,9 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   }
 
   async health(): Promise<EngineHealth> {
-    return { ...(await this.log.health()), appliedSeq: this.seq };
+    const health: EngineHealth = { ...(await this.log.health()), appliedSeq: this.seq };
+    if (this.stoppedBy) health.stopped = { ...this.stoppedBy };
+    return health;
   }
 
   // ---------------------------------------------------------------- writing
@@ -239,6 +277,8 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   private async commit(batch: Array<Pending<C, S>>): Promise<void> {
     const commands = batch.map((p) => p.command);
     try {
+      // Stopped while these waited: appending them would write past what this process can apply.
+      if (this.stoppedBy) throw this.stoppedError();
       const preparing = this.machine.prepare(commands);
       if (preparing) await preparing;
       const seq = await this.append(commands);
@@ -254,7 +294,7 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
         const result = this.machine.apply(p.command);
         value = p.render ? p.render(result, this.machine.state) : result;
       } catch (err) {
-        if (!(err instanceof MockError)) this.logger?.error({ err }, 'applying a command failed');
+        if (!(err instanceof MockError)) this.logger?.error('applying a command failed', { err });
         p.reject(err);
         continue;
       }
@@ -266,7 +306,7 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   /** commit() of one command, for a log that appends synchronously. */
   private commitNow(command: C, render: Render<S> | undefined): Promise<unknown> {
     try {
-      this.seq = this.log.appendNow!(this.seq, [command]);
+      this.seq = this.log.appendNow!(this.seq, [command], this.machine.format);
     } catch (err) {
       return Promise.reject(asFailure(err));
     }
@@ -275,7 +315,7 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
       const result = this.machine.apply(command);
       value = render ? render(result, this.machine.state) : result;
     } catch (err) {
-      if (!(err instanceof MockError)) this.logger?.error({ err }, 'applying a command failed');
+      if (!(err instanceof MockError)) this.logger?.error('applying a command failed', { err });
       return Promise.reject(err);
     }
     this.offerSnapshot();
@@ -286,7 +326,7 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   private async append(commands: C[]): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const seq = await this.log.append(this.seq, commands);
+        const seq = await this.log.append(this.seq, commands, this.machine.format);
         if (seq !== this.seq + 1) throw new Error(`the log appended at seq ${seq}, expected ${this.seq + 1}`);
         return seq;
       } catch (err) {
@@ -301,6 +341,7 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
 
   /** A catch-up that started after this call: the running one may have read the log before the caller's request came. */
   private catchUp(): Promise<void> {
+    if (this.stoppedBy) return Promise.reject(this.stoppedError());
     if (!this.catchUpRunning) {
       const run = this.exclusive(() => this.catchUpNow()).finally(() => {
         if (this.catchUpRunning === run) this.catchUpRunning = undefined;
@@ -319,6 +360,16 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
 
   /** Applies what others appended since the last applied seq (or reloads when it was compacted away). */
   private async catchUpNow(): Promise<void> {
+    if (this.stoppedBy) throw this.stoppedError();
+    try {
+      await this.catchUpOnce();
+    } catch (err) {
+      if (err instanceof UnknownFormatError) throw this.stop(err.message);
+      throw err;
+    }
+  }
+
+  private async catchUpOnce(): Promise<void> {
     let entries: LogEntry[];
     try {
       entries = await this.log.readAfter(this.seq);
@@ -346,16 +397,44 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
     for (const entry of opened.entries) this.applyEntry(entry);
   }
 
-  /** Applies an entry this process did not append: a refused command was refused everywhere, a no-op. */
+  /**
+   * Applies an entry this process did not append: a refused command was refused everywhere, a no-op.
+   * An entry this machine cannot read throws UnknownFormatError before any of it is applied.
+   */
   private applyEntry(entry: LogEntry): void {
+    const why = this.machine.unreadable(entry.commands, entry.format);
+    if (why !== undefined) throw new UnknownFormatError(`log entry ${entry.seq} cannot be applied: ${why}`);
     for (const command of entry.commands as C[]) {
       try {
         this.machine.apply(command);
       } catch (err) {
-        if (!(err instanceof MockError)) this.logger?.error({ err, seq: entry.seq }, 'applying a logged command failed');
+        if (!(err instanceof MockError)) {
+          this.logger?.error('applying a logged command failed', { err, seq: entry.seq });
+        }
       }
     }
     this.seq = entry.seq;
+  }
+
+  /** Stops applying the log for good (see the file's header); answers the error every request now gets. */
+  private stop(reason: string): MockError {
+    if (!this.stoppedBy) {
+      this.stoppedBy = { reason, seq: this.seq };
+      this.logger?.error('stopped applying the log: every request answers 503 until this process is upgraded', {
+        reason,
+        seq: this.seq,
+      });
+    }
+    return this.stoppedError();
+  }
+
+  private stoppedError(): MockError {
+    const { reason, seq } = this.stoppedBy!;
+    return new MockError(
+      'unavailable',
+      `togai-mock stopped applying changes after seq ${seq}: ${reason}. Upgrade this process to the version ` +
+        'that wrote it (every replica sharing the log must run the same version or newer)',
+    );
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -368,22 +447,34 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
 
   /** Hands the log a snapshot when it wants one; written in the background, a failure only logged. */
   private offerSnapshot(): void {
-    if (this.snapshotting || this.closing || !this.log.wantsSnapshot()) return;
+    if (this.snapshotting || this.closing || this.stoppedBy || !this.log.wantsSnapshot()) return;
     const seq = this.seq;
     let parts: unknown[];
     const started = performance.now();
     try {
       parts = this.machine.snapshot(seq);
     } catch (err) {
-      this.logger?.error({ err, seq }, 'taking a snapshot failed');
+      this.logger?.error('taking a snapshot failed', { err, seq });
       return;
     }
     // Taken in one go (so it is consistent): the time requests waited for it.
     const tookMs = Math.round(performance.now() - started);
     const writing = this.log
       .writeSnapshot(seq, parts)
-      .then(() => this.logger?.info({ seq, parts: parts.length, tookMs, writtenMs: Math.round(performance.now() - started) }, 'snapshot written'))
-      .catch((err: unknown) => this.logger?.warn({ err, seq }, 'writing a snapshot failed; the log keeps every change'))
+      .then(
+        (result: SnapshotResult) => {
+          if (result.written) {
+            const writtenMs = Math.round(performance.now() - started);
+            const fields = { seq, parts: parts.length, tookMs, writtenMs, bytes: result.bytes };
+            this.logger?.info('snapshot written', fields);
+          } else if (result.failed) {
+            this.logger?.warn('writing a snapshot failed; the log keeps every change', { seq, reason: result.reason });
+          } else {
+            this.logger?.info('snapshot not written', { seq, reason: result.reason });
+          }
+        },
+        (err: unknown) => this.logger?.error('writing a snapshot failed; the log keeps every change', { err, seq }),
+      )
       .finally(() => {
         if (this.snapshotting === writing) this.snapshotting = undefined;
       });

@@ -8,6 +8,7 @@
 import { MockError } from '../../domain/errors.js';
 import { loadSeedFaker, type SeedFaker } from '../../domain/seed.js';
 import { applyCommand, type ApplyContext, type Context } from './apply.js';
+import { COMMAND_FORMAT, unreadableEntry } from './format.js';
 import type { Command, CommandInput, CommandOf, CommandResults, CommandType } from './commands.js';
 import type { StateMachine } from './engine.js';
 import { restoreParts, snapshotParts } from './snapshot.js';
@@ -45,6 +46,12 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
 
   apply<T extends CommandType>(command: CommandOf<T>): CommandResults[T] {
     return applyCommand(this.state, command, this.ctx);
+  }
+
+  readonly format = COMMAND_FORMAT;
+
+  unreadable(commands: readonly unknown[], format: number | undefined): string | undefined {
+    return unreadableEntry(commands, format);
   }
 
   /** Seeding needs Faker, loaded on first use (not at start-up, which it would slow down). */

@@ -15,6 +15,9 @@
 // tenant one part with its clock, accounts and holds, followed by its credits
 // in chunks of CREDITS_PER_PART. A log may also hand back a version 1
 // document as the only part (a state file written before logs existed).
+// A version above 2 was written by a newer togai-mock: UnknownFormatError,
+// which stops the engine rather than being refused as a bad snapshot
+// (machine/format.ts).
 
 import type { ValidateFunction } from 'ajv';
 import { MockError, invalid } from '../../domain/errors.js';
@@ -22,6 +25,7 @@ import type { LedgerSnapshot } from '../../domain/ledger-snapshot.js';
 import type { components } from '../../spec/control-types.gen.js';
 import { describeError } from '../../spec/messages.js';
 import type { FaultRulesJson } from './fault-rules.js';
+import { UnknownFormatError } from './format.js';
 import type { MockState } from './state.js';
 import type { MemoryStore, TenantSnapshot } from './store.js';
 
@@ -125,6 +129,14 @@ export function restoreParts(state: MockState, parts: readonly unknown[] | undef
     return;
   }
   const head = parts[0] as { formatVersion?: unknown } | null;
+  const version = typeof head === 'object' && head !== null ? head.formatVersion : undefined;
+  // Written by a newer version: not a snapshot to refuse as bad, but one this version cannot read.
+  if (typeof version === 'number' && version > PARTS_FORMAT_VERSION) {
+    throw new UnknownFormatError(
+      `snapshot formatVersion ${version} is not supported; this togai-mock reads version ${FORMAT_VERSION} ` +
+        `(a document) and ${PARTS_FORMAT_VERSION} (parts)`,
+    );
+  }
   if (typeof head !== 'object' || head === null || head.formatVersion !== PARTS_FORMAT_VERSION) {
     if (parts.length !== 1) throw invalid('snapshot: its first part is not a header of format version 2');
     // A document of version 1 (or another one, which checkSnapshot refuses by name).

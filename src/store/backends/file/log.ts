@@ -1,6 +1,7 @@
 // The log of a mock that keeps its state on local disk (TOGAI_MOCK_STATE_FILE):
-// a snapshot at `path` (see snapshotFile.ts) and the commands appended since,
-// one JSON line per entry, in `path + '.log'`. A restarted mock loads the
+// a snapshot at `path` (see snapshot-file.ts) and the commands appended since,
+// one JSON line per entry, in `path + '.log'`: {"seq":N,"format":F,"commands":[...]}
+// (no "format" in the lines of earlier versions, nor when the appender gave none). A restarted mock loads the
 // snapshot and applies the log's entries after it: nothing answered is lost.
 //
 // Appends: the line is written at the end and fdatasync'd before append()
@@ -37,9 +38,10 @@ import {
   LogUnavailableError,
   SnapshotNeededError,
   type CommandLog,
+  type FileHealth,
   type LogEntry,
-  type LogHealth,
   type Opened,
+  type SnapshotResult,
 } from '../types.js';
 
 export { LogLockedError } from './lock.js';
@@ -70,6 +72,8 @@ export const FILE_LOG_DEFAULTS = {
 
 export class FileLog implements CommandLog {
   readonly backend = 'file' as const;
+  /** One process at a time (the lock): its state is always the log's end. */
+  readonly shared = false;
   readonly path: string;
   readonly logPath: string;
   private readonly io: FileLogIo;
@@ -131,14 +135,15 @@ export class FileLog implements CommandLog {
     }
   }
 
-  append(afterSeq: number, commands: unknown[]): Promise<number> {
+  append(afterSeq: number, commands: unknown[], format?: number): Promise<number> {
     if (this.closing) return Promise.reject(new LogUnavailableError(`state log ${this.logPath} was closed`));
     if (!Array.isArray(commands)) return Promise.reject(new TypeError('append: commands must be an array'));
     const seq = afterSeq + 1;
     let line: Buffer;
     try {
       // Serialised now, so a command its caller changes after the call is logged as it was.
-      line = Buffer.from(`{"seq":${seq},"commands":${JSON.stringify(commands)}}\n`, 'utf8');
+      const version = format === undefined ? '' : `"format":${JSON.stringify(format)},`;
+      line = Buffer.from(`{"seq":${seq},${version}"commands":${JSON.stringify(commands)}}\n`, 'utf8');
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -193,13 +198,15 @@ export class FileLog implements CommandLog {
   /**
    * Writes `parts` as the snapshot at `seq` (at most the last appended seq),
    * then rewrites the log without the entries it covers. Appends go on
-   * meanwhile. Rejects with LogUnavailableError when it fails; the snapshot
-   * and log on disk still load together, and nothing appended is lost.
-   * The parts are serialised one by one between writes, so they must not
-   * change after this call: pass copies, never live state.
+   * meanwhile. When it fails, it says why ({written: false, failed: true});
+   * the snapshot and log on disk still load together, and nothing appended
+   * is lost. The parts are serialised one by one between writes, so they
+   * must not change after this call: pass copies, never live state.
    */
-  writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
-    if (this.fd === undefined || this.closing) return Promise.reject(new LogUnavailableError(`state log ${this.logPath} is not open`));
+  writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
+    if (this.fd === undefined || this.closing) {
+      return Promise.resolve({ written: false, reason: `state log ${this.logPath} is not open`, failed: true });
+    }
     if (!Number.isSafeInteger(seq) || seq > this.lastSeq) {
       return Promise.reject(new RangeError(`writeSnapshot: seq ${seq} is past the log's end (${this.lastSeq})`));
     }
@@ -214,7 +221,7 @@ export class FileLog implements CommandLog {
     return run;
   }
 
-  async health(): Promise<LogHealth> {
+  async health(): Promise<FileHealth> {
     return {
       backend: 'file',
       connected: this.fd !== undefined && !this.broken,
@@ -389,10 +396,15 @@ export class FileLog implements CommandLog {
 
   // ---------------------------------------------------------------- compaction
 
-  private async compact(seq: number, parts: unknown[]): Promise<void> {
-    if (seq <= this.snapshotSeq || this.fd === undefined) return;
+  private async compact(seq: number, parts: unknown[]): Promise<SnapshotResult> {
+    if (this.fd === undefined) return { written: false, reason: `state log ${this.logPath} was closed`, failed: true };
+    if (seq <= this.snapshotSeq) {
+      const reason = `the snapshot ${this.path} is at seq ${this.snapshotSeq} already`;
+      return { written: false, reason, failed: false };
+    }
+    let bytes: number;
     try {
-      await writeSnapshotFile(this.io, this.path, this.tempName(''), seq, parts);
+      bytes = await writeSnapshotFile(this.io, this.path, this.tempName(''), seq, parts);
       this.snapshotSeq = seq;
       this.snapshotLayout = 'parts';
       await this.rewriteLog(seq);
@@ -402,8 +414,9 @@ export class FileLog implements CommandLog {
       this.snapshotFailedAt = Date.now();
       this.lastSnapshotError = (err as Error).message;
       const what = this.snapshotSeq === seq ? `compacting the log ${this.logPath}` : `writing the snapshot ${this.path}`;
-      throw new LogUnavailableError(`${what} at seq ${seq} failed: ${(err as Error).message}`);
+      return { written: false, reason: `${what} at seq ${seq} failed: ${(err as Error).message}`, failed: true };
     }
+    return { written: true, bytes };
   }
 
   /** Replaces the log file by one holding only the entries after `seq`, appends included. */
@@ -477,7 +490,9 @@ function parseEntry(line: string): LogEntry | { why: string; json: boolean } {
   if (typeof e !== 'object' || e === null || !Number.isSafeInteger(e.seq) || (e.seq as number) < 1 || !Array.isArray(e.commands)) {
     return { why: 'not a log entry ({"seq":N,"commands":[...]})', json: true };
   }
-  return { seq: e.seq as number, commands: e.commands };
+  if (e.format === undefined) return { seq: e.seq as number, commands: e.commands };
+  if (!Number.isSafeInteger(e.format)) return { why: 'its format is not a whole number', json: true };
+  return { seq: e.seq as number, format: e.format, commands: e.commands };
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

@@ -119,12 +119,18 @@ const WRITE_CHUNK = 1 << 20;
 /**
  * Writes the snapshot to `tmp`, makes it durable, and renames it over `path`.
  * JSON.stringify runs part by part between writes, so a large snapshot does
- * not hold the event loop for its whole length.
+ * not hold the event loop for its whole length. Resolves with the bytes written.
  */
-export async function writeSnapshotFile(io: FileLogIo, path: string, tmp: string, seq: number, parts: unknown[]): Promise<void> {
+export async function writeSnapshotFile(
+  io: FileLogIo,
+  path: string,
+  tmp: string,
+  seq: number,
+  parts: unknown[],
+): Promise<number> {
   const fd = await io.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  let pos = 0;
   try {
-    let pos = 0;
     let pending: string[] = [`{"togaiMockSnapshot":${LAYOUT},"seq":${seq},"parts":${parts.length}}\n`];
     let pendingLen = 0;
     const flush = async (): Promise<void> => {
@@ -156,6 +162,7 @@ export async function writeSnapshotFile(io: FileLogIo, path: string, tmp: string
     throw err;
   }
   await io.syncDir(dirname(path));
+  return pos;
 }
 
 function isCount(v: unknown): v is number {

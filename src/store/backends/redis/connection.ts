@@ -24,20 +24,11 @@ const require = createRequire(import.meta.url);
 let ioredis: typeof import('ioredis') | undefined;
 const loadIoredis = (): typeof import('ioredis') => (ioredis ??= require('ioredis') as typeof import('ioredis'));
 import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../types.js';
+import { consoleLogger, type StoreLogger } from '../../logger.js';
 
 /** The prefix of every key the mock keeps in Redis, unless told otherwise. */
 export const DEFAULT_REDIS_PREFIX = 'togai-mock:';
 
-/** Where messages go: a pino logger or the console both fit. */
-export interface RedisLogger {
-  warn(message: string): void;
-  info(message: string): void;
-}
-
-export const consoleLogger: RedisLogger = {
-  warn: (message) => console.warn(`togai-mock: ${message}`),
-  info: (message) => console.info(`togai-mock: ${message}`),
-};
 
 export interface RedisConnectionOptions {
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
@@ -50,7 +41,7 @@ export interface RedisConnectionOptions {
   maxReconnectDelayMs?: number | undefined;
   /** The connection's name in Redis' CLIENT LIST. Default "togai-mock". */
   name?: string | undefined;
-  logger?: RedisLogger | undefined;
+  logger?: StoreLogger | undefined;
 }
 
 /** The URL with its password (if any) replaced by `***`, for messages and health. */
@@ -79,7 +70,7 @@ export class RedisConnection {
   /** The server, without its password. */
   readonly where: string;
   private readonly connectTimeoutMs: number;
-  private readonly logger: RedisLogger;
+  private readonly logger: StoreLogger;
   /** The last connection error seen, for messages while Redis is down. */
   private lastError: string | undefined;
   private downSince: number | undefined;

@@ -7,7 +7,8 @@
 // client polling with `after` never misses entries.
 
 import { hostname } from 'node:os';
-import { consoleLogger, DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection, type RedisLogger } from './connection.js';
+import { consoleLogger, type StoreLogger } from '../../logger.js';
+import { DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection } from './connection.js';
 import type { JournalQuery, JournalRecord, JournalStore } from '../../services/types.js';
 
 export interface RedisJournalOptions {
@@ -18,7 +19,7 @@ export interface RedisJournalOptions {
   limit?: number | undefined;
   /** Names this replica in its entries; default host:pid. */
   replica?: string | undefined;
-  logger?: RedisLogger | undefined;
+  logger?: StoreLogger | undefined;
 }
 
 // KEYS: stream, id counter. ARGV: approximate cap, replica, then one entry JSON per entry.
@@ -39,7 +40,7 @@ export class RedisJournalStore<E = unknown> implements JournalStore<E> {
   readonly limit: number;
   readonly replica: string;
   private readonly connection: RedisConnection;
-  private readonly logger: RedisLogger;
+  private readonly logger: StoreLogger;
   private readonly key: string;
   private readonly idKey: string;
   /** Entries that could not be recorded (Redis unreachable); logged once per outage. */

@@ -4,7 +4,8 @@
 // fakes can share one Redis:
 //
 //   {prefix}log                  a stream; entry id 0-<seq>, fields c (the
-//                                commands, JSON) and w (the appender's token)
+//                                commands, JSON), w (the appender's token)
+//                                and f (their format, when the appender gave one)
 //   {prefix}log:head             the seq of the newest entry
 //   {prefix}snapshot             a hash: seq, gen, chunks, parts, bytes, savedAt
 //   {prefix}snapshot:<gen>:<i>   the snapshot's parts as JSON arrays of about
@@ -25,7 +26,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { consoleLogger, DEFAULT_REDIS_PREFIX, LuaScript, RedisConnection, type RedisConnectionOptions, type RedisLogger } from './connection.js';
+import { consoleLogger, type StoreLogger } from '../../logger.js';
+import { DEFAULT_REDIS_PREFIX, LuaScript, RedisConnection, type RedisConnectionOptions } from './connection.js';
 import {
   LogConflictError,
   LogCorruptError,
@@ -33,8 +35,9 @@ import {
   SnapshotNeededError,
   type CommandLog,
   type LogEntry,
-  type LogHealth,
   type Opened,
+  type RedisHealth,
+  type SnapshotResult,
 } from '../types.js';
 
 export { DEFAULT_REDIS_PREFIX };
@@ -60,7 +63,8 @@ export interface RedisLogOptions extends Partial<RedisConnectionOptions> {
   oldSnapshotGraceMs?: number | undefined;
 }
 
-// KEYS: stream, head. ARGV: afterSeq, seq, commands JSON, appender token.
+// KEYS: stream, head. ARGV: afterSeq, seq, commands JSON, appender token,
+// and the commands' format when there is one.
 // Answers {1, seq} when appended (or when this very append is already there:
 // a reply lost on the way), else {0, head}.
 const APPEND = new LuaScript(`
@@ -77,7 +81,11 @@ if head ~= ARGV[1] then
   end
   return {0, head}
 end
-redis.call('XADD', KEYS[1], '0-' .. ARGV[2], 'c', ARGV[3], 'w', ARGV[4])
+if ARGV[5] then
+  redis.call('XADD', KEYS[1], '0-' .. ARGV[2], 'c', ARGV[3], 'w', ARGV[4], 'f', ARGV[5])
+else
+  redis.call('XADD', KEYS[1], '0-' .. ARGV[2], 'c', ARGV[3], 'w', ARGV[4])
+end
 redis.call('SET', KEYS[2], ARGV[2])
 return {1, ARGV[2]}
 `);
@@ -145,12 +153,14 @@ interface SnapshotMeta {
 
 export class RedisLog implements CommandLog {
   readonly backend = 'redis' as const;
+  /** Every replica on the same URL and prefix appends to it. */
+  readonly shared = true;
   readonly connection: RedisConnection;
   readonly prefix: string;
   /** Names this process in appends and leases: host, pid and a random part. */
   readonly replicaId: string;
   private readonly ownsConnection: boolean;
-  private readonly logger: RedisLogger;
+  private readonly logger: StoreLogger;
   private readonly keys: { stream: string; head: string; meta: string; lease: string; chunk: string };
   private readonly snapshotEvery: number;
   private readonly pageSize: number;
@@ -278,12 +288,14 @@ export class RedisLog implements CommandLog {
     return parts;
   }
 
-  async append(afterSeq: number, commands: unknown[]): Promise<number> {
+  async append(afterSeq: number, commands: unknown[], format?: number): Promise<number> {
     const seq = afterSeq + 1;
     const json = JSON.stringify(commands);
     const token = `${this.replicaId}:${++this.appends}`;
+    const args = [String(afterSeq), String(seq), json, token];
+    if (format !== undefined) args.push(String(format));
     const reply = (await this.connection.run(`append entry ${seq} to the log`, () =>
-      this.connection.script(APPEND, [this.keys.stream, this.keys.head], [String(afterSeq), String(seq), json, token]),
+      this.connection.script(APPEND, [this.keys.stream, this.keys.head], args),
     )) as [number, string];
     if (reply[0] === 1) {
       if (seq > this.head) this.head = seq;
@@ -348,8 +360,12 @@ export class RedisLog implements CommandLog {
     const [id, fields] = raw as [string, string[]];
     const seq = this.entrySeq(raw);
     let text: string | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'c') text = fields[i + 1];
-    if (!Number.isSafeInteger(seq) || text === undefined) {
+    let format: number | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === 'c') text = fields[i + 1];
+      else if (fields[i] === 'f') format = Number(fields[i + 1]);
+    }
+    if (!Number.isSafeInteger(seq) || text === undefined || (format !== undefined && !Number.isSafeInteger(format))) {
       throw new LogCorruptError(`${this.where}: entry ${id} of ${this.keys.stream} is not one this mock wrote`);
     }
     let commands: unknown;
@@ -360,7 +376,7 @@ export class RedisLog implements CommandLog {
     }
     if (!Array.isArray(commands)) throw new LogCorruptError(`${this.where}: entry ${id} of ${this.keys.stream} is not a list of commands`);
     this.entryBytes = this.entryBytes === 0 ? text.length : 0.9 * this.entryBytes + 0.1 * text.length;
-    return { seq, commands };
+    return format === undefined ? { seq, commands } : { seq, format, commands };
   }
 
   /**
@@ -390,31 +406,37 @@ export class RedisLog implements CommandLog {
     return false;
   }
 
-  /** Never rejects: a snapshot that cannot be written is logged, and the log keeps every entry meanwhile. */
-  writeSnapshot(seq: number, parts: unknown[]): Promise<void> {
+  /**
+   * Never rejects: a snapshot that cannot be written says why, and the log
+   * keeps every entry meanwhile.
+   */
+  writeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
     if (this.writing !== undefined) {
-      this.logger.info(`snapshot at seq ${seq} skipped: another one is being written to ${this.where}`);
-      return Promise.resolve();
+      const reason = `another snapshot is being written to ${this.where}`;
+      return Promise.resolve({ written: false, reason, failed: false });
     }
     const writing = this.storeSnapshot(seq, parts)
-      .catch((error: unknown) => {
-        this.logger.warn(`could not write the snapshot at seq ${seq} to ${this.where}: ${(error as Error).message}`);
-      })
+      .catch((error: unknown): SnapshotResult => ({
+        written: false,
+        reason: `could not write the snapshot to ${this.where}: ${(error as Error).message}`,
+        failed: true,
+      }))
       .finally(() => {
         this.writing = undefined;
         this.leaseUntil = 0;
       });
-    this.writing = writing;
+    this.writing = writing.then(() => undefined);
     return writing;
   }
 
-  private async storeSnapshot(seq: number, parts: unknown[]): Promise<void> {
-    if (seq <= this.snapshotSeq) return;
-    const started = Date.now();
+  private async storeSnapshot(seq: number, parts: unknown[]): Promise<SnapshotResult> {
+    if (seq <= this.snapshotSeq) {
+      const reason = `${this.where} holds a snapshot at seq ${this.snapshotSeq} already`;
+      return { written: false, reason, failed: false };
+    }
     const granted = await this.connection.run('take the snapshot lease', () => this.connection.script(LEASE, [this.keys.lease], [this.replicaId, this.leaseMs]));
     if (granted !== 1) {
-      this.logger.info(`snapshot at seq ${seq} skipped: another replica is writing one to ${this.where}`);
-      return;
+      return { written: false, reason: `another replica is writing one to ${this.where}`, failed: false };
     }
     const gen = `${seq}-${randomBytes(4).toString('hex')}`;
     try {
@@ -428,13 +450,12 @@ export class RedisLog implements CommandLog {
       )) as [number, string];
       if (reply[0] === 1) {
         this.snapshotSeq = Math.max(this.snapshotSeq, seq);
-        this.logger.info(`snapshot at seq ${seq} written to ${this.where}: ${parts.length} parts in ${chunks} chunks (${(bytes / 1048576).toFixed(1)} MiB) in ${Date.now() - started} ms`);
-        return;
+        return { written: true, bytes };
       }
       await this.dropChunks(gen, chunks);
       if (reply[0] === 0) {
         this.snapshotSeq = Math.max(this.snapshotSeq, Number(reply[1]));
-        this.logger.info(`snapshot at seq ${seq} not used: ${this.where} already holds one at seq ${reply[1]}`);
+        return { written: false, reason: `${this.where} already holds a snapshot at seq ${reply[1]}`, failed: false };
       } else if (reply[0] === -2) {
         throw new Error(`the log ends at seq ${reply[1]}, before the snapshot's seq`);
       } else {
@@ -488,8 +509,13 @@ export class RedisLog implements CommandLog {
     }
   }
 
-  async health(): Promise<LogHealth> {
-    const detail: Record<string, unknown> = { url: this.connection.where, prefix: this.prefix, status: this.connection.status, snapshotSeq: this.snapshotSeq };
+  async health(): Promise<RedisHealth> {
+    const detail: RedisHealth['detail'] = {
+      url: this.connection.where,
+      prefix: this.prefix,
+      status: this.connection.status,
+      snapshotSeq: this.snapshotSeq,
+    };
     if (this.connection.connected) {
       try {
         const head = await this.connection.run('read the log head', (c) => c.get(this.keys.head));
@@ -505,7 +531,8 @@ export class RedisLog implements CommandLog {
     } else {
       detail.error = `not connected${this.connection.lastConnectionError ? `: ${this.connection.lastConnectionError}` : ''}; reconnecting in the background`;
     }
-    return { backend: 'redis', connected: this.connection.connected, lastSeq: this.head, detail };
+    const connected = this.connection.connected;
+    return { backend: 'redis', replica: this.replicaId, connected, lastSeq: this.head, detail };
   }
 
   async close(): Promise<void> {
