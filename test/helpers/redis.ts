@@ -45,7 +45,8 @@ export function warnIfRedisMissing(what: string): void {
 }
 
 /** A command in Redis' protocol (RESP), so a password with spaces or quotes goes through as it is. */
-const resp = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+const resp = (...args: string[]): string =>
+  `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 
 /**
  * One raw PING (after AUTH when the server wants a password, over TLS when it
@@ -164,7 +165,9 @@ export class TestRedis {
     const { tls, password, users } = this.options;
     if (tls !== undefined) {
       args.splice(args.indexOf('--port'), 2, '--port', '0', '--tls-port', String(this.port));
-      args.push('--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no');
+      args.push('--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile);
+      // Hosted services do not ask clients for a certificate; the mock has none to give.
+      args.push('--tls-auth-clients', 'no');
     }
     if (password !== undefined) args.push('--requirepass', password);
     for (const rules of users ?? []) args.push('--user', ...rules);

@@ -24,7 +24,9 @@ export const opensslAvailable = opensslPath !== undefined;
 
 /** Says loudly, once per test file, why its TLS tests do not run. */
 export function warnIfOpensslMissing(what: string): void {
-  if (!opensslAvailable) console.warn(`SKIPPED: ${what}: openssl not found; install Debian's openssl (apt-get install openssl)`);
+  if (!opensslAvailable) {
+    console.warn(`SKIPPED: ${what}: openssl not found; install Debian's openssl (apt-get install openssl)`);
+  }
 }
 
 export interface TestCertificates {
@@ -41,10 +43,10 @@ export async function makeTestCertificates(dir: string, name = 'test'): Promise<
   const file = (suffix: string): string => join(dir, `${name}-${suffix}`);
   const openssl = (...args: string[]) => run(opensslPath, args, { cwd: dir });
   const days = ['-days', '1'];
-  await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), ...days,
-    '-subj', `/CN=togai-mock ${name} CA`);
-  await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'),
-    '-subj', '/CN=localhost');
+  const key = ['-newkey', 'rsa:2048', '-nodes'];
+  const caName = `/CN=togai-mock ${name} CA`;
+  await openssl('req', '-x509', ...key, '-keyout', file('ca.key'), '-out', file('ca.crt'), ...days, '-subj', caName);
+  await openssl('req', ...key, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
   writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   await openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
     '-CAcreateserial', '-out', file('server.crt'), ...days, '-extfile', file('server.ext'));

@@ -82,7 +82,16 @@ export type RedisArg = string | number | Buffer;
 
 // Node's codes for a server certificate it cannot verify (OpenSSL's verify
 // results, plus a name the certificate does not hold).
-const UNTRUSTED_CERTIFICATE = /^(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_\w+|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+const UNTRUSTED_CERTIFICATE =
+  /^(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_\w+|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+const PRIVATE_CA_ADVICE =
+  "when it is signed by a private CA, point NODE_EXTRA_CA_CERTS at that CA's certificate (a PEM file) " +
+  'before starting togai-mock';
+const ACL_ADVICE =
+  'the user in the Redis URL needs the commands and key pattern listed in docs/replicas.md ("An ACL user")';
+const NOT_TLS_ADVICE = 'if the server does not speak TLS on that port, use redis:// instead of rediss://';
+const ONLY_TLS_ADVICE = 'if it accepts only TLS on that port, use rediss:// instead of redis://';
 
 /**
  * Why a connection attempt failed for a reason retrying will not fix, as a
@@ -96,34 +105,37 @@ export function startupRefusal(error: Error, where: string): string | undefined 
   const refused = (error as { command?: { name?: unknown } }).command?.name;
   const reply = error.message;
   const url = safeUrl(where);
-  const user = url === undefined || url.username === '' ? 'default' : decodeURIComponent(url.username);
+  const user = url === undefined || url.username === '' ? 'default' : safeDecode(url.username);
   if (UNTRUSTED_CERTIFICATE.test(code)) {
-    const fix =
-      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-        ? 'connect with a host name or address the certificate names'
-        : "when it is signed by a private CA, point NODE_EXTRA_CA_CERTS at that CA's certificate (a PEM file) before starting togai-mock";
+    const wrongName = code === 'ERR_TLS_CERT_ALTNAME_INVALID';
+    const fix = wrongName ? 'connect with a host name or address the certificate names' : PRIVATE_CA_ADVICE;
     return `the TLS certificate of Redis at ${where} is not trusted (${reply}): ${fix}`;
   }
   if (code.startsWith('ERR_SSL_')) {
-    return `the TLS handshake with Redis at ${where} failed (${reply}): if the server does not speak TLS on that port, use redis:// instead of rediss://`;
+    return `the TLS handshake with Redis at ${where} failed (${reply}): ${NOT_TLS_ADVICE}`;
   }
   if (/^WRONGPASS\b|^ERR invalid password/.test(reply)) {
-    return `Redis at ${where} refused the user name or password (${reply}): check the credentials in the Redis URL, redis://user:password@host:port (user "${user}")`;
+    return (
+      `Redis at ${where} refused the user name or password (${reply}): ` +
+      `check the credentials in the Redis URL, redis://user:password@host:port (user "${user}")`
+    );
   }
   if (/^NOAUTH\b/.test(reply)) {
-    return `Redis at ${where} requires a password (${reply}): put it in the Redis URL, redis://:password@host:port, or redis://user:password@host:port for an ACL user`;
+    return (
+      `Redis at ${where} requires a password (${reply}): put it in the Redis URL, redis://:password@host:port, ` +
+      'or redis://user:password@host:port for an ACL user'
+    );
   }
   if (refused === 'select') {
-    const db = url?.pathname.replace(/^\//, '') ?? '';
-    return `Redis at ${where} has no database ${db === '' ? '(as given)' : db} (${reply}): use a database index below its "databases" setting (16 unless configured otherwise), or leave /db out for database 0`;
+    const db = url?.pathname.replace(/^\//, '') || '(as given)';
+    return (
+      `Redis at ${where} has no database ${db} (${reply}): use a database index below its "databases" setting ` +
+      '(16 unless configured otherwise), or leave /db out for database 0'
+    );
   }
-  if (/^NOPERM\b/.test(reply)) {
-    return `Redis at ${where} refused a command to user "${user}" (${reply}): ${ACL_ADVICE}`;
-  }
+  if (/^NOPERM\b/.test(reply)) return `Redis at ${where} refused a command to user "${user}" (${reply}): ${ACL_ADVICE}`;
   return undefined;
 }
-
-const ACL_ADVICE = 'the user in the Redis URL needs the commands and key pattern listed in docs/replicas.md ("An ACL user")';
 
 function safeUrl(where: string): URL | undefined {
   try {
@@ -133,16 +145,25 @@ function safeUrl(where: string): URL | undefined {
   }
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** What to check when the connection did not come up in time, from what was seen of it. */
 function timeoutHint(tls: boolean, lastError: string | undefined, stream: TLSSocket | undefined): string {
-  if (tls && lastError === undefined && stream !== undefined && stream.encrypted && !stream.connecting && !stream.destroyed) {
-    return '; the TCP connection was made but no TLS handshake completed: if the server does not speak TLS on that port, use redis:// instead of rediss://';
+  const tcpUp = stream !== undefined && !stream.connecting && !stream.destroyed;
+  if (tls && lastError === undefined && tcpUp) {
+    return `; the TCP connection was made but no TLS handshake completed: ${NOT_TLS_ADVICE}`;
   }
   if (tls && (lastError === undefined || /ETIMEDOUT/.test(lastError))) {
-    return '; check the host and port, and that the server speaks TLS there: if it does not, use redis:// instead of rediss://';
+    return `; check the host and port, and that the server speaks TLS there: ${NOT_TLS_ADVICE}`;
   }
   if (!tls && lastError !== undefined && /ECONNRESET|EPIPE|Protocol error|Connection is closed/i.test(lastError)) {
-    return '; the server closed the connection without answering: if it accepts only TLS on that port, use rediss:// instead of redis://';
+    return `; the server closed the connection without answering: ${ONLY_TLS_ADVICE}`;
   }
   return '';
 }
@@ -157,7 +178,7 @@ export class RedisConnection {
   private lastError: string | undefined;
   private downSince: number | undefined;
   private closing = false;
-  /** Until the first connection is ready, a lost connection is a start-up failure (ready() says why), not news to log. */
+  /** Until a first connection was ready, a lost one is a failed start (ready() says why), not news to log. */
   private everReady = false;
   private readonly tls: boolean;
 
@@ -250,7 +271,8 @@ export class RedisConnection {
         done();
         const reason = this.lastError ?? `connection ${this.client.status}`;
         const hint = timeoutHint(this.tls, this.lastError, this.client.stream as TLSSocket | undefined);
-        reject(new LogUnavailableError(`Redis at ${this.where} is unreachable (${reason}): could not ${what} within ${this.connectTimeoutMs} ms${hint}`));
+        const within = `could not ${what} within ${this.connectTimeoutMs} ms`;
+        reject(new LogUnavailableError(`Redis at ${this.where} is unreachable (${reason}): ${within}${hint}`));
       }, this.connectTimeoutMs);
       this.client.on('ready', onReady);
       this.client.on('end', onEnd);
