@@ -16,7 +16,8 @@ describe('startupRefusal', () => {
   it('a certificate that names another host: connect with a name it holds', () => {
     const reason = "Hostname/IP does not match certificate's altnames: Host: x. is not in the cert's altnames";
     const message = startupRefusal(withCode(reason, 'ERR_TLS_CERT_ALTNAME_INVALID'), where)!;
-    expect(message).toMatch(/^the TLS certificate of Redis at rediss:\/\/ci%20user:\*\*\*@redis\.test\.internal:6380\/4 /);
+    expect(where).toBe('rediss://ci%20user:***@redis.test.internal:6380/4');
+    expect(message.startsWith(`the TLS certificate of Redis at ${where} is not trusted (Hostname/IP`)).toBe(true);
     expect(message).toMatch(/connect with a host name or address the certificate names$/);
   });
 
