@@ -42,6 +42,7 @@ export const PAGES = [
   'docs/dashboard.md',
   'docs/differences.md',
   'docs/performance.md',
+  'docs/replicas.md',
 ];
 
 const hasCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => existsSync(p));

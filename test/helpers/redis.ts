@@ -5,15 +5,21 @@
 // SIGKILL and restarted on the same port and directory, to test that a
 // restart loses nothing. Only the PIDs this helper started are ever signalled.
 //
+// It can also be started the way hosted Redis services run: TLS only (the
+// plain port closed, certificates from test/helpers/tls.ts), a password for
+// the default user (requirepass), and ACL users with rules of their own.
+//
 // When redis-server is not installed, `redisAvailable` is false and the
 // Redis test files skip with a loud warning (`.ci/run` installs it).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { freePort } from './ports.js';
+import type { TestCertificates } from './tls.js';
 
 /**
  * redis-server on this machine: TOGAI_MOCK_TEST_REDIS_SERVER when set (only
@@ -38,10 +44,21 @@ export function warnIfRedisMissing(what: string): void {
   }
 }
 
-/** One raw PING: true when Redis answers +PONG (not -LOADING while it reads its AOF). */
-function ping(port: number): Promise<boolean> {
+/** A command in Redis' protocol (RESP), so a password with spaces or quotes goes through as it is. */
+const resp = (...args: string[]): string =>
+  `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+
+/**
+ * One raw PING (after AUTH when the server wants a password, over TLS when it
+ * speaks only TLS): true when Redis answers +PONG (not -LOADING while it reads its AOF).
+ */
+function ping(port: number, options: TestRedisOptions): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket: Socket =
+      options.tls === undefined
+        ? connect({ host: '127.0.0.1', port })
+        : connectTls({ host: '127.0.0.1', port, ca: readFileSync(options.tls.caFile), servername: 'localhost' });
+    const commands = [...(options.password === undefined ? [] : [resp('AUTH', options.password)]), resp('PING')];
     let reply = '';
     const done = (ok: boolean): void => {
       socket.destroy();
@@ -49,10 +66,11 @@ function ping(port: number): Promise<boolean> {
     };
     socket.setTimeout(1000, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
+    socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => socket.write(commands.join('')));
+    socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      const lines = reply.split('\r\n');
+      if (lines.length > commands.length) done(lines[commands.length - 1]!.startsWith('+PONG'));
     });
   });
 }
@@ -65,6 +83,22 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL'); // also ends a paused (SIGSTOPped) one
 });
 
+export interface TestRedisOptions {
+  /** Serve only TLS, with these certificates (the plain port is closed); clients need no certificate of their own. */
+  tls?: TestCertificates | undefined;
+  /** The default user's password (requirepass). */
+  password?: string | undefined;
+  /** ACL users, each as the rules of a redis.conf `user` line: ['name', 'on', '>password', '~prefix*', '+get', ...]. */
+  users?: string[][] | undefined;
+}
+
+export interface RedisCredentials {
+  user?: string | undefined;
+  password?: string | undefined;
+  /** The database index (the URL's /db). */
+  db?: number | undefined;
+}
+
 export class TestRedis {
   private child: ChildProcess | undefined;
   private output = '';
@@ -72,15 +106,16 @@ export class TestRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    readonly options: TestRedisOptions,
   ) {}
 
   /** Starts a fresh Redis (empty data directory); throws when redis-server is missing or does not come up. */
-  static async start(): Promise<TestRedis> {
+  static async start(options: TestRedisOptions = {}): Promise<TestRedis> {
     if (redisServerPath === undefined) throw new Error('redis-server is not installed');
     const dir = mkdtempSync(join(tmpdir(), 'togai-mock-redis-'));
     // A port taken between freePort() and redis-server's bind makes it exit: try another.
     for (let attempt = 1; ; attempt++) {
-      const redis = new TestRedis(await freePort(), dir);
+      const redis = new TestRedis(await freePort(), dir, options);
       try {
         await redis.launch();
         return redis;
@@ -93,8 +128,18 @@ export class TestRedis {
     }
   }
 
+  /** Its URL without credentials: rediss:// when it speaks only TLS. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.urlWith();
+  }
+
+  /** Its URL with a user, password (both percent-encoded) and database index. */
+  urlWith(credentials: RedisCredentials = {}): string {
+    const url = new URL(`${this.options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`);
+    if (credentials.user !== undefined) url.username = encodeURIComponent(credentials.user);
+    if (credentials.password !== undefined) url.password = encodeURIComponent(credentials.password);
+    if (credentials.db !== undefined) url.pathname = `/${credentials.db}`;
+    return url.toString().replace(/\/$/, '');
   }
 
   get pid(): number | undefined {
@@ -117,6 +162,15 @@ export class TestRedis {
       '--protected-mode', 'yes',
       '--loglevel', 'warning',
     ];
+    const { tls, password, users } = this.options;
+    if (tls !== undefined) {
+      args.splice(args.indexOf('--port'), 2, '--port', '0', '--tls-port', String(this.port));
+      args.push('--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile);
+      // Hosted services do not ask clients for a certificate; the mock has none to give.
+      args.push('--tls-auth-clients', 'no');
+    }
+    if (password !== undefined) args.push('--requirepass', password);
+    for (const rules of users ?? []) args.push('--user', ...rules);
     const child = spawn(redisServerPath!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.output = '';
     const keep = (chunk: Buffer): void => {
@@ -133,7 +187,7 @@ export class TestRedis {
     this.child = child;
     running.add(child);
     const deadline = Date.now() + 15_000;
-    while (!(await ping(this.port))) {
+    while (!(await ping(this.port, this.options))) {
       if (exited) throw new Error(`redis-server exited at start (port ${this.port}):\n${this.output}`);
       if (Date.now() > deadline) {
         await this.signal('SIGKILL');

@@ -12,9 +12,15 @@
 //
 // Every failure that is about reaching Redis becomes a LogUnavailableError
 // whose message names the server (never its password) and what was being done.
+// At start-up, what retrying cannot fix (credentials or permissions refused, a
+// database index the server does not have, a TLS certificate that is not
+// trusted, a TLS handshake with a server that does not speak TLS) fails the
+// start at once, saying what to change; anything else is retried until the
+// connect timeout.
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { TLSSocket } from 'node:tls';
 import type { Redis } from 'ioredis';
 
 // ioredis is loaded when a connection is first made (it is CommonJS, so it can
@@ -65,6 +71,94 @@ export class LuaScript {
 
 export type RedisArg = string | number | Buffer;
 
+// Node's codes for a server certificate it cannot verify (OpenSSL's verify
+// results, plus a name the certificate does not hold).
+const UNTRUSTED_CERTIFICATE =
+  /^(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_\w+|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+const PRIVATE_CA_ADVICE =
+  "when it is signed by a private CA, point NODE_EXTRA_CA_CERTS at that CA's certificate (a PEM file) " +
+  'before starting togai-mock';
+const ACL_ADVICE =
+  'the user in the Redis URL needs the commands and key pattern listed in docs/replicas.md ("An ACL user")';
+const NOT_TLS_ADVICE = 'if the server does not speak TLS on that port, use redis:// instead of rediss://';
+const ONLY_TLS_ADVICE = 'if it accepts only TLS on that port, use rediss:// instead of redis://';
+
+/**
+ * Why a connection attempt failed for a reason retrying will not fix, as a
+ * message for the person starting the mock; undefined when it may be
+ * transient (refused, reset, timed out: Redis may still be starting).
+ * `where` is the redacted URL; the command Redis refused comes from the
+ * error (ioredis names it), its arguments (a password) never appear.
+ */
+export function startupRefusal(error: Error, where: string): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const refused = (error as { command?: { name?: unknown } }).command?.name;
+  const reply = error.message;
+  const url = safeUrl(where);
+  const user = url === undefined || url.username === '' ? 'default' : safeDecode(url.username);
+  if (UNTRUSTED_CERTIFICATE.test(code)) {
+    const wrongName = code === 'ERR_TLS_CERT_ALTNAME_INVALID';
+    const fix = wrongName ? 'connect with a host name or address the certificate names' : PRIVATE_CA_ADVICE;
+    return `the TLS certificate of Redis at ${where} is not trusted (${reply}): ${fix}`;
+  }
+  if (code.startsWith('ERR_SSL_')) {
+    return `the TLS handshake with Redis at ${where} failed (${reply}): ${NOT_TLS_ADVICE}`;
+  }
+  if (/^WRONGPASS\b|^ERR invalid password/.test(reply)) {
+    return (
+      `Redis at ${where} refused the user name or password (${reply}): ` +
+      `check the credentials in the Redis URL, redis://user:password@host:port (user "${user}")`
+    );
+  }
+  if (/^NOAUTH\b/.test(reply)) {
+    return (
+      `Redis at ${where} requires a password (${reply}): put it in the Redis URL, redis://:password@host:port, ` +
+      'or redis://user:password@host:port for an ACL user'
+    );
+  }
+  if (refused === 'select') {
+    const db = url?.pathname.replace(/^\//, '') || '(as given)';
+    return (
+      `Redis at ${where} has no database ${db} (${reply}): use a database index below its "databases" setting ` +
+      '(16 unless configured otherwise), or leave /db out for database 0'
+    );
+  }
+  if (/^NOPERM\b/.test(reply)) return `Redis at ${where} refused a command to user "${user}" (${reply}): ${ACL_ADVICE}`;
+  return undefined;
+}
+
+function safeUrl(where: string): URL | undefined {
+  try {
+    return new URL(where);
+  } catch {
+    return undefined;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** What to check when the connection did not come up in time, from what was seen of it. */
+function timeoutHint(tls: boolean, lastError: string | undefined, stream: TLSSocket | undefined): string {
+  const tcpUp = stream !== undefined && !stream.connecting && !stream.destroyed;
+  if (tls && lastError === undefined && tcpUp) {
+    return `; the TCP connection was made but no TLS handshake completed: ${NOT_TLS_ADVICE}`;
+  }
+  if (tls && (lastError === undefined || /ETIMEDOUT/.test(lastError))) {
+    return `; check the host and port, and that the server speaks TLS there: ${NOT_TLS_ADVICE}`;
+  }
+  if (!tls && lastError !== undefined && /ECONNRESET|EPIPE|Protocol error|Connection is closed/i.test(lastError)) {
+    return `; the server closed the connection without answering: ${ONLY_TLS_ADVICE}`;
+  }
+  return '';
+}
+
 export class RedisConnection {
   readonly client: Redis;
   /** The server, without its password. */
@@ -75,12 +169,16 @@ export class RedisConnection {
   private lastError: string | undefined;
   private downSince: number | undefined;
   private closing = false;
+  /** Until a first connection was ready, a lost one is a failed start (ready() says why), not news to log. */
+  private everReady = false;
+  private readonly tls: boolean;
 
   constructor(options: RedisConnectionOptions) {
     if (!/^rediss?:\/\//i.test(options.url)) {
       throw new Error(`The Redis URL must look like redis://host:port[/db] (or rediss:// for TLS), not ${JSON.stringify(redactRedisUrl(options.url))}`);
     }
     this.where = redactRedisUrl(options.url);
+    this.tls = /^rediss:/i.test(options.url);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.logger = options.logger ?? consoleLogger;
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
@@ -102,7 +200,7 @@ export class RedisConnection {
       this.lastError = error.message;
     });
     this.client.on('close', () => {
-      if (this.closing || this.downSince !== undefined) return;
+      if (this.closing || this.downSince !== undefined || !this.everReady) return;
       this.downSince = Date.now();
       this.logger.warn(`lost the connection to Redis at ${this.where}${this.lastError ? ` (${this.lastError})` : ''}; reconnecting in the background, requests answer 503 meanwhile`);
     });
@@ -112,6 +210,7 @@ export class RedisConnection {
       }
       this.downSince = undefined;
       this.lastError = undefined;
+      this.everReady = true;
     });
   }
 
@@ -128,7 +227,10 @@ export class RedisConnection {
     return this.lastError;
   }
 
-  /** Connects if needed and waits (at most connectTimeoutMs) until Redis answers; else LogUnavailableError. */
+  /**
+   * Connects if needed and waits (at most connectTimeoutMs) until Redis answers; else LogUnavailableError.
+   * What retrying cannot fix (see startupRefusal) rejects at once.
+   */
   async ready(what = 'connect'): Promise<void> {
     if (this.client.status === 'ready') return;
     if (this.closing || this.client.status === 'end') throw new LogUnavailableError(`the connection to Redis at ${this.where} was closed; could not ${what}`);
@@ -138,6 +240,7 @@ export class RedisConnection {
         clearTimeout(timer);
         this.client.off('ready', onReady);
         this.client.off('end', onEnd);
+        this.client.off('error', onError);
       };
       const onReady = (): void => {
         done();
@@ -147,12 +250,24 @@ export class RedisConnection {
         done();
         reject(new LogUnavailableError(`the connection to Redis at ${this.where} was closed; could not ${what}`));
       };
+      // Registered before 'ready' fires: ioredis reports a refused SELECT as an
+      // error and then goes on to 'ready' on database 0, which must not count.
+      const onError = (error: Error): void => {
+        const refusal = startupRefusal(error, this.where);
+        if (refusal === undefined) return;
+        done();
+        reject(new LogUnavailableError(`could not ${what}: ${refusal}`));
+      };
       const timer = setTimeout(() => {
         done();
-        reject(this.unavailable(`could not ${what} within ${this.connectTimeoutMs} ms`));
+        const reason = this.lastError ?? `connection ${this.client.status}`;
+        const hint = timeoutHint(this.tls, this.lastError, this.client.stream as TLSSocket | undefined);
+        const within = `could not ${what} within ${this.connectTimeoutMs} ms`;
+        reject(new LogUnavailableError(`Redis at ${this.where} is unreachable (${reason}): ${within}${hint}`));
       }, this.connectTimeoutMs);
       this.client.on('ready', onReady);
       this.client.on('end', onEnd);
+      this.client.on('error', onError);
     });
   }
 
@@ -171,7 +286,9 @@ export class RedisConnection {
       return error;
     }
     if (error instanceof loadIoredis().ReplyError) {
-      return new LogUnavailableError(`Redis at ${this.where} refused to ${what}: ${(error as Error).message}`);
+      const reply = (error as Error).message;
+      const advice = /^NOPERM\b/.test(reply) ? `; ${ACL_ADVICE}` : '';
+      return new LogUnavailableError(`Redis at ${this.where} refused to ${what}: ${reply}${advice}`);
     }
     const message = error instanceof Error ? error.message : String(error);
     if (/timed out/i.test(message)) return this.unavailable(`could not ${what}`, `no answer: ${message}`);
