@@ -4,11 +4,19 @@
 // Only Togai API traffic is recorded, not /_mock calls: a test (or the
 // dashboard polling the journal) would otherwise drown the client's requests
 // in its own. The stages that read or write bodies note the raw texts here
-// (noteRequestText, noteResponseBytes); the recorder hands them to the
-// journal once the response is finished.
+// (noteRequestText, noteResponseBytes).
+//
+// The entry is recorded before the answer is sent (read-your-writes): when a
+// client has its answer, GET /_mock/requests on this process or on any other
+// replica lists it. Every answer leaves through res.end(), so the recorder
+// hooks there: it records, and with a journal that replicas share (Redis) it
+// holds the end of the answer until the entry is stored. Entries of one turn
+// of the event loop are stored together, so the wait is one round trip shared
+// by every answer of that turn. When the entry cannot be stored the answer is
+// replaced by a 503 that says so (a change the request made is kept).
 
 import type { Express, Request, Response } from 'express';
-import { BODY_CLIP, type RequestJournal } from '../store/services/journal.js';
+import { BODY_CLIP, type RecordedRequest, type RequestJournal } from '../store/services/journal.js';
 
 const SENT = Symbol('togai-mock response text');
 const SENT_BYTES = Symbol('togai-mock response bytes');
@@ -46,12 +54,28 @@ export function noteRequestText(req: object, text: string): void {
   if (notes) notes[READ] = text;
 }
 
+/** Togai documents messages of at most 500 characters (as http/errors.ts clips them). */
+const MAX_MESSAGE = 500;
+
+/** What the recorder keeps per journalled request until its answer ends. */
+interface Pending {
+  arrived: number;
+  started: number;
+  req: Request;
+}
+
+const PENDING = Symbol('togai-mock journal pending');
+type Recording = Notes & { [PENDING]?: Pending | undefined };
+
+type End = (this: Response, ...args: unknown[]) => Response;
+
 /**
- * Records every request outside /_mock once its response is finished: called
- * by the request log for each request (one Express layer for both). Responses
- * sent through Express's res.send (the fallback, anything not going through
- * noteResponseText) are caught by one override on this app's response
- * prototype, not by a wrapper made per request.
+ * Records every request outside /_mock as its answer ends: called by the
+ * request log for each request (one Express layer for both), it marks the
+ * request; one override of res.end on this app's response prototype (not a
+ * wrapper made per request) records the entry and then lets the answer go.
+ * Responses sent through Express's res.send (the fallback, anything not going
+ * through noteResponseText) have their text noted by a second override.
  */
 export function journalRecorder(journal: RequestJournal, app: Express): (req: Request, res: Response) => void {
   const send = app.response.send;
@@ -61,32 +85,75 @@ export function journalRecorder(journal: RequestJournal, app: Express): (req: Re
     return send.call(this, chunk);
   } as Response['send'];
 
+  const end = app.response.end as unknown as End;
+  app.response.end = function (this: Response, ...args: unknown[]) {
+    const notes = this.locals as Recording | undefined;
+    const pending = notes?.[PENDING];
+    if (pending === undefined) return end.apply(this, args);
+    // Once: a second end() (Node ignores it) must not record again.
+    notes![PENDING] = undefined;
+    const recorded = journal.record(entryOf(pending, this, notes!));
+    if (!(recorded instanceof Promise)) return end.apply(this, args);
+    recorded.then(
+      (error) => (error === undefined ? end.apply(this, args) : withhold(this, end, args, error)),
+      (error: unknown) => withhold(this, end, args, error as Error),
+    );
+    return this;
+  } as Response['end'];
+
   return (req, res) => {
     const path = req.path;
     if (journal.limit <= 0 || path === '/_mock' || path.startsWith('/_mock/')) return;
-    const arrived = Date.now();
-    const started = performance.now();
-    const url = req.originalUrl;
-    const qIndex = url.indexOf('?');
-    res.on('finish', () => {
-      const locals = res.locals;
-      const noted = locals as Notes;
-      void journal.record({
-        arrived,
-        method: req.method,
-        path,
-        status: res.statusCode,
-        latencyMs: performance.now() - started,
-        tenant: typeof locals.tenantKey === 'string' ? locals.tenantKey : null,
-        query: qIndex >= 0 && qIndex < url.length - 1 ? url.slice(qIndex + 1, qIndex + 2001) : undefined,
-        operationId: typeof locals.operationId === 'string' ? locals.operationId : undefined,
-        fault: typeof locals.fault === 'string' ? locals.fault : undefined,
-        requestText: noted[READ] !== undefined ? noted[READ].slice(0, BODY_CLIP + 1) : undefined,
-        requestValue: noted[READ] === undefined ? req.body : undefined,
-        responseText: noted[SENT]?.slice(0, BODY_CLIP + 1),
-        // Clipped by bytes here (a character cut in two decodes as U+FFFD); viewOf clips the decoded text.
-        responseBytes: noted[SENT_BYTES]?.subarray(0, 4 * BODY_CLIP + 4),
-      });
-    });
+    const notes = res.locals as Recording;
+    notes[PENDING] = { arrived: Date.now(), started: performance.now(), req };
   };
+}
+
+/** The journal entry of a request whose answer is ending now. */
+function entryOf(pending: Pending, res: Response, noted: Notes): RecordedRequest {
+  const { req } = pending;
+  const locals = res.locals;
+  const url = req.originalUrl;
+  const qIndex = url.indexOf('?');
+  return {
+    arrived: pending.arrived,
+    method: req.method,
+    path: req.path,
+    status: res.statusCode,
+    // The time to make the answer: the journal's own write, which comes after, is not in it.
+    latencyMs: performance.now() - pending.started,
+    tenant: typeof locals.tenantKey === 'string' ? locals.tenantKey : null,
+    query: qIndex >= 0 && qIndex < url.length - 1 ? url.slice(qIndex + 1, qIndex + 2001) : undefined,
+    operationId: typeof locals.operationId === 'string' ? locals.operationId : undefined,
+    fault: typeof locals.fault === 'string' ? locals.fault : undefined,
+    requestText: noted[READ] !== undefined ? noted[READ].slice(0, BODY_CLIP + 1) : undefined,
+    requestValue: noted[READ] === undefined ? req.body : undefined,
+    responseText: noted[SENT]?.slice(0, BODY_CLIP + 1),
+    // Clipped by bytes here (a character cut in two decodes as U+FFFD); the journal clips the decoded text.
+    responseBytes: noted[SENT_BYTES]?.subarray(0, 4 * BODY_CLIP + 4),
+  };
+}
+
+/**
+ * The entry of this answer could not be stored: a client that reads the
+ * journal next would not find it, so the answer is not sent; a 503 says why
+ * instead, as for any request while the shared state is unreachable. An
+ * answer whose head already left (a stream) can only be finished as it is.
+ */
+function withhold(res: Response, end: End, args: unknown[], error: Error): void {
+  // An error answer (typically the 503 of the same outage) already says that something failed: it goes as it is.
+  if (res.headersSent || res.statusCode >= 500) {
+    end.apply(res, args);
+    return;
+  }
+  const status = res.statusCode;
+  let message = `togai-mock did not send its ${status} answer: the request journal could not record it (${error.message})`;
+  if (status < 400 && res.req.method !== 'GET' && res.req.method !== 'HEAD') message += '; a change the request made is kept';
+  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 3)}...`;
+  const bytes = Buffer.from(JSON.stringify({ message }), 'utf8');
+  for (const name of res.getHeaderNames()) if (name !== 'x-request-id') res.removeHeader(name);
+  res.statusCode = 503;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  end.call(res, bytes);
 }
