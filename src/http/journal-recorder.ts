@@ -61,11 +61,15 @@ const MAX_MESSAGE = 500;
 interface Pending {
   arrived: number;
   started: number;
+  /** As the request arrived (a router may change req.url on the way). */
+  path: string;
   req: Request;
 }
 
 const PENDING = Symbol('togai-mock journal pending');
-type Recording = Notes & { [PENDING]?: Pending | undefined };
+/** Set while an answer waits for its entry to be stored: 1, or 2 once something tried to end it again. */
+const WAITING = Symbol('togai-mock journal waiting');
+type Recording = Notes & { [PENDING]?: Pending | undefined; [WAITING]?: 1 | 2 };
 
 type End = (this: Response, ...args: unknown[]) => Response;
 
@@ -88,16 +92,29 @@ export function journalRecorder(journal: RequestJournal, app: Express): (req: Re
   const end = app.response.end as unknown as End;
   app.response.end = function (this: Response, ...args: unknown[]) {
     const notes = this.locals as Recording | undefined;
-    const pending = notes?.[PENDING];
+    if (notes === undefined) return end.apply(this, args);
+    if (notes[WAITING] !== undefined) {
+      // Ended already, waiting for the entry (its head is not sent yet, so a late error handler may try again).
+      notes[WAITING] = 2;
+      return this;
+    }
+    const pending = notes[PENDING];
     if (pending === undefined) return end.apply(this, args);
     // Once: a second end() (Node ignores it) must not record again.
-    notes![PENDING] = undefined;
-    const recorded = journal.record(entryOf(pending, this, notes!));
+    notes[PENDING] = undefined;
+    const recorded = journal.record(entryOf(pending, this, notes));
     if (!(recorded instanceof Promise)) return end.apply(this, args);
-    recorded.then(
-      (error) => (error === undefined ? end.apply(this, args) : withhold(this, end, args, error)),
-      (error: unknown) => withhold(this, end, args, error as Error),
-    );
+    notes[WAITING] = 1;
+    // The answer as it is now is the one recorded: what a second end() changed meanwhile is put back.
+    const status = this.statusCode;
+    const headers = this.getHeaders();
+    const finish = (error: Error | undefined): void => {
+      if (notes[WAITING] === 2) restore(this, status, headers);
+      notes[WAITING] = undefined;
+      if (error === undefined) end.apply(this, args);
+      else withhold(this, end, args, error);
+    };
+    recorded.then(finish, (error: unknown) => finish(error as Error));
     return this;
   } as Response['end'];
 
@@ -105,7 +122,7 @@ export function journalRecorder(journal: RequestJournal, app: Express): (req: Re
     const path = req.path;
     if (journal.limit <= 0 || path === '/_mock' || path.startsWith('/_mock/')) return;
     const notes = res.locals as Recording;
-    notes[PENDING] = { arrived: Date.now(), started: performance.now(), req };
+    notes[PENDING] = { arrived: Date.now(), started: performance.now(), path, req };
   };
 }
 
@@ -118,7 +135,7 @@ function entryOf(pending: Pending, res: Response, noted: Notes): RecordedRequest
   return {
     arrived: pending.arrived,
     method: req.method,
-    path: req.path,
+    path: pending.path,
     status: res.statusCode,
     // The time to make the answer: the journal's own write, which comes after, is not in it.
     latencyMs: performance.now() - pending.started,
@@ -132,6 +149,13 @@ function entryOf(pending: Pending, res: Response, noted: Notes): RecordedRequest
     // Clipped by bytes here (a character cut in two decodes as U+FFFD); the journal clips the decoded text.
     responseBytes: noted[SENT_BYTES]?.subarray(0, 4 * BODY_CLIP + 4),
   };
+}
+
+/** Puts back the status and headers an answer had when it was recorded. */
+function restore(res: Response, status: number, headers: Record<string, unknown>): void {
+  res.statusCode = status;
+  for (const name of res.getHeaderNames()) if (!(name in headers)) res.removeHeader(name);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value as string | number | readonly string[]);
 }
 
 /**

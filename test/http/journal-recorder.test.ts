@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { errorHandler } from '../../src/http/errors.js';
 import { journalRecorder } from '../../src/http/journal-recorder.js';
 import { requestLog } from '../../src/http/request-log.js';
 import { sendJson } from '../../src/http/respond.js';
@@ -46,6 +47,12 @@ async function serve(journal: RequestJournal): Promise<string> {
   app.post('/credits', (_req, res) => sendJson(res, 200, '{"credits":[]}'));
   app.get('/down', (_req, res) => sendJson(res, 503, '{"message":"Redis at redis://127.0.0.1:1 is unreachable"}'));
   app.get('/_mock/requests', (_req, res) => sendJson(res, 200, '{"requests":[]}'));
+  // Answers, then fails: the error handler tries to answer again while the answer waits for its entry.
+  app.get('/late-error', (_req, res, next) => {
+    sendJson(res, 200, '{"answered":true}');
+    next(new Error('after the answer'));
+  });
+  app.use(errorHandler(pino({ level: 'silent' })));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   servers.push(server);
@@ -64,9 +71,16 @@ describe('journal recorder', () => {
     expect(seen).toBe(1);
     expect(stored[0]).toMatchObject({ method: 'GET', path: '/credits', query: 'account_id=A1', status: 200 });
     expect(stored[0]!.responseBytes?.toString()).toBe('{"data":[]}');
+    // A second answer attempted while the first waits for its entry changes nothing.
+    const late = await fetch(`${url}/late-error`);
+    expect(late.status).toBe(200);
+    expect(late.headers.get('content-length')).toBe('17');
+    expect(await late.text()).toBe('{"answered":true}');
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ path: '/late-error', status: 200 });
     // Control calls are not journalled.
     await fetch(`${url}/_mock/requests`);
-    expect(stored).toHaveLength(1);
+    expect(stored).toHaveLength(2);
   });
 
   it('answers 503 naming the journal when the entry cannot be stored; a change is said to be kept', async () => {
