@@ -4,16 +4,16 @@
 # exported whole into DIR and built there, with the bench server entry
 # (bench/servers/) taken from HEAD so both builds are preloaded the same way.
 #
-#   bench/baseline.sh /tmp/togai-before [COMMIT]    (default: 53ddda5)
+#   bench/baseline.sh /tmp/togai-before [COMMIT]    (default: 98316b3)
 #   npm run bench -- --baseline=/tmp/togai-before
 #
-# 53ddda5 is togai-mock before the second round of issue 6 (compact store
-# already in; Express route per operation, body-parser, res.send and a
-# journal that parsed every response). bench/RESULTS.md names the commit
+# 98316b3 is togai-mock before the work on pure reads, typed commands, one
+# backend seam and the read-your-writes journal: the in-memory figures of the
+# current tree are held to it (within 10 %). bench/RESULTS.md names the commit
 # each published run compared against.
 set -euo pipefail
 DIR=${1:?usage: bench/baseline.sh DIR [COMMIT]}
-COMMIT=${2:-53ddda5}
+COMMIT=${2:-98316b3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$DIR"
 mkdir -p "$DIR"

@@ -1,4 +1,4 @@
-// Processes and load for the benchmark harness (run.ts, issue13.ts): servers
+// Processes and load for the benchmark harness (run.ts, backends.ts): servers
 // started as child processes pinned to the server core, autocannon runs,
 // CPU time and RSS read from /proc.
 

@@ -12,8 +12,10 @@
 //            --connections=N --out=FILE --no-build --no-write
 //            --baseline=DIR  also run the togai-mock built in DIR (a checkout of an
 //                            earlier commit with dist/ built) side by side, labelled "before"
-//            --no-issue13    leave out the issue 13 section (state file, Redis; issue13.ts)
-//            --only-issue13  only that section; --i13-credits=N (100000) --i13-big=N (1000000)
+//            --no-backends   leave out the backends section (state file, Redis; backends.ts)
+//            --only-backends only that section; --backend-credits=N (100000) --backend-big=N (1000000)
+//            --backend-parts=reads,pair,grants,control,startup  which parts of it to run (all)
+//   With --baseline the in-memory cells default to 5 runs (a median of 5 alternating rounds).
 //            --baseline-commit=SHA  the commit DIR was built from, named in the report
 
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -24,13 +26,13 @@ import { fileURLToPath } from 'node:url';
 import {
   load, log, median, PIN, ROOT, rssMb, cpuMs, freePort, startPrism, startReporting, startTogaiCli, stop, TOKEN, type Cell,
 } from './procs.js';
-import { renderIssue13, runIssue13, type Issue13Options, type Issue13Report } from './issue13.js';
+import { BACKEND_PARTS, parseParts, renderBackends, runBackends, type BackendOptions, type BackendReport } from './backends.js';
 const TMP = join(ROOT, 'bench', '.tmp');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
 const END = '<!-- bench:end -->';
-const BEGIN13 = '<!-- bench13:begin (written by npm run bench) -->';
-const END13 = '<!-- bench13:end -->';
+const BEGIN_BACKENDS = '<!-- bench-backends:begin (written by npm run bench) -->';
+const END_BACKENDS = '<!-- bench-backends:end -->';
 
 // ------------------------------------------------------------------ options
 
@@ -50,10 +52,10 @@ export interface BenchOptions {
   /** A built checkout of an earlier togai-mock to measure side by side ("before"). */
   baseline: string | undefined;
   baselineCommit: string | undefined;
-  /** The main section (issue 6's scenarios); off with --only-issue13. */
+  /** The main section (in memory, against Prism and bare servers); off with --only-backends. */
   main: boolean;
-  /** The issue 13 section; off with --no-issue13. */
-  issue13: Issue13Options | undefined;
+  /** The backends section (state file, Redis); off with --no-backends. */
+  backends: BackendOptions | undefined;
 }
 
 type TargetName = 'togai' | 'prism' | 'express' | 'http';
@@ -75,7 +77,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     quick,
     duration: num('duration', quick ? 2 : 10),
     warmup: num('warmup', quick ? 0.5 : 2),
-    runs: num('runs', quick ? 1 : 3),
+    // Against a baseline, the in-memory cells are compared within 10 %: a median of 5 rounds.
+    runs: num('runs', quick ? 1 : flags.has('baseline') ? 5 : 3),
     connections: num('connections', 50),
     sizes: list('sizes', quick ? '1000,100000' : '1000,1000000').map(Number),
     targets,
@@ -86,21 +89,22 @@ export function parseArgs(argv: string[]): BenchOptions {
     startupRuns: num('startup-runs', quick ? 1 : 3),
     baseline: flags.has('baseline') ? resolve(flags.get('baseline')!) : undefined,
     baselineCommit: flags.get('baseline-commit'),
-    main: flags.get('only-issue13') !== 'true',
-    issue13:
-      flags.get('no-issue13') === 'true'
+    main: flags.get('only-backends') !== 'true',
+    backends:
+      flags.get('no-backends') === 'true'
         ? undefined
         : {
             quick,
-            duration: num('i13-duration', quick ? 2 : 5),
+            duration: num('backend-duration', quick ? 2 : 5),
             warmup: num('warmup', quick ? 0.5 : 2),
             runs: num('runs', quick ? 1 : 3),
             connections: num('connections', 50),
-            credits: num('i13-credits', quick ? 10_000 : 100_000),
-            big: num('i13-big', quick ? 50_000 : 1_000_000),
+            credits: num('backend-credits', quick ? 10_000 : 100_000),
+            big: num('backend-big', quick ? 50_000 : 1_000_000),
             perAccount: num('per-account', 100),
-            stateRuns: num('i13-state-runs', quick ? 3 : 9),
-            seedRuns: num('i13-seed-runs', quick ? 1 : 3),
+            parts: parseParts(list('backend-parts', BACKEND_PARTS.join(','))),
+            stateRuns: num('backend-state-runs', quick ? 3 : 9),
+            seedRuns: num('backend-seed-runs', quick ? 1 : 3),
             startupRuns: num('startup-runs', quick ? 1 : 3),
           },
   };
@@ -162,7 +166,7 @@ export interface Report {
   started: string;
   finished: string;
   command: string;
-  issue13?: Issue13Report;
+  backends?: BackendReport;
 }
 
 export async function runBench(opts: BenchOptions): Promise<Report> {
@@ -198,7 +202,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   };
   if (opts.main) await runMain(opts, report);
   // After the main section's processes are gone: it starts its own.
-  if (opts.issue13) report.issue13 = await runIssue13(opts.issue13);
+  if (opts.backends) report.backends = await runBackends(opts.backends);
   report.finished = new Date().toISOString();
   return report;
 }
@@ -514,19 +518,19 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const opts = parseArgs(process.argv.slice(2));
   const report = await runBench(opts);
   const md = opts.main ? renderReport(report) : undefined;
-  const md13 = report.issue13
-    ? renderIssue13(
-        report.issue13,
+  const mdBackends = report.backends
+    ? renderBackends(
+        report.backends,
         opts.main
           ? { results: report.results, instances: report.instances, startup: report.startup, baselineCommit: opts.baseline ? (opts.baselineCommit ?? 'unknown') : undefined }
           : undefined,
         report.command,
       )
     : undefined;
-  for (const text of [md, md13]) if (text) process.stdout.write(`${text}\n`);
+  for (const text of [md, mdBackends]) if (text) process.stdout.write(`${text}\n`);
   if (opts.out && opts.write) {
     if (md) writeReport(resolve(opts.out), md);
-    if (md13) writeReport(resolve(opts.out), md13, BEGIN13, END13, '## Issue 13: state file and Redis\n\n');
+    if (mdBackends) writeReport(resolve(opts.out), mdBackends, BEGIN_BACKENDS, END_BACKENDS, '## State file and Redis\n\n');
     log(`wrote ${opts.out}`);
   }
   if (opts.write) writeFileSync(join(TMP, 'last-report.json'), JSON.stringify(report, null, 2));

@@ -18,11 +18,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { resolveOptions } from '../../dist/options.js';
 import { MockRuntime } from '../../dist/runtime.js';
-import { SHARED_TENANT } from '../../dist/store/store.js';
 
-// dist/app.js since the layering of issue 12; a --baseline build from before it has dist/http/app.js.
-const appModule = existsSync(new URL('../../dist/app.js', import.meta.url)) ? '../../dist/app.js' : '../../dist/http/app.js';
-const { createApp } = await import(appModule);
+/** The first of `paths` (relative to this file) that the build has: a --baseline build may be laid out as before. */
+const built = (...paths) => paths.find((p) => existsSync(new URL(p, import.meta.url))) ?? paths[0];
+// dist/app.js since the app moved out of http/; an older build has dist/http/app.js.
+const { createApp } = await import(built('../../dist/app.js', '../../dist/http/app.js'));
+// The state machine's modules moved into store/machine/; an older build has them in store/.
+const { SHARED_TENANT } = await import(built('../../dist/store/machine/store.js', '../../dist/store/store.js'));
 
 const total = Number(process.env.BENCH_CREDITS ?? '1000');
 const perAccount = Number(process.env.BENCH_PER_ACCOUNT ?? '100');
@@ -81,7 +83,7 @@ function grantRequest(account, k) {
 }
 if (durable && fill > 0) {
   // The whole state as the log's snapshot at its last entry: what a compaction writes.
-  const { snapshotParts } = await import('../../dist/store/snapshot.js');
+  const { snapshotParts } = await import(built('../../dist/store/machine/snapshot.js', '../../dist/store/snapshot.js'));
   const seq = runtime.engine.appliedSeq;
   await runtime.engine.log.writeSnapshot(seq, snapshotParts(runtime.state, seq, Date.now()));
 }

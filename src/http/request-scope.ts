@@ -38,6 +38,18 @@ export interface RequestScope {
   responseText: string | undefined;
   /** The response body's bytes, for the mock's own JSON answers (for the journal). */
   responseBytes: Buffer | undefined;
+  /** Set by the journal recorder for a request it records, until the answer ends. */
+  journalPending: JournalPending | undefined;
+  /** While an answer waits for its journal entry to be stored: 1, or 2 once something tried to end it again. */
+  journalWaiting: 0 | 1 | 2;
+}
+
+/** What the journal recorder keeps of a request until its answer ends. */
+export interface JournalPending {
+  arrived: number;
+  started: number;
+  /** As the request arrived (a router may change req.url on the way). */
+  path: string;
 }
 
 const scopes = new WeakMap<IncomingMessage, RequestScope>();
@@ -55,6 +67,8 @@ export function openScope(req: IncomingMessage, requestId: string, engine: MockA
     requestText: undefined,
     responseText: undefined,
     responseBytes: undefined,
+    journalPending: undefined,
+    journalWaiting: 0,
   };
   scopes.set(req, scope);
   return scope;

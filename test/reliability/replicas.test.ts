@@ -286,6 +286,7 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     await b.call('GET', `/credits?account_id=${account}`);
     await a.call('GET', `/accounts/${account}/credit_balance`);
     const [ha, hb] = await Promise.all([a.call('GET', '/_mock/health'), b.call('GET', '/_mock/health')]);
+    // Read at once, without waiting: each entry was in Redis before its answer was sent.
     for (const replica of [a, b]) {
       const journal = await replica.call('GET', '/_mock/requests');
       expect(journal.status).toBe(200);

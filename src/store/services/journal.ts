@@ -62,12 +62,18 @@ export type TemplateOf = (entry: { operationId?: string | undefined }) => string
 /**
  * The journal as the HTTP layer and the control API use it: Journal (below)
  * over this process's ring, or SharedJournal (services/request-journal.ts) over
- * a store that replicas share. record() never fails.
+ * a store that replicas share.
  */
 export interface RequestJournal {
   /** How many entries are kept; 0 records nothing. */
   readonly limit: number;
-  record(request: RecordedRequest): MaybePromise<void>;
+  /**
+   * Records one request. Once it has returned (or its promise has resolved)
+   * every reader of the journal lists the entry: the answer it describes is
+   * sent only then. Never throws or rejects: answers the error when the entry
+   * could not be stored (a store that replicas share, unreachable).
+   */
+  record(request: RecordedRequest): MaybePromise<Error | undefined>;
   /** The newest `filter.limit` matching entries, oldest first. */
   list(filter: JournalFilter, templates?: TemplateOf): MaybePromise<JournalEntry[]>;
   /** Forgets everything, or only one tenant's entries. */
@@ -104,7 +110,7 @@ export class Journal implements RequestJournal {
     return this.store.limit;
   }
 
-  record(request: RecordedRequest): MaybePromise<void> {
+  record(request: RecordedRequest): MaybePromise<Error | undefined> {
     return this.store.add(request);
   }
 

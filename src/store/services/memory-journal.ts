@@ -16,7 +16,7 @@ export class MemoryJournalStore<E> implements JournalStore<E> {
     private readonly replica = 'local',
   ) {}
 
-  add(entry: E): void {
+  add(entry: E): undefined {
     const record: JournalRecord<E> = { id: this.nextId++, replica: this.replica, entry };
     if (this.limit <= 0) return;
     if (this.ring.length < this.limit) this.ring.push(record);
@@ -24,6 +24,7 @@ export class MemoryJournalStore<E> implements JournalStore<E> {
       this.ring[this.head] = record;
       this.head = (this.head + 1) % this.limit;
     }
+    return undefined;
   }
 
   private at(i: number): JournalRecord<E> {

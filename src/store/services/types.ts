@@ -48,18 +48,27 @@ export interface JournalQuery<E> {
 }
 
 /**
+ * An entry as a store that leaves the process keeps it: named fields of text
+ * or raw bytes (bytes are read back as UTF-8 text), no JSON around them.
+ */
+export interface StoredFields {
+  [name: string]: string | Buffer | undefined;
+}
+
+/**
  * A bounded store of journal entries (the newest `limit` are kept; older ones
  * fall out). Entries are opaque to the store; the Redis version keeps them as
- * JSON, so they must be plain JSON values there.
+ * named fields (StoredFields).
  */
 export interface JournalStore<E> {
   /** How many entries are kept; 0 keeps none. */
   readonly limit: number;
   /**
-   * Adds one entry. Never rejects: the response it describes was already
-   * sent, so a failure to record is logged and counted, not raised.
+   * Adds one entry. Never rejects: a failure to record is logged and counted,
+   * and answered as the error (undefined once the entry is stored, and every
+   * reader of the store lists it).
    */
-  add(entry: E): MaybePromise<void>;
+  add(entry: E): MaybePromise<Error | undefined>;
   /** The newest `query.limit` matching records, oldest first. */
   list(query: JournalQuery<E>): MaybePromise<JournalRecord<E>[]>;
   /** Forgets every entry, or only those that match. Ids keep increasing afterwards. */

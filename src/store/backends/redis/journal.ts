@@ -2,14 +2,22 @@
 // dashboard show what every replica answered, in one order. A capped stream
 // `{prefix}journal` (XADD MAXLEN ~ limit: Redis trims whole nodes, so a few
 // more than `limit` may stay; reads never return more than the newest
-// `limit`). Each entry is the caller's JSON plus the replica that added it.
-// Ids come from a counter key, so they keep increasing across clear() and a
-// client polling with `after` never misses entries.
+// `limit`). Each stream entry holds the replica that added it (field `r`,
+// first) and then the caller's entry, one field per property: text or raw
+// bytes as given, so a response body goes into Redis as the bytes that were
+// sent, not as JSON inside JSON. Ids come from a counter key, so they keep
+// increasing across clear() and a client polling with `after` never misses
+// entries.
+//
+// An entry is written before the answer it describes is sent (the HTTP layer
+// waits for add()), so every replica lists it as soon as the client has its
+// answer. The entries added in one turn of the event loop share one script
+// call: under load, one round trip and one fsync for many answers.
 
 import { hostname } from 'node:os';
 import { consoleLogger, type StoreLogger } from '../../logger.js';
-import { DEFAULT_REDIS_PREFIX, LuaScript, type RedisConnection } from './connection.js';
-import type { JournalQuery, JournalRecord, JournalStore } from '../../services/types.js';
+import { DEFAULT_REDIS_PREFIX, LuaScript, type RedisArg, type RedisConnection } from './connection.js';
+import type { JournalQuery, JournalRecord, JournalStore, StoredFields } from '../../services/types.js';
 
 export interface RedisJournalOptions {
   connection: RedisConnection;
@@ -22,21 +30,31 @@ export interface RedisJournalOptions {
   logger?: StoreLogger | undefined;
 }
 
-// KEYS: stream, id counter. ARGV: approximate cap, replica, then one entry JSON per entry.
+// KEYS: stream, id counter. ARGV: approximate cap, replica, entry count, then
+// per entry the number of its field/value arguments and those arguments.
 const ADD = new LuaScript(`
-local id = 0
-for i = 3, #ARGV do
-  id = redis.call('INCR', KEYS[2])
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('0-%d', id), 'e', ARGV[i], 'r', ARGV[2])
+local first = redis.call('INCRBY', KEYS[2], tonumber(ARGV[3])) - tonumber(ARGV[3])
+local i = 4
+local n = 0
+while i <= #ARGV do
+  local count = tonumber(ARGV[i])
+  n = n + 1
+  local args = { KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('0-%d', first + n), 'r', ARGV[2] }
+  for j = i + 1, i + count do args[#args + 1] = ARGV[j] end
+  redis.call('XADD', unpack(args))
+  i = i + count + 1
 end
-return id
+return first + n
 `);
 
 const PAGE = 200;
 
 type RawEntry = [id: string, fields: string[]];
 
-export class RedisJournalStore<E = unknown> implements JournalStore<E> {
+/** The replica's field; the entry's own fields follow it. */
+const REPLICA = 'r';
+
+export class RedisJournalStore<E extends StoredFields = StoredFields> implements JournalStore<E> {
   readonly limit: number;
   readonly replica: string;
   private readonly connection: RedisConnection;
@@ -46,9 +64,10 @@ export class RedisJournalStore<E = unknown> implements JournalStore<E> {
   /** Entries that could not be recorded (Redis unreachable); logged once per outage. */
   dropped = 0;
   private failing = false;
-  /** Entries added in this turn of the event loop, written together (one script call) right after it. */
-  private pending: string[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Arguments of the entries added in this turn of the event loop, written together (one script call) right after it. */
+  private pending: RedisArg[] = [];
+  private pendingCount = 0;
+  private flushing: Promise<Error | undefined> | undefined;
 
   constructor(options: RedisJournalOptions) {
     this.connection = options.connection;
@@ -60,59 +79,63 @@ export class RedisJournalStore<E = unknown> implements JournalStore<E> {
     this.idKey = `${prefix}journal:id`;
   }
 
-  add(entry: E): Promise<void> {
-    if (this.limit <= 0) return Promise.resolve();
-    let json: string;
-    try {
-      json = JSON.stringify(entry) ?? 'null';
-    } catch (error) {
-      this.dropped++;
-      this.logger.warn(`journal entry not recorded: it is not JSON (${(error as Error).message})`);
-      return Promise.resolve();
+  /**
+   * Adds one entry; resolves once it is in Redis (every replica lists it
+   * then), or with the error when it could not be written. Never rejects:
+   * a lost entry is also counted and logged (once per outage).
+   */
+  add(entry: E): Promise<Error | undefined> {
+    if (this.limit <= 0) return Promise.resolve(undefined);
+    const at = this.pending.length;
+    this.pending.push(0);
+    for (const name in entry) {
+      const value = entry[name];
+      if (value !== undefined) this.pending.push(name, value);
     }
-    this.pending.push(json);
+    this.pending[at] = this.pending.length - at - 1;
+    this.pendingCount++;
     this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
     return this.flushing;
   }
 
   /** Writes the entries added since the last flush in one call: under load, one round trip and one fsync for many requests. */
-  private flush(): Promise<void> {
-    const entries = this.pending;
+  private flush(): Promise<Error | undefined> {
+    const args = this.pending;
+    const count = this.pendingCount;
     this.pending = [];
+    this.pendingCount = 0;
     this.flushing = undefined;
     return this.connection
-      .run('record the request in the journal', () => this.connection.script(ADD, [this.key, this.idKey], [this.limit, this.replica, ...entries]))
+      .run('record the request in the journal', () => this.connection.script(ADD, [this.key, this.idKey], [this.limit, this.replica, count, ...args]))
       .then(
         () => {
           if (this.failing) {
             this.failing = false;
             this.logger.info(`the journal records again (${this.dropped} entries were lost while Redis was unreachable)`);
           }
+          return undefined;
         },
         (error: unknown) => {
-          this.dropped += entries.length;
+          this.dropped += count;
           if (!this.failing) {
             this.failing = true;
             this.logger.warn(`journal entries are not recorded: ${(error as Error).message}`);
           }
+          return error as Error;
         },
       );
   }
 
   private decode(raw: RawEntry): JournalRecord<E> | undefined {
     const [id, fields] = raw;
-    let text: string | undefined;
-    let replica = '';
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === 'e') text = fields[i + 1];
-      else if (fields[i] === 'r') replica = fields[i + 1]!;
-    }
-    if (text === undefined) return undefined;
-    try {
-      return { id: Number(id.slice(id.indexOf('-') + 1)), replica, entry: JSON.parse(text) as E };
-    } catch {
-      return undefined; // Not ours: the journal only shows what it can read.
-    }
+    const at = Number(id.slice(id.indexOf('-') + 1));
+    // Written by an earlier version: the whole entry as JSON in one field `e`, then the replica.
+    if (fields[0] === 'e' && fields[2] === REPLICA) return { id: at, replica: fields[3] ?? '', entry: { e: fields[1] } as unknown as E };
+    // Ours start with the replica; anything else in the stream is not shown.
+    if (fields[0] !== REPLICA || fields.length % 2 !== 0) return undefined;
+    const entry: StoredFields = {};
+    for (let i = 2; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
+    return { id: at, replica: fields[1]!, entry: entry as E };
   }
 
   async list(query: JournalQuery<E>): Promise<JournalRecord<E>[]> {
