@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestRedis, redisAvailable } from '../test/helpers/redis.js';
 import {
-  cpuMs, freePort, load, loadavg, log, median, pin, PIN, ROOT, rssMb, startReporting, startTogaiCli, stop, TOKEN, type Cell,
+  cpuMs, freePort, load, loadavg, log, median, pin, PIN, ROOT, rssMb, startReporting, startTogaiCli, stop, type Cell,
 } from './procs.js';
 
 export interface BackendOptions {

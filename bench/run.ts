@@ -341,7 +341,7 @@ async function runMain(opts: BenchOptions, report: Report): Promise<void> {
 
 function machine(): Record<string, string> {
   const cpu = cpus();
-  let loadavg = '';
+  let loadavg: string;
   try {
     loadavg = readFileSync('/proc/loadavg', 'utf8').trim();
   } catch {

@@ -22,11 +22,11 @@ export function readFixtureFile(path: string): Fixtures {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read fixture file ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read fixture file ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text) as Fixtures;
   } catch (err) {
-    throw new Error(`fixture file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`fixture file ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -13,7 +13,6 @@ import { check, type SpecValidators } from '../spec/operations.js';
 import type { MockEngine } from '../store/machine/apply.js';
 import type { FixturesInput, StartupResult } from '../store/machine/commands.js';
 import { LogCorruptError } from '../store/backends/types.js';
-import { SHARED_TENANT } from '../store/machine/store.js';
 import { readFixtureFile } from './seed.js';
 
 /** What the start-up fills and reads: the engine, the options that say with what, both specs. */
@@ -54,7 +53,7 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
     try {
       check(runtime.control.schema('Fixtures'), document, 'fixture');
     } catch (err) {
-      throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`);
+      throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`, { cause: err });
     }
     fixtures = document as FixturesInput;
   }
@@ -66,7 +65,7 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
     done = await engine.execute({ type: 'startup', seed, fixtures });
   } catch (err) {
     if (fixtures !== undefined && err instanceof MockError && err.kind !== 'unavailable') {
-      throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${err.message}`);
+      throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${err.message}`, { cause: err });
     }
     throw err;
   }

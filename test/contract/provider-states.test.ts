@@ -9,8 +9,8 @@ const mock = await startTestMock();
 const state = (s: string, params: Record<string, unknown>, action: 'setup' | 'teardown' = 'setup') =>
   mock.call('POST', '/_mock/provider-states', { body: { state: s, params, action } });
 
-beforeEach(() => {
-  mock.reset();
+beforeEach(async () => {
+  await mock.reset();
   mock.setTime('2025-06-01T12:00:00Z');
 });
 

@@ -51,6 +51,8 @@ describe.skipIf(skipReason !== '' || !compose)('docker-compose.example.yml', () 
     const up = await dc.run(['up', '--no-build', '--exit-code-from', 'consumer']);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     // Without the colours compose gives its prefixes.
+    // Terminal colour codes start with ESC.
+    // eslint-disable-next-line no-control-regex
     const output = up.stdout.replace(/\x1b\[[0-9;]*m/g, '');
     expect(output).toMatch(/consumer_1 +\| 200 \{"data":\[\{/);
     // The replicas profile is not started by default.

@@ -261,7 +261,9 @@ async function runPage(page: string, blocks: readonly Block[]): Promise<number> 
             printed = stdout.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
           } catch (err) {
             const e = err as { code?: number; stdout?: string; stderr?: string };
-            throw new Error(`${where(page, step)}\n  failed (exit ${e.code}):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+            throw new Error(`${where(page, step)}\n  failed (exit ${e.code}):\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
+              cause: err,
+            });
           }
         }
         if (step.expected.length > 0) {

@@ -42,7 +42,7 @@ export async function startTestMock(options: Partial<TogaiMockOptions> = {}): Pr
       }
       const res = await fetch(`${mock.url}${path}`, { method, headers, body });
       const text = await res.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = text === '' ? undefined : JSON.parse(text);
       } catch {

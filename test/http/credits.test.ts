@@ -9,8 +9,8 @@ let mock: TestMock;
 beforeAll(async () => {
   mock = await startTestMock();
 });
-beforeEach(() => {
-  mock.reset();
+beforeEach(async () => {
+  await mock.reset();
   mock.setTime('2024-06-01T12:00:00Z');
 });
 

@@ -129,6 +129,8 @@ export class SharedLog {
   trimmedTo = 0;
 
   handle(): CommandLog {
+    // The handle's methods are an object literal's, with a `this` of their own.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const shared = this;
     return {
       // Reported as memory: it lives in this process, only the engine is told it is shared.

@@ -210,7 +210,7 @@ describe('Engine: a log shared by several processes', () => {
     shared.readGate = undefined;
     open();
     expect(await early).toBe(0);
-    expect(await Promise.all(late)).toEqual(Array(10).fill(1));
+    expect(await Promise.all(late.map((v) => Promise.resolve(v)))).toEqual(Array(10).fill(1));
     // One catch-up in flight plus one for all the reads that waited.
     expect(shared.readAfterCalls - before).toBe(2);
   });

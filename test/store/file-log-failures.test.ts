@@ -175,7 +175,7 @@ describe('FileLog: failed snapshots', () => {
   });
 
   it('a directory fsync that fails after the new log took over: appends refused until reopened, nothing lost', async () => {
-    const { path, disk, make } = setup();
+    const { disk, make } = setup();
     const log = make();
     await log.open();
     for (let s = 1; s <= 4; s++) await log.append(s - 1, commandsFor(s));
