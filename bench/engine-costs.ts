@@ -1,4 +1,4 @@
-// What a change costs now that changes are commands over a log (issue 13),
+// What a change costs now that changes are commands over a log,
 // side by side in one run: the built togai-mock (dist/) in two child
 // processes, one keeping its state in memory and one with a state file,
 // driven over HTTP from this process. Tenants are isolated, so the "empty"

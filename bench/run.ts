@@ -1,4 +1,4 @@
-// `npm run bench`: the load benchmark of issue 6. Starts, side by side as
+// `npm run bench`: the load benchmark. Starts, side by side as
 // child processes pinned to core 0, togai-mock (built, production, log level
 // warn) preloaded with 1k and with 1M credits, `prism mock` on our own spec,
 // a bare Express 5 server and a bare node:http server (both answering fixed
@@ -207,7 +207,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   return report;
 }
 
-/** Issue 6's scenarios: every target side by side (fills report.startup, preload, results, instances). */
+/** The in-memory scenarios: every target side by side (fills report.startup, preload, results, instances). */
 async function runMain(opts: BenchOptions, report: Report): Promise<void> {
   // Start-up to first served request, on an idle machine (nothing else of ours running).
   for (let i = 0; i < opts.startupRuns; i++) {
@@ -498,7 +498,7 @@ function targetSummary(r: Report, labels: string[]): string[] {
     row('start-up to first served request <= 500 ms', `${f0(ms)} ms`, r.startup.prism.length ? `Prism: ${f0(median(r.startup.prism))} ms` : '', ms <= 500);
   }
   if (rows.length === 0) return [];
-  return ['### Targets (issue 6)', '', '| target | measured | in the same run | |', '|---|---:|---|---|', ...rows, ''];
+  return ['### Targets (in memory)', '', '| target | measured | in the same run | |', '|---|---:|---|---|', ...rows, ''];
 }
 
 /** Replaces the text between `begin` and `end` in `file` (appended, under `heading`, when they are missing). */

@@ -34,7 +34,7 @@ export interface AppExtras {
 /**
  * Runs `handler` only for paths under /_mock. Without it every Togai API
  * call is first matched against each control and UI route (some 70 router
- * layers), a cost paid on every request (issue 6).
+ * layers), a cost paid on every request.
  */
 function underMock(handler: RequestHandler): RequestHandler {
   return (req, res, next) => {

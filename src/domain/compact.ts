@@ -1,4 +1,4 @@
-// The memory-saving structures behind the ledger (issue 6: a million credits
+// The memory-saving structures behind the ledger (a million credits
 // must fit in a few hundred MB). Repeated strings are shared, per-credit
 // timestamps and CREDITED transaction ids live in typed arrays indexed by the
 // credit's seq, and dates are kept as day numbers spelled back from a cache.

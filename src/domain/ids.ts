@@ -77,8 +77,8 @@ export class IdGenerator {
 
   /**
    * Builds the id as one flat string. Concatenating piece by piece would
-   * leave a tree of partial strings behind every stored id (issue 6 measured
-   * ~110 bytes of it per id); the random draws and their order are unchanged,
+   * leave a tree of partial strings behind every stored id (measured at
+   * ~110 bytes per id); the random draws and their order are unchanged,
    * so seeded ids stay the same.
    */
   private make(prefix: string): string {

@@ -1,5 +1,5 @@
 // The credit ledger of one tenant: accounts, credits, their transactions and
-// holds, and every rule of TOGAI-CREDITS.md (grant, idempotency, expiry,
+// holds, and every rule of Togai's credits as the fake implements them (grant, idempotency, expiry,
 // consumption, holds, void, balance, listing order).
 //
 // Pure TypeScript: no HTTP, no I/O, no wall clock. Every method takes `now`
@@ -26,7 +26,7 @@
 // throws (a capture of changes, see ledger-state.ts and undo.ts), at the cost
 // of what it touched, never of the ledger's size.
 //
-// This file holds the rules. Storage is compact on purpose (issue 6: a
+// This file holds the rules. Storage is compact on purpose (a
 // million credits must fit in a few hundred MB): a credit is one fixed-shape
 // record with no copy of its grant request (records.ts), its timestamps and
 // CREDITED transaction id live in side arrays by seq (credit-table.ts,

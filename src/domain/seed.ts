@@ -35,7 +35,7 @@ export type SeedFaker = (seed: number) => Faker;
 const PURPOSES = ['PREPAID_CREDIT', 'PROMOTIONAL_CREDIT', 'SIGNUP_BONUS', 'SERVICE_CREDIT', 'REFERRAL_BONUS', 'GOODWILL'];
 
 /**
- * Loads the seeding Faker on first use, not at start-up (issue 6), and from
+ * Loads the seeding Faker on first use, not at start-up (which it would slow down), and from
  * the English locale module: the package's main module loads every locale,
  * several times slower. That module's `faker` is an instance of the same
  * Faker class built from en + base, so a new instance from its class and

@@ -1,6 +1,6 @@
 // Build step, run by `npm run build` after tsc (node dist/spec/build.js):
 // writes into dist/spec/, next to the built loader, what a start would
-// otherwise work out from spec/*.yaml every time (issue 6):
+// otherwise work out from spec/*.yaml every time (a start-up cost):
 //  - each spec/*.yaml as pre-parsed JSON (load.ts), and
 //  - the request validators and component schema validators of the two
 //    documents the mock serves, as ajv standalone code (precompiled.ts).

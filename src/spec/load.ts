@@ -3,7 +3,7 @@
 // responses). Schema $refs are left to ajv.
 //
 // The YAML stays the only source. Parsing it took a sixth of the start-up
-// (issue 6), so `npm run build` also writes each document as JSON next to
+// (a start-up cost), so `npm run build` also writes each document as JSON next to
 // the built loader (dist/spec/<name>.json, see build.ts), stamped with
 // the SHA-256 of the YAML it came from. The JSON is used only while that
 // stamp matches the YAML on disk; an edited spec with a stale build, or no

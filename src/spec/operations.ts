@@ -6,7 +6,7 @@
 // The operation list is built at start-up (so a malformed document fails
 // the start), but each ajv validator is compiled the first time it is
 // called: compiling all of them for both specs was the largest part of the
-// start-up time (issue 6), and most runs use a handful of operations.
+// start-up time, and most runs use a handful of operations.
 // test/spec/operations.test.ts compiles every one of them, so a schema ajv
 // refuses still fails the suite rather than a request.
 //

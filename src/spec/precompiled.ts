@@ -3,7 +3,7 @@
 // with ajv exactly as operations.ts would, and writes ajv's standalone code
 // for them into dist/spec/<spec>.<coercing|strict|components>.validators.cjs.
 // A start then loads those modules (each on first use) instead of ajv itself
-// and its compiler (issue 6).
+// and its compiler (start-up time).
 //
 // A module is used only while its stamp matches: the SHA-256 of the YAML it
 // was generated from and the installed ajv and ajv-formats versions (its

@@ -1,5 +1,5 @@
 // The house's shape, checked: no import cycles in src/, and imports only go
-// down (app -> http/control -> store -> domain; STYLE.md section 1). madge reads
+// down (app -> http/control -> store -> domain; README, "Development"). madge reads
 // the same import graph a reader would; this test fails on the first arrow
 // that points the wrong way, naming it.
 //

@@ -167,7 +167,7 @@ describe('at start-up', () => {
 
 describe('the seeding Faker', () => {
   it("makes the same data as the full package's Faker with English data, and leaves the shared instance alone", async () => {
-    // seed.ts loads only the English locale module (start-up, issue 6); seeded data must not change because of it.
+    // seed.ts loads only the English locale module (start-up time); seeded data must not change because of it.
     const { Faker, base, en } = await import('@faker-js/faker');
     const { faker: shared } = await import('@faker-js/faker/locale/en');
     shared.seed(7);

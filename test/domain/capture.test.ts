@@ -1,4 +1,4 @@
-// Change capture and undo without copying (issue 13): whatever a stretch of
+// Change capture and undo without copying: whatever a stretch of
 // changes did, revert() gives back a ledger equal to the one before (also
 // when the undo record went through JSON, was applied to a copy restored
 // from a snapshot, or was nested in another capture), its indexes stay

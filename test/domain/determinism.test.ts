@@ -1,4 +1,4 @@
-// The ledger is deterministic (issue 13): the same changes at the same
+// The ledger is deterministic: the same changes at the same
 // instants give the same state in any ledger with the same seed, whatever
 // reads one of them had in between (reads write nothing, expiries included:
 // they show an expiry not yet written as the next change writes it) and

@@ -1,4 +1,4 @@
-// Unit tests of the ledger rules (TOGAI-CREDITS.md), no HTTP: the clock is a
+// Unit tests of the ledger rules, no HTTP: the clock is a
 // plain number passed to each call.
 import { describe, expect, it } from 'vitest';
 import { MockError } from '../../src/domain/errors.js';

@@ -5,7 +5,7 @@
 // format) and refuses any keyword it does not understand, so a constraint
 // added to the spec cannot be silently ignored by the fuzzer.
 //
-// Only the two grant rules that a schema cannot express (TOGAI-CREDITS.md:
+// Only the two grant rules that a schema cannot express (the ledger's rules:
 // creditAmount not negative, effectiveUntil not before effectiveFrom) are
 // written here by hand.
 
@@ -226,7 +226,7 @@ export const createCreditRequestSchema = schema('#/components/schemas/CreateCred
 
 export type Req = Record<string, unknown>;
 
-/** The grant rules TOGAI-CREDITS.md adds to the schema (a schema cannot compare two fields). */
+/** The grant rules the ledger adds to the schema (a schema cannot compare two fields). */
 function obeyGrantRules(r: Req): Req {
   const out = { ...r };
   if (typeof out.creditAmount === 'number' && out.creditAmount < 0) out.creditAmount = -out.creditAmount;

@@ -1,5 +1,5 @@
 // The five Credits operations through real HTTP, as a Togai client sees them:
-// success paths, every client error of issue 2, batches, idempotency under
+// success paths, every client error the spec lists, batches, idempotency under
 // concurrency, pagination under inserts, and the lifecycle with a moved clock.
 // The response self-check is on: every response here is checked against spec/.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Replicas on Redis when things go wrong (issue 13, section 3): a replica
+// Replicas on Redis when things go wrong: a replica
 // that starts late or restarts after kill -9 catches up; Redis killed with
 // SIGKILL and restarted (appendonly, fsync always) loses nothing that was
 // answered 200 and the replicas reconnect by themselves; while Redis is

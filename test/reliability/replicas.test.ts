@@ -1,4 +1,4 @@
-// Many replicas on one Redis behave as one mock (issue 13, section 3): real
+// Many replicas on one Redis behave as one mock: real
 // mock processes (the built CLI) on one real redis-server, driven over HTTP
 // the way clients behind a load balancer would, a request to one replica,
 // the next to another. Crashes and Redis outages are in replicas-crash.test.ts.

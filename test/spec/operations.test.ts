@@ -1,5 +1,5 @@
 // compileOperations builds the operation list at once but compiles each ajv
-// validator on its first call (issue 6: start-up). Here every validator of
+// validator on its first call (start-up time). Here every validator of
 // both specs is compiled, with the meta-schema check a start skips, so a
 // schema ajv refuses fails the suite instead of a request; and a validator
 // compiled late behaves as one compiled early.
