@@ -6,6 +6,8 @@
 // say the same thing about a bad value. Usage errors exit 2 with one line; a
 // running server stops cleanly on SIGTERM / SIGINT.
 
+// First: it filters warnings before any other module can print one.
+import './quiet-warnings.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, OPTIONS, OptionError, optionsFromEnv, resolveOptions, type OptionDef, type TogaiMockOptions } from './options.js';
