@@ -6,11 +6,10 @@
 // say the same thing about a bad value. Usage errors exit 2 with one line; a
 // running server stops cleanly on SIGTERM / SIGINT.
 
-// First: it filters warnings before any other module can print one.
-import './quiet-warnings.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, OPTIONS, OptionError, optionsFromEnv, resolveOptions, type OptionDef, type TogaiMockOptions } from './options.js';
+import { quietWarnings } from './quiet-warnings.js';
 import { startServer, type RunningServer } from './server.js';
 
 type Flag = (typeof OPTIONS)[number];
@@ -181,6 +180,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   return undefined; // keep running
 }
 
+quietWarnings();
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== undefined) process.exitCode = code;

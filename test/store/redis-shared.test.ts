@@ -28,8 +28,8 @@ function expectWait(wait: number | undefined, windowMs: number, elapsedMs: numbe
 /** Makes every counted hit under `keys` `ms` older (their scores are arrival times in ms), as if that time passed. */
 async function age(connection: RedisConnection, keys: string[], ms: number): Promise<void> {
   for (const key of keys) {
-    const scored = await connection.client.zrange(key, 0, -1, 'WITHSCORES');
-    for (let i = 0; i < scored.length; i += 2) await connection.client.zadd(key, 'XX', Number(scored[i + 1]) - ms, scored[i]!);
+    const scored = await connection.client.zrange(key, '0', '-1', 'WITHSCORES');
+    for (let i = 0; i < scored.length; i += 2) await connection.client.zadd(key, 'XX', String(Number(scored[i + 1]) - ms), scored[i]!);
   }
 }
 
