@@ -18,10 +18,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { resolveOptions } from '../../dist/options.js';
 import { MockRuntime } from '../../dist/runtime.js';
-import { SHARED_TENANT } from '../../dist/store/store.js';
 
 // dist/app.js since the layering of issue 12; a --baseline build from before it has dist/http/app.js.
 const appModule = existsSync(new URL('../../dist/app.js', import.meta.url)) ? '../../dist/app.js' : '../../dist/http/app.js';
+// The store's modules moved into dist/store/machine/; a --baseline build from before that has them in dist/store/.
+const storeModule = (name) =>
+  existsSync(new URL(`../../dist/store/machine/${name}`, import.meta.url)) ? `../../dist/store/machine/${name}` : `../../dist/store/${name}`;
+const { SHARED_TENANT } = await import(storeModule('store.js'));
 const { createApp } = await import(appModule);
 
 const total = Number(process.env.BENCH_CREDITS ?? '1000');
@@ -81,7 +84,7 @@ function grantRequest(account, k) {
 }
 if (durable && fill > 0) {
   // The whole state as the log's snapshot at its last entry: what a compaction writes.
-  const { snapshotParts } = await import('../../dist/store/snapshot.js');
+  const { snapshotParts } = await import(storeModule('snapshot.js'));
   const seq = runtime.engine.appliedSeq;
   await runtime.engine.log.writeSnapshot(seq, snapshotParts(runtime.state, seq, Date.now()));
 }
