@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, OPTIONS, OptionError, optionsFromEnv, resolveOptions, type OptionDef, type TogaiMockOptions } from './options.js';
+import { quietWarnings } from './quiet-warnings.js';
 import { startServer, type RunningServer } from './server.js';
 
 type Flag = (typeof OPTIONS)[number];
@@ -179,6 +180,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   return undefined; // keep running
 }
 
+quietWarnings();
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== undefined) process.exitCode = code;

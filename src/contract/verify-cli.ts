@@ -2,6 +2,7 @@
 // 0 when every interaction passed, 1 when any failed, 2 for a usage error.
 
 import { parseArgs } from 'node:util';
+import { quietWarnings } from '../quiet-warnings.js';
 import { firstLine, parseError } from './cli-util.js';
 import { PactFileError } from './pacts.js';
 import { VerifyUsageError, verify, type ConsumerVersionSelector, type VerifyOptions } from './verify.js';
@@ -35,6 +36,8 @@ Exit code: 0 all interactions passed, 1 something failed, 2 usage error.
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export async function main(argv: string[]): Promise<number> {
+  // Pact's verifier proxy would print a Node deprecation warning the user can do nothing about.
+  quietWarnings();
   let parsed;
   try {
     parsed = parseArgs({

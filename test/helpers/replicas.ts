@@ -5,16 +5,18 @@
 // only the PIDs started here are ever signalled (test/ship/process.ts also
 // kills any still running after the file).
 //
-// The CLI is built into a private directory under the system temp dir, named
-// after a hash of the sources, spec and build settings: the replicas never
-// run a stale dist/, and never read files that another test (npm pack runs
-// the build) is rewriting in the repository's dist/ at that moment. The build
-// is reused by later runs while the sources are unchanged.
+// The CLI is built into a private directory inside this clone
+// (node_modules/.cache/togai-mock-cli/), named after a hash of the sources,
+// spec, build settings, the clone's path and the Node version: the replicas
+// never run a stale dist/, never read files that another test (npm pack runs
+// the build) is rewriting in the repository's dist/ at that moment, and never
+// use a build whose links point into another clone or into a node_modules
+// that has since been removed (the cache goes with it). The build is reused
+// by later runs while all of that is unchanged.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { cleanEnv, ROOT, start, urlOf, type Child } from '../ship/process.js';
@@ -35,8 +37,10 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-function sourceHash(): string {
+function buildKey(): string {
   const hash = createHash('sha256');
+  // The build links to this clone's spec/, src/ and node_modules/; under another Node it is built again.
+  hash.update(`${ROOT}\0${process.version}\0`);
   for (const file of [...filesUnder('src'), ...filesUnder('spec'), 'package.json', 'package-lock.json', 'tsconfig.json']) {
     hash.update(`${file}\0`);
     hash.update(readFileSync(join(ROOT, file)));
@@ -45,7 +49,7 @@ function sourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-const BUILD_PREFIX = 'togai-mock-cli-';
+const BUILD_ROOT = join(ROOT, 'node_modules', '.cache', 'togai-mock-cli');
 let building: Promise<string> | undefined;
 
 /** The path of a cli.js built from the current sources (built once per change of them). */
@@ -55,9 +59,10 @@ export function builtCli(): Promise<string> {
 }
 
 async function build(): Promise<string> {
-  const dir = join(tmpdir(), `${BUILD_PREFIX}${sourceHash()}`);
+  const dir = join(BUILD_ROOT, buildKey());
   const cli = join(dir, 'dist', 'cli.js');
   if (existsSync(join(dir, 'complete'))) return cli;
+  mkdirSync(BUILD_ROOT, { recursive: true });
   pruneOldBuilds();
   const work = mkdtempSync(`${dir}.tmp-`);
   try {
@@ -88,9 +93,8 @@ async function build(): Promise<string> {
 /** Builds of older sources, untouched for a day, are removed. */
 function pruneOldBuilds(): void {
   const dayAgo = Date.now() - 24 * 3600_000;
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(BUILD_PREFIX)) continue;
-    const path = join(tmpdir(), name);
+  for (const name of readdirSync(BUILD_ROOT)) {
+    const path = join(BUILD_ROOT, name);
     try {
       if (statSync(path).mtimeMs < dayAgo) rmSync(path, { recursive: true, force: true });
     } catch {

@@ -3,7 +3,10 @@
 // round carries on from what is on disk. Every other round kills after a
 // seeded random number of acknowledged appends; the others right after a
 // compaction starts, plus 0-5 acknowledged appends (a compaction takes a few
-// fsyncs, so this lands in its different steps). After every kill, a fresh
+// fsyncs, so this lands in its different steps). At least one kill must land
+// while a compaction is under way: when none of those did (a fast disk can
+// finish one before the kill), up to MAX_EXTRA more rounds kill as soon as a
+// compaction starts, until one lands. After every kill, a fresh
 // open() must:
 // - succeed (the lock left behind is stale; the pair of files loads together);
 // - return every entry the child printed as acknowledged, each exactly as
@@ -22,24 +25,28 @@ import { start } from '../ship/process.js';
 import { commandsFor, partsFor, tempDir } from './file-log-fixtures.js';
 
 const ROUNDS = Number(process.env.FILE_LOG_CRASH_ROUNDS ?? 5);
+const MAX_EXTRA = 10;
 const t = tempDir('file-log-crash');
 afterAll(t.remove);
 const path = `${t.dir}/state.json`;
 
 describe('FileLog under kill -9', () => {
-  it(`keeps every acknowledged entry and always loads, over ${ROUNDS} kills`, { timeout: 60_000 + ROUNDS * 30_000 }, async () => {
+  it(`keeps every acknowledged entry and always loads, over ${ROUNDS} kills`, { timeout: 60_000 + (ROUNDS + MAX_EXTRA) * 30_000 }, async () => {
     const killAfter = fc.sample(fc.integer({ min: 1, max: 300 }), { numRuns: ROUNDS, seed: FUZZ_SEED });
     const afterCompactionStarts = fc.sample(fc.integer({ min: 0, max: 5 }), { numRuns: ROUNDS, seed: FUZZ_SEED + 1 });
     let acknowledged = 0;
     let midCompaction = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+    /** One child run, killed `afterAcks` acknowledged appends after it opened, or after a compaction starts. */
+    const round = async (kill: { afterAcks: number } | { afterCompactionStarts: number }): Promise<void> => {
       const child = start(process.execPath, ['--import', 'tsx', 'test/store/file-log-child.ts', 'run', path, '25']);
       const opened = Number(/^opened (\d+)$/.exec(await child.line(/^opened \d+$/))![1]);
       expect(opened, 'the child starts where the last round left off').toBeGreaterThanOrEqual(acknowledged);
-      let target = opened + killAfter[round]!;
-      if (round % 2 === 1) {
+      let target: number;
+      if ('afterAcks' in kill) {
+        target = opened + kill.afterAcks;
+      } else {
         const compacting = await child.line((l) => l.startsWith('compacting ') && Number(l.slice(11)) > opened);
-        target = Number(compacting.slice(11)) + afterCompactionStarts[round]!;
+        target = Number(compacting.slice(11)) + kill.afterCompactionStarts;
       }
       await child.line((l) => l.startsWith('ack ') && Number(l.slice(4)) >= target);
       child.proc.kill('SIGKILL');
@@ -69,7 +76,13 @@ describe('FileLog under kill -9', () => {
       } finally {
         await log.close();
       }
+    };
+    for (let i = 0; i < ROUNDS; i++) {
+      await round(i % 2 === 1 ? { afterCompactionStarts: afterCompactionStarts[i]! } : { afterAcks: killAfter[i]! });
     }
-    console.log(`file log crash test: ${ROUNDS} kills, ${midCompaction} of them mid-compaction, ${acknowledged} entries`);
+    let extra = 0;
+    for (; midCompaction === 0 && extra < MAX_EXTRA; extra++) await round({ afterCompactionStarts: 0 });
+    expect(midCompaction, `kills that landed while a compaction was under way (${ROUNDS + extra} kills)`).toBeGreaterThanOrEqual(1);
+    console.log(`file log crash test: ${ROUNDS + extra} kills, ${midCompaction} of them mid-compaction, ${acknowledged} entries`);
   });
 });

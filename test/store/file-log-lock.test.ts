@@ -40,6 +40,17 @@ function writeLock(path: string, fields: Record<string, unknown>): void {
   writeFileSync(`${path}.lock`, JSON.stringify({ host: hostname(), token: 'abc', since: new Date().toISOString(), ...fields }));
 }
 
+/**
+ * The lock of `path` is now this process's own, newly written (not the token a test left there), and a second FileLog
+ * on the file is refused: an open() that resolved without taking the lock fails here.
+ */
+async function expectHeldHere(path: string): Promise<void> {
+  const lock = JSON.parse(readFileSync(`${path}.lock`, 'utf8')) as Record<string, unknown>;
+  expect(lock, 'the lock names this process').toMatchObject({ pid: process.pid, host: hostname() });
+  expect(lock.token, 'a new lock, not the one left behind').not.toBe('abc');
+  await expect(fileLog(path).open()).rejects.toThrow(/already open in this process/);
+}
+
 describe('FileLog lock', () => {
   it('refuses a state file another live process has open, then takes it over once that process is killed', async () => {
     const path = stateFile();
@@ -58,6 +69,7 @@ describe('FileLog lock', () => {
     const log = fileLog(path);
     expect((await log.open()).entries).toEqual([{ seq: 1, commands: commandsFor(1) }]);
     expect(readFileSync(`${path}.lock`, 'utf8')).toContain(`"pid":${process.pid}`);
+    await expectHeldHere(path);
   });
 
   it('refuses a second FileLog on the same file in this process, and allows it after close', async () => {
@@ -67,6 +79,7 @@ describe('FileLog lock', () => {
     await expect(fileLog(path).open()).rejects.toThrow(/already open in this process/);
     await first.close();
     await fileLog(path).open();
+    await expectHeldHere(path);
   });
 
   it('takes over a lock left by a process that has exited', async () => {
@@ -75,12 +88,14 @@ describe('FileLog lock', () => {
     await child.exited;
     writeLock(path, { pid: child.proc.pid });
     await fileLog(path).open();
+    await expectHeldHere(path);
   });
 
   it('takes over a lock carrying its own pid (a restarted container is pid 1 again)', async () => {
     const path = stateFile();
     writeLock(path, { pid: process.pid });
     await fileLog(path).open();
+    await expectHeldHere(path);
   });
 
   it('tells a running holder from a reused pid by its start time (Linux)', async () => {
@@ -88,21 +103,29 @@ describe('FileLog lock', () => {
     const boot = bootId();
     // The parent of this test process is running; a lock written by an earlier process with that pid says another start time.
     writeLock(path, { pid: process.ppid, boot, started: '1' });
-    if (boot !== undefined) await fileLog(path).open();
-    else await expect(fileLog(path).open()).rejects.toBeInstanceOf(LogLockedError);
+    if (boot !== undefined) {
+      await fileLog(path).open();
+      await expectHeldHere(path);
+    } else {
+      await expect(fileLog(path).open()).rejects.toBeInstanceOf(LogLockedError);
+      expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')), 'the lock is left as it was').toMatchObject({ pid: process.ppid, token: 'abc' });
+    }
 
     const live = stateFile();
     writeLock(live, { pid: process.ppid });
     await expect(fileLog(live).open()).rejects.toThrow(new RegExp(`in use by process ${process.ppid}`));
+    expect(JSON.parse(readFileSync(`${live}.lock`, 'utf8')), 'the live holder keeps its lock').toMatchObject({ pid: process.ppid, token: 'abc' });
   });
 
   it('judges a lock from another host by how recently it was refreshed', async () => {
     const path = stateFile();
     writeLock(path, { pid: 1, host: 'elsewhere' });
     await expect(fileLog(path).open()).rejects.toThrow(/in use by process 1 on host elsewhere .*refreshed 0 s ago/);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')), 'the other host keeps its lock').toMatchObject({ pid: 1, host: 'elsewhere' });
     const old = new Date(Date.now() - 5 * 60_000);
     utimesSync(`${path}.lock`, old, old);
     await fileLog(path).open();
+    await expectHeldHere(path);
   });
 
   it('refuses a lock file it did not write, and takes over an empty one', async () => {
@@ -112,5 +135,6 @@ describe('FileLog lock', () => {
     expect(readFileSync(`${path}.lock`, 'utf8')).toBe('someone else');
     writeFileSync(`${path}.lock`, '');
     await fileLog(path).open();
+    await expectHeldHere(path);
   });
 });

@@ -183,23 +183,48 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
   });
 
   it('wantsSnapshot: after snapshotEvery entries, for one replica only (the lease holder), until it wrote one', async () => {
-    const { a, b } = await twoReplicas({ snapshotEvery: 5 });
+    const { a, b, prefix } = await twoReplicas({ snapshotEvery: 5 });
+    const lease = `${prefix}snapshot:lease`;
+    /** Calls wantsSnapshot() and returns its answer with the lease attempts (their outcomes) it started. */
+    const ask = async (log: typeof a): Promise<{ wants: boolean; attempts: unknown[] }> => {
+      const script = vi.spyOn(log.connection, 'script');
+      try {
+        const wants = log.wantsSnapshot();
+        const attempts = await Promise.all(script.mock.results.map((r) => r.value as Promise<unknown>));
+        return { wants, attempts };
+      } finally {
+        script.mockRestore();
+      }
+    };
     for (let seq = 0; seq < 4; seq++) await a.append(seq, [seq]);
     await b.readAfter(0);
-    expect(a.wantsSnapshot()).toBe(false);
+    // Below the threshold: no, and without even asking Redis for the lease.
+    expect(await ask(a)).toEqual({ wants: false, attempts: [] });
     await a.append(4, [4]);
     await b.readAfter(4);
-    // The first asks start taking the lease in the background; one of the two gets it.
-    await vi.waitFor(() => expect(a.wantsSnapshot() || b.wantsSnapshot()).toBe(true), { timeout: 5000, interval: 50 });
-    const holder = a.wantsSnapshot() ? a : b;
+    // The first asks take the lease in the background; exactly one of the two replicas gets it.
+    const first = [await ask(a), await ask(b)];
+    expect(first.map((f) => f.wants)).toEqual([false, false]);
+    expect(first.flatMap((f) => f.attempts).sort()).toEqual([0, 1]);
+    const holder = first[0]!.attempts[0] === 1 ? a : b;
     const other = holder === a ? b : a;
-    await new Promise((resolve) => setTimeout(resolve, 1200)); // the other retries the lease after 1 s
-    expect(other.wantsSnapshot()).toBe(false);
-    expect(other.wantsSnapshot()).toBe(false);
+    expect(await a.connection.client.get(lease)).toBe(holder.replicaId);
+    expect(await ask(holder)).toEqual({ wants: true, attempts: [] });
+    // The other asks again once its retry interval (1 s) has passed, and is refused while the holder keeps the lease.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 1_100 });
+    try {
+      expect(await ask(other)).toEqual({ wants: false, attempts: [0] });
+      expect(await ask(other)).toEqual({ wants: false, attempts: [] }); // and waits its interval before the next try
+      expect(await ask(holder)).toEqual({ wants: true, attempts: [] });
+    } finally {
+      vi.useRealTimers();
+    }
     await holder.writeSnapshot(5, ['at 5']);
-    expect(holder.wantsSnapshot()).toBe(false);
+    // Written: the lease is released and neither wants another snapshot (nor asks for the lease) until 5 more entries.
+    expect(await a.connection.client.get(lease)).toBeNull();
+    expect(await ask(holder)).toEqual({ wants: false, attempts: [] });
     await other.readAfter(5); // sees the new snapshot seq with its catch-up
-    expect(other.wantsSnapshot()).toBe(false);
+    expect(await ask(other)).toEqual({ wants: false, attempts: [] });
   });
 
   it('key prefixes keep two fakes on one Redis apart', async () => {

@@ -3,7 +3,7 @@
 // that answered, filters apply as in the memory journal, and a tenant's
 // entries can be cleared alone.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RecordedRequest } from '../../src/store/services/journal.js';
 import { RedisJournalStore } from '../../src/store/backends/redis/journal.js';
 import { SharedJournal } from '../../src/store/services/request-journal.js';
@@ -23,12 +23,18 @@ const request = (overrides: Partial<RecordedRequest>): RecordedRequest => ({
   ...overrides,
 });
 
-/** Waits until `journal` lists `n` entries (record() does not wait for Redis). */
+/**
+ * Waits until `journal` lists `n` entries (record() does not wait for Redis); fails, saying what it saw, when they do not
+ * all arrive in 10 s, so a lost write fails here rather than as a confusing list further on.
+ */
 async function settled(journal: SharedJournal, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await journal.list({ limit: 1000 })).length >= n) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await vi.waitFor(
+    async () => {
+      const listed = (await journal.list({ limit: 1000 })).length;
+      if (listed < n) throw new Error(`the shared journal lists ${listed} of the ${n} entries recorded`);
+    },
+    { timeout: 10_000, interval: 10 },
+  );
 }
 
 describe.skipIf(!redisAvailable)('SharedJournal on a real Redis', () => {
