@@ -22,7 +22,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestRedis, redisAvailable } from '../test/helpers/redis.js';
 import {
-  cpuMs, freePort, load, loadavg, log, median, pin, PIN, ROOT, rssMb, startReporting, startTogaiCli, stop, type Cell,
+  cpuMs,
+  freePort,
+  load,
+  loadavg,
+  log,
+  median,
+  pin,
+  PIN,
+  ROOT,
+  rssMb,
+  startReporting,
+  startTogaiCli,
+  stop,
+  type Cell,
 } from './procs.js';
 
 export interface BackendOptions {
@@ -49,7 +62,9 @@ export const BACKEND_PARTS = ['reads', 'pair', 'grants', 'control', 'startup'] a
 export type BackendPart = (typeof BACKEND_PARTS)[number];
 
 export function parseParts(names: string[]): BackendPart[] {
-  for (const n of names) if (!(BACKEND_PARTS as readonly string[]).includes(n)) throw new Error(`unknown backend part ${n} (${BACKEND_PARTS.join(', ')})`);
+  for (const n of names)
+    if (!(BACKEND_PARTS as readonly string[]).includes(n))
+      throw new Error(`unknown backend part ${n} (${BACKEND_PARTS.join(', ')})`);
   return names as BackendPart[];
 }
 
@@ -72,7 +87,14 @@ export interface BackendReport {
 
 const GRANT_BODY = JSON.stringify({
   creditRequests: [
-    { accountId: 'bench-grants', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2099-12-31', creditAmount: 100, priority: 1 },
+    {
+      accountId: 'bench-grants',
+      purpose: 'PREPAID_CREDIT',
+      effectiveFrom: '2024-01-01',
+      effectiveUntil: '2099-12-31',
+      creditAmount: 100,
+      priority: 1,
+    },
   ],
 });
 
@@ -100,7 +122,14 @@ const GRANT: Load = { method: 'POST', path: () => '/credits', body: GRANT_BODY }
 const PRELOAD = join(ROOT, 'bench', 'servers', 'togai-preload.mjs');
 
 export async function runBackends(o: BackendOptions): Promise<BackendReport> {
-  const report: BackendReport = { options: o, loadavg: { start: loadavg() }, preload: [], cells: {}, control: {}, startup: [] };
+  const report: BackendReport = {
+    options: o,
+    loadavg: { start: loadavg() },
+    preload: [],
+    cells: {},
+    control: {},
+    startup: [],
+  };
   if (!redisAvailable) {
     // Everything else still runs; the Redis rows say why they are empty.
     log('WARNING: redis-server not found: the Redis measurements are skipped (apt-get install redis-server)');
@@ -111,13 +140,25 @@ export async function runBackends(o: BackendOptions): Promise<BackendReport> {
   let redis: TestRedis | undefined;
   const startMock = async (label: string, credits: number, env: Record<string, string>, core = '0'): Promise<Mock> => {
     log(`backends: starting ${label} (${credits} credits)`);
-    const c = await startReporting(label, ['--expose-gc', PRELOAD], { BENCH_CREDITS: String(credits), BENCH_PER_ACCOUNT: String(o.perAccount), NODE_ENV: 'production', ...env }, 600_000, core);
+    const c = await startReporting(
+      label,
+      ['--expose-gc', PRELOAD],
+      { BENCH_CREDITS: String(credits), BENCH_PER_ACCOUNT: String(o.perAccount), NODE_ENV: 'production', ...env },
+      600_000,
+      core,
+    );
     c.proc.stdout!.resume();
     procs.push(c.proc);
     const rss = rssMb(c.pid);
     report.preload.push({ label, credits: c.info.credits as number, ms: c.info.preloadMs as number, rssMb: rss });
     log(`  ${c.info.credits} credits, ${c.info.preloadMs} ms, RSS ${rss.toFixed(0)} MB`);
-    return { label, proc: c.proc, pid: c.pid, port: c.port, probe: { account: c.info.probeAccount as string, credit: c.info.probeCredit as string } };
+    return {
+      label,
+      proc: c.proc,
+      pid: c.pid,
+      port: c.port,
+      probe: { account: c.info.probeAccount as string, credit: c.info.probeCredit as string },
+    };
   };
 
   try {
@@ -130,7 +171,9 @@ export async function runBackends(o: BackendOptions): Promise<BackendReport> {
     const has = (part: BackendPart): boolean => o.parts.includes(part);
     if (has('reads') || has('pair') || has('grants')) {
       const memory = await startMock('in memory', o.credits, {});
-      const file = has('grants') ? await startMock('state file', o.credits, { BENCH_STATE_FILE: join(dir, 'state.json') }) : undefined;
+      const file = has('grants')
+        ? await startMock('state file', o.credits, { BENCH_STATE_FILE: join(dir, 'state.json') })
+        : undefined;
       const replicas: Mock[] = [];
       if (redis) {
         const env = { BENCH_REDIS_URL: redis.url, BENCH_REDIS_PREFIX: 'bench' };
@@ -145,7 +188,13 @@ export async function runBackends(o: BackendOptions): Promise<BackendReport> {
       // Reads first (grants grow the stores).
       if (has('reads')) {
         report.loadavg.reads = loadavg();
-        for (const [name, sc] of Object.entries(READS)) report.cells[`read ${name}`] = await cell(o, [memory, ...one].map((m) => [m]), sc, o.connections);
+        for (const [name, sc] of Object.entries(READS))
+          report.cells[`read ${name}`] = await cell(
+            o,
+            [memory, ...one].map((m) => [m]),
+            sc,
+            o.connections,
+          );
       }
       if (replicas.length === 2) {
         // Replica A on core 0, B on core 1; the load generator and Redis may use both cores.
@@ -153,7 +202,12 @@ export async function runBackends(o: BackendOptions): Promise<BackendReport> {
         pin(redis!.pid!, '0,1');
         report.loadavg.pair = loadavg();
         try {
-          report.cells['read details, replicas'] = await cell(o, [[replicas[0]!], replicas], READS.details!, o.connections);
+          report.cells['read details, replicas'] = await cell(
+            o,
+            [[replicas[0]!], replicas],
+            READS.details!,
+            o.connections,
+          );
         } finally {
           pin(process.pid, '1');
           pin(redis!.pid!, '0');
@@ -184,10 +238,18 @@ export async function runBackends(o: BackendOptions): Promise<BackendReport> {
       log(`backends: writing a state file of ${o.big} credits`);
       await startMock(`state file, ${fmtCount(o.big)}`, o.big, { BENCH_STATE_FILE: bigFile, BENCH_EXIT: '1' });
       const fileMb = statSync(bigFile).size / 2 ** 20;
-      report.startup.push({ what: `\`node dist/cli.js\`, TOGAI_MOCK_STATE_FILE holding ${fmtCount(o.big)} credits`, size: `snapshot ${fileMb.toFixed(0)} MB`, ...(await startups(o, { TOGAI_MOCK_STATE_FILE: bigFile })) });
+      report.startup.push({
+        what: `\`node dist/cli.js\`, TOGAI_MOCK_STATE_FILE holding ${fmtCount(o.big)} credits`,
+        size: `snapshot ${fileMb.toFixed(0)} MB`,
+        ...(await startups(o, { TOGAI_MOCK_STATE_FILE: bigFile })),
+      });
       if (redis) {
         log(`backends: writing ${o.big} credits into Redis`);
-        await startMock(`Redis, ${fmtCount(o.big)}`, o.big, { BENCH_REDIS_URL: redis.url, BENCH_REDIS_PREFIX: 'big', BENCH_EXIT: '1' });
+        await startMock(`Redis, ${fmtCount(o.big)}`, o.big, {
+          BENCH_REDIS_URL: redis.url,
+          BENCH_REDIS_PREFIX: 'big',
+          BENCH_EXIT: '1',
+        });
         report.startup.push({
           what: `\`node dist/cli.js\`, a replica joining a Redis prefix holding ${fmtCount(o.big)} credits`,
           size: `Redis used_memory ${await redisMemory(redis)}`,
@@ -211,11 +273,18 @@ export async function runBackends(o: BackendOptions): Promise<BackendReport> {
  * groups so each sees the same machine noise; medians. Labels: the mocks'
  * labels joined with " + ".
  */
-async function cell(o: BackendOptions, groups: Mock[][], sc: Load, connections: number): Promise<Record<string, LatencyCell>> {
+async function cell(
+  o: BackendOptions,
+  groups: Mock[][],
+  sc: Load,
+  connections: number,
+): Promise<Record<string, LatencyCell>> {
   const label = (g: Mock[]): string => g.map((m) => m.label).join(' + ');
   const runGroup = async (g: Mock[], seconds: number): Promise<LatencyCell> => {
     const cpu0 = g.map((m) => cpuMs(m.pid));
-    const cells = await Promise.all(g.map((m) => load(`http://127.0.0.1:${m.port}${sc.path(m)}`, sc, seconds, connections)));
+    const cells = await Promise.all(
+      g.map((m) => load(`http://127.0.0.1:${m.port}${sc.path(m)}`, sc, seconds, connections)),
+    );
     const total = cells.reduce((s, c) => s + c.raw.requests.total, 0);
     const cpu = g.reduce((s, m, i) => s + cpuMs(m.pid) - cpu0[i]!, 0);
     return {
@@ -260,10 +329,15 @@ async function cell(o: BackendOptions, groups: Mock[][], sc: Load, connections: 
 /** A control call; its time in ms (fails the run on an unexpected status). */
 async function control(m: Mock, path: string, body: unknown, status = 200): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`http://127.0.0.1:${m.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${m.port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   const ms = performance.now() - t0;
-  if (res.status !== status) throw new Error(`${m.label}: POST ${path} answered ${res.status} (expected ${status}): ${text.slice(0, 300)}`);
+  if (res.status !== status)
+    throw new Error(`${m.label}: POST ${path} answered ${res.status} (expected ${status}): ${text.slice(0, 300)}`);
   return ms;
 }
 
@@ -286,7 +360,11 @@ async function controlCosts(o: BackendOptions, report: BackendReport, empty: Moc
     const a = await control(m, '/_mock/provider-states', { state: 'an account has an active credit', params });
     // The same credit id for another state: refused, nothing changes.
     const b = await control(m, '/_mock/provider-states', { state: 'a credit is voided', params }, 409);
-    await control(m, '/_mock/provider-states', { state: 'an account has an active credit', params, action: 'teardown' });
+    await control(m, '/_mock/provider-states', {
+      state: 'an account has an active credit',
+      params,
+      action: 'teardown',
+    });
     if (record) {
       add('provider-state setup', m.label, a);
       add('provider-state setup refused (409)', m.label, b);
@@ -305,7 +383,11 @@ async function controlCosts(o: BackendOptions, report: BackendReport, empty: Moc
   for (let i = 0; i < o.seedRuns; i++) for (const m of stores) await seedOnce(m, true);
   for (let i = 0; i < o.stateRuns; i++) for (const m of stores) await setup(m, true);
   for (const [measure, byStore] of Object.entries(report.control)) {
-    log(`backends: ${measure}: ${Object.entries(byStore).map(([l, xs]) => `${l} median ${median(xs).toFixed(1)} ms`).join('; ')}`);
+    log(
+      `backends: ${measure}: ${Object.entries(byStore)
+        .map(([l, xs]) => `${l} median ${median(xs).toFixed(1)} ms`)
+        .join('; ')}`,
+    );
   }
 }
 
@@ -317,7 +399,9 @@ async function startups(o: BackendOptions, env: Record<string, string>): Promise
     out.ms.push(t.ms);
     out.rssMb.push(rssMb(t.proc.pid!));
     await stop(t.proc);
-    log(`backends: start-up ${JSON.stringify(Object.keys(env))}: ${Math.round(t.ms)} ms, RSS ${out.rssMb.at(-1)!.toFixed(0)} MB`);
+    log(
+      `backends: start-up ${JSON.stringify(Object.keys(env))}: ${Math.round(t.ms)} ms, RSS ${out.rssMb.at(-1)!.toFixed(0)} MB`,
+    );
   }
   return out;
 }
@@ -365,7 +449,13 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
   // In memory, against the build before the engine.
   if (main) {
     const before = main.instances.filter((l) => l.startsWith('togai-mock') && l.endsWith(' (before)'));
-    if (before.length === 0) row('in memory: every scenario within 10 % of before', 'not measured', 'run with --baseline=DIR (bench/baseline.sh DIR 98316b3)', undefined);
+    if (before.length === 0)
+      row(
+        'in memory: every scenario within 10 % of before',
+        'not measured',
+        'run with --baseline=DIR (bench/baseline.sh DIR 98316b3)',
+        undefined,
+      );
     for (const b of before) {
       const now = b.replace(' (before)', '');
       for (const [sc, cells] of Object.entries(main.results)) {
@@ -373,13 +463,23 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
         const y = cells[b];
         if (!x || !y) continue;
         const ratio = x.rps / y.rps;
-        row(`in memory, ${sc} at ${now.replace('togai-mock ', '')}: >= 90 % of before`, pct(ratio), `${f0(x.rps)} vs ${f0(y.rps)} req/s; by CPU per request ${pct(y.cpuUs / x.cpuUs)}`, ratio >= 0.9);
+        row(
+          `in memory, ${sc} at ${now.replace('togai-mock ', '')}: >= 90 % of before`,
+          pct(ratio),
+          `${f0(x.rps)} vs ${f0(y.rps)} req/s; by CPU per request ${pct(y.cpuUs / x.cpuUs)}`,
+          ratio >= 0.9,
+        );
       }
     }
     if (main.startup.togai.length && main.startup.baseline.length) {
       const a = median(main.startup.togai);
       const b = median(main.startup.baseline);
-      row('in memory, start-up (empty store): >= 90 % of before (speed)', pct(b / a), `${f0(a)} ms vs ${f0(b)} ms`, b / a >= 0.9);
+      row(
+        'in memory, start-up (empty store): >= 90 % of before (speed)',
+        pct(b / a),
+        `${f0(a)} ms vs ${f0(b)} ms`,
+        b / a >= 0.9,
+      );
     }
   }
   const c = (name: string, label: string): LatencyCell | undefined => r.cells[name]?.[label];
@@ -391,11 +491,21 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
   const at = fmtCount(o.credits);
   if (mem1 && file1) {
     const x = file1.mean / mem1.mean;
-    row(`state file at ${at}: grant, 1 client, <= 3x in memory (latency)`, `${f2(x)}x`, `mean ${f2(file1.mean)} ms vs ${f2(mem1.mean)} ms`, x <= 3);
+    row(
+      `state file at ${at}: grant, 1 client, <= 3x in memory (latency)`,
+      `${f2(x)}x`,
+      `mean ${f2(file1.mean)} ms vs ${f2(mem1.mean)} ms`,
+      x <= 3,
+    );
   }
   if (memN && fileN) {
     const x = memN.rps / fileN.rps;
-    row(`state file at ${at}: grant, ${o.connections} clients, <= 1.5x in memory (1/throughput)`, `${f2(x)}x`, `${f0(fileN.rps)} vs ${f0(memN.rps)} req/s; p99 ${fileN.p99} vs ${memN.p99} ms`, x <= 1.5);
+    row(
+      `state file at ${at}: grant, ${o.connections} clients, <= 1.5x in memory (1/throughput)`,
+      `${f2(x)}x`,
+      `${f0(fileN.rps)} vs ${f0(memN.rps)} req/s; p99 ${fileN.p99} vs ${memN.p99} ms`,
+      x <= 1.5,
+    );
   }
   const big = fmtCount(o.big);
   const ctl = (measure: string, label: string): number => median(r.control[measure]?.[label] ?? []);
@@ -406,37 +516,65 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
     row(`${measure}: at ${big} <= 1.5x on an empty store`, `${f2(f / e)}x`, `${f1(f)} ms vs ${f1(e)} ms`, f / e <= 1.5);
   }
   const ps = ctl('provider-state setup', `${big} credits`);
-  if (Number.isFinite(ps)) row(`provider-state setup at ${big} <= 20 ms`, `${f1(ps)} ms`, 'median, one client', ps <= 20);
+  if (Number.isFinite(ps))
+    row(`provider-state setup at ${big} <= 20 ms`, `${f1(ps)} ms`, 'median, one client', ps <= 20);
   if (r.skipped) row('Redis targets', 'not measured', r.skipped, undefined);
   const memG = memN;
   const redG = c(many, 'Redis replica A');
   if (memG && redG) {
     const x = redG.rps / memG.rps;
-    row(`Redis, one replica: grants >= 40 % of in memory (${o.connections} clients)`, pct(x), `${f0(redG.rps)} vs ${f0(memG.rps)} req/s; by CPU per request ${pct(memG.cpuUs / redG.cpuUs)}`, x >= 0.4);
+    row(
+      `Redis, one replica: grants >= 40 % of in memory (${o.connections} clients)`,
+      pct(x),
+      `${f0(redG.rps)} vs ${f0(memG.rps)} req/s; by CPU per request ${pct(memG.cpuUs / redG.cpuUs)}`,
+      x >= 0.4,
+    );
   }
   for (const name of Object.keys(READS)) {
     const m = c(`read ${name}`, 'in memory');
     const d = c(`read ${name}`, 'Redis replica A');
     if (!m || !d) continue;
     const x = d.rps / m.rps;
-    row(`Redis, one replica: read ${name} >= 80 % of in memory`, pct(x), `${f0(d.rps)} vs ${f0(m.rps)} req/s; by CPU per request ${pct(m.cpuUs / d.cpuUs)}`, x >= 0.8);
+    row(
+      `Redis, one replica: read ${name} >= 80 % of in memory`,
+      pct(x),
+      `${f0(d.rps)} vs ${f0(m.rps)} req/s; by CPU per request ${pct(m.cpuUs / d.cpuUs)}`,
+      x >= 0.8,
+    );
   }
   const pair = r.cells['read details, replicas'];
   if (pair) {
     const a = pair['Redis replica A'];
     const ab = pair['Redis replica A + Redis replica B'];
-    if (a && ab) row('Redis, two replicas on two cores: read details together >= 1.6x one replica', `${f2(ab.rps / a.rps)}x`, `${f0(ab.rps)} vs ${f0(a.rps)} req/s`, ab.rps / a.rps >= 1.6);
+    if (a && ab)
+      row(
+        'Redis, two replicas on two cores: read details together >= 1.6x one replica',
+        `${f2(ab.rps / a.rps)}x`,
+        `${f0(ab.rps)} vs ${f0(a.rps)} req/s`,
+        ab.rps / a.rps >= 1.6,
+      );
   }
   for (const s of r.startup) {
     if (s.what.includes('reference')) continue;
-    row(`start-up: ${s.what}`, `${f0(median(s.ms))} ms`, `RSS ${f0(median(s.rssMb))} MB at the first answer${s.size ? `; ${s.size}` : ''}`, undefined);
+    row(
+      `start-up: ${s.what}`,
+      `${f0(median(s.ms))} ms`,
+      `RSS ${f0(median(s.rssMb))} MB at the first answer${s.size ? `; ${s.size}` : ''}`,
+      undefined,
+    );
   }
 
   L.push('### Targets (state file and Redis)');
   L.push('');
-  L.push(`Command: \`${command}\`${main?.baselineCommit ? ` (the "before" build: \`bash bench/baseline.sh DIR ${main.baselineCommit}\`)` : ''}.`);
+  L.push(
+    `Command: \`${command}\`${main?.baselineCommit ? ` (the "before" build: \`bash bench/baseline.sh DIR ${main.baselineCommit}\`)` : ''}.`,
+  );
   L.push('');
-  L.push(`Load average (1, 5, 15 min): ${Object.entries(r.loadavg).map(([k, v]) => `${k} ${v}`).join('; ')}.`);
+  L.push(
+    `Load average (1, 5, 15 min): ${Object.entries(r.loadavg)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}.`,
+  );
   L.push('');
   L.push('| target | measured | in the same run | |');
   L.push('|---|---:|---|---|');
@@ -457,7 +595,9 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
   for (const [name, cells] of Object.entries(r.cells)) {
     for (const [label, x] of Object.entries(cells)) {
       const flags = x.non2xx || x.errors ? ` (non-2xx ${x.non2xx}, errors ${x.errors})` : '';
-      L.push(`| ${name} | ${label}${flags} | ${f0(x.rps)} | ${f2(x.mean)} | ${x.p99} | ${f0(x.cpuUs)} | ${f0(x.rssMb)} |`);
+      L.push(
+        `| ${name} | ${label}${flags} | ${f0(x.rps)} | ${f2(x.mean)} | ${x.p99} | ${f0(x.cpuUs)} | ${f0(x.rssMb)} |`,
+      );
     }
   }
   L.push('');
@@ -468,7 +608,9 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
     L.push(`| measure | ${labels.map((l) => `${l}: median (samples)`).join(' | ')} |`);
     L.push(`|---|${labels.map(() => '---').join('|')}|`);
     for (const [measure, m] of Object.entries(r.control)) {
-      L.push(`| ${measure} | ${labels.map((l) => `${f1(median(m[l] ?? []))} (${(m[l] ?? []).map(f1).join(', ')})`).join(' | ')} |`);
+      L.push(
+        `| ${measure} | ${labels.map((l) => `${f1(median(m[l] ?? []))} (${(m[l] ?? []).map(f1).join(', ')})`).join(' | ')} |`,
+      );
     }
     L.push('');
   }
@@ -477,11 +619,20 @@ export function renderBackends(r: BackendReport, main: MainResults | undefined, 
     L.push('');
     L.push('| what | runs (ms) | median ms | RSS at the first answer, MB | stored |');
     L.push('|---|---|---:|---:|---|');
-    for (const s of r.startup) L.push(`| ${s.what} | ${s.ms.map(Math.round).join(', ')} | ${f0(median(s.ms))} | ${f0(median(s.rssMb))} | ${s.size ?? ''} |`);
+    for (const s of r.startup)
+      L.push(
+        `| ${s.what} | ${s.ms.map(Math.round).join(', ')} | ${f0(median(s.ms))} | ${f0(median(s.rssMb))} | ${s.size ?? ''} |`,
+      );
     L.push('');
   }
   if (r.preload.length) {
-    L.push('Preloads: ' + r.preload.map((p) => `${p.label} ${f0(p.credits)} credits in ${f0(p.ms)} ms (RSS ${f0(p.rssMb)} MB)`).join('; ') + '.');
+    L.push(
+      'Preloads: ' +
+        r.preload
+          .map((p) => `${p.label} ${f0(p.credits)} credits in ${f0(p.ms)} ms (RSS ${f0(p.rssMb)} MB)`)
+          .join('; ') +
+        '.',
+    );
     L.push('');
   }
   return L.join('\n');

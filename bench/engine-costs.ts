@@ -20,7 +20,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Map(process.argv.slice(2).map((a) => [a.replace(/^--/, '').split('=')[0]!, a.split('=')[1] ?? 'true']));
+const args = new Map(
+  process.argv.slice(2).map((a) => [a.replace(/^--/, '').split('=')[0]!, a.split('=')[1] ?? 'true']),
+);
 const BIG = args.get('big') === 'true';
 const SECONDS = Number(args.get('seconds') ?? 5);
 
@@ -91,17 +93,34 @@ async function changeCosts(mock: Mock, tenant: string): Promise<Record<string, n
   const setups: number[] = [];
   const refused: number[] = [];
   for (let i = 0; i < 9; i++) {
-    const params = { accountId: `ps-${stateNo}`, creditId: `cred.benchState${String(stateNo++ % 10)}.${String(i).padStart(5, '0')}` };
-    setups.push(await control(mock, tenant, '/_mock/provider-states', { state: 'an account has an active credit', params }));
+    const params = {
+      accountId: `ps-${stateNo}`,
+      creditId: `cred.benchState${String(stateNo++ % 10)}.${String(i).padStart(5, '0')}`,
+    };
+    setups.push(
+      await control(mock, tenant, '/_mock/provider-states', { state: 'an account has an active credit', params }),
+    );
     // The same credit id for another state: refused (409), nothing changes.
     refused.push(await control(mock, tenant, '/_mock/provider-states', { state: 'a credit is voided', params }, 409));
-    await control(mock, tenant, '/_mock/provider-states', { state: 'an account has an active credit', params, action: 'teardown' });
+    await control(mock, tenant, '/_mock/provider-states', {
+      state: 'an account has an active credit',
+      params,
+      action: 'teardown',
+    });
   }
-  return { 'seed 10k credits (ms)': seedMs, 'provider-state setup (ms)': median(setups), 'provider-state setup refused (ms)': median(refused) };
+  return {
+    'seed 10k credits (ms)': seedMs,
+    'provider-state setup (ms)': median(setups),
+    'provider-state setup refused (ms)': median(refused),
+  };
 }
 
 /** Grants of one credit each (no idempotency key: every one is stored) on `tenant`, with autocannon. */
-async function grants(mock: Mock, tenant: string, connections: number): Promise<{ rps: number; mean: number; p99: number }> {
+async function grants(
+  mock: Mock,
+  tenant: string,
+  connections: number,
+): Promise<{ rps: number; mean: number; p99: number }> {
   const r = await autocannon({
     url: `${mock.url}/credits`,
     method: 'POST',
@@ -109,7 +128,9 @@ async function grants(mock: Mock, tenant: string, connections: number): Promise<
     duration: SECONDS,
     headers: { authorization: `Bearer ${tenant}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      creditRequests: [{ accountId: 'bench-grants', purpose: 'P', effectiveFrom: '2024-01-01', creditAmount: 100, priority: 1 }],
+      creditRequests: [
+        { accountId: 'bench-grants', purpose: 'P', effectiveFrom: '2024-01-01', creditAmount: 100, priority: 1 },
+      ],
     }),
   });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${mock.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
@@ -118,7 +139,10 @@ async function grants(mock: Mock, tenant: string, connections: number): Promise<
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'togai-mock-engine-costs-'));
-  const mocks = [await startMock('memory', {}), await startMock('state file', { TOGAI_MOCK_STATE_FILE: join(dir, 'state.json') })];
+  const mocks = [
+    await startMock('memory', {}),
+    await startMock('state file', { TOGAI_MOCK_STATE_FILE: join(dir, 'state.json') }),
+  ];
   const rows: Record<string, Record<string, number>> = {};
   try {
     for (const m of mocks) {

@@ -51,14 +51,21 @@ function command(i: number): unknown {
   };
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rows: string[][] = [];
 function row(...cells: string[]): void {
   rows.push(cells);
   console.log(cells.join(' | '));
 }
 
-async function timed(label: string, n: number, perOp: string, run: () => Promise<void>, commandsPerOp = 1): Promise<void> {
+async function timed(
+  label: string,
+  n: number,
+  perOp: string,
+  run: () => Promise<void>,
+  commandsPerOp = 1,
+): Promise<void> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const t0 = process.hrtime.bigint();
@@ -81,10 +88,13 @@ function fresh(name: string): string {
 }
 
 async function rawStrategies(): Promise<void> {
-  console.log(`\n## 1. Appending a ${Buffer.byteLength(`${JSON.stringify({ seq: 1, commands: [command(1)] })}\n`)}-byte line + fdatasync, ${APPENDS} times\n`);
+  console.log(
+    `\n## 1. Appending a ${Buffer.byteLength(`${JSON.stringify({ seq: 1, commands: [command(1)] })}\n`)}-byte line + fdatasync, ${APPENDS} times\n`,
+  );
   const line = Buffer.from(`${JSON.stringify({ seq: 1, commands: [command(1)] })}\n`);
   const cb = {
-    write: (fd: number, pos: number) => new Promise<void>((ok, ko) => fs.write(fd, line, 0, line.length, pos, (e) => (e ? ko(e) : ok()))),
+    write: (fd: number, pos: number) =>
+      new Promise<void>((ok, ko) => fs.write(fd, line, 0, line.length, pos, (e) => (e ? ko(e) : ok()))),
     sync: (fd: number) => new Promise<void>((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok()))),
   };
   {
@@ -155,11 +165,19 @@ async function fileLogAppends(): Promise<void> {
     const log = new FileLog(path);
     await log.open();
     const n = Math.max(20, Math.round(APPENDS / Math.sqrt(batch)));
-    const batches = Array.from({ length: n }, (_, i) => Array.from({ length: batch }, (_, j) => command(i * batch + j)));
+    const batches = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: batch }, (_, j) => command(i * batch + j)),
+    );
     let seq = 0;
-    await timed(`${batch} command${batch > 1 ? 's' : ''} per append, ${n} appends`, n, 'append', async () => {
-      for (const b of batches) seq = await log.append(seq, b);
-    }, batch);
+    await timed(
+      `${batch} command${batch > 1 ? 's' : ''} per append, ${n} appends`,
+      n,
+      'append',
+      async () => {
+        for (const b of batches) seq = await log.append(seq, b);
+      },
+      batch,
+    );
     await log.close();
   }
 }
@@ -184,7 +202,13 @@ async function opening(): Promise<void> {
     const opened = await log.open();
     const ms = performance.now() - t0;
     if (opened.entries.length !== LOG_ENTRIES) throw new Error('entries missing');
-    row(`open(): log of ${fmt(LOG_ENTRIES)} entries (${fmt(bytes / 2 ** 20, 1)} MiB), no snapshot`, `${fmt(ms)} ms`, `${fmt((ms * 1000) / LOG_ENTRIES, 2)} µs per entry`, '', '');
+    row(
+      `open(): log of ${fmt(LOG_ENTRIES)} entries (${fmt(bytes / 2 ** 20, 1)} MiB), no snapshot`,
+      `${fmt(ms)} ms`,
+      `${fmt((ms * 1000) / LOG_ENTRIES, 2)} µs per entry`,
+      '',
+      '',
+    );
     await log.close();
   }
   {
@@ -198,19 +222,33 @@ async function opening(): Promise<void> {
     const writeMs = performance.now() - t0;
     await log.close();
     const bytes = fs.statSync(path).size;
-    row(`writeSnapshot(): ${fmt(PARTS)} parts (${fmt(bytes / 2 ** 20, 1)} MiB)`, `${fmt(writeMs)} ms`, `${fmt((writeMs * 1000) / PARTS, 2)} µs per part`, '', '');
+    row(
+      `writeSnapshot(): ${fmt(PARTS)} parts (${fmt(bytes / 2 ** 20, 1)} MiB)`,
+      `${fmt(writeMs)} ms`,
+      `${fmt((writeMs * 1000) / PARTS, 2)} µs per part`,
+      '',
+      '',
+    );
     const again = new FileLog(path);
     const t1 = performance.now();
     const opened = await again.open();
     const ms = performance.now() - t1;
     if (opened.snapshot?.length !== PARTS) throw new Error('parts missing');
-    row(`open(): snapshot of ${fmt(PARTS)} parts`, `${fmt(ms)} ms`, `${fmt((ms * 1000) / PARTS, 2)} µs per part`, '', '');
+    row(
+      `open(): snapshot of ${fmt(PARTS)} parts`,
+      `${fmt(ms)} ms`,
+      `${fmt((ms * 1000) / PARTS, 2)} µs per part`,
+      '',
+      '',
+    );
     await again.close();
   }
 }
 
 try {
-  console.log(`# file log micro-benchmark — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, files in ${root}`);
+  console.log(
+    `# file log micro-benchmark — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, files in ${root}`,
+  );
   await rawStrategies();
   await fileLogAppends();
   await opening();

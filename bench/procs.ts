@@ -12,7 +12,6 @@ import autocannon from 'autocannon';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TOKEN = 'Bearer bench-token';
 
-
 export const HAS_TASKSET = (() => {
   try {
     execFileSync('taskset', ['-V'], { stdio: 'ignore' });
@@ -64,7 +63,13 @@ export function spawnServer(args: string[], env: Record<string, string>, core = 
 }
 
 /** Starts a bench server that prints one JSON line with `ready` and `port`. */
-export async function startReporting(name: string, args: string[], env: Record<string, string>, timeoutMs = 600_000, core = '0'): Promise<Child> {
+export async function startReporting(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 600_000,
+  core = '0',
+): Promise<Child> {
   const proc = spawnServer(args, env, core);
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -99,7 +104,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `url` every few ms until it answers with `expectStatus`; resolves the elapsed ms since `t0`. */
-export async function firstServed(url: string, t0: bigint, headers: Record<string, string>, proc: ChildProcess): Promise<number> {
+export async function firstServed(
+  url: string,
+  t0: bigint,
+  headers: Record<string, string>,
+  proc: ChildProcess,
+): Promise<number> {
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`process for ${url} exited`);
     try {
@@ -148,14 +158,26 @@ export const PRISM_BIN = join(ROOT, 'node_modules', '@stoplight', 'prism-cli', '
 
 export async function startPrism(port: number): Promise<{ proc: ChildProcess; ms: number }> {
   const t0 = process.hrtime.bigint();
-  const proc = spawnServer([PRISM_BIN, 'mock', join(ROOT, 'spec', 'togai-credits.yaml'), '-p', String(port), '-h', '127.0.0.1', '-v', 'warn'], {});
+  const proc = spawnServer(
+    [PRISM_BIN, 'mock', join(ROOT, 'spec', 'togai-credits.yaml'), '-p', String(port), '-h', '127.0.0.1', '-v', 'warn'],
+    {},
+  );
   proc.stdout!.resume();
   proc.stderr!.resume();
-  const ms = await firstServed(`http://127.0.0.1:${port}/accounts/ACC001/credit_balance`, t0, { authorization: TOKEN }, proc);
+  const ms = await firstServed(
+    `http://127.0.0.1:${port}/accounts/ACC001/credit_balance`,
+    t0,
+    { authorization: TOKEN },
+    proc,
+  );
   return { proc, ms };
 }
 
-export async function startTogaiCli(port: number, root = ROOT, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; ms: number }> {
+export async function startTogaiCli(
+  port: number,
+  root = ROOT,
+  env: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; ms: number }> {
   const t0 = process.hrtime.bigint();
   const proc = spawnServer([join(root, 'dist', 'cli.js')], {
     TOGAI_MOCK_PORT: String(port),
@@ -165,7 +187,12 @@ export async function startTogaiCli(port: number, root = ROOT, env: Record<strin
   });
   proc.stdout!.resume();
   proc.stderr!.resume();
-  const ms = await firstServed(`http://127.0.0.1:${port}/accounts/ACC001/credit_balance`, t0, { authorization: TOKEN }, proc);
+  const ms = await firstServed(
+    `http://127.0.0.1:${port}/accounts/ACC001/credit_balance`,
+    t0,
+    { authorization: TOKEN },
+    proc,
+  );
   return { proc, ms };
 }
 
@@ -180,7 +207,12 @@ export interface Cell {
   errors: number;
 }
 
-export async function load(url: string, sc: { method: 'GET' | 'POST'; body?: string | undefined }, seconds: number, connections: number): Promise<Cell & { raw: autocannon.Result }> {
+export async function load(
+  url: string,
+  sc: { method: 'GET' | 'POST'; body?: string | undefined },
+  seconds: number,
+  connections: number,
+): Promise<Cell & { raw: autocannon.Result }> {
   const result = await autocannon({
     url,
     method: sc.method,
@@ -212,4 +244,3 @@ export const median = (xs: number[]): number => {
 export function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
-

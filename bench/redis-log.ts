@@ -25,8 +25,10 @@ const row = (...cells: (string | number)[]): void => {
   rows.push(cells.map(String));
   console.log(cells.join(' | '));
 };
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /** A command of about the size of a one-credit grant. */
 const command = (i: number) => ({
@@ -34,7 +36,17 @@ const command = (i: number) => ({
   tenant: 'shared',
   at: 1_700_000_000_000 + i,
   entropy: (i * 2654435761) >>> 0,
-  credits: [{ accountId: `ACC${i % 1000}`, purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2024-12-31', creditAmount: 1000, priority: 1, idempotencyKey: `key-${i}` }],
+  credits: [
+    {
+      accountId: `ACC${i % 1000}`,
+      purpose: 'PREPAID_CREDIT',
+      effectiveFrom: '2024-01-01',
+      effectiveUntil: '2024-12-31',
+      creditAmount: 1000,
+      priority: 1,
+      idempotencyKey: `key-${i}`,
+    },
+  ],
 });
 
 async function appendLatency(log: RedisLog, batch: number): Promise<number> {
@@ -51,7 +63,11 @@ async function appendLatency(log: RedisLog, batch: number): Promise<number> {
   }
   const total = times.reduce((a, b) => a + b, 0);
   times.sort((a, b) => a - b);
-  row(`append, ${batch} command${batch > 1 ? 's' : ''} per entry, one at a time`, `${fmt((times.length * 1000) / total)} appends/s (${fmt((commands * 1000) / total)} commands/s)`, `p50 ${fmt(quantile(times, 0.5), 2)} ms, p99 ${fmt(quantile(times, 0.99), 2)} ms`);
+  row(
+    `append, ${batch} command${batch > 1 ? 's' : ''} per entry, one at a time`,
+    `${fmt((times.length * 1000) / total)} appends/s (${fmt((commands * 1000) / total)} commands/s)`,
+    `p50 ${fmt(quantile(times, 0.5), 2)} ms, p99 ${fmt(quantile(times, 0.99), 2)} ms`,
+  );
   return seq;
 }
 
@@ -69,16 +85,23 @@ async function readNothing(log: RedisLog, seq: number, concurrency: number): Pro
     }),
   );
   const elapsed = (performance.now() - began) / 1000;
-  row(`readAfter(end), nothing new, ${concurrency} in flight on one connection`, `${fmt(done / elapsed)} reads/s`, `${fmt((elapsed * 1000 * concurrency) / done, 3)} ms each`);
+  row(
+    `readAfter(end), nothing new, ${concurrency} in flight on one connection`,
+    `${fmt(done / elapsed)} reads/s`,
+    `${fmt((elapsed * 1000 * concurrency) / done, 3)} ms each`,
+  );
 }
 
-/** Fills a prefix with `count` entries of one command, in the log's own format, pipelined (fast set-up, not measured). */
+/**
+ * Fills a prefix with `count` entries of one command, in the log's own format, pipelined (fast set-up, not measured).
+ */
 async function fill(log: RedisLog, count: number): Promise<void> {
   const client = log.connection.client;
   for (let first = 1; first <= count; first += 1000) {
     const p = client.pipeline();
     const last = Math.min(count, first + 999);
-    for (let seq = first; seq <= last; seq++) p.xadd(`${log.prefix}log`, `0-${seq}`, 'c', JSON.stringify([command(seq)]), 'w', 'bench');
+    for (let seq = first; seq <= last; seq++)
+      p.xadd(`${log.prefix}log`, `0-${seq}`, 'c', JSON.stringify([command(seq)]), 'w', 'bench');
     p.set(`${log.prefix}log:head`, String(last));
     await p.exec();
   }
@@ -107,7 +130,11 @@ async function main(): Promise<void> {
     let began = performance.now();
     const joining = new RedisLog({ url: redis.url, prefix: 'bench-entries:', logger: quiet });
     const opened = await joining.open();
-    row(`open() over ${fmt(ENTRIES)} entries (one command each)`, `${fmt(performance.now() - began)} ms`, `${fmt(opened.entries.length)} entries read`);
+    row(
+      `open() over ${fmt(ENTRIES)} entries (one command each)`,
+      `${fmt(performance.now() - began)} ms`,
+      `${fmt(opened.entries.length)} entries read`,
+    );
     await big.close();
     await joining.close();
 
@@ -115,7 +142,16 @@ async function main(): Promise<void> {
     const snap = new RedisLog({ url: redis.url, prefix: 'bench-snapshot:', logger: quiet });
     await snap.open();
     await snap.append(0, [command(0)]);
-    const parts: unknown[] = Array.from({ length: PARTS }, (_, i) => ({ id: `cr_${i.toString(36).padStart(10, '0')}`, accountId: `ACC${i % 1000}`, amount: 1000, consumed: i % 100, status: 'ACTIVE', effectiveFrom: 1_704_067_200_000, effectiveUntil: 1_735_603_200_000, priority: 1 }));
+    const parts: unknown[] = Array.from({ length: PARTS }, (_, i) => ({
+      id: `cr_${i.toString(36).padStart(10, '0')}`,
+      accountId: `ACC${i % 1000}`,
+      amount: 1000,
+      consumed: i % 100,
+      status: 'ACTIVE',
+      effectiveFrom: 1_704_067_200_000,
+      effectiveUntil: 1_735_603_200_000,
+      priority: 1,
+    }));
     began = performance.now();
     await snap.writeSnapshot(1, parts);
     const wrote = performance.now() - began;
@@ -125,7 +161,11 @@ async function main(): Promise<void> {
     const read = performance.now() - began;
     if (loaded.snapshot?.length !== PARTS) throw new Error('snapshot not read back whole');
     const meta = await snap.connection.client.hgetall('bench-snapshot:snapshot');
-    row(`writeSnapshot() of ${fmt(PARTS)} parts`, `${fmt(wrote)} ms`, `${meta.chunks} chunks, ${fmt(Number(meta.bytes) / 1048576, 1)} MiB of JSON`);
+    row(
+      `writeSnapshot() of ${fmt(PARTS)} parts`,
+      `${fmt(wrote)} ms`,
+      `${meta.chunks} chunks, ${fmt(Number(meta.bytes) / 1048576, 1)} MiB of JSON`,
+    );
     row(`open() of that snapshot`, `${fmt(read)} ms`, `${fmt(loaded.snapshot.length)} parts read`);
     await snap.close();
     await reader.close();

@@ -24,9 +24,29 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  load, log, median, PIN, ROOT, rssMb, cpuMs, freePort, startPrism, startReporting, startTogaiCli, stop, TOKEN, type Cell,
+  load,
+  log,
+  median,
+  PIN,
+  ROOT,
+  rssMb,
+  cpuMs,
+  freePort,
+  startPrism,
+  startReporting,
+  startTogaiCli,
+  stop,
+  TOKEN,
+  type Cell,
 } from './procs.js';
-import { BACKEND_PARTS, parseParts, renderBackends, runBackends, type BackendOptions, type BackendReport } from './backends.js';
+import {
+  BACKEND_PARTS,
+  parseParts,
+  renderBackends,
+  runBackends,
+  type BackendOptions,
+  type BackendReport,
+} from './backends.js';
 const TMP = join(ROOT, 'bench', '.tmp');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
@@ -130,17 +150,49 @@ interface Probe {
 
 const GRANT_BODY = JSON.stringify({
   creditRequests: [
-    { accountId: 'bench-grants', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2099-12-31', creditAmount: 100, priority: 1 },
+    {
+      accountId: 'bench-grants',
+      purpose: 'PREPAID_CREDIT',
+      effectiveFrom: '2024-01-01',
+      effectiveUntil: '2099-12-31',
+      creditAmount: 100,
+      priority: 1,
+    },
   ],
 });
 
 // Reads first, the grant last: grants grow the store, and the read columns
 // must see exactly the preloaded size.
 const SCENARIOS: Scenario[] = [
-  { name: 'list', title: 'GET /credits?account_id= (first page, 50)', method: 'GET', route: '/credits', path: (p) => `/credits?account_id=${p.account}` },
-  { name: 'details', title: 'GET /credits/{id} (details)', method: 'GET', route: '/credits/:credit_id', path: (p) => `/credits/${p.credit}` },
-  { name: 'balance', title: 'GET /accounts/{id}/credit_balance', method: 'GET', route: '/accounts/:account_id/credit_balance', path: (p) => `/accounts/${p.account}/credit_balance` },
-  { name: 'grant', title: 'POST /credits (grant one)', method: 'POST', route: '/credits', path: () => '/credits', body: GRANT_BODY },
+  {
+    name: 'list',
+    title: 'GET /credits?account_id= (first page, 50)',
+    method: 'GET',
+    route: '/credits',
+    path: (p) => `/credits?account_id=${p.account}`,
+  },
+  {
+    name: 'details',
+    title: 'GET /credits/{id} (details)',
+    method: 'GET',
+    route: '/credits/:credit_id',
+    path: (p) => `/credits/${p.credit}`,
+  },
+  {
+    name: 'balance',
+    title: 'GET /accounts/{id}/credit_balance',
+    method: 'GET',
+    route: '/accounts/:account_id/credit_balance',
+    path: (p) => `/accounts/${p.account}/credit_balance`,
+  },
+  {
+    name: 'grant',
+    title: 'POST /credits (grant one)',
+    method: 'POST',
+    route: '/credits',
+    path: () => '/credits',
+    body: GRANT_BODY,
+  },
 ];
 
 // ----------------------------------------------------------------- running
@@ -227,7 +279,9 @@ async function runMain(opts: BenchOptions, report: Report): Promise<void> {
       await stop(p.proc);
     }
   }
-  log(`start-up ms: togai ${report.startup.togai.map(Math.round).join(', ')}; prism ${report.startup.prism.map(Math.round).join(', ')}`);
+  log(
+    `start-up ms: togai ${report.startup.togai.map(Math.round).join(', ')}; prism ${report.startup.prism.map(Math.round).join(', ')}`,
+  );
 
   // Every instance runs for the whole benchmark, so each round measures all of them side by side.
   const instances: Instance[] = [];
@@ -236,27 +290,33 @@ async function runMain(opts: BenchOptions, report: Report): Promise<void> {
   if (opts.baseline) builds.push({ root: opts.baseline, suffix: ' (before)' });
   if (opts.targets.includes('togai')) {
     for (const { root, suffix } of builds)
-    for (const size of opts.sizes) {
-      log(`preloading togai-mock${suffix} with ${size} credits`);
-      const c = await startReporting(`togai-mock ${size}${suffix}`, ['--expose-gc', join(root, 'bench', 'servers', 'togai-preload.mjs')], {
-        BENCH_CREDITS: String(size),
-        BENCH_PER_ACCOUNT: String(opts.perAccount),
-        NODE_ENV: 'production',
-      });
-      procs.push(c.proc);
-      c.proc.stdout!.resume();
-      const rss = rssMb(c.pid);
-      report.preload.push({ size, ms: c.info.preloadMs as number, rssMb: rss, build: suffix });
-      log(`  ${c.info.credits} credits in ${c.info.accounts} accounts, ${c.info.preloadMs} ms, RSS ${rss.toFixed(0)} MB`);
-      instances.push({
-        label: `togai-mock ${fmtSize(size)}${suffix}`,
-        target: 'togai',
-        size,
-        pid: c.pid,
-        port: c.port,
-        probe: { account: c.info.probeAccount as string, credit: c.info.probeCredit as string },
-      });
-    }
+      for (const size of opts.sizes) {
+        log(`preloading togai-mock${suffix} with ${size} credits`);
+        const c = await startReporting(
+          `togai-mock ${size}${suffix}`,
+          ['--expose-gc', join(root, 'bench', 'servers', 'togai-preload.mjs')],
+          {
+            BENCH_CREDITS: String(size),
+            BENCH_PER_ACCOUNT: String(opts.perAccount),
+            NODE_ENV: 'production',
+          },
+        );
+        procs.push(c.proc);
+        c.proc.stdout!.resume();
+        const rss = rssMb(c.pid);
+        report.preload.push({ size, ms: c.info.preloadMs as number, rssMb: rss, build: suffix });
+        log(
+          `  ${c.info.credits} credits in ${c.info.accounts} accounts, ${c.info.preloadMs} ms, RSS ${rss.toFixed(0)} MB`,
+        );
+        instances.push({
+          label: `togai-mock ${fmtSize(size)}${suffix}`,
+          target: 'togai',
+          size,
+          pid: c.pid,
+          port: c.port,
+          probe: { account: c.info.probeAccount as string, credit: c.info.probeCredit as string },
+        });
+      }
   }
 
   // Bodies of the bare servers: the same sizes togai-mock answers (taken from the first instance).
@@ -282,17 +342,32 @@ async function runMain(opts: BenchOptions, report: Report): Promise<void> {
     const port = await freePort();
     const p = await startPrism(port);
     procs.push(p.proc);
-    instances.push({ label: 'Prism', target: 'prism', pid: p.proc.pid!, port, probe: { account: 'ACC001', credit: 'cred.22LLLScunZg.om5kC' } });
+    instances.push({
+      label: 'Prism',
+      target: 'prism',
+      pid: p.proc.pid!,
+      port,
+      probe: { account: 'ACC001', credit: 'cred.22LLLScunZg.om5kC' },
+    });
   }
   for (const [target, file, label] of [
     ['express', 'bare-express.mjs', 'bare Express 5'],
     ['http', 'bare-http.mjs', 'bare node:http'],
   ] as const) {
     if (!opts.targets.includes(target)) continue;
-    const c = await startReporting(label, [join(ROOT, 'bench', 'servers', file)], { BENCH_BODIES: bodiesFile, NODE_ENV: 'production' });
+    const c = await startReporting(label, [join(ROOT, 'bench', 'servers', file)], {
+      BENCH_BODIES: bodiesFile,
+      NODE_ENV: 'production',
+    });
     c.proc.stdout!.resume();
     procs.push(c.proc);
-    instances.push({ label, target, pid: c.pid, port: c.port, probe: ref?.probe ?? { account: 'ACC001', credit: 'cred.x' } });
+    instances.push({
+      label,
+      target,
+      pid: c.pid,
+      port: c.port,
+      probe: ref?.probe ?? { account: 'ACC001', credit: 'cred.x' },
+    });
   }
   report.instances = instances.map((i) => i.label);
 
@@ -302,13 +377,19 @@ async function runMain(opts: BenchOptions, report: Report): Promise<void> {
       const samples = new Map<string, Cell[]>();
       for (const inst of instances) {
         // Warm-up: JIT and caches, not measured.
-        if (opts.warmup > 0) await load(`http://127.0.0.1:${inst.port}${sc.path(inst.probe)}`, sc, opts.warmup, opts.connections);
+        if (opts.warmup > 0)
+          await load(`http://127.0.0.1:${inst.port}${sc.path(inst.probe)}`, sc, opts.warmup, opts.connections);
       }
       for (let run = 0; run < opts.runs; run++) {
         // Round-robin: every run of every instance sees the same machine noise.
         for (const inst of instances) {
           const cpu0 = cpuMs(inst.pid);
-          const cell = await load(`http://127.0.0.1:${inst.port}${sc.path(inst.probe)}`, sc, opts.duration, opts.connections);
+          const cell = await load(
+            `http://127.0.0.1:${inst.port}${sc.path(inst.probe)}`,
+            sc,
+            opts.duration,
+            opts.connections,
+          );
           cell.cpuUs = ((cpuMs(inst.pid) - cpu0) * 1000) / Math.max(1, cell.raw.requests.total);
           cell.rssMb = rssMb(inst.pid);
           const list = samples.get(inst.label) ?? [];
@@ -350,7 +431,7 @@ function machine(): Record<string, string> {
   return {
     nproc: String(cpu.length),
     cpu: cpu[0]?.model ?? 'unknown',
-    memory: `${Math.round(totalmem() / 2 **30)} GiB`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     pinning: PIN ? 'servers taskset -c 0, load generator taskset -c 1' : 'none (taskset or a second core missing)',
@@ -378,17 +459,28 @@ export function renderReport(r: Report): string {
       `Preloaded accounts hold ${o.perAccount} credits each (one account's page, details and balance cost the same at every size).`,
   );
   lines.push('');
-  lines.push(`Machine: ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join('; ')}.`);
+  lines.push(
+    `Machine: ${Object.entries(r.machine)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}.`,
+  );
   lines.push('');
   const togaiLabels = r.instances.filter((l) => l.startsWith('togai-mock'));
-  lines.push(...targetSummary(r, togaiLabels.filter((l) => !l.endsWith(' (before)'))));
+  lines.push(
+    ...targetSummary(
+      r,
+      togaiLabels.filter((l) => !l.endsWith(' (before)')),
+    ),
+  );
   const has = (l: string): boolean => r.instances.includes(l);
   for (const sc of SCENARIOS) {
     const cells = r.results[sc.name];
     if (!cells) continue;
     lines.push(`### ${sc.title}`);
     lines.push('');
-    lines.push('| target | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | x Prism | / bare Express | / same at smallest size |');
+    lines.push(
+      '| target | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | x Prism | / bare Express | / same at smallest size |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const label of r.instances) {
       const c = cells[label];
@@ -409,18 +501,31 @@ export function renderReport(r: Report): string {
     lines.push('');
   }
   if (r.instances.includes('Prism')) {
-    lines.push('Prism is stateless (it answers the spec\'s examples), so it has no store size: the same Prism figures serve as the comparison for every togai-mock size.');
+    lines.push(
+      "Prism is stateless (it answers the spec's examples), so it has no store size: the same Prism figures serve as the comparison for every togai-mock size.",
+    );
     lines.push('');
   }
   lines.push('### Start-up to first served request');
   lines.push('');
   lines.push('| target | runs (ms) | median ms |');
   lines.push('|---|---|---:|');
-  if (r.startup.togai.length) lines.push(`| togai-mock (\`node dist/cli.js\`, empty store) | ${r.startup.togai.map(Math.round).join(', ')} | ${f0(median(r.startup.togai))} |`);
-  if (r.startup.baseline.length) lines.push(`| togai-mock before (\`node dist/cli.js\` of --baseline) | ${r.startup.baseline.map(Math.round).join(', ')} | ${f0(median(r.startup.baseline))} |`);
-  if (r.startup.prism.length) lines.push(`| Prism (\`prism mock spec/togai-credits.yaml\`) | ${r.startup.prism.map(Math.round).join(', ')} | ${f0(median(r.startup.prism))} |`);
+  if (r.startup.togai.length)
+    lines.push(
+      `| togai-mock (\`node dist/cli.js\`, empty store) | ${r.startup.togai.map(Math.round).join(', ')} | ${f0(median(r.startup.togai))} |`,
+    );
+  if (r.startup.baseline.length)
+    lines.push(
+      `| togai-mock before (\`node dist/cli.js\` of --baseline) | ${r.startup.baseline.map(Math.round).join(', ')} | ${f0(median(r.startup.baseline))} |`,
+    );
+  if (r.startup.prism.length)
+    lines.push(
+      `| Prism (\`prism mock spec/togai-credits.yaml\`) | ${r.startup.prism.map(Math.round).join(', ')} | ${f0(median(r.startup.prism))} |`,
+    );
   lines.push('');
-  lines.push('Measured from spawning the process to the first 200 on `GET /accounts/ACC001/credit_balance` (polled every 5 ms).');
+  lines.push(
+    'Measured from spawning the process to the first 200 on `GET /accounts/ACC001/credit_balance` (polled every 5 ms).',
+  );
   lines.push('');
   if (r.preload.length) {
     lines.push('### Stored credits and memory');
@@ -448,7 +553,8 @@ function targetSummary(r: Report, labels: string[]): string[] {
   const row = (target: string, measured: string, context: string, ok: boolean | undefined): void => {
     rows.push(`| ${target} | ${measured} | ${context} | ${ok === undefined ? 'n/a' : ok ? 'met' : '**missed**'} |`);
   };
-  const cell = (sc: string, label: string | undefined): Cell | undefined => (label ? r.results[sc]?.[label] : undefined);
+  const cell = (sc: string, label: string | undefined): Cell | undefined =>
+    label ? r.results[sc]?.[label] : undefined;
   const prism = (sc: string): Cell | undefined => r.results[sc]?.Prism;
   const express = (sc: string): Cell | undefined => r.results[sc]?.['bare Express 5'];
   const ceiling = (sc: string): string => {
@@ -460,7 +566,12 @@ function targetSummary(r: Report, labels: string[]): string[] {
   if (g) {
     const p = prism('grant');
     const e = express('grant');
-    row('POST /credits >= 5x Prism', p ? `${f2(g.rps / p.rps)}x` : 'n/a', ceiling('grant'), p ? g.rps / p.rps >= 5 : undefined);
+    row(
+      'POST /credits >= 5x Prism',
+      p ? `${f2(g.rps / p.rps)}x` : 'n/a',
+      ceiling('grant'),
+      p ? g.rps / p.rps >= 5 : undefined,
+    );
     row(
       'POST /credits >= 85 % of bare Express',
       e ? `${f0((100 * g.rps) / e.rps)} %` : 'n/a',
@@ -486,19 +597,39 @@ function targetSummary(r: Report, labels: string[]): string[] {
       row(
         `${sc} at ${at} >= 5x Prism`,
         p ? `${f2(b.rps / p.rps)}x` : 'n/a',
-        [ceiling(sc), e ? `togai-mock ${at}: ${f0((100 * b.rps) / e.rps)} % of bare Express` : ''].filter(Boolean).join('; '),
+        [ceiling(sc), e ? `togai-mock ${at}: ${f0((100 * b.rps) / e.rps)} % of bare Express` : '']
+          .filter(Boolean)
+          .join('; '),
         p ? b.rps / p.rps >= 5 : undefined,
       );
     }
   }
   const million = r.preload.find((p) => p.size === 1_000_000 && p.build === '');
-  if (million) row('1,000,000 credits <= 450 MB RSS', `${f0(million.rssMb)} MB`, 'after the preload and a full GC', million.rssMb <= 450);
+  if (million)
+    row(
+      '1,000,000 credits <= 450 MB RSS',
+      `${f0(million.rssMb)} MB`,
+      'after the preload and a full GC',
+      million.rssMb <= 450,
+    );
   if (r.startup.togai.length) {
     const ms = median(r.startup.togai);
-    row('start-up to first served request <= 500 ms', `${f0(ms)} ms`, r.startup.prism.length ? `Prism: ${f0(median(r.startup.prism))} ms` : '', ms <= 500);
+    row(
+      'start-up to first served request <= 500 ms',
+      `${f0(ms)} ms`,
+      r.startup.prism.length ? `Prism: ${f0(median(r.startup.prism))} ms` : '',
+      ms <= 500,
+    );
   }
   if (rows.length === 0) return [];
-  return ['### Targets (in memory)', '', '| target | measured | in the same run | |', '|---|---:|---|---|', ...rows, ''];
+  return [
+    '### Targets (in memory)',
+    '',
+    '| target | measured | in the same run | |',
+    '|---|---:|---|---|',
+    ...rows,
+    '',
+  ];
 }
 
 /** Replaces the text between `begin` and `end` in `file` (appended, under `heading`, when they are missing). */
@@ -522,7 +653,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     ? renderBackends(
         report.backends,
         opts.main
-          ? { results: report.results, instances: report.instances, startup: report.startup, baselineCommit: opts.baseline ? (opts.baselineCommit ?? 'unknown') : undefined }
+          ? {
+              results: report.results,
+              instances: report.instances,
+              startup: report.startup,
+              baselineCommit: opts.baseline ? (opts.baselineCommit ?? 'unknown') : undefined,
+            }
           : undefined,
         report.command,
       )
@@ -530,7 +666,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const text of [md, mdBackends]) if (text) process.stdout.write(`${text}\n`);
   if (opts.out && opts.write) {
     if (md) writeReport(resolve(opts.out), md);
-    if (mdBackends) writeReport(resolve(opts.out), mdBackends, BEGIN_BACKENDS, END_BACKENDS, '## State file and Redis\n\n');
+    if (mdBackends)
+      writeReport(resolve(opts.out), mdBackends, BEGIN_BACKENDS, END_BACKENDS, '## State file and Redis\n\n');
     log(`wrote ${opts.out}`);
   }
   if (opts.write) writeFileSync(join(TMP, 'last-report.json'), JSON.stringify(report, null, 2));

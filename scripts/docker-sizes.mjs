@@ -78,7 +78,9 @@ function closure(roots) {
 const sum = (dirs) => [...dirs].reduce((total, dir) => total + (sizes.get(dir) ?? 0), 0);
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 
-const direct = dependenciesOf(app).map((name) => ({ name, dir: resolve(app, name) })).filter((d) => d.dir);
+const direct = dependenciesOf(app)
+  .map((name) => ({ name, dir: resolve(app, name) }))
+  .filter((d) => d.dir);
 const all = closure(direct.map((d) => d.dir));
 const rows = direct.map(({ name, dir }) => {
   const others = closure(direct.filter((d) => d.dir !== dir).map((d) => d.dir));

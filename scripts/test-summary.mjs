@@ -48,12 +48,15 @@ for (const file of files) {
       if (test.status === 'passed' || test.status === 'failed') continue;
       skipped++;
       const name = test.fullName ?? [...(test.ancestorTitles ?? []), test.title].join(' ');
-      const rule = ALLOWED_SKIPS.find(([f, prefix]) => (path === f || path.endsWith(`/${f}`)) && name.startsWith(prefix));
+      const rule = ALLOWED_SKIPS.find(
+        ([f, prefix]) => (path === f || path.endsWith(`/${f}`)) && name.startsWith(prefix),
+      );
       if (rule) allowed.push(`${path} > ${name} (${rule[2]})`);
       else skippedTests.push(`${file}: ${path} > ${name} [${test.status}]`);
     }
   }
-  for (const broken of brokenFiles) problems.push(`${file}: ${relative(process.cwd(), broken.name ?? '')} failed to run`);
+  for (const broken of brokenFiles)
+    problems.push(`${file}: ${relative(process.cwd(), broken.name ?? '')} failed to run`);
   if (passed === 0) problems.push(`${file}: no test passed`);
   console.log(`${file}: ${passed} passed, ${failed + brokenFiles.length} failed, ${skipped} skipped`);
   total.passed += passed;

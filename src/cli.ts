@@ -8,7 +8,15 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_OPTIONS, OPTIONS, OptionError, optionsFromEnv, resolveOptions, type OptionDef, type TogaiMockOptions } from './options.js';
+import {
+  DEFAULT_OPTIONS,
+  OPTIONS,
+  OptionError,
+  optionsFromEnv,
+  resolveOptions,
+  type OptionDef,
+  type TogaiMockOptions,
+} from './options.js';
 import { quietWarnings } from './quiet-warnings.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -17,7 +25,10 @@ type Flag = (typeof OPTIONS)[number];
 /** Subcommands implemented elsewhere, each exporting `main(argv): Promise<number>` (the exit code). */
 const SUBCOMMANDS: Record<string, { module: string; help: string }> = {
   verify: { module: './contract/verify-cli.js', help: 'verify pact files against a togai-mock (or real Togai)' },
-  'check-pacts': { module: './contract/check-pacts-cli.js', help: 'check consumer pact files against the Credits spec' },
+  'check-pacts': {
+    module: './contract/check-pacts-cli.js',
+    help: 'check consumer pact files against the Credits spec',
+  },
 };
 
 /** Exit 2: the user asked for something we cannot do; `message` is one line. */
@@ -95,7 +106,8 @@ export function parseServeArgs(argv: string[]): ServeCommand {
   }
   if (parsed.values.help) return { kind: 'help' };
   if (parsed.values.version) return { kind: 'version' };
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]!}" (see togai-mock --help)`);
+  if (parsed.positionals.length > 0)
+    throw new UsageError(`unexpected argument "${parsed.positionals[0]!}" (see togai-mock --help)`);
 
   const out: Record<string, unknown> = {};
   // In the order given, so `--strict-accounts --no-strict-accounts` ends as the last one says.
@@ -120,7 +132,10 @@ async function runSubcommand(name: string, argv: string[]): Promise<number> {
   try {
     mod = (await import(specifier)) as typeof mod;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(specifier.slice(2))) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String((err as Error).message).includes(specifier.slice(2))
+    ) {
       throw new UsageError(`togai-mock ${name} is not available in this build`);
     }
     throw err;

@@ -13,7 +13,15 @@ export { OptionError } from './options.js';
 export type { CloseOptions } from './server.js';
 export type * from './spec/types.js';
 export { TogaiMockError } from './control-client.js';
-export type { ClockState, MockClock, MockControl, RecordedRequest, RequestFilter, SeedOptions, SeedResult } from './control-client.js';
+export type {
+  ClockState,
+  MockClock,
+  MockControl,
+  RecordedRequest,
+  RequestFilter,
+  SeedOptions,
+  SeedResult,
+} from './control-client.js';
 
 export interface TogaiMock extends MockControl {
   /** Base URL, e.g. http://127.0.0.1:53122 */

@@ -81,7 +81,8 @@ export function parseBoolean(name: string, raw: string): boolean {
 
 export function parsePort(name: string, raw: string): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n > 65535) throw new OptionError(`${name} must be a port number 0-65535 (got "${raw}")`);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535)
+    throw new OptionError(`${name} must be a port number 0-65535 (got "${raw}")`);
   return n;
 }
 
@@ -93,7 +94,8 @@ export function parseInteger(name: string, raw: string): number {
 /** A whole number from 0 to `max`. */
 export function parseCount(name: string, raw: string, max: number): number {
   const n = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || n > max) throw new OptionError(`${name} must be a whole number 0-${max} (got "${raw}")`);
+  if (!/^\d+$/.test(raw.trim()) || n > max)
+    throw new OptionError(`${name} must be a whole number 0-${max} (got "${raw}")`);
   return n;
 }
 
@@ -107,7 +109,8 @@ export function parseLogLevel(name: string, raw: string): LogLevel {
 export function parseRedisUrl(name: string, raw: string): string {
   const url = raw.trim();
   const shown = url.replace(/^([a-z]+:\/\/[^:@/]*:)[^/]*@/i, '$1***@');
-  const bad = (why: string): OptionError => new OptionError(`${name} must look like redis://host:port[/db]: ${why} (got "${shown}")`);
+  const bad = (why: string): OptionError =>
+    new OptionError(`${name} must look like redis://host:port[/db]: ${why} (got "${shown}")`);
   if (!/^rediss?:\/\//i.test(url)) throw bad('it must start with redis:// or rediss://');
   let parsed: URL;
   try {
@@ -116,7 +119,8 @@ export function parseRedisUrl(name: string, raw: string): string {
     throw bad('it is not a URL');
   }
   if (parsed.hostname === '') throw bad('it names no host');
-  if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,5}$/.test(parsed.pathname)) throw bad('its path can only be a database number');
+  if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,5}$/.test(parsed.pathname))
+    throw bad('its path can only be a database number');
   if (parsed.search !== '' || parsed.hash !== '') throw bad('it takes no query or fragment');
   return url;
 }
@@ -378,10 +382,12 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
 };
 
 /** Every option with its key, in --help order. */
-export const OPTIONS: ReadonlyArray<OptionDef & { key: keyof TogaiMockOptions }> = Object.entries(TABLE).map(([key, def]) => ({
-  key: key as keyof TogaiMockOptions,
-  ...(def as OptionDef),
-}));
+export const OPTIONS: ReadonlyArray<OptionDef & { key: keyof TogaiMockOptions }> = Object.entries(TABLE).map(
+  ([key, def]) => ({
+    key: key as keyof TogaiMockOptions,
+    ...(def as OptionDef),
+  }),
+);
 
 export const DEFAULT_OPTIONS: Readonly<TogaiMockOptions> = Object.freeze(
   Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as TogaiMockOptions,
@@ -393,7 +399,10 @@ export const DEFAULT_OPTIONS: Readonly<TogaiMockOptions> = Object.freeze(
  * (already parsed, see cli.ts). An empty variable counts as unset. A seed
  * given alone also seeds SEED_ALONE_ACCOUNTS accounts at start-up.
  */
-export function optionsFromEnv(env: NodeJS.ProcessEnv, flags: Partial<TogaiMockOptions> = {}): Partial<TogaiMockOptions> {
+export function optionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  flags: Partial<TogaiMockOptions> = {},
+): Partial<TogaiMockOptions> {
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) {
     const name = o.env.find((n) => env[n] !== undefined && env[n] !== '');
@@ -413,7 +422,8 @@ export function resolveOptions(...layers: Array<Partial<TogaiMockOptions> | unde
   const merged: TogaiMockOptions = { ...DEFAULT_OPTIONS };
   for (const layer of layers) {
     if (!layer) continue;
-    for (const [k, v] of Object.entries(layer)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(layer))
+      if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
   }
   // Library callers pass the lists as arrays: the same checks as the variables and flags, under the option's name.
   merged.allowedOrigins = parseAllowedOrigins('allowedOrigins', merged.allowedOrigins);

@@ -5,11 +5,34 @@
 // imports it, so users of the main entry never install it.
 
 import { isIP } from 'node:net';
-import { GenericContainer, Wait, AbstractStartedContainer, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
-import { controlCall, controlClient, type MockClock, type MockControl, type RecordedRequest, type RequestFilter, type SeedOptions, type SeedResult } from './control-client.js';
+import {
+  GenericContainer,
+  Wait,
+  AbstractStartedContainer,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+} from 'testcontainers';
+import {
+  controlCall,
+  controlClient,
+  type MockClock,
+  type MockControl,
+  type RecordedRequest,
+  type RequestFilter,
+  type SeedOptions,
+  type SeedResult,
+} from './control-client.js';
 
 export { TogaiMockError } from './control-client.js';
-export type { ClockState, MockClock, MockControl, RecordedRequest, RequestFilter, SeedOptions, SeedResult } from './control-client.js';
+export type {
+  ClockState,
+  MockClock,
+  MockControl,
+  RecordedRequest,
+  RequestFilter,
+  SeedOptions,
+  SeedResult,
+} from './control-client.js';
 
 /** The image `docker build -t togai-mock .` makes (docs/docker.md). */
 export const DEFAULT_IMAGE = 'togai-mock';
@@ -49,7 +72,9 @@ export class TogaiMockContainer extends GenericContainer {
     return this.withEnvironment({
       TOGAI_MOCK_SEED: String(seed),
       ...(options.accounts === undefined ? {} : { TOGAI_MOCK_SEED_ACCOUNTS: String(options.accounts) }),
-      ...(options.creditsPerAccount === undefined ? {} : { TOGAI_MOCK_SEED_CREDITS: String(options.creditsPerAccount) }),
+      ...(options.creditsPerAccount === undefined
+        ? {}
+        : { TOGAI_MOCK_SEED_CREDITS: String(options.creditsPerAccount) }),
     });
   }
 

@@ -18,7 +18,10 @@ const server = createServer((req, res) => {
   const body = routes.get(`${req.method} ${req.url.split('?')[0]}`);
   req.on('data', () => {});
   req.on('end', () => {
-    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json; charset=utf-8', 'content-length': (body ?? notFound).length });
+    res.writeHead(body ? 200 : 404, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': (body ?? notFound).length,
+    });
     res.end(body ?? notFound);
   });
 });

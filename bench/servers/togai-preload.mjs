@@ -79,7 +79,14 @@ for (let a = 0; a < accounts && made < fill; a++) {
   made += n;
 }
 function grantRequest(account, k) {
-  return { accountId: account, purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2099-12-31', creditAmount: 100 + (k % 50), priority: k % 3 };
+  return {
+    accountId: account,
+    purpose: 'PREPAID_CREDIT',
+    effectiveFrom: '2024-01-01',
+    effectiveUntil: '2099-12-31',
+    creditAmount: 100 + (k % 50),
+    priority: k % 3,
+  };
 }
 if (durable && fill > 0) {
   // The whole state as the log's snapshot at its last entry: what a compaction writes.
@@ -96,7 +103,9 @@ const preloadMs = Number(process.hrtime.bigint() - started) / 1e6;
 globalThis.gc?.();
 if (process.env.BENCH_EXIT === '1') {
   await runtime.engine.close();
-  process.stdout.write(`${JSON.stringify({ ready: true, port: 0, credits: ledger.creditCount, accounts: ledger.accountCount, preloadMs: Math.round(preloadMs), probeAccount: accountId(Math.floor(accounts / 2)), probeCredit })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, port: 0, credits: ledger.creditCount, accounts: ledger.accountCount, preloadMs: Math.round(preloadMs), probeAccount: accountId(Math.floor(accounts / 2)), probeCredit })}\n`,
+  );
   process.exit(0);
 }
 
@@ -117,7 +126,8 @@ server.listen(port, '127.0.0.1', () => {
     })}\n`,
   );
 });
-const stop = () => server.close(() => (durable ? runtime.engine.close() : Promise.resolve()).finally(() => process.exit(0)));
+const stop = () =>
+  server.close(() => (durable ? runtime.engine.close() : Promise.resolve()).finally(() => process.exit(0)));
 // Keep-alive sockets of the load generator would hold close() open.
 const closeIdle = () => server.closeIdleConnections?.();
 process.once('SIGTERM', () => (stop(), closeIdle()));

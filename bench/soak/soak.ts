@@ -99,7 +99,9 @@ function call(method: string, path: string, body?: unknown, headers: Record<stri
         agent,
         headers: {
           authorization: 'Bearer soak',
-          ...(text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }),
+          ...(text === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }),
           ...headers,
         },
       },
@@ -164,7 +166,8 @@ const ops: Op[] = [
     name: 'list',
     weight: 15,
     run: async () => {
-      const q = random() < 0.5 ? `account_id=${pick(ACCOUNTS)}&pageSize=20` : `pageSize=${1 + Math.floor(random() * 50)}`;
+      const q =
+        random() < 0.5 ? `account_id=${pick(ACCOUNTS)}&pageSize=20` : `pageSize=${1 + Math.floor(random() * 50)}`;
       let res = await call('GET', `/credits?${q}`);
       // Follow a couple of pages.
       for (let i = 0; i < 2 && res.status === 200 && res.json.nextToken; i++) {
@@ -175,7 +178,11 @@ const ops: Op[] = [
   },
   { name: 'details', weight: 15, run: () => call('GET', `/credits/${knownIds.length ? pick(knownIds) : 'cred.none'}`) },
   { name: 'balance', weight: 15, run: () => call('GET', `/accounts/${pick(ACCOUNTS)}/credit_balance`) },
-  { name: 'void', weight: 4, run: () => call('POST', `/credits/${knownIds.length ? pick(knownIds) : 'cred.none'}/void`) },
+  {
+    name: 'void',
+    weight: 4,
+    run: () => call('POST', `/credits/${knownIds.length ? pick(knownIds) : 'cred.none'}/void`),
+  },
   {
     name: 'consume',
     weight: 8,
@@ -191,12 +198,20 @@ const ops: Op[] = [
     weight: 2,
     run: () => call('POST', `/_mock/accounts/${pick(ACCOUNTS)}/holds/${random() < 0.5 ? 'settle' : 'release'}`, {}),
   },
-  { name: 'advance', weight: 1, run: () => call('POST', '/_mock/clock/advance', { seconds: 86_400 * Math.ceil(random() * 10) }) },
+  {
+    name: 'advance',
+    weight: 1,
+    run: () => call('POST', '/_mock/clock/advance', { seconds: 86_400 * Math.ceil(random() * 10) }),
+  },
   {
     name: 'invalid',
     weight: 5,
     run: () =>
-      call('POST', '/credits', pick(['{"creditRequests":[{"accountId":1}]}', '{"creditRequests":[]}', 'not json', '{"a":1,"a":2}'])),
+      call(
+        'POST',
+        '/credits',
+        pick(['{"creditRequests":[{"accountId":1}]}', '{"creditRequests":[]}', 'not json', '{"a":1,"a":2}']),
+      ),
   },
   { name: 'journal', weight: 2, run: () => call('GET', '/_mock/requests?limit=50') },
 ];
@@ -218,10 +233,16 @@ async function main(): Promise<void> {
   base = mock.url;
   // The clock starts inside the credits' windows so consumption finds spendable credits.
   await call('PUT', '/_mock/clock', { now: '2024-06-01T00:00:00Z' });
-  console.log(`togai-mock soak: ${SECONDS} s, ${CONCURRENCY} clients, sample every ${SAMPLE} s, reset every ${RESET_EVERY} s, seed ${num('SOAK_SEED', 1)}`);
-  console.log(`node ${process.version}, server pid ${mock.pid} (src/cli.ts through tsx), RSS at start ${f1(rssMiB(mock.pid))} MiB`);
+  console.log(
+    `togai-mock soak: ${SECONDS} s, ${CONCURRENCY} clients, sample every ${SAMPLE} s, reset every ${RESET_EVERY} s, seed ${num('SOAK_SEED', 1)}`,
+  );
+  console.log(
+    `node ${process.version}, server pid ${mock.pid} (src/cli.ts through tsx), RSS at start ${f1(rssMiB(mock.pid))} MiB`,
+  );
   console.log('');
-  console.log('| t (s) | RSS (MiB) | operations | ops/s | p50 ms | p95 ms | p99 ms | max ms | 4xx (total) | 5xx/errors (total) | journal entries |');
+  console.log(
+    '| t (s) | RSS (MiB) | operations | ops/s | p50 ms | p95 ms | p99 ms | max ms | 4xx (total) | 5xx/errors (total) | journal entries |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 
   const started = Date.now();
@@ -250,7 +271,10 @@ async function main(): Promise<void> {
         } else if (res.status >= 400) fourxx++;
       } catch (err) {
         failures++;
-        failureKinds.set(`${op.name} ${(err as Error).message}`, (failureKinds.get(`${op.name} ${(err as Error).message}`) ?? 0) + 1);
+        failureKinds.set(
+          `${op.name} ${(err as Error).message}`,
+          (failureKinds.get(`${op.name} ${(err as Error).message}`) ?? 0) + 1,
+        );
       }
     }
   };
@@ -300,13 +324,21 @@ async function main(): Promise<void> {
   agent.destroy();
 
   console.log('');
-  console.log(`operations: ${totalRequests} in ${SECONDS} s (${f1(totalRequests / SECONDS)}/s; a list operation follows up to two more pages); 4xx (expected, invalid on purpose and voids of spent credits): ${fourxx}; 5xx or transport errors: ${failures}`);
+  console.log(
+    `operations: ${totalRequests} in ${SECONDS} s (${f1(totalRequests / SECONDS)}/s; a list operation follows up to two more pages); 4xx (expected, invalid on purpose and voids of spent credits): ${fourxx}; 5xx or transport errors: ${failures}`,
+  );
   for (const [k, v] of failureKinds) console.log(`  failure: ${k} x${v}`);
-  console.log(`latency over the run: p50 ${f1(quantile(sorted, 0.5))} ms, p95 ${f1(quantile(sorted, 0.95))} ms, p99 ${f1(quantile(sorted, 0.99))} ms, max ${f1(sorted[sorted.length - 1] ?? NaN)} ms`);
-  console.log(`RSS: min ${f1(Math.min(...rss))} MiB, max ${f1(Math.max(...rss))} MiB, last ${f1(finalRss)} MiB; lowest in each stretch between resets: ${lows.map(f1).join(', ')} MiB`);
+  console.log(
+    `latency over the run: p50 ${f1(quantile(sorted, 0.5))} ms, p95 ${f1(quantile(sorted, 0.95))} ms, p99 ${f1(quantile(sorted, 0.99))} ms, max ${f1(sorted[sorted.length - 1] ?? NaN)} ms`,
+  );
+  console.log(
+    `RSS: min ${f1(Math.min(...rss))} MiB, max ${f1(Math.max(...rss))} MiB, last ${f1(finalRss)} MiB; lowest in each stretch between resets: ${lows.map(f1).join(', ')} MiB`,
+  );
   console.log(`journal: at most ${journalMax} entries seen (bounded by its limit)`);
   const resetsFlat = lows.length < 2 || lows[lows.length - 1]! <= lows[0]! * 1.5;
-  console.log(`verdict: ${failures === 0 && resetsFlat ? 'OK' : 'CHECK'} (no 5xx: ${failures === 0}; the last stretch's low point within 1.5x of the first's: ${resetsFlat})`);
+  console.log(
+    `verdict: ${failures === 0 && resetsFlat ? 'OK' : 'CHECK'} (no 5xx: ${failures === 0}; the last stretch's low point within 1.5x of the first's: ${resetsFlat})`,
+  );
   process.exitCode = failures === 0 && resetsFlat ? 0 : 1;
 }
 

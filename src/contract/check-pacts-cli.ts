@@ -60,7 +60,9 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     for (const p of result.problems) {
       const file = relative(process.cwd(), p.file) || p.file;
-      process.stdout.write(`${p.severity === 'error' ? 'ERROR  ' : 'warning'} ${file}: "${p.interaction}": ${p.message}\n`);
+      process.stdout.write(
+        `${p.severity === 'error' ? 'ERROR  ' : 'warning'} ${file}: "${p.interaction}": ${p.message}\n`,
+      );
     }
     process.stdout.write(
       `togai-mock check-pacts: ${result.interactions} interaction(s) in ${result.files} file(s): ` +

@@ -61,7 +61,10 @@ function withoutRequired(value: unknown): unknown {
 function queryParameterNames(doc: OpenAPIV3.Document, op: CompiledOperation): string[] {
   const item = doc.paths[op.path]!;
   const params = [...(item.parameters ?? []), ...(item[op.method]?.parameters ?? [])];
-  return params.map((p) => deref<OpenAPIV3.ParameterObject>(doc, p)).filter((p) => p.in === 'query').map((p) => p.name);
+  return params
+    .map((p) => deref<OpenAPIV3.ParameterObject>(doc, p))
+    .filter((p) => p.in === 'query')
+    .map((p) => p.name);
 }
 
 let routes: Route[] | undefined;
@@ -126,7 +129,10 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
   }
   const route = onPath.find((r) => r.op.method.toUpperCase() === i.request.method);
   if (!route) {
-    const allowed = onPath.map((r) => r.op.method.toUpperCase()).sort().join(', ');
+    const allowed = onPath
+      .map((r) => r.op.method.toUpperCase())
+      .sort()
+      .join(', ');
     error(`${i.request.method} ${rawPath}: method not allowed on this path (allowed: ${allowed})`);
     return problems;
   }
@@ -153,14 +159,21 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
   for (const [k, vs] of Object.entries(i.request.query)) query[k] = vs.length === 1 ? vs[0] : vs;
   const known = route.queryNames;
   for (const k of Object.keys(query)) {
-    if (!known.has(k)) warning(`${where}: query parameter '${k}' is not in the spec; the real API ignores or rejects it`);
+    if (!known.has(k))
+      warning(`${where}: query parameter '${k}' is not in the spec; the real API ignores or rejects it`);
   }
   if (op.queryParams) {
     const e = firstError(op.queryParams, { ...query }, 'query');
     if (e) requestProblems.push(`request query: ${e}`);
   }
   const sentType = headerValues(i.request.headers, 'content-type');
-  if (op.body && i.request.body !== undefined && sentType && !sentType.some((t) => /json/i.test(t)) && expected !== 415) {
+  if (
+    op.body &&
+    i.request.body !== undefined &&
+    sentType &&
+    !sentType.some((t) => /json/i.test(t)) &&
+    expected !== 415
+  ) {
     error(`${where}: the request body is sent as ${sentType.join(', ')}; the API takes application/json only`);
   }
   if (op.body) {
@@ -175,7 +188,8 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
   }
   // An invalid request is fine when the consumer expects it to be refused.
   if (requestProblems.length > 0 && expected !== 400) {
-    for (const p of requestProblems) error(`${where}: ${p}, yet the interaction expects ${expected}; the real API answers 400`);
+    for (const p of requestProblems)
+      error(`${where}: ${p}, yet the interaction expects ${expected}; the real API answers 400`);
   }
 
   // ---- expected response: could the real API send it?
@@ -183,10 +197,14 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
   const documented = op.responses.has(status);
   if (!documented) {
     if (expected < 400 || !op.responses.has('default')) {
-      error(`${where}: status ${expected} is not a response of this operation (documented: ${[...op.responses.keys()].join(', ')})`);
+      error(
+        `${where}: status ${expected} is not a response of this operation (documented: ${[...op.responses.keys()].join(', ')})`,
+      );
       return problems;
     }
-    warning(`${where}: status ${expected} is not listed for this operation; only its 'default' error response covers it`);
+    warning(
+      `${where}: status ${expected} is not listed for this operation; only its 'default' error response covers it`,
+    );
   }
   const validate = partial.responses.get(status) ?? partial.responses.get('default');
   if (validate && i.response.body !== undefined) {
@@ -196,7 +214,9 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
         const message = describeError(e, 'expected response body');
         if (seen.has(message)) continue;
         seen.add(message);
-        error(`${where} ${expected}: ${message}${e.keyword === 'additionalProperties' ? ' (the real API never sends it)' : ''}`);
+        error(
+          `${where} ${expected}: ${message}${e.keyword === 'additionalProperties' ? ' (the real API never sends it)' : ''}`,
+        );
       }
     }
   }
@@ -213,7 +233,12 @@ export function checkPacts(paths: string[]): CheckResult {
   let interactions = 0;
   for (const pact of pacts) {
     for (const skipped of pact.skipped) {
-      problems.push({ severity: 'warning', file: pact.file, interaction: skipped, message: 'not an HTTP interaction; not checked' });
+      problems.push({
+        severity: 'warning',
+        file: pact.file,
+        interaction: skipped,
+        message: 'not an HTTP interaction; not checked',
+      });
     }
     for (const i of pact.interactions) {
       interactions++;

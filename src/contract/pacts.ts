@@ -59,7 +59,8 @@ function jsonFilesUnder(dir: string): string[] {
       if (!isSkippedDir(entry.name)) found.push(...jsonFilesUnder(path));
     } else if (entry.name.endsWith('.json')) {
       // A link to a file counts; a link to a directory is not followed (no loops).
-      if (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile())) found.push(path);
+      if (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()))
+        found.push(path);
     }
   }
   return found;
@@ -91,7 +92,11 @@ const asObject = (v: unknown): Json => (typeof v === 'object' && v !== null && !
 function headerMap(raw: unknown): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(asObject(raw))) {
-    out[k] = Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim());
+    out[k] = Array.isArray(v)
+      ? v.map(String)
+      : String(v)
+          .split(',')
+          .map((s) => s.trim());
   }
   return out;
 }
@@ -139,7 +144,9 @@ function injectedParts(request: Json): string[] {
   for (const [part, gens] of Object.entries(asObject(request.generators))) {
     const g = asObject(gens);
     if (g.type === 'ProviderState') out.push(part);
-    else for (const [key, sub] of Object.entries(g)) if (asObject(sub).type === 'ProviderState') out.push(`${part}.${key}`);
+    else
+      for (const [key, sub] of Object.entries(g))
+        if (asObject(sub).type === 'ProviderState') out.push(`${part}.${key}`);
   }
   return out;
 }
@@ -149,12 +156,18 @@ export function readPactFile(file: string): PactFile {
   try {
     doc = asObject(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    throw new PactFileError(`${file}: not a readable JSON pact file (${err instanceof Error ? err.message : String(err)})`);
+    throw new PactFileError(
+      `${file}: not a readable JSON pact file (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   if (!Array.isArray(doc.interactions)) throw new PactFileError(`${file}: not a pact file (no "interactions" list)`);
   const consumer = String(asObject(doc.consumer).name ?? '');
   const provider = String(asObject(doc.provider).name ?? '');
-  const spec = String(asObject(asObject(doc.metadata).pactSpecification).version ?? asObject(asObject(doc.metadata)['pact-specification']).version ?? '2');
+  const spec = String(
+    asObject(asObject(doc.metadata).pactSpecification).version ??
+      asObject(asObject(doc.metadata)['pact-specification']).version ??
+      '2',
+  );
   const v4 = spec.startsWith('4');
   const pact: PactFile = { file, consumer, provider, interactions: [], skipped: [] };
   for (const raw of doc.interactions) {

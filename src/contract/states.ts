@@ -57,7 +57,11 @@ export interface MockDriverOptions {
 }
 
 export function mockStateDriver(options: MockDriverOptions): StateDriver {
-  const call = async (state: string, params: Record<string, unknown>, action: 'setup' | 'teardown'): Promise<StateValues> => {
+  const call = async (
+    state: string,
+    params: Record<string, unknown>,
+    action: 'setup' | 'teardown',
+  ): Promise<StateValues> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.adminToken) headers.authorization = `Bearer ${options.adminToken}`;
     if (options.tenantCredential) headers['x-mock-tenant'] = options.tenantCredential;
@@ -149,7 +153,8 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
         case 'a credit is voided': {
           const creditId = await grant(state, params);
           const res = await voidIt(creditId);
-          if (res.status !== 200) throw new Error(`voiding ${creditId} answered ${res.status}: ${await readMessage(res)}`);
+          if (res.status !== 200)
+            throw new Error(`voiding ${creditId} answered ${res.status}: ${await readMessage(res)}`);
           return { accountId: str(params, 'accountId', state), creditId };
         }
         case 'no credit exists': {

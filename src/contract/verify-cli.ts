@@ -73,9 +73,11 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const pacts = [...(v.pacts ?? []), ...parsed.positionals];
-  if (pacts.length === 0 && !v['broker-url']) return usage('give pact files with --pacts <file|dir> or a broker with --broker-url');
+  if (pacts.length === 0 && !v['broker-url'])
+    return usage('give pact files with --pacts <file|dir> or a broker with --broker-url');
   if (pacts.length > 0 && v['broker-url']) return usage('give either --pacts or --broker-url, not both');
-  if (v.states !== undefined && !['auto', 'mock', 'api'].includes(v.states)) return usage('--states must be auto, mock or api');
+  if (v.states !== undefined && !['auto', 'mock', 'api'].includes(v.states))
+    return usage('--states must be auto, mock or api');
   const logLevel = v['log-level'];
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     return usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -91,10 +93,12 @@ export async function main(argv: string[]): Promise<number> {
     return usage('--consumer-version-selector must be a JSON object, e.g. \'{"mainBranch":true}\'');
   }
   const baseUrl = v['provider-base-url'];
-  if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) return usage('--provider-base-url must be an http(s) URL');
+  if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl))
+    return usage('--provider-base-url must be an http(s) URL');
 
   // TOGAI_API_TOKEN is for real APIs only: against a mock, interactions keep their own credentials.
-  const token = v.token ?? (baseUrl !== undefined && v.states !== 'mock' ? emptyToUndefined(env.TOGAI_API_TOKEN) : undefined);
+  const token =
+    v.token ?? (baseUrl !== undefined && v.states !== 'mock' ? emptyToUndefined(env.TOGAI_API_TOKEN) : undefined);
   const options: VerifyOptions = {
     pacts,
     ...(v['broker-url'] ? { brokerUrl: v['broker-url'] } : {}),

@@ -105,7 +105,8 @@ export function replaceCredential(headers: IncomingMessage['headers'], token: st
 
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  if (!options.pacts?.length && !options.brokerUrl) throw new VerifyUsageError('give pact files (--pacts) or a broker (--broker-url)');
+  if (!options.pacts?.length && !options.brokerUrl)
+    throw new VerifyUsageError('give pact files (--pacts) or a broker (--broker-url)');
   // Pact URLs go to the verifier as they are; local files are also read here
   // for the summary (which interactions use which state).
   const isUrl = (p: string): boolean => /^https?:\/\//i.test(p);
@@ -119,7 +120,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   try {
     pact = await import('@pact-foundation/pact');
   } catch {
-    throw new VerifyUsageError('togai-mock verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact');
+    throw new VerifyUsageError(
+      'togai-mock verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact',
+    );
   }
 
   let mock: TogaiMock | undefined;
@@ -136,13 +139,16 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       driver = mockStateDriver({ baseUrl, adminToken: options.adminToken, tenantCredential: options.token });
     } else {
       if (!options.token) {
-        throw new VerifyUsageError(`${baseUrl} is not a togai-mock; give --token (or TOGAI_API_TOKEN) to set up states through its API`);
+        throw new VerifyUsageError(
+          `${baseUrl} is not a togai-mock; give --token (or TOGAI_API_TOKEN) to set up states through its API`,
+        );
       }
       driver = apiStateDriver({ baseUrl, token: options.token });
     }
 
     const interactions = pacts.reduce((n, p) => n + p.interactions.length, 0);
-    const where = kind === 'mock' ? 'togai-mock, states via /_mock/provider-states' : 'a real API, states via its Credits API';
+    const where =
+      kind === 'mock' ? 'togai-mock, states via /_mock/provider-states' : 'a real API, states via its Credits API';
     out(
       options.brokerUrl
         ? `togai-mock verify: pacts from ${options.brokerUrl} against ${baseUrl} (${where})`
@@ -155,7 +161,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     const usedBy = (state: string, params: Record<string, unknown>): string[] =>
       pacts.flatMap((p) =>
         p.interactions
-          .filter((i) => i.providerStates.some((s) => s.name === state && JSON.stringify(s.params) === JSON.stringify(params)))
+          .filter((i) =>
+            i.providerStates.some((s) => s.name === state && JSON.stringify(s.params) === JSON.stringify(params)),
+          )
           .map((i) => `${p.consumer}: ${i.description}`),
       );
     const problems: StateProblem[] = [];
@@ -182,12 +190,16 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
         try {
           await driver.teardown(name, (params ?? {}) as Record<string, unknown>);
         } catch (err) {
-          out(`warning: teardown of provider state '${name}' failed: ${err instanceof Error ? err.message : String(err)}`);
+          out(
+            `warning: teardown of provider state '${name}' failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
         return undefined;
       },
     });
-    const names = new Set<string>(pacts.flatMap((p) => p.interactions.flatMap((i) => i.providerStates.map((s) => s.name))));
+    const names = new Set<string>(
+      pacts.flatMap((p) => p.interactions.flatMap((i) => i.providerStates.map((s) => s.name))),
+    );
     const stateHandlers: Record<string, ReturnType<typeof handler>> = {};
     for (const name of names) if (isKnownState(name) || kind === 'mock') stateHandlers[name] = handler(name);
     // States from a broker are not known in advance: every vocabulary name gets a handler.
@@ -197,8 +209,17 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       if (req.path === STATE_PATH || req.url === STATE_PATH) {
         const body = (req.body ?? {}) as { state?: unknown; params?: unknown; action?: unknown };
         // Pact sends an empty state name for interactions without states.
-        if (body.action === 'setup' && typeof body.state === 'string' && body.state !== '' && !(body.state in stateHandlers)) {
-          record(body.state, (body.params ?? {}) as Record<string, unknown>, new UnsupportedStateError(`'${body.state}' is not a togai-mock provider state`));
+        if (
+          body.action === 'setup' &&
+          typeof body.state === 'string' &&
+          body.state !== '' &&
+          !(body.state in stateHandlers)
+        ) {
+          record(
+            body.state,
+            (body.params ?? {}) as Record<string, unknown>,
+            new UnsupportedStateError(`'${body.state}' is not a togai-mock provider state`),
+          );
         }
         next();
         return;
@@ -288,7 +309,12 @@ export function summarize(r: VerifyResult): string[] {
  * each failed interaction with its mismatches, one line each.
  */
 export function failuresOf(message: string): string[] {
-  let report: { errors?: Array<{ interaction?: string; mismatch?: { mismatches?: Array<{ mismatch?: string; path?: string }>; message?: string } }> };
+  let report: {
+    errors?: Array<{
+      interaction?: string;
+      mismatch?: { mismatches?: Array<{ mismatch?: string; path?: string }>; message?: string };
+    }>;
+  };
   try {
     report = JSON.parse(message);
   } catch {
@@ -297,7 +323,9 @@ export function failuresOf(message: string): string[] {
   return (report.errors ?? []).map((e) => {
     const name = (e.interaction ?? '(unnamed interaction)').replace(/^Verifying a pact between /, '');
     const why =
-      e.mismatch?.mismatches?.map((m) => (m.path && m.path !== '' ? `${m.path}: ${m.mismatch}` : String(m.mismatch))).join('; ') ??
+      e.mismatch?.mismatches
+        ?.map((m) => (m.path && m.path !== '' ? `${m.path}: ${m.mismatch}` : String(m.mismatch)))
+        .join('; ') ??
       e.mismatch?.message ??
       'failed';
     return `${name}: ${why}`;

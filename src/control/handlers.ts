@@ -101,7 +101,14 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
       return engine.execute(command, (made, state) => {
         const t = state.tenants.peek(tenantKey);
         const now = t.clock.now();
-        return { status: 200, body: { seed: made.seed, accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
+        return {
+          status: 200,
+          body: {
+            seed: made.seed,
+            accounts: made.accounts.map((a) => accountView(t.ledger, a, now)),
+            credits: made.credits,
+          },
+        };
       });
     },
 
@@ -109,15 +116,21 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
       return engine.execute({ type: 'fixtures', tenant: tenantKey, fixtures: body as FixturesInput }, (made, state) => {
         const t = state.tenants.peek(tenantKey);
         const now = t.clock.now();
-        return { status: 200, body: { accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits } };
+        return {
+          status: 200,
+          body: { accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits },
+        };
       });
     },
 
     createAccount({ tenantKey, body }) {
-      return engine.execute({ type: 'createAccount', tenant: tenantKey, account: body as Schemas['AccountInput'] }, (account, state) => {
-        const t = state.tenants.peek(tenantKey);
-        return { status: 201, body: accountView(t.ledger, account, t.clock.now()) };
-      });
+      return engine.execute(
+        { type: 'createAccount', tenant: tenantKey, account: body as Schemas['AccountInput'] },
+        (account, state) => {
+          const t = state.tenants.peek(tenantKey);
+          return { status: 201, body: accountView(t.ledger, account, t.clock.now()) };
+        },
+      );
     },
 
     listAccounts(input) {
@@ -128,7 +141,10 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
         const all = tenant.ledger.listAccounts();
         return {
           status: 200,
-          body: { accounts: all.slice(offset, offset + limit).map((a) => accountView(tenant.ledger, a, now)), total: all.length },
+          body: {
+            accounts: all.slice(offset, offset + limit).map((a) => accountView(tenant.ledger, a, now)),
+            total: all.length,
+          },
         };
       });
     },
@@ -148,7 +164,10 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     },
 
     setClock({ tenantKey, body }) {
-      return engine.execute({ type: 'clockSet', tenant: tenantKey, now: Date.parse((body as { now: string }).now) }, clockAfter(tenantKey));
+      return engine.execute(
+        { type: 'clockSet', tenant: tenantKey, now: Date.parse((body as { now: string }).now) },
+        clockAfter(tenantKey),
+      );
     },
 
     advanceClock({ tenantKey, body }) {
@@ -163,43 +182,65 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     // ----------------------------------------------------------- consumption
 
     consume({ tenantKey, params, body }) {
-      return engine.execute({ type: 'consume', tenant: tenantKey, accountId: params.accountId!, input: body as ConsumeInput }, (result) => ({
-        status: 200,
-        body: result,
-      }));
+      return engine.execute(
+        { type: 'consume', tenant: tenantKey, accountId: params.accountId!, input: body as ConsumeInput },
+        (result) => ({
+          status: 200,
+          body: result,
+        }),
+      );
     },
 
     releaseHolds({ tenantKey, params, body }) {
       const selector = (body ?? {}) as HoldSelector;
-      return engine.execute({ type: 'releaseHolds', tenant: tenantKey, accountId: params.accountId!, selector }, (outcome) => ({
-        status: 200,
-        body: outcome,
-      }));
+      return engine.execute(
+        { type: 'releaseHolds', tenant: tenantKey, accountId: params.accountId!, selector },
+        (outcome) => ({
+          status: 200,
+          body: outcome,
+        }),
+      );
     },
 
     settleHolds({ tenantKey, params, body }) {
       const selector = (body ?? {}) as HoldSelector;
-      return engine.execute({ type: 'settleHolds', tenant: tenantKey, accountId: params.accountId!, selector }, (outcome) => ({
-        status: 200,
-        body: outcome,
-      }));
+      return engine.execute(
+        { type: 'settleHolds', tenant: tenantKey, accountId: params.accountId!, selector },
+        (outcome) => ({
+          status: 200,
+          body: outcome,
+        }),
+      );
     },
 
     // ------------------------------------------------------- provider states
 
     providerState({ tenantKey, body }) {
       // The body was validated against ProviderStateRequest; `action` defaults to setup there.
-      const { state, params = {}, action = 'setup' } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
+      const {
+        state,
+        params = {},
+        action = 'setup',
+      } = body as Partial<ProviderStateRequest> & Pick<ProviderStateRequest, 'state'>;
       if (action === 'teardown') {
-        return engine.execute({ type: 'providerStateTeardown', tenant: tenantKey, state, params }, () => ({ status: 200, body: {} }));
+        return engine.execute({ type: 'providerStateTeardown', tenant: tenantKey, state, params }, () => ({
+          status: 200,
+          body: {},
+        }));
       }
-      return engine.execute({ type: 'providerStateSetup', tenant: tenantKey, state, params }, (values) => ({ status: 200, body: values }));
+      return engine.execute({ type: 'providerStateSetup', tenant: tenantKey, state, params }, (values) => ({
+        status: 200,
+        body: values,
+      }));
     },
 
     // ---------------------------------------------------------------- faults
 
     createFault({ scope, body }) {
-      return engine.execute({ type: 'faultAdd', tenant: scope, input: faultInput(body, credits) }, (rule) => ({ status: 201, body: rule }));
+      return engine.execute({ type: 'faultAdd', tenant: scope, input: faultInput(body, credits) }, (rule) => ({
+        status: 201,
+        body: rule,
+      }));
     },
 
     listFaults({ scope }) {
@@ -219,7 +260,10 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     },
 
     async setRateLimit({ body }) {
-      const limit = await engine.execute({ type: 'rateLimitSet', limit: (body as Schemas['RateLimit']).requestsPerSecond });
+      const limit = await engine.execute({
+        type: 'rateLimitSet',
+        limit: (body as Schemas['RateLimit']).requestsPerSecond,
+      });
       // A new limit starts fresh windows.
       await rateCounter.clear();
       return { status: 200, body: { requestsPerSecond: limit } };

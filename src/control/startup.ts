@@ -42,11 +42,17 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
     throw err;
   }
   if (restored) {
-    log.info({ stateFile: o.stateFile, tenants: engine.state.tenants.keys().length, seq: engine.appliedSeq }, 'state loaded');
+    log.info(
+      { stateFile: o.stateFile, tenants: engine.state.tenants.keys().length, seq: engine.appliedSeq },
+      'state loaded',
+    );
     return;
   }
   if (o.stateFile !== undefined) log.info({ stateFile: o.stateFile }, 'no state file yet; starting empty');
-  const seed = o.seed !== undefined && o.seedAccounts > 0 ? { seed: o.seed, accounts: o.seedAccounts, creditsPerAccount: o.seedCreditsPerAccount } : undefined;
+  const seed =
+    o.seed !== undefined && o.seedAccounts > 0
+      ? { seed: o.seed, accounts: o.seedAccounts, creditsPerAccount: o.seedCreditsPerAccount }
+      : undefined;
   let fixtures: FixturesInput | undefined;
   if (o.fixturesFile !== undefined) {
     const document = readFixtureFile(o.fixturesFile);
@@ -73,6 +79,14 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
     log.info('the shared state holds data already (another replica started first): start-up seed and fixtures skipped');
     return;
   }
-  if (done.seeded) log.info({ seed: done.seeded.seed, accounts: done.seeded.accounts.length, credits: done.seeded.credits.length }, 'seeded');
-  if (done.fixtures) log.info({ fixtures: o.fixturesFile, accounts: done.fixtures.accounts.length, credits: done.fixtures.credits.length }, 'fixtures loaded');
+  if (done.seeded)
+    log.info(
+      { seed: done.seeded.seed, accounts: done.seeded.accounts.length, credits: done.seeded.credits.length },
+      'seeded',
+    );
+  if (done.fixtures)
+    log.info(
+      { fixtures: o.fixturesFile, accounts: done.fixtures.accounts.length, credits: done.fixtures.credits.length },
+      'fixtures loaded',
+    );
 }

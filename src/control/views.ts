@@ -23,7 +23,14 @@ export function accountView(ledger: Ledger, account: AccountRecord, now: number)
 }
 
 export function holdView(h: HoldRecord) {
-  const out: { holdId: string; creditId: string; amount: number; createdAt: string; invoiceId?: string; entityId?: string } = {
+  const out: {
+    holdId: string;
+    creditId: string;
+    amount: number;
+    createdAt: string;
+    invoiceId?: string;
+    entityId?: string;
+  } = {
     holdId: h.id,
     creditId: h.creditId,
     amount: h.amount,

@@ -63,7 +63,11 @@ export function toExpired<T extends Credit>(credit: T, at: number): T {
 }
 
 /** A credit with its transactions (`transactions`: the credit's, oldest first). */
-export function toCreditDetails(r: CreditRecord, times: Timestamps, transactions: TransactionRecord[]): CreditDetailsResponse {
+export function toCreditDetails(
+  r: CreditRecord,
+  times: Timestamps,
+  transactions: TransactionRecord[],
+): CreditDetailsResponse {
   const details = toCredit(r, times) as CreditDetailsResponse;
   details.transactions = transactions.map((t) => toTransaction(r.id, t));
   return details;

@@ -13,7 +13,14 @@
 
 import type { CreditRequest } from '../spec/types.js';
 import { PackedIds, StringPool, Timestamps, dateOf, dayOf } from './compact.js';
-import { CreditRecord, NO_END_DAY, NO_ENTITIES, type AccountRecord, type CreditExtra, type TransactionRecord } from './records.js';
+import {
+  CreditRecord,
+  NO_END_DAY,
+  NO_ENTITIES,
+  type AccountRecord,
+  type CreditExtra,
+  type TransactionRecord,
+} from './records.js';
 
 export class CreditTable {
   /** Every credit by seq (creation order); undefined where one was removed. */
@@ -72,7 +79,8 @@ export class CreditTable {
     const untilDay = q.effectiveUntil === undefined ? NO_END_DAY : dayOf(q.effectiveUntil);
     // Dates are kept as day numbers; a string they would not spell back exactly is kept as sent.
     if (dateOf(fromDay) !== q.effectiveFrom) (extra ??= {}).effectiveFrom = q.effectiveFrom;
-    if (q.effectiveUntil !== undefined && dateOf(untilDay) !== q.effectiveUntil) (extra ??= {}).effectiveUntil = q.effectiveUntil;
+    if (q.effectiveUntil !== undefined && dateOf(untilDay) !== q.effectiveUntil)
+      (extra ??= {}).effectiveUntil = q.effectiveUntil;
     const seq = after === undefined ? this.slots.length : this.makeRoomAfter(after);
     const record = new CreditRecord(
       seq,
@@ -142,7 +150,14 @@ export class CreditTable {
   /** The credit's transactions as records (expands the compact single-CREDITED form). */
   transactionsOf(r: CreditRecord): TransactionRecord[] {
     if (r.txs !== undefined) return r.txs;
-    return [{ id: this.creditedIds.get(r.seq), type: 'CREDITED', amount: r.creditAmount ?? 0, createdAt: this.times.createdAt(r.seq) }];
+    return [
+      {
+        id: this.creditedIds.get(r.seq),
+        type: 'CREDITED',
+        amount: r.creditAmount ?? 0,
+        createdAt: this.times.createdAt(r.seq),
+      },
+    ];
   }
 
   /**

@@ -29,7 +29,13 @@ export function snapshotOf(accounts: readonly AccountRecord[], credits: CreditTa
   };
 }
 
-export const accountSnapshotOf = ({ id, customerId, currency, createdAt, updatedAt }: AccountRecord): AccountSnapshot => ({
+export const accountSnapshotOf = ({
+  id,
+  customerId,
+  currency,
+  createdAt,
+  updatedAt,
+}: AccountRecord): AccountSnapshot => ({
   id,
   customerId,
   currency,
@@ -82,7 +88,12 @@ export function loadSnapshot(
 }
 
 /** Stores credit `c` of `account` as the snapshot says, last in order or right after `after` (null: first). */
-export function addCredit(c: CreditSnapshot, account: AccountRecord, credits: CreditTable, after?: CreditRecord | null): CreditRecord {
+export function addCredit(
+  c: CreditSnapshot,
+  account: AccountRecord,
+  credits: CreditTable,
+  after?: CreditRecord | null,
+): CreditRecord {
   const { extra, transactions } = storedFormOf(c, account);
   const record = credits.add(c.id, account, c.request, extra, c.createdAt, c.updatedAt, transactions, after);
   record.status = c.status;

@@ -198,7 +198,8 @@ export class LedgerState {
       c.credit(record, this.credits);
       c.creditRemoved(record, this.credits, after);
     }
-    if (account.holds.some((h) => h.creditId === record.id)) account.holds = account.holds.filter((h) => h.creditId !== record.id);
+    if (account.holds.some((h) => h.creditId === record.id))
+      account.holds = account.holds.filter((h) => h.creditId !== record.id);
     this.credits.remove(record);
     const key = record.extra?.idempotencyKey;
     if (key !== undefined) {

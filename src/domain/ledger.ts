@@ -34,7 +34,14 @@
 // api-shapes.ts, and the full, documented snapshot shape in ledger-snapshot.ts.
 
 import type { components, operations } from '../spec/control-types.gen.js';
-import type { Credit, CreditBalanceResponse, CreditDetailsResponse, CreditRequest, CreditStatus, TransactionType } from '../spec/types.js';
+import type {
+  Credit,
+  CreditBalanceResponse,
+  CreditDetailsResponse,
+  CreditRequest,
+  CreditStatus,
+  TransactionType,
+} from '../spec/types.js';
 import { toCredit, toCreditDetails, toExpired } from './api-shapes.js';
 import { balanceOf, emptyBalance } from './balance.js';
 import { firstAfter } from './credit-table.js';
@@ -42,7 +49,13 @@ import { MockError, invalid, notFound } from './errors.js';
 import { expiredTransactionId } from './ids.js';
 import { LedgerState, idempotencyKeyOf, type CachedBalance } from './ledger-state.js';
 import { add, min, sub } from './money.js';
-import { type AccountRecord, type CreditExtra, type CreditRecord, type HoldRecord, type TransactionRecord } from './records.js';
+import {
+  type AccountRecord,
+  type CreditExtra,
+  type CreditRecord,
+  type HoldRecord,
+  type TransactionRecord,
+} from './records.js';
 import { checkFiniteTotals } from './totals.js';
 
 export type { LedgerUndo } from './undo.js';
@@ -143,7 +156,9 @@ export class Ledger extends LedgerState {
         throw invalid(`${at}.creditAmount must not be negative`);
       }
       if (r.effectiveUntil !== undefined && r.effectiveUntil < r.effectiveFrom) {
-        throw invalid(`${at}.effectiveUntil (${r.effectiveUntil}) must not be before effectiveFrom (${r.effectiveFrom})`);
+        throw invalid(
+          `${at}.effectiveUntil (${r.effectiveUntil}) must not be before effectiveFrom (${r.effectiveFrom})`,
+        );
       }
       if (this.strictAccounts && !this.accounts.has(r.accountId) && !newAccounts?.has(r.accountId)) {
         throw notFound(`${at}.accountId: account ${r.accountId} does not exist`);
@@ -161,7 +176,8 @@ export class Ledger extends LedgerState {
   }
 
   private grantOne(request: CreditRequest, now: number, wantedId: string | undefined): CreditRecord {
-    const key = request.idempotencyKey === undefined ? undefined : idempotencyKeyOf(request.accountId, request.idempotencyKey);
+    const key =
+      request.idempotencyKey === undefined ? undefined : idempotencyKeyOf(request.accountId, request.idempotencyKey);
     if (key !== undefined) {
       const earlier = this.idempotency.get(key);
       if (earlier) return earlier;
@@ -238,7 +254,14 @@ export class Ledger extends LedgerState {
     const remainder = remainderOf(record);
     record.status = status;
     this.touch(record, at);
-    this.addTransaction(record, status, remainder, at, undefined, status === 'EXPIRED' ? expiredTransactionId(record.id) : undefined);
+    this.addTransaction(
+      record,
+      status,
+      remainder,
+      at,
+      undefined,
+      status === 'EXPIRED' ? expiredTransactionId(record.id) : undefined,
+    );
     account.updatedAt = Math.max(account.updatedAt, at);
   }
 
@@ -281,7 +304,12 @@ export class Ledger extends LedgerState {
     const transactions = this.credits.transactionsOf(record);
     if (at === undefined) return toCreditDetails(record, this.credits.times, transactions);
     // The transaction close() will write, after every one the credit has (none can follow an expiry).
-    const expiry: TransactionRecord = { id: expiredTransactionId(record.id), type: 'EXPIRED', amount: remainderOf(record), createdAt: at };
+    const expiry: TransactionRecord = {
+      id: expiredTransactionId(record.id),
+      type: 'EXPIRED',
+      amount: remainderOf(record),
+      createdAt: at,
+    };
     const details = toCreditDetails(record, this.credits.times, [...transactions, expiry]);
     toExpired(details, at);
     return details;

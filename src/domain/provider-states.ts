@@ -100,7 +100,10 @@ export class ProviderStateStack {
   /** A stack from toJSON()'s output (as the TenantSnapshot schema's `providerStates` checks it). */
   static fromJSON(json: unknown): ProviderStateStack {
     if (json === undefined || json === null) return new ProviderStateStack();
-    if (!Array.isArray(json) || !json.every((p) => typeof p?.key === 'string' && typeof p?.undo === 'object' && p.undo !== null)) {
+    if (
+      !Array.isArray(json) ||
+      !json.every((p) => typeof p?.key === 'string' && typeof p?.undo === 'object' && p.undo !== null)
+    ) {
       throw invalid('snapshot: providerStates must be a list of {key, undo}');
     }
     return new ProviderStateStack(structuredClone(json as PendingSetup[]));
@@ -118,7 +121,12 @@ function need<K extends keyof ProviderStateParams>(
 }
 
 /** Puts the ledger into one state at `now`; returns the values to inject. */
-function applyState(ledger: Ledger, now: number, state: ProviderStateName, params: ProviderStateParams): ProviderStateValues {
+function applyState(
+  ledger: Ledger,
+  now: number,
+  state: ProviderStateName,
+  params: ProviderStateParams,
+): ProviderStateValues {
   const ensureAccount = (accountId: string): void => {
     if (!ledger.getAccount(accountId)) ledger.createAccount({ accountId }, now);
   };
@@ -193,7 +201,9 @@ function applyState(ledger: Ledger, now: number, state: ProviderStateName, param
       const result = ledger.consume(accountId, { amount }, now);
       if (result.unmet > 0) {
         // Only credits not yet in effect or entity-bound remain; say so rather than half-apply.
-        throw invalid(`provider state '${state}': could only consume ${amount - result.unmet} of ${amount} on ${accountId}`);
+        throw invalid(
+          `provider state '${state}': could only consume ${amount - result.unmet} of ${amount} on ${accountId}`,
+        );
       }
       return { accountId, amount };
     }

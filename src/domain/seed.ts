@@ -32,7 +32,14 @@ export interface Seeded {
 /** Makes a Faker with English data seeded with the given seed. */
 export type SeedFaker = (seed: number) => Faker;
 
-const PURPOSES = ['PREPAID_CREDIT', 'PROMOTIONAL_CREDIT', 'SIGNUP_BONUS', 'SERVICE_CREDIT', 'REFERRAL_BONUS', 'GOODWILL'];
+const PURPOSES = [
+  'PREPAID_CREDIT',
+  'PROMOTIONAL_CREDIT',
+  'SIGNUP_BONUS',
+  'SERVICE_CREDIT',
+  'REFERRAL_BONUS',
+  'GOODWILL',
+];
 
 /**
  * Loads the seeding Faker on first use, not at start-up (which it would slow down), and from
@@ -69,7 +76,12 @@ export function seedLedger(makeFaker: SeedFaker, ledger: Ledger, plan: SeedPlan,
     const company = f.company.name();
     let accountId: string;
     do {
-      const slug = f.helpers.slugify(company).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 30);
+      const slug = f.helpers
+        .slugify(company)
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 30);
       accountId = `acc-${slug}-${f.string.alphanumeric({ length: 4, casing: 'lower' })}`;
     } while (ledger.getAccount(accountId));
     const account = ledger.createAccount(
@@ -147,7 +159,12 @@ export type CreditRequestCheck = (request: unknown, where: string) => string | u
  * (`validateCreditRequest`), then accounts that exist already or come twice,
  * then what the ledger would refuse the credits for.
  */
-export function loadFixtures(ledger: Ledger, fixtures: Fixtures, validateCreditRequest: CreditRequestCheck, now: number): Seeded {
+export function loadFixtures(
+  ledger: Ledger,
+  fixtures: Fixtures,
+  validateCreditRequest: CreditRequestCheck,
+  now: number,
+): Seeded {
   const requests: CreditRequest[] = [];
   const ids: Array<string | undefined> = [];
   (fixtures.credits ?? []).forEach((c, i) => {

@@ -18,7 +18,10 @@ const clip = (s: string): string => (s.length > 60 ? `${s.slice(0, 60)}...` : s)
  * of every status, plus the batch so far, every request counted as new) would
  * not be finite. `creditsOf` gives an account's stored credits.
  */
-export function checkFiniteTotals(requests: CreditRequest[], creditsOf: (accountId: string) => readonly CreditRecord[]): void {
+export function checkFiniteTotals(
+  requests: CreditRequest[],
+  creditsOf: (accountId: string) => readonly CreditRecord[],
+): void {
   // Realistic amounts cannot overflow; only absurd ones pay for the check.
   if (!requests.some((r) => (r.creditAmount ?? 0) >= HUGE)) return;
   const totals = new Map<string, number>();

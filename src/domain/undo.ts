@@ -29,7 +29,10 @@ export type LedgerUndo = Schemas['LedgerUndo'];
 type AccountImage = Schemas['AccountImage'];
 type Change = Schemas['LedgerUndoChange'];
 
-const imageOf = (a: AccountRecord): AccountImage => ({ account: accountSnapshotOf(a), holds: a.holds.map((h) => holdSnapshotOf(a, h)) });
+const imageOf = (a: AccountRecord): AccountImage => ({
+  account: accountSnapshotOf(a),
+  holds: a.holds.map((h) => holdSnapshotOf(a, h)),
+});
 
 /** One capture in progress. Captures nest; every open one records every change. */
 export class Capture {
@@ -184,7 +187,9 @@ export function revertedHolds(
 ): HoldSnapshot[] {
   const nowIds = new Set(now.map((h) => h.id));
   const beforeIds = new Set(before.map((h) => h.id));
-  const kept = before.filter((h) => (restored.has(h.creditId) ? exists(h.creditId) : !undone.has(h.creditId) && nowIds.has(h.id)));
+  const kept = before.filter((h) =>
+    restored.has(h.creditId) ? exists(h.creditId) : !undone.has(h.creditId) && nowIds.has(h.id),
+  );
   const added = now.filter((h) => !undone.has(h.creditId) && !beforeIds.has(h.id) && exists(h.creditId));
   return [...kept, ...added];
 }

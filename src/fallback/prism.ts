@@ -45,7 +45,11 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 };
 
 // The same 1 MiB limit as the mock's own body reader.
-const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: false, type: ['application/json', 'application/*+json'] });
+const jsonBody = express.json({
+  limit: BODY_LIMIT_BYTES,
+  strict: false,
+  type: ['application/json', 'application/*+json'],
+});
 // Anything else reaches Prism as text, which checks it against the operation's media types.
 const textBody = express.text({ limit: BODY_LIMIT_BYTES, type: () => true });
 
@@ -79,7 +83,10 @@ export interface FallbackParts {
 }
 
 /** Loads the document and returns the middleware; a missing or broken file is an OptionError. */
-export async function loadFallback(file: string, { logger: log, logLevel, authenticate: auth }: FallbackParts): Promise<RequestHandler> {
+export async function loadFallback(
+  file: string,
+  { logger: log, logLevel, authenticate: auth }: FallbackParts,
+): Promise<RequestHandler> {
   const path = resolve(file);
   if (!existsSync(path)) throw new OptionError(`--fallback-spec: no such file ${file}`);
   // Loaded only when asked for: Prism is large and most runs never need it.
@@ -92,7 +99,9 @@ export async function loadFallback(file: string, { logger: log, logLevel, authen
   try {
     operations = await prism.getHttpOperationsFromSpec(path);
   } catch (err) {
-    throw new OptionError(`--fallback-spec ${file} could not be read as OpenAPI: ${err instanceof Error ? err.message : String(err)}`);
+    throw new OptionError(
+      `--fallback-spec ${file} could not be read as OpenAPI: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   if (operations.length === 0) throw new OptionError(`--fallback-spec ${file} has no operations`);
 
@@ -110,12 +119,14 @@ export async function loadFallback(file: string, { logger: log, logLevel, authen
     upstreamProxy: undefined,
     isProxy: false,
   };
-  const instance = prism.createInstance(config, { logger: logger as unknown as PrismHttp.PrismHttpComponents['logger'] });
+  const instance = prism.createInstance(config, {
+    logger: logger as unknown as PrismHttp.PrismHttpComponents['logger'],
+  });
   log.info({ file: path, operations: operations.length }, 'fallback spec loaded');
 
   const allowedMethods = (input: HttpRequest): string[] =>
-    HTTP_METHODS.filter((method) => route({ resources: operations, input: { ...input, method } })._tag === 'Right').map((m) =>
-      m.toUpperCase(),
+    HTTP_METHODS.filter((method) => route({ resources: operations, input: { ...input, method } })._tag === 'Right').map(
+      (m) => m.toUpperCase(),
     );
 
   return async (req, res, next) => {
@@ -139,9 +150,13 @@ export async function loadFallback(file: string, { logger: log, logLevel, authen
     if (matched._tag === 'Left') {
       if ((matched.left as { status?: number }).status === 405) {
         const allow = allowedMethods(input).join(', ');
-        throw new MockError('method_not_allowed', `Method ${req.method} is not allowed on ${url.pathname}; allowed: ${allow}`, {
-          Allow: allow,
-        });
+        throw new MockError(
+          'method_not_allowed',
+          `Method ${req.method} is not allowed on ${url.pathname}; allowed: ${allow}`,
+          {
+            Allow: allow,
+          },
+        );
       }
       next(); // not in the fallback document either: our 404
       return;
@@ -158,7 +173,11 @@ export async function loadFallback(file: string, { logger: log, logLevel, authen
 
     const result = await instance.request(input, [operation], config)();
     if (result._tag === 'Left') {
-      const err = result.left as Error & { status?: number; detail?: string; additional?: { validation?: Diagnostic[] } };
+      const err = result.left as Error & {
+        status?: number;
+        detail?: string;
+        additional?: { validation?: Diagnostic[] };
+      };
       const violations = err.additional?.validation;
       const message = violations?.length ? violationMessage(violations) : (err.detail ?? err.message);
       const kind = KIND_BY_STATUS[err.status ?? 500] ?? 'internal';

@@ -48,11 +48,15 @@ function parseContentType(header: string): { mediaType: string; charset: string 
 /** Refuses, before any byte is read, a body that is not UTF-8 JSON. */
 function checkContentType(req: IncomingMessage): void {
   const header = req.headers['content-type'];
-  if (header === undefined) throw new MockError('unsupported_media_type', 'Content-Type header is missing; send application/json');
+  if (header === undefined)
+    throw new MockError('unsupported_media_type', 'Content-Type header is missing; send application/json');
   const { mediaType, charset } = parseContentType(header);
   if (!isJsonType(mediaType)) throw new MockError('unsupported_media_type', 'Content-Type must be application/json');
   if (charset !== undefined && charset !== 'utf-8') {
-    throw new MockError('unsupported_media_type', `Request body charset ${charset.toUpperCase()} is not supported; send UTF-8 JSON`);
+    throw new MockError(
+      'unsupported_media_type',
+      `Request body charset ${charset.toUpperCase()} is not supported; send UTF-8 JSON`,
+    );
   }
 }
 

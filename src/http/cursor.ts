@@ -25,7 +25,8 @@ export function decodeCursor(token: string): Cursor {
   } catch {
     throw malformed('not a token issued by this API');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('not a token issued by this API');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed('not a token issued by this API');
   const { lastItemId, pageSize, sortOrder } = value as Record<string, unknown>;
   if (typeof lastItemId !== 'string' || lastItemId === '') throw malformed('lastItemId is missing');
   if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) {

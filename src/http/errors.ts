@@ -39,7 +39,9 @@ interface BodyParserError {
   limit?: number;
 }
 
-/** Errors thrown by express.json() (the fallback still reads bodies with it) carry a `type`; give each a clear message. */
+/**
+ * Errors thrown by express.json() (the fallback still reads bodies with it) carry a `type`; give each a clear message.
+ */
 function fromBodyParser(err: BodyParserError): MockError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
@@ -78,11 +80,15 @@ export function toMockError(err: unknown): MockError {
     if (mapped) return mapped;
     const status = (err as BodyParserError).status;
     if (status === 400) {
-      // Express's router fails to decode a path like /credits/%E0%A4; zlib fails on a body that is not what its Content-Encoding says.
+      // Express's router fails to decode a path like /credits/%E0%A4; zlib fails on a body that is not what its
+      // Content-Encoding says.
       if (err instanceof URIError) return new MockError('invalid', 'URL path is not valid percent-encoded UTF-8');
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && code.startsWith('Z_')) {
-        return new MockError('invalid', 'Request body could not be decompressed: it does not match its Content-Encoding');
+        return new MockError(
+          'invalid',
+          'Request body could not be decompressed: it does not match its Content-Encoding',
+        );
       }
       return new MockError('invalid', 'Bad request');
     }
@@ -96,7 +102,12 @@ export function sendError(res: ServerResponse, error: MockError): void {
 }
 
 /** `{"message"}` with any status: also for injected faults, whose status is the rule's. */
-export function sendMessage(res: ServerResponse, status: number, message: string, headers?: Record<string, string>): void {
+export function sendMessage(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): void {
   if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   sendJson(res, status, JSON.stringify({ message: clipMessage(message) }));
 }

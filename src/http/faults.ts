@@ -41,7 +41,13 @@ export function preferredCode(req: Request): number | undefined {
  * mapping knows; the body is Togai's `{"message"}` all the same. The request
  * body is read first (for the journal only; it is never parsed or judged).
  */
-async function answer(req: Request, res: Response, status: number, message: string, headers?: Record<string, string>): Promise<false> {
+async function answer(
+  req: Request,
+  res: Response,
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): Promise<false> {
   const text = await readBodyTextLeniently(req);
   if (text !== undefined) noteRequestText(req, text);
   if (!res.headersSent) sendMessage(res, status, message, headers);
@@ -69,9 +75,13 @@ export function faultStage({ rateCounter }: Misbehaviour, op: CompiledOperation)
   const limited = (limit: number, wait: number | undefined, scope: RequestScope): void => {
     if (wait === undefined) return;
     scope.fault = 'rate-limit';
-    throw new MockError('rate_limited', `Rate limit exceeded: at most ${limit} requests per second per credential; retry after ${wait} s`, {
-      'Retry-After': String(wait),
-    });
+    throw new MockError(
+      'rate_limited',
+      `Rate limit exceeded: at most ${limit} requests per second per credential; retry after ${wait} s`,
+      {
+        'Retry-After': String(wait),
+      },
+    );
   };
 
   /** The fault rules, once the rate limit let the request pass. */
@@ -116,7 +126,13 @@ export function faultStage({ rateCounter }: Misbehaviour, op: CompiledOperation)
       if (code >= 400) {
         scope.fault = 'prefer';
         const headers = code === 429 ? { 'Retry-After': '1' } : undefined;
-        return answer(req, res, code, `Status ${code} forced by the request's Prefer: code=${code} header (togai-mock)`, headers);
+        return answer(
+          req,
+          res,
+          code,
+          `Status ${code} forced by the request's Prefer: code=${code} header (togai-mock)`,
+          headers,
+        );
       }
       // A documented success status is what the handler answers anyway.
     }

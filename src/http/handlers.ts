@@ -53,7 +53,10 @@ export const creditHandlers: Readonly<Record<string, OperationHandler>> = Object
   },
 
   voidCredit({ tenantKey, engine, params }) {
-    return engine.execute({ type: 'void', tenant: tenantKey, creditId: params.credit_id! }, (credit) => ({ status: 200, body: credit }));
+    return engine.execute({ type: 'void', tenant: tenantKey, creditId: params.credit_id! }, (credit) => ({
+      status: 200,
+      body: credit,
+    }));
   },
 
   CreditBalanceForAccount({ tenantKey, engine, params }) {

@@ -129,7 +129,8 @@ function entryOf(pending: JournalPending, res: Response, scope: RequestScope): R
 function restore(res: Response, status: number, headers: Record<string, unknown>): void {
   res.statusCode = status;
   for (const name of res.getHeaderNames()) if (!(name in headers)) res.removeHeader(name);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value as string | number | readonly string[]);
+  for (const [name, value] of Object.entries(headers))
+    res.setHeader(name, value as string | number | readonly string[]);
 }
 
 /**
@@ -146,7 +147,8 @@ function withhold(res: Response, end: End, args: unknown[], error: Error): void 
   }
   const status = res.statusCode;
   let message = `togai-mock did not send its ${status} answer: the request journal could not record it (${error.message})`;
-  if (status < 400 && res.req.method !== 'GET' && res.req.method !== 'HEAD') message += '; a change the request made is kept';
+  if (status < 400 && res.req.method !== 'GET' && res.req.method !== 'HEAD')
+    message += '; a change the request made is kept';
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 3)}...`;
   const bytes = Buffer.from(JSON.stringify({ message }), 'utf8');
   for (const name of res.getHeaderNames()) if (name !== 'x-request-id') res.removeHeader(name);

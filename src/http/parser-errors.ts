@@ -19,7 +19,10 @@ export interface RequestTimeLimits {
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
 /** The status and message for a parser error (its `code` from llhttp or Node, its `reason` from llhttp). */
-export function parserErrorAnswer(err: NodeJS.ErrnoException & { reason?: unknown }, limits: RequestTimeLimits): { status: number; message: string } {
+export function parserErrorAnswer(
+  err: NodeJS.ErrnoException & { reason?: unknown },
+  limits: RequestTimeLimits,
+): { status: number; message: string } {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return {
@@ -37,7 +40,10 @@ export function parserErrorAnswer(err: NodeJS.ErrnoException & { reason?: unknow
       };
     default: {
       // llhttp's reason is a short fixed phrase ("Invalid method encountered"); never echo request bytes.
-      const reason = typeof err.reason === 'string' && /^[\w .,'-]{1,100}$/.test(err.reason) ? err.reason : 'not a valid HTTP/1.1 request';
+      const reason =
+        typeof err.reason === 'string' && /^[\w .,'-]{1,100}$/.test(err.reason)
+          ? err.reason
+          : 'not a valid HTTP/1.1 request';
       return { status: 400, message: `Malformed HTTP request: ${reason}` };
     }
   }

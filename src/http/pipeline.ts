@@ -51,7 +51,9 @@ export interface OperationResult {
   headers?: Record<string, string>;
 }
 
-export type OperationHandler<C = TenantContext> = (input: OperationInput<C>) => OperationResult | Promise<OperationResult>;
+export type OperationHandler<C = TenantContext> = (
+  input: OperationInput<C>,
+) => OperationResult | Promise<OperationResult>;
 
 /**
  * A stage before the body is read (authentication, faults): true to go on,
@@ -162,7 +164,8 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
     for (const route of routes) {
       const match = route.pattern.exec(path);
       if (match === null) continue;
-      const operation = route.byMethod.get(req.method) ?? (req.method === 'HEAD' ? route.byMethod.get('GET') : undefined);
+      const operation =
+        route.byMethod.get(req.method) ?? (req.method === 'HEAD' ? route.byMethod.get('GET') : undefined);
       if (operation === undefined) {
         // A known path with a method it does not support: 405 with Allow (OPTIONS: 204 with Allow).
         if (req.method === 'OPTIONS') {
@@ -170,7 +173,13 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
           res.statusCode = 204;
           res.end();
         } else {
-          next(new MockError('method_not_allowed', `Method ${req.method} is not allowed on ${route.template}; allowed: ${route.allow}`, { Allow: route.allow }));
+          next(
+            new MockError(
+              'method_not_allowed',
+              `Method ${req.method} is not allowed on ${route.template}; allowed: ${route.allow}`,
+              { Allow: route.allow },
+            ),
+          );
         }
         return;
       }

@@ -31,7 +31,13 @@ export function sendJson(res: ServerResponse, status: number, text: string): voi
   res.end(bytes);
 }
 
-export function respond(res: ServerResponse, op: CompiledOperation, status: number, body: unknown, selfCheck?: SelfCheck): void {
+export function respond(
+  res: ServerResponse,
+  op: CompiledOperation,
+  status: number,
+  body: unknown,
+  selfCheck?: SelfCheck,
+): void {
   if (selfCheck) selfCheck(op, status, body);
   if (body === undefined) {
     res.statusCode = status;
@@ -45,7 +51,9 @@ export function respond(res: ServerResponse, op: CompiledOperation, status: numb
 export function responseSelfCheck(failures: string[], logger: Logger): SelfCheck {
   return (op, status, body) => {
     // A bodiless success (204) has no schema in the map; it must not be judged by `default` (the error schema).
-    const validate = op.responses.get(String(status)) ?? (body === undefined && status < 300 ? undefined : op.responses.get('default'));
+    const validate =
+      op.responses.get(String(status)) ??
+      (body === undefined && status < 300 ? undefined : op.responses.get('default'));
     let problem: string | undefined;
     if (!validate) {
       if (body !== undefined) problem = `status ${status} is not documented`;

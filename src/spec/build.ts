@@ -21,7 +21,9 @@ const require = createRequire(import.meta.url);
 /** Writes the JSON of every spec/*.yaml into `outDir` (by default beside load.js); answers the files written. */
 export function writeBuiltSpecs(outDir = BUILT_SPEC_DIR): string[] {
   const written: string[] = [];
-  for (const name of readdirSync(SPEC_DIR).filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const name of readdirSync(SPEC_DIR)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     const source = join(SPEC_DIR, name);
     const target = join(outDir, `${basename(name, '.yaml')}.json`);
     writeFileSync(target, `${JSON.stringify(buildSpec(source))}\n`);

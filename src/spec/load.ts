@@ -37,7 +37,9 @@ const cache = new Map<string, ReadSpec>();
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** The pre-parsed JSON of a spec/ document in `builtDir`, e.g. dist/spec/togai-credits.json; undefined for other files. */
+/**
+ * The pre-parsed JSON of a spec/ document in `builtDir`, e.g. dist/spec/togai-credits.json; undefined for other files.
+ */
 export function builtSpecFile(file: string, builtDir = BUILT_SPEC_DIR): string | undefined {
   if (dirname(file) !== dirname(CREDITS_SPEC_FILE) || !file.endsWith('.yaml')) return undefined;
   return join(builtDir, `${basename(file, '.yaml')}.json`);

@@ -45,7 +45,9 @@ export function describeError(e: ErrorObject, root: string, prefix = ''): string
     case 'maxLength':
       return `${subject} must be at most ${String(p.limit)} characters`;
     case 'minLength':
-      return Number(p.limit) === 1 ? `${subject} must not be empty` : `${subject} must be at least ${String(p.limit)} characters`;
+      return Number(p.limit) === 1
+        ? `${subject} must not be empty`
+        : `${subject} must be at least ${String(p.limit)} characters`;
     case 'minItems':
       return `${subject} must have at least ${String(p.limit)} item${Number(p.limit) === 1 ? '' : 's'}`;
     case 'maxItems':

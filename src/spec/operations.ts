@@ -96,7 +96,13 @@ function finiteAfterCoercion(validate: ValidateFunction): ValidateFunction {
     for (const [name, value] of Object.entries(data as Record<string, unknown>)) {
       if (typeof value === 'number' && !Number.isFinite(value)) {
         wrapped.errors = [
-          { instancePath: `/${name}`, schemaPath: '#', keyword: 'type', params: { type: 'a finite number' }, message: 'must be finite' },
+          {
+            instancePath: `/${name}`,
+            schemaPath: '#',
+            keyword: 'type',
+            params: { type: 'a finite number' },
+            message: 'must be finite',
+          },
         ];
         return false;
       }
@@ -123,7 +129,13 @@ function strictIntegers(names: string[], validate: ValidateFunction): ValidateFu
       const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[name] : undefined;
       if (typeof value === 'string' && !INTEGER_TEXT.test(value)) {
         wrapped.errors = [
-          { instancePath: `/${name}`, schemaPath: '#', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' },
+          {
+            instancePath: `/${name}`,
+            schemaPath: '#',
+            keyword: 'type',
+            params: { type: 'integer' },
+            message: 'must be integer',
+          },
         ];
         return false;
       }
@@ -257,7 +269,9 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
   const requestValidator = (name: string, coerce: boolean, schema: object): ValidateFunction => {
     requestSchemas.set(name, { coerce, schema });
     return compiledOnFirstUse(
-      () => options.precompiled?.get(coerce ? 'coercing' : 'strict')?.[name] ?? (coerce ? coercingAjv() : strictAjv()).compile(schema),
+      () =>
+        options.precompiled?.get(coerce ? 'coercing' : 'strict')?.[name] ??
+        (coerce ? coercingAjv() : strictAjv()).compile(schema),
     );
   };
 
@@ -279,7 +293,9 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
           properties: Object.fromEntries(ps.map((p) => [p.name, rebase(p.schema ?? {}, id)])),
           required: ps.filter((p) => p.required).map((p) => p.name),
         };
-        const integers = ps.filter((p) => p.schema !== undefined && deref<OpenAPIV3.SchemaObject>(doc, p.schema).type === 'integer');
+        const integers = ps.filter(
+          (p) => p.schema !== undefined && deref<OpenAPIV3.SchemaObject>(doc, p.schema).type === 'integer',
+        );
         return strictIntegers(
           integers.map((p) => p.name),
           finiteAfterCoercion(requestValidator(`${op.operationId}.${where}`, true, schema)),
@@ -291,7 +307,10 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
         const schema = rb.content['application/json']?.schema;
         if (!schema) throw new Error(`${op.operationId}: only application/json request bodies are supported`);
         const bodySchema = rebase(schema, id) as object;
-        body = { required: rb.required === true, validate: requestValidator(`${op.operationId}.body`, false, bodySchema) };
+        body = {
+          required: rb.required === true,
+          validate: requestValidator(`${op.operationId}.body`, false, bodySchema),
+        };
       }
       const responseSchemas = new Map<string, object>();
       for (const [status, r] of Object.entries(op.responses ?? {})) {
@@ -335,7 +354,10 @@ export function compileOperations(doc: OpenAPIV3.Document, id: string, options: 
  * rules) its case does not matter: Togai spells four in camelCase and one
  * (CreditBalanceForAccount) in PascalCase, and nobody should have to remember which.
  */
-export function operationIdNamed(operations: readonly Pick<CompiledOperation, 'operationId'>[], typed: string): string | undefined {
+export function operationIdNamed(
+  operations: readonly Pick<CompiledOperation, 'operationId'>[],
+  typed: string,
+): string | undefined {
   const wanted = typed.toLowerCase();
   return operations.find((op) => op.operationId.toLowerCase() === wanted)?.operationId;
 }

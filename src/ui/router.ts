@@ -84,7 +84,12 @@ export function uiRouter(): Router {
     const m = /^([\w-]+)\.(json|yaml)$/.exec(req.params.file);
     const file = m ? SPECS[m[1]!] : undefined;
     if (!m || file === undefined) {
-      throw new MockError('not_found', `No such document; try ${Object.keys(SPECS).map((s) => `${s}.yaml or ${s}.json`).join(', ')}`);
+      throw new MockError(
+        'not_found',
+        `No such document; try ${Object.keys(SPECS)
+          .map((s) => `${s}.yaml or ${s}.json`)
+          .join(', ')}`,
+      );
     }
     res.setHeader('Cache-Control', 'no-cache');
     if (m[2] === 'yaml') {
@@ -111,7 +116,10 @@ export function uiRouter(): Router {
   // These two folders are ours: a missing file is a 404 for everyone, not a
   // 401 from the control API's admin guard.
   router.all(['/_mock/ui/*rest', '/_mock/docs/*rest'], (req) => {
-    throw new MockError('not_found', `No such file: ${req.method} ${req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path}`);
+    throw new MockError(
+      'not_found',
+      `No such file: ${req.method} ${req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path}`,
+    );
   });
   return router;
 }

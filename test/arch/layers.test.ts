@@ -31,7 +31,8 @@ const folderOf = (file: string): string => (file.includes('/') ? file.slice(0, f
 const APPLY = 'store/machine/apply.ts';
 
 /** crypto's sources of randomness (createHash and friends are deterministic and allowed). */
-const RANDOM_CRYPTO = /^(randomBytes|randomUUID|getRandomValues|randomInt|randomFill|randomFillSync|pseudoRandomBytes|generateKey|generateKeySync|generateKeyPair|generateKeyPairSync|generatePrime|generatePrimeSync|webcrypto|subtle)$/;
+const RANDOM_CRYPTO =
+  /^(randomBytes|randomUUID|getRandomValues|randomInt|randomFill|randomFillSync|pseudoRandomBytes|generateKey|generateKeySync|generateKeyPair|generateKeyPairSync|generatePrime|generatePrimeSync|webcrypto|subtle)$/;
 
 /**
  * Where a source reads the clock or a random source: `Date.now`, `new Date()`
@@ -50,12 +51,21 @@ export function nondeterminismIn(fileName: string, text: string): string[] {
     if (ts.isPropertyAccessExpression(node)) {
       const target = node.expression.getText(source);
       const name = node.name.text;
-      if ((target === 'Date' && name === 'now') || (target === 'Math' && name === 'random') || (target === 'performance' && name === 'now') || (target === 'process' && name === 'hrtime')) {
+      if (
+        (target === 'Date' && name === 'now') ||
+        (target === 'Math' && name === 'random') ||
+        (target === 'performance' && name === 'now') ||
+        (target === 'process' && name === 'hrtime')
+      ) {
         at(node, `${target}.${name}`);
       } else if (RANDOM_CRYPTO.test(name)) {
         at(node, `.${name}`);
       }
-    } else if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && node.expression.getText(source) === 'Date' && (node.arguments?.length ?? 0) === 0) {
+    } else if (
+      (ts.isNewExpression(node) || ts.isCallExpression(node)) &&
+      node.expression.getText(source) === 'Date' &&
+      (node.arguments?.length ?? 0) === 0
+    ) {
       at(node, ts.isNewExpression(node) ? 'new Date()' : 'Date()');
     } else if (ts.isImportSpecifier(node) && RANDOM_CRYPTO.test((node.propertyName ?? node.name).text)) {
       at(node, `import ${(node.propertyName ?? node.name).text}`);
@@ -142,11 +152,24 @@ describe('request context', () => {
 describe('determinism boundary', () => {
   /** src/domain/ and whatever the apply module runs. */
   const pureFiles = (): string[] =>
-    [...new Set([...Object.keys(graph).filter((f) => folderOf(f) === 'domain'), ...closureOf(APPLY, graph, NOT_RUN_BY_APPLY)])].sort();
+    [
+      ...new Set([
+        ...Object.keys(graph).filter((f) => folderOf(f) === 'domain'),
+        ...closureOf(APPLY, graph, NOT_RUN_BY_APPLY),
+      ]),
+    ].sort();
 
   it('covers the domain and what apply runs, and not the stamping module', () => {
     const files = pureFiles();
-    for (const f of ['domain/ledger.ts', 'domain/clock.ts', APPLY, 'store/machine/state.ts', 'store/machine/store.ts', 'store/machine/fault-rules.ts', 'store/machine/snapshot.ts']) {
+    for (const f of [
+      'domain/ledger.ts',
+      'domain/clock.ts',
+      APPLY,
+      'store/machine/state.ts',
+      'store/machine/store.ts',
+      'store/machine/fault-rules.ts',
+      'store/machine/snapshot.ts',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files).not.toContain('store/machine/stamp.ts');
@@ -166,7 +189,7 @@ describe('determinism boundary', () => {
     ];
     for (const line of planted) expect(nondeterminismIn('planted.ts', line), line).toHaveLength(1);
     const fine = [
-      "// Date.now() and Math.random() in a comment",
+      '// Date.now() and Math.random() in a comment',
       "const s = 'new Date() in a string';",
       'const d = new Date(0).toISOString();',
       "import { createHash } from 'node:crypto';",

@@ -38,8 +38,12 @@ function variant(name: string, description: string, edit: (i: Interaction) => vo
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   try {
     return { code: await main(args), out, err };
   } finally {
@@ -117,7 +121,9 @@ describe('togai-mock check-pacts', () => {
     const file = variant('content-type', 'a request to grant a credit', (i) => {
       i.request.headers!['Content-Type'] = ['text/plain'];
     });
-    expect(errorsOf(file)).toEqual(['createCredit: the request body is sent as text/plain; the API takes application/json only']);
+    expect(errorsOf(file)).toEqual([
+      'createCredit: the request body is sent as text/plain; the API takes application/json only',
+    ]);
   });
 
   it('reports a request without credentials that expects anything but 401', () => {
@@ -133,7 +139,7 @@ describe('togai-mock check-pacts', () => {
     });
     const r = await run([file]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("warning");
+    expect(r.out).toContain('warning');
     expect(r.out).toContain("'the customer is on a gold plan' is not in togai-mock's vocabulary");
   });
 

@@ -38,7 +38,9 @@ describe('reference consumer pact', { timeout: 120_000 }, () => {
 
   it('matches the committed contracts/pacts/ (run `npm run pacts:update` after changing the consumer tests)', () => {
     const generated = readdirSync(dir).sort();
-    const committed = readdirSync(COMMITTED).filter((f) => f.endsWith('.json')).sort();
+    const committed = readdirSync(COMMITTED)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(committed).toEqual(generated);
     for (const f of generated) {
       expect(readFileSync(join(COMMITTED, f), 'utf8'), `contracts/pacts/${f} is out of date`).toBe(

@@ -24,7 +24,14 @@ function tree(name: string, files: string[]): string {
 
 describe('pactFilesAt', () => {
   it('finds the *.json files of a directory and of its subdirectories, sorted by path', () => {
-    const root = tree('nested', ['z.json', 'pacts/b.json', 'pacts/a.json', 'pacts/v2/deep/c.json', 'README.md', 'pacts/notes.txt']);
+    const root = tree('nested', [
+      'z.json',
+      'pacts/b.json',
+      'pacts/a.json',
+      'pacts/v2/deep/c.json',
+      'README.md',
+      'pacts/notes.txt',
+    ]);
     expect(pactFilesAt(root)).toEqual([
       join(root, 'pacts/a.json'),
       join(root, 'pacts/b.json'),
@@ -34,7 +41,12 @@ describe('pactFilesAt', () => {
   });
 
   it('does not search node_modules or hidden directories', () => {
-    const root = tree('skipped', ['node_modules/pkg/package.json', '.git/x.json', 'pacts/.cache/y.json', 'pacts/p.json']);
+    const root = tree('skipped', [
+      'node_modules/pkg/package.json',
+      '.git/x.json',
+      'pacts/.cache/y.json',
+      'pacts/p.json',
+    ]);
     expect(pactFilesAt(root)).toEqual([join(root, 'pacts/p.json')]);
   });
 

@@ -31,13 +31,17 @@ const scenario = JSON.parse(readFileSync(new URL('./fixtures/credits-scenario.js
 
 // Prism's packages are CommonJS: the default import is module.exports under
 // Node, but already its `default` under vitest's interop; accept both.
-type Either<T> = { _tag: 'Left'; left: Array<{ message: string; severity: number; path?: string[] }> } | { _tag: 'Right'; right: T };
+type Either<T> =
+  { _tag: 'Left'; left: Array<{ message: string; severity: number; path?: string[] }> } | { _tag: 'Right'; right: T };
 type RouteFn = (o: { resources: IHttpOperation[]; input: unknown }) => Either<IHttpOperation>;
 const routerModule = prismRouter as unknown as RouteFn | { default: RouteFn };
 const route: RouteFn = typeof routerModule === 'function' ? routerModule : routerModule.default;
 const validateOutput = (
   prismValidator as unknown as {
-    validateOutput: (o: { resource: IHttpOperation; element: { statusCode: number; headers: Record<string, string>; body: unknown } }) => Either<unknown>;
+    validateOutput: (o: {
+      resource: IHttpOperation;
+      element: { statusCode: number; headers: Record<string, string>; body: unknown };
+    }) => Either<unknown>;
   }
 ).validateOutput;
 
@@ -56,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('Prism agrees that the mock conforms to spec/togai-credits.yaml', () => {
-  it('every Credits API response of the recorded scenario passes Prism\'s output validator', async () => {
+  it("every Credits API response of the recorded scenario passes Prism's output validator", async () => {
     const vars: Record<string, string> = {};
     const fill = (s: string) =>
       s.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
@@ -112,7 +116,9 @@ describe('Prism agrees that the mock conforms to spec/togai-credits.yaml', () =>
       if (verdict._tag === 'Left') {
         const errors = verdict.left.filter((d) => d.severity === 0);
         if (errors.length > 0) {
-          problems.push(`${label} (${routed.right.iid}): ${errors.map((d) => `${(d.path ?? []).join('.')}: ${d.message}`).join('; ')}`);
+          problems.push(
+            `${label} (${routed.right.iid}): ${errors.map((d) => `${(d.path ?? []).join('.')}: ${d.message}`).join('; ')}`,
+          );
         }
       }
       checked.push(`${routed.right.iid} ${res.status}`);
@@ -130,7 +136,11 @@ describe('Prism agrees that the mock conforms to spec/togai-credits.yaml', () =>
     const verdict = validateOutput({
       resource: op,
       // The same content type the mock sends, so the check above is not skipped for it.
-      element: { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { activeCredits: '1000' } },
+      element: {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: { activeCredits: '1000' },
+      },
     });
     expect(verdict._tag).toBe('Left');
     const extra = validateOutput({
@@ -138,7 +148,17 @@ describe('Prism agrees that the mock conforms to spec/togai-credits.yaml', () =>
       element: {
         statusCode: 200,
         headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: { accountId: 'A', purpose: 'P', effectiveFrom: '2025-01-01', priority: 1, id: 'cred.x', customerId: 'A', status: 'VOIDED', createdAt: '2025-01-01T00:00:00.000Z', loyaltyTier: 'GOLD' },
+        body: {
+          accountId: 'A',
+          purpose: 'P',
+          effectiveFrom: '2025-01-01',
+          priority: 1,
+          id: 'cred.x',
+          customerId: 'A',
+          status: 'VOIDED',
+          createdAt: '2025-01-01T00:00:00.000Z',
+          loyaltyTier: 'GOLD',
+        },
       },
     });
     expect(extra._tag).toBe('Left');

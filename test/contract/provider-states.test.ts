@@ -96,10 +96,12 @@ describe('provider states', () => {
     expect(r.status).toBe(200);
     // Both the granted 100 and the 50 topped up are spent, hence CONSUMED.
     const list = await mock.call('GET', '/credits?account_id=ACC-PS5');
-    expect(list.body.data.map((c: { consumedAmount: number; status: string }) => [c.consumedAmount, c.status])).toEqual([
-      [100, 'CONSUMED'],
-      [50, 'CONSUMED'],
-    ]);
+    expect(list.body.data.map((c: { consumedAmount: number; status: string }) => [c.consumedAmount, c.status])).toEqual(
+      [
+        [100, 'CONSUMED'],
+        [50, 'CONSUMED'],
+      ],
+    );
     await state('an account has consumed credits', { accountId: 'ACC-PS5', amount: 150 }, 'teardown');
     expect(JSON.stringify(ledger().snapshot())).toBe(before);
   });

@@ -145,7 +145,9 @@ export async function writeReferencePacts(dir: string): Promise<void> {
     .addInteraction()
     .given('an account has an active credit', { accountId: ACCOUNT, creditId: CREDIT_ID })
     .uponReceiving("a request for a credit's details")
-    .withRequest('GET', fromProviderState('/credits/${creditId}', `/credits/${CREDIT_ID}`), (b) => b.headers(authorized))
+    .withRequest('GET', fromProviderState('/credits/${creditId}', `/credits/${CREDIT_ID}`), (b) =>
+      b.headers(authorized),
+    )
     .willRespondWith(200, (b) =>
       b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({
         ...credit({ status: 'ACTIVE' }),

@@ -96,7 +96,15 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
       const withoutAdmin = await run(['--provider-base-url', guarded.url, '--token', 'team-a', PACTS]);
       expect(withoutAdmin.code).toBe(1);
       expect(withoutAdmin.out).toContain('the mock answered 401');
-      const r = await run(['--provider-base-url', guarded.url, '--token', 'team-a', '--admin-token', 'admin-secret', PACTS]);
+      const r = await run([
+        '--provider-base-url',
+        guarded.url,
+        '--token',
+        'team-a',
+        '--admin-token',
+        'admin-secret',
+        PACTS,
+      ]);
       expect(r.code).toBe(0);
     } finally {
       await guarded.close();
@@ -111,7 +119,9 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
       expect(r.code).toBe(1);
       expect(r.out).toContain("'an account has consumed credits'");
       expect(r.out).toContain('[unsupported]');
-      expect(r.out).toContain("used by: togai-mock-reference-consumer: a request for an account's credit balance, with an API key");
+      expect(r.out).toContain(
+        "used by: togai-mock-reference-consumer: a request for an account's credit balance, with an API key",
+      );
       // Every other interaction passed: the failure list names only the one whose state was unsupported.
       const failed = r.out.split('\n').filter((l) => l.startsWith('  - togai-mock-reference-consumer and'));
       expect(failed).toHaveLength(1);
@@ -151,11 +161,32 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
         const forVerification = `${base}/pacts/provider/togai-credits-api/for-verification`;
         res.setHeader('content-type', 'application/hal+json');
         if (req.url === '/') {
-          res.end(JSON.stringify({ _links: { 'pb:provider-pacts-for-verification': { href: `${base}/pacts/provider/{provider}/for-verification`, templated: true } } }));
+          res.end(
+            JSON.stringify({
+              _links: {
+                'pb:provider-pacts-for-verification': {
+                  href: `${base}/pacts/provider/{provider}/for-verification`,
+                  templated: true,
+                },
+              },
+            }),
+          );
         } else if (req.url!.endsWith('/for-verification') && req.method === 'GET') {
           res.end(JSON.stringify({ _links: { self: { href: forVerification } } }));
         } else if (req.url!.endsWith('/for-verification')) {
-          res.end(JSON.stringify({ _embedded: { pacts: [{ shortDescription: 'main', verificationProperties: { pending: false, notices: [] }, _links: { self: { href: `${base}/pacts/latest`, name: 'reference' } } }] } }));
+          res.end(
+            JSON.stringify({
+              _embedded: {
+                pacts: [
+                  {
+                    shortDescription: 'main',
+                    verificationProperties: { pending: false, notices: [] },
+                    _links: { self: { href: `${base}/pacts/latest`, name: 'reference' } },
+                  },
+                ],
+              },
+            }),
+          );
         } else if (req.url === '/pacts/latest') {
           res.end(JSON.stringify({ ...pact, _links: { self: { href: `${base}/pacts/latest` } } }));
         } else {
@@ -169,7 +200,14 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
     vi.stubEnv('PACT_BROKER_TOKEN', 'broker-secret');
     try {
       const url = `http://127.0.0.1:${(broker.address() as AddressInfo).port}`;
-      const r = await run(['--broker-url', url, '--provider', 'togai-credits-api', '--consumer-version-selector', '{"mainBranch":true}']);
+      const r = await run([
+        '--broker-url',
+        url,
+        '--provider',
+        'togai-credits-api',
+        '--consumer-version-selector',
+        '{"mainBranch":true}',
+      ]);
       expect(r.out).toContain(`pacts from ${url}`);
       expect(r.code).toBe(0);
       const post = seen.find((s) => s.method === 'POST');
@@ -184,7 +222,9 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
 
   it('fails on a tampered pact that expects a field the mock never sends, naming the interaction', async () => {
     const pact = JSON.parse(readFileSync(PACT_FILE, 'utf8'));
-    const target = pact.interactions.find((i: { description: string }) => i.description === "a request for a credit's details");
+    const target = pact.interactions.find(
+      (i: { description: string }) => i.description === "a request for a credit's details",
+    );
     target.response.body.content.loyaltyTier = 'GOLD';
     const file = join(scratch, 'tampered.json');
     writeFileSync(file, JSON.stringify(pact, null, 2));
@@ -196,7 +236,9 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
 
   it('fails when a pact uses a state outside the vocabulary', async () => {
     const pact = JSON.parse(readFileSync(PACT_FILE, 'utf8'));
-    const target = pact.interactions.find((i: { description: string }) => i.description === 'a request to grant a credit');
+    const target = pact.interactions.find(
+      (i: { description: string }) => i.description === 'a request to grant a credit',
+    );
     target.providerStates = [{ name: 'the customer is on a gold plan', params: {} }];
     const file = join(scratch, 'unknown-state.json');
     writeFileSync(file, JSON.stringify(pact, null, 2));
@@ -262,7 +304,10 @@ describe('togai-mock verify against the real Togai API', () => {
       // Anything else listed here needs fixing in the sandbox (e.g. the account
       // togai-mock-pact-acc-1 must exist) or is a difference between Togai and the pact.
       const report = JSON.stringify({ states: result.stateProblems, failed: result.failedInteractions }, null, 2);
-      expect(result.stateProblems.map((p) => p.state), report).toEqual(['an account has consumed credits']);
+      expect(
+        result.stateProblems.map((p) => p.state),
+        report,
+      ).toEqual(['an account has consumed credits']);
       expect(result.failedInteractions, report).toHaveLength(1);
     },
     120_000,

@@ -21,7 +21,9 @@ const grant = async (...requests: Array<Record<string, unknown>>): Promise<any[]
 
 describe('accounts', () => {
   it('creates an account, refuses a duplicate, and shows it with its balance', async () => {
-    const c = await mock.call('POST', '/_mock/accounts', { body: { accountId: 'ACC1', customerId: 'CUST1', currency: 'EUR' } });
+    const c = await mock.call('POST', '/_mock/accounts', {
+      body: { accountId: 'ACC1', customerId: 'CUST1', currency: 'EUR' },
+    });
     expect(c.status).toBe(201);
     expect(c.body).toEqual({
       accountId: 'ACC1',
@@ -51,7 +53,10 @@ describe('accounts', () => {
     const page = await mock.call('GET', '/_mock/accounts?offset=1&limit=2');
     expect(page.body.total).toBe(5);
     expect(page.body.accounts.map((a: any) => a.accountId)).toEqual(['B', 'C']);
-    expect(page.body.accounts[0]).toMatchObject({ creditCount: 1, balance: { activeCredits: 70, availableBalance: 70 } });
+    expect(page.body.accounts[0]).toMatchObject({
+      creditCount: 1,
+      balance: { activeCredits: 70, availableBalance: 70 },
+    });
     expect((await mock.call('GET', '/_mock/accounts?limit=0')).status).toBe(400);
     expect((await mock.call('GET', '/_mock/accounts')).body.accounts).toHaveLength(5);
   });
@@ -65,10 +70,19 @@ describe('accounts', () => {
     expect(d.body.credits[0]).toMatchObject({ id: credit.id, holdAmount: 30 });
     expect(d.body.credits[0].transactions.map((t: any) => t.transactionType)).toEqual(['CREDITED']);
     expect(d.body.holds).toEqual([
-      { holdId: expect.any(String), creditId: credit.id, amount: 30, createdAt: '2024-06-01T00:00:00.000Z', invoiceId: 'inv-1' },
+      {
+        holdId: expect.any(String),
+        creditId: credit.id,
+        amount: 30,
+        createdAt: '2024-06-01T00:00:00.000Z',
+        invoiceId: 'inv-1',
+      },
     ]);
     expect(d.body.balance).toMatchObject({ availableBalance: 100, runningBalance: 70 });
-    expect(await mock.call('GET', '/_mock/accounts/NOPE')).toMatchObject({ status: 404, body: { message: 'Account NOPE does not exist' } });
+    expect(await mock.call('GET', '/_mock/accounts/NOPE')).toMatchObject({
+      status: 404,
+      body: { message: 'Account NOPE does not exist' },
+    });
   });
 });
 
@@ -88,7 +102,9 @@ describe('consumption', () => {
         );
       })()),
     ]);
-    const r = await mock.call('POST', '/_mock/accounts/ORD/consume', { body: { amount: 45, invoiceId: 'inv-9', entityId: 'meter-1' } });
+    const r = await mock.call('POST', '/_mock/accounts/ORD/consume', {
+      body: { amount: 45, invoiceId: 'inv-9', entityId: 'meter-1' },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ accountId: 'ORD', requested: 45, unmet: 0, hold: false });
     expect(r.body.drawn.map((d: any) => [d.creditId, d.amount])).toEqual([
@@ -119,32 +135,57 @@ describe('consumption', () => {
     const r = await mock.call('POST', '/_mock/accounts/UN/consume', { body: { amount: 80, entityId: 'meter-1' } });
     expect(r.body).toMatchObject({ requested: 80, unmet: 30 });
     expect(r.body.drawn).toHaveLength(1);
-    expect(await mock.call('POST', '/_mock/accounts/GHOST/consume', { body: { amount: 1 } })).toMatchObject({ status: 404 });
+    expect(await mock.call('POST', '/_mock/accounts/GHOST/consume', { body: { amount: 1 } })).toMatchObject({
+      status: 404,
+    });
     const zero = await mock.call('POST', '/_mock/accounts/UN/consume', { body: { amount: 0 } });
     expect(zero).toMatchObject({ status: 400, body: { message: 'amount must be greater than 0' } });
   });
 
   it('holds, then releases or settles them', async () => {
     const [c] = await grant(creditRequest({ accountId: 'H', creditAmount: 100 }));
-    const h1 = await mock.call('POST', '/_mock/accounts/H/consume', { body: { amount: 30, invoiceId: 'inv-a', hold: true } });
-    const h2 = await mock.call('POST', '/_mock/accounts/H/consume', { body: { amount: 20, invoiceId: 'inv-b', hold: true } });
+    const h1 = await mock.call('POST', '/_mock/accounts/H/consume', {
+      body: { amount: 30, invoiceId: 'inv-a', hold: true },
+    });
+    const h2 = await mock.call('POST', '/_mock/accounts/H/consume', {
+      body: { amount: 20, invoiceId: 'inv-b', hold: true },
+    });
     expect(h1.body).toMatchObject({ hold: true, drawn: [{ creditId: c.id, amount: 30, holdId: expect.any(String) }] });
-    expect((await mock.call('GET', '/accounts/H/credit_balance')).body).toMatchObject({ availableBalance: 100, runningBalance: 50 });
+    expect((await mock.call('GET', '/accounts/H/credit_balance')).body).toMatchObject({
+      availableBalance: 100,
+      runningBalance: 50,
+    });
 
     const released = await mock.call('POST', '/_mock/accounts/H/holds/release', { body: { invoiceId: 'inv-a' } });
-    expect(released.body).toEqual({ accountId: 'H', holds: [{ holdId: h1.body.drawn[0].holdId, creditId: c.id, amount: 30 }], total: 30 });
-    expect((await mock.call('GET', '/accounts/H/credit_balance')).body).toMatchObject({ availableBalance: 100, runningBalance: 80 });
+    expect(released.body).toEqual({
+      accountId: 'H',
+      holds: [{ holdId: h1.body.drawn[0].holdId, creditId: c.id, amount: 30 }],
+      total: 30,
+    });
+    expect((await mock.call('GET', '/accounts/H/credit_balance')).body).toMatchObject({
+      availableBalance: 100,
+      runningBalance: 80,
+    });
 
-    const settled = await mock.call('POST', '/_mock/accounts/H/holds/settle', { body: { holdId: h2.body.drawn[0].holdId } });
+    const settled = await mock.call('POST', '/_mock/accounts/H/holds/settle', {
+      body: { holdId: h2.body.drawn[0].holdId },
+    });
     expect(settled.body).toMatchObject({ total: 20, holds: [{ amount: 20, transactionId: expect.any(String) }] });
     const credit = await mock.call('GET', `/credits/${c.id}`);
     expect(credit.body).toMatchObject({ holdAmount: 0, consumedAmount: 20 });
     expect(credit.body.transactions.map((t: any) => t.transactionType)).toEqual(['CREDITED', 'DEBITED']);
-    expect((await mock.call('GET', '/accounts/H/credit_balance')).body).toMatchObject({ availableBalance: 80, runningBalance: 80 });
+    expect((await mock.call('GET', '/accounts/H/credit_balance')).body).toMatchObject({
+      availableBalance: 80,
+      runningBalance: 80,
+    });
 
     const unknown = await mock.call('POST', '/_mock/accounts/H/holds/settle', { body: { holdId: 'hold.nope' } });
     expect(unknown).toMatchObject({ status: 404, body: { message: 'Hold hold.nope does not exist on account H' } });
     // An empty body means every hold of the account (none left here).
-    expect((await mock.call('POST', '/_mock/accounts/H/holds/release')).body).toEqual({ accountId: 'H', holds: [], total: 0 });
+    expect((await mock.call('POST', '/_mock/accounts/H/holds/release')).body).toEqual({
+      accountId: 'H',
+      holds: [],
+      total: 0,
+    });
   });
 });

@@ -33,11 +33,20 @@ describe('clock', () => {
 
   it('stamps createdAt and updatedAt with the fake time', async () => {
     await mock.call('PUT', '/_mock/clock', { body: { now: '2024-03-05T08:00:00Z' } });
-    const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'STAMP' })] } });
-    expect(g.body.credits[0]).toMatchObject({ createdAt: '2024-03-05T08:00:00.000Z', updatedAt: '2024-03-05T08:00:00.000Z' });
+    const g = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest({ accountId: 'STAMP' })] },
+    });
+    expect(g.body.credits[0]).toMatchObject({
+      createdAt: '2024-03-05T08:00:00.000Z',
+      updatedAt: '2024-03-05T08:00:00.000Z',
+    });
     await mock.call('POST', '/_mock/clock/advance', { body: { seconds: 3600 } });
     const v = await mock.call('POST', `/credits/${g.body.credits[0].id}/void`);
-    expect(v.body).toMatchObject({ status: 'VOIDED', createdAt: '2024-03-05T08:00:00.000Z', updatedAt: '2024-03-05T09:00:00.000Z' });
+    expect(v.body).toMatchObject({
+      status: 'VOIDED',
+      createdAt: '2024-03-05T08:00:00.000Z',
+      updatedAt: '2024-03-05T09:00:00.000Z',
+    });
   });
 
   it('expires a credit when the clock passes effectiveUntil: status, transaction, balance', async () => {
@@ -45,8 +54,18 @@ describe('clock', () => {
     const g = await mock.call('POST', '/credits', {
       body: {
         creditRequests: [
-          creditRequest({ accountId: 'EXP', effectiveFrom: '2024-06-01', effectiveUntil: '2024-06-30', creditAmount: 300 }),
-          creditRequest({ accountId: 'EXP', effectiveFrom: '2024-06-01', effectiveUntil: '2024-12-31', creditAmount: 200 }),
+          creditRequest({
+            accountId: 'EXP',
+            effectiveFrom: '2024-06-01',
+            effectiveUntil: '2024-06-30',
+            creditAmount: 300,
+          }),
+          creditRequest({
+            accountId: 'EXP',
+            effectiveFrom: '2024-06-01',
+            effectiveUntil: '2024-12-31',
+            creditAmount: 200,
+          }),
         ],
       },
     });
@@ -71,7 +90,10 @@ describe('clock', () => {
   });
 
   it('keeps one clock per isolated tenant', async () => {
-    await iso.call('PUT', '/_mock/clock', { body: { now: '2030-01-01T00:00:00Z' }, headers: { 'x-mock-tenant': 'job-a' } });
+    await iso.call('PUT', '/_mock/clock', {
+      body: { now: '2030-01-01T00:00:00Z' },
+      headers: { 'x-mock-tenant': 'job-a' },
+    });
     const a = await iso.call('GET', '/_mock/clock', { headers: { 'x-mock-tenant': 'job-a' } });
     const b = await iso.call('GET', '/_mock/clock', { headers: { 'x-mock-tenant': 'job-b' } });
     expect(a.body).toEqual({ now: '2030-01-01T00:00:00.000Z', frozen: true });

@@ -22,7 +22,14 @@ describe('fault rules', () => {
       body: { match: { operationId: 'createCredit' }, status: 503, message: 'Togai is down', times: 2 },
     });
     expect(add.status).toBe(201);
-    expect(add.body).toMatchObject({ id: expect.any(String), status: 503, times: 2, remaining: 2, fired: 0, probability: 1 });
+    expect(add.body).toMatchObject({
+      id: expect.any(String),
+      status: 503,
+      times: 2,
+      remaining: 2,
+      fired: 0,
+      probability: 1,
+    });
     const body = { creditRequests: [creditRequest()] };
     const first = await mock.call('POST', '/credits', { body });
     const second = await mock.call('POST', '/credits', { body });
@@ -34,7 +41,12 @@ describe('fault rules', () => {
     expect((await mock.call('GET', '/_mock/faults')).body).toEqual({ faults: [] });
     // The journal still shows what the client sent, and which rule answered.
     const journal = await mock.call('GET', '/_mock/requests?operationId=createCredit');
-    expect(journal.body.requests[0]).toMatchObject({ status: 503, fault: add.body.id, requestBody: body, error: 'Togai is down' });
+    expect(journal.body.requests[0]).toMatchObject({
+      status: 503,
+      fault: add.body.id,
+      requestBody: body,
+      error: 'Togai is down',
+    });
   });
 
   it.each(['CreditBalanceForAccount', 'creditbalanceforaccount'])(
@@ -49,18 +61,23 @@ describe('fault rules', () => {
   );
 
   it('refuses a rule whose operationId names no Credits operation, listing them', async () => {
-    const bad = await mock.call('POST', '/_mock/faults', { body: { match: { operationId: 'creditBalance' }, status: 502 } });
+    const bad = await mock.call('POST', '/_mock/faults', {
+      body: { match: { operationId: 'creditBalance' }, status: 502 },
+    });
     expect(bad).toMatchObject({
       status: 400,
       body: {
-        message: 'match.operationId must be one of listCredits, createCredit, getCreditDetails, voidCredit, CreditBalanceForAccount (in any case)',
+        message:
+          'match.operationId must be one of listCredits, createCredit, getCreditDetails, voidCredit, CreditBalanceForAccount (in any case)',
       },
     });
     expect((await mock.call('GET', '/_mock/faults')).body.faults).toEqual([]);
   });
 
   it('matches by method and by path, also a template or a pattern, and leaves other routes alone', async () => {
-    await mock.call('POST', '/_mock/faults', { body: { match: { method: 'get', path: '/credits/{credit_id}' }, status: 500 } });
+    await mock.call('POST', '/_mock/faults', {
+      body: { match: { method: 'get', path: '/credits/{credit_id}' }, status: 500 },
+    });
     await mock.call('POST', '/_mock/faults', { body: { match: { path: '/accounts/*/credit_balance' }, status: 502 } });
     const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest()] } });
     expect(g.status).toBe(200);
@@ -74,12 +91,16 @@ describe('fault rules', () => {
   });
 
   it('defaults to 503, slows down with latencyMs only, and never fires with probability 0', async () => {
-    const never = await mock.call('POST', '/_mock/faults', { body: { match: { operationId: 'listCredits' }, probability: 0 } });
+    const never = await mock.call('POST', '/_mock/faults', {
+      body: { match: { operationId: 'listCredits' }, probability: 0 },
+    });
     expect(never.body).toMatchObject({ status: 503, probability: 0 });
     expect((await mock.call('GET', '/credits')).status).toBe(200);
     await mock.call('DELETE', `/_mock/faults/${never.body.id}`);
 
-    const slow = await mock.call('POST', '/_mock/faults', { body: { match: { operationId: 'listCredits' }, latencyMs: 50, times: 1 } });
+    const slow = await mock.call('POST', '/_mock/faults', {
+      body: { match: { operationId: 'listCredits' }, latencyMs: 50, times: 1 },
+    });
     expect(slow.body.status).toBeUndefined();
     const r = await mock.call('GET', '/credits');
     expect(r.status).toBe(200);
@@ -108,7 +129,9 @@ describe('fault rules', () => {
     expect(rules[0].tenant).toMatch(/^t_[0-9a-f]{16}$/);
     expect(JSON.stringify(rules)).not.toContain('job-a');
     await iso.call('POST', '/_mock/faults', { body: { status: 500 }, headers: { 'x-mock-tenant': 'job-b' } });
-    expect((await iso.call('GET', '/_mock/faults', { headers: { 'x-mock-tenant': 'job-b' } })).body.faults).toHaveLength(1);
+    expect(
+      (await iso.call('GET', '/_mock/faults', { headers: { 'x-mock-tenant': 'job-b' } })).body.faults,
+    ).toHaveLength(1);
     await iso.call('DELETE', '/_mock/faults', { headers: { 'x-mock-tenant': 'job-a' } });
     expect((await iso.call('GET', '/credits', { token: 'job-a' })).status).toBe(200);
     expect((await iso.call('GET', '/credits', { token: 'job-b' })).status).toBe(500);
@@ -119,7 +142,10 @@ describe('fault rules', () => {
 
 describe('Prefer: code', () => {
   it('forces a documented error status with a Togai error body, changing nothing', async () => {
-    const r = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest()] }, headers: { prefer: 'code=429' } });
+    const r = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest()] },
+      headers: { prefer: 'code=429' },
+    });
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('1');
     expect(r.body.message).toMatch(/Prefer: code=429/);
@@ -133,14 +159,18 @@ describe('Prefer: code', () => {
     const r = await mock.call('GET', '/credits', { headers: { prefer: 'code=418' } });
     expect(r).toMatchObject({
       status: 400,
-      body: { message: 'Prefer: code=418 is not a documented status of listCredits; documented: 200, 400, 401, 403, 404, 429' },
+      body: {
+        message: 'Prefer: code=418 is not a documented status of listCredits; documented: 200, 400, 401, 403, 404, 429',
+      },
     });
   });
 });
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After beyond N requests per second per credential', async () => {
-    expect((await mock.call('PUT', '/_mock/rate-limit', { body: { requestsPerSecond: 3 } })).body).toEqual({ requestsPerSecond: 3 });
+    expect((await mock.call('PUT', '/_mock/rate-limit', { body: { requestsPerSecond: 3 } })).body).toEqual({
+      requestsPerSecond: 3,
+    });
     const burst = await Promise.all(Array.from({ length: 8 }, () => mock.call('GET', '/credits', { token: 'bursty' })));
     const statuses = burst.map((r) => r.status).sort();
     // A one-second window holds at most 3 (more than 3 only if the burst outlasted a second).

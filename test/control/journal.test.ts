@@ -40,7 +40,12 @@ describe('GET /_mock/requests', () => {
       responseBody: g.body,
     });
     expect(Date.parse(grant.time)).not.toBeNaN();
-    expect(list).toMatchObject({ operationId: 'listCredits', status: 400, query: 'pageSize=0', error: 'pageSize must be >= 1' });
+    expect(list).toMatchObject({
+      operationId: 'listCredits',
+      status: 400,
+      query: 'pageSize=0',
+      error: 'pageSize must be >= 1',
+    });
     expect(list.id).toBeGreaterThan(grant.id);
     expect(lost).toMatchObject({ path: '/nowhere', status: 404, tenant: null });
     expect(r.text).not.toContain('secret-token-123');
@@ -72,7 +77,9 @@ describe('GET /_mock/requests', () => {
       await mock.call('GET', '/credits');
       await mock.call('GET', '/accounts/ACC001/credit_balance');
       const r = await mock.call('GET', `/_mock/requests?operationId=${typed}`);
-      expect(r.body.requests.map((e: any) => [e.operationId, e.path])).toEqual([['CreditBalanceForAccount', '/accounts/ACC001/credit_balance']]);
+      expect(r.body.requests.map((e: any) => [e.operationId, e.path])).toEqual([
+        ['CreditBalanceForAccount', '/accounts/ACC001/credit_balance'],
+      ]);
     },
   );
 

@@ -77,13 +77,22 @@ describe('fixtures', () => {
       body: {
         accounts: [{ accountId: 'FX1', customerId: 'CUST-FX1', currency: 'EUR' }],
         credits: [
-          { id: 'cred.fixture00001.00001', accountId: 'FX1', purpose: 'PREPAID', effectiveFrom: '2024-01-01', creditAmount: 500, priority: 1 },
+          {
+            id: 'cred.fixture00001.00001',
+            accountId: 'FX1',
+            purpose: 'PREPAID',
+            effectiveFrom: '2024-01-01',
+            creditAmount: 500,
+            priority: 1,
+          },
           { accountId: 'FX2', purpose: 'PROMO', effectiveFrom: '2024-01-01', creditAmount: 50, priority: 2 },
         ],
       },
     });
     expect(r.status).toBe(200);
-    expect(r.body.accounts).toEqual([expect.objectContaining({ accountId: 'FX1', currency: 'EUR', customerId: 'CUST-FX1' })]);
+    expect(r.body.accounts).toEqual([
+      expect.objectContaining({ accountId: 'FX1', currency: 'EUR', customerId: 'CUST-FX1' }),
+    ]);
     expect(r.body.credits.map((c: any) => c.id)[0]).toBe('cred.fixture00001.00001');
     expect(r.body.credits[0]).toMatchObject({ creditUnit: 'EUR', customerId: 'CUST-FX1', status: 'ACTIVE' });
     expect((await a.call('GET', '/credits/cred.fixture00001.00001')).status).toBe(200);
@@ -122,7 +131,10 @@ describe('at start-up', () => {
     );
     const m = await startTogaiMock({ seed: 7, seedAccounts: 2, seedCreditsPerAccount: 1, fixturesFile: file });
     try {
-      const accounts = (await (await fetch(`${m.url}/_mock/accounts`)).json()) as { total: number; accounts: Array<{ accountId: string }> };
+      const accounts = (await (await fetch(`${m.url}/_mock/accounts`)).json()) as {
+        total: number;
+        accounts: Array<{ accountId: string }>;
+      };
       expect(accounts.total).toBe(3);
       expect(accounts.accounts[2]?.accountId).toBe('FILE-ACC');
     } finally {
@@ -132,7 +144,10 @@ describe('at start-up', () => {
 
   it('TOGAI_MOCK_SEED alone seeds 5 accounts x 3 credits; the counts have their own variables', () => {
     expect(optionsFromEnv({ TOGAI_MOCK_SEED: '42' })).toMatchObject({ seed: 42, seedAccounts: 5 });
-    expect(optionsFromEnv({ TOGAI_MOCK_SEED: '42', TOGAI_MOCK_SEED_ACCOUNTS: '0' })).toMatchObject({ seed: 42, seedAccounts: 0 });
+    expect(optionsFromEnv({ TOGAI_MOCK_SEED: '42', TOGAI_MOCK_SEED_ACCOUNTS: '0' })).toMatchObject({
+      seed: 42,
+      seedAccounts: 0,
+    });
     expect(optionsFromEnv({ TOGAI_MOCK_SEED_CREDITS: '7' })).toMatchObject({ seedCreditsPerAccount: 7 });
     expect(() => optionsFromEnv({ TOGAI_MOCK_SEED_ACCOUNTS: 'many' })).toThrow(
       'TOGAI_MOCK_SEED_ACCOUNTS must be a whole number 0-1000 (got "many")',
@@ -158,7 +173,10 @@ describe('at start-up', () => {
   it('refuses to start on a bad fixture file, naming the file and the problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'togai-mock-fixtures-'));
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ credits: [{ accountId: 'X', purpose: 'P', effectiveFrom: 'soon', priority: 1 }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ credits: [{ accountId: 'X', purpose: 'P', effectiveFrom: 'soon', priority: 1 }] }),
+    );
     await expect(startTogaiMock({ fixturesFile: file })).rejects.toThrow(
       `fixture file ${file} cannot be loaded: credits[0].effectiveFrom must be a calendar date (YYYY-MM-DD)`,
     );
@@ -177,7 +195,10 @@ describe('the seeding Faker', () => {
       Array.from({ length: 20 }, () => [
         f.company.name(),
         f.string.alphanumeric({ length: 4, casing: 'lower' }),
-        f.helpers.weightedArrayElement([{ weight: 6, value: 'USD' }, { weight: 1, value: 'INR' }]),
+        f.helpers.weightedArrayElement([
+          { weight: 6, value: 'USD' },
+          { weight: 1, value: 'INR' },
+        ]),
         f.number.int({ min: 1, max: 100 }),
         f.datatype.boolean(0.3),
         f.helpers.slugify('Acme & Co'),

@@ -27,15 +27,23 @@ function stateFile(): string {
 }
 
 async function start(file: string, options: Partial<TogaiMockOptions> = {}, log?: FileLog): Promise<RunningServer> {
-  const running = await startServer(resolveOptions({ port: 0, logLevel: 'silent', validateResponses: true, stateFile: file }, options), {
-    ...(log ? { log } : {}),
-  });
+  const running = await startServer(
+    resolveOptions({ port: 0, logLevel: 'silent', validateResponses: true, stateFile: file }, options),
+    {
+      ...(log ? { log } : {}),
+    },
+  );
   // close() runs once, however often it is called.
   cleanups.push(() => running.close());
   return running;
 }
 
-async function call(mock: RunningServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(
+  mock: RunningServer,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${mock.url}${path}`, {
     method,
     headers: { authorization: 'Bearer t', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -62,23 +70,48 @@ async function workload(mock: RunningServer, round: number): Promise<void> {
   };
   ok(await call(mock, 'PUT', '/_mock/clock', { now: `2024-0${1 + round}-01T00:00:00Z` }));
   const granted = await call(mock, 'POST', '/credits', {
-    creditRequests: [creditRequest({ accountId: `A${round}`, effectiveUntil: undefined }), creditRequest({ accountId: `B${round}`, idempotencyKey: `k${round}` })],
+    creditRequests: [
+      creditRequest({ accountId: `A${round}`, effectiveUntil: undefined }),
+      creditRequest({ accountId: `B${round}`, idempotencyKey: `k${round}` }),
+    ],
   });
   ok(granted);
   ok(await call(mock, 'POST', `/credits/${granted.body.credits[1].id}/void`));
   ok(await call(mock, 'POST', `/_mock/accounts/A${round}/consume`, { amount: 10 }));
-  ok(await call(mock, 'POST', `/_mock/accounts/A${round}/consume`, { amount: 5, hold: true, invoiceId: `inv${round}` }));
+  ok(
+    await call(mock, 'POST', `/_mock/accounts/A${round}/consume`, { amount: 5, hold: true, invoiceId: `inv${round}` }),
+  );
   ok(await call(mock, 'POST', `/_mock/accounts/A${round}/holds/settle`, { invoiceId: `inv${round}` }));
   ok(await call(mock, 'POST', '/_mock/accounts', { accountId: `C${round}`, currency: 'EUR' }), 201);
   ok(await call(mock, 'POST', '/_mock/clock/advance', { seconds: 86_400 * 400 }));
-  ok(await call(mock, 'POST', '/_mock/faults', { match: { operationId: 'creditBalanceForAccount' }, status: 500, times: 3 }), 201);
+  ok(
+    await call(mock, 'POST', '/_mock/faults', {
+      match: { operationId: 'creditBalanceForAccount' },
+      status: 500,
+      times: 3,
+    }),
+    201,
+  );
   ok(await call(mock, 'PUT', '/_mock/rate-limit', { requestsPerSecond: 100 + round }));
   ok(await call(mock, 'POST', '/_mock/seed', { seed: round, accounts: 2, creditsPerAccount: 2 }));
   ok(await call(mock, 'POST', '/_mock/seed', { accounts: 1, creditsPerAccount: 1 }));
-  ok(await call(mock, 'POST', '/_mock/fixtures', { accounts: [{ accountId: `F${round}` }], credits: [{ accountId: `F${round}`, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }] }));
-  const state = { state: 'an account has an active credit', params: { accountId: `PS${round}`, creditId: `cred.stateFile000${round}.00000` } };
+  ok(
+    await call(mock, 'POST', '/_mock/fixtures', {
+      accounts: [{ accountId: `F${round}` }],
+      credits: [{ accountId: `F${round}`, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }],
+    }),
+  );
+  const state = {
+    state: 'an account has an active credit',
+    params: { accountId: `PS${round}`, creditId: `cred.stateFile000${round}.00000` },
+  };
   ok(await call(mock, 'POST', '/_mock/provider-states', state));
-  ok(await call(mock, 'POST', '/_mock/provider-states', { state: 'an account exists', params: { accountId: `PS-kept${round}` } }));
+  ok(
+    await call(mock, 'POST', '/_mock/provider-states', {
+      state: 'an account exists',
+      params: { accountId: `PS-kept${round}` },
+    }),
+  );
   // One torn down again, one left pending (its undo is part of the state).
   ok(await call(mock, 'POST', '/_mock/provider-states', { ...state, action: 'teardown' }));
 }
@@ -95,7 +128,9 @@ describe('state file: restart', () => {
     const second = await start(file);
     expect(await everything(second)).toEqual(before);
     // And carries on: a grant after the restart is kept too.
-    expect((await call(second, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'AFTER' })] })).status).toBe(200);
+    expect(
+      (await call(second, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'AFTER' })] })).status,
+    ).toBe(200);
     const after = await everything(second);
     await second.close();
     const third = await start(file);
@@ -140,29 +175,43 @@ describe('state file: a write that fails', () => {
     const file = stateFile();
     let failWrites = false;
     const io: Partial<FileLogIo> = {
-      write: (...args) => (failWrites ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) : nodeIo.write(...args)),
+      write: (...args) =>
+        failWrites
+          ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
+          : nodeIo.write(...args),
     };
     const mock = await start(file, {}, new FileLog(file, { io }));
     expect((await call(mock, 'PUT', '/_mock/clock', { now: '2024-06-01T00:00:00Z' })).status).toBe(200);
-    expect((await call(mock, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'KEPT' })] })).status).toBe(200);
+    expect(
+      (await call(mock, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'KEPT' })] })).status,
+    ).toBe(200);
     const before = await everything(mock);
 
     failWrites = true;
     const grant = await call(mock, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'LOST' })] });
-    expect(grant).toEqual({ status: 503, body: { message: `state could not be saved to ${file}.log: ENOSPC: no space left on device` } });
+    expect(grant).toEqual({
+      status: 503,
+      body: { message: `state could not be saved to ${file}.log: ENOSPC: no space left on device` },
+    });
     const clock = await call(mock, 'PUT', '/_mock/clock', { now: '2030-01-01T00:00:00Z' });
     expect(clock.status).toBe(503);
     expect(clock.body.message).toMatch(/^state could not be saved to /);
     expect(await everything(mock)).toEqual(before);
 
     failWrites = false;
-    expect((await call(mock, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'LATER' })] })).status).toBe(200);
-    const accounts = (await call(mock, 'GET', '/_mock/accounts')).body.accounts.map((a: { accountId: string }) => a.accountId);
+    expect(
+      (await call(mock, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'LATER' })] })).status,
+    ).toBe(200);
+    const accounts = (await call(mock, 'GET', '/_mock/accounts')).body.accounts.map(
+      (a: { accountId: string }) => a.accountId,
+    );
     expect(accounts).toEqual(['KEPT', 'LATER']);
     await mock.close();
     // Nothing of the refused changes comes back after a restart.
     const again = await start(file);
-    expect((await call(again, 'GET', '/_mock/accounts')).body.accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['KEPT', 'LATER']);
+    expect(
+      (await call(again, 'GET', '/_mock/accounts')).body.accounts.map((a: { accountId: string }) => a.accountId),
+    ).toEqual(['KEPT', 'LATER']);
   });
 });
 
@@ -177,11 +226,20 @@ describe('state file of an earlier version', () => {
           key: 'shared',
           clock: { frozenAt: Date.parse('2024-06-01T00:00:00Z') },
           ledger: {
-            accounts: [{ id: 'OLD', customerId: 'OLD', currency: 'USD', createdAt: 1717200000000, updatedAt: 1717200000000 }],
+            accounts: [
+              { id: 'OLD', customerId: 'OLD', currency: 'USD', createdAt: 1717200000000, updatedAt: 1717200000000 },
+            ],
             credits: [
               {
                 id: 'cred.fromVersion1.00001',
-                request: { accountId: 'OLD', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 500, applicableEntityIds: [] },
+                request: {
+                  accountId: 'OLD',
+                  purpose: 'P',
+                  effectiveFrom: '2024-01-01',
+                  priority: 1,
+                  creditAmount: 500,
+                  applicableEntityIds: [],
+                },
                 customerId: 'OLD',
                 creditUnit: 'USD',
                 status: 'ACTIVE',
@@ -189,7 +247,9 @@ describe('state file of an earlier version', () => {
                 consumedAmount: 0,
                 createdAt: 1717200000000,
                 updatedAt: 1717200000000,
-                transactions: [{ id: 'ctxn.fromVersion1.00001', type: 'CREDITED', amount: 500, createdAt: 1717200000000 }],
+                transactions: [
+                  { id: 'ctxn.fromVersion1.00001', type: 'CREDITED', amount: 500, createdAt: 1717200000000 },
+                ],
               },
             ],
             holds: [],
@@ -200,8 +260,13 @@ describe('state file of an earlier version', () => {
     const text = `${JSON.stringify(v1, null, 2)}\n`;
     writeFileSync(file, text);
     const first = await start(file);
-    expect((await call(first, 'GET', '/credits/cred.fromVersion1.00001')).body).toMatchObject({ id: 'cred.fromVersion1.00001', creditAmount: 500 });
-    expect((await call(first, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'NEW' })] })).status).toBe(200);
+    expect((await call(first, 'GET', '/credits/cred.fromVersion1.00001')).body).toMatchObject({
+      id: 'cred.fromVersion1.00001',
+      creditAmount: 500,
+    });
+    expect(
+      (await call(first, 'POST', '/credits', { creditRequests: [creditRequest({ accountId: 'NEW' })] })).status,
+    ).toBe(200);
     const before = await everything(first);
     await first.close();
     expect(readFileSync(file, 'utf8'), 'the v1 file is not rewritten by changes').toBe(text);

@@ -26,10 +26,15 @@ beforeAll(async () => {
 describe('GET/PUT /_mock/state', () => {
   it('round-trips everything, and replaces all of it', async () => {
     await mock.call('PUT', '/_mock/clock', { body: { now: '2024-06-01T00:00:00Z' } });
-    const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest(), creditRequest({ accountId: 'B' })] } });
+    const g = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest(), creditRequest({ accountId: 'B' })] },
+    });
     await mock.call('POST', '/_mock/accounts/ACC001/consume', { body: { amount: 5, hold: true, invoiceId: 'i1' } });
     const snap = await mock.call('GET', '/_mock/state');
-    expect(snap.body).toMatchObject({ formatVersion: 1, tenants: [{ key: 'shared', clock: { frozenAt: Date.parse('2024-06-01T00:00:00Z') } }] });
+    expect(snap.body).toMatchObject({
+      formatVersion: 1,
+      tenants: [{ key: 'shared', clock: { frozenAt: Date.parse('2024-06-01T00:00:00Z') } }],
+    });
 
     await mock.call('POST', '/_mock/reset');
     expect((await mock.call('GET', '/credits')).body.data).toEqual([]);
@@ -43,7 +48,10 @@ describe('GET/PUT /_mock/state', () => {
   it('refuses another formatVersion or an inconsistent snapshot, and changes nothing', async () => {
     const before = (await mock.call('GET', '/_mock/state')).body;
     const v2 = await mock.call('PUT', '/_mock/state', { body: { ...before, formatVersion: 2 } });
-    expect(v2).toMatchObject({ status: 400, body: { message: 'snapshot formatVersion 2 is not supported; this togai-mock reads version 1' } });
+    expect(v2).toMatchObject({
+      status: 400,
+      body: { message: 'snapshot formatVersion 2 is not supported; this togai-mock reads version 1' },
+    });
     const broken = structuredClone(before);
     broken.tenants[0].ledger.accounts = [];
     const r = await mock.call('PUT', '/_mock/state', { body: broken });
@@ -68,7 +76,9 @@ describe('state file', () => {
     const granted = ((await r.json()) as { credits: Array<{ id: string }> }).credits[0]!;
     // Answered means saved: the state file's log holds the grant before close().
     const lines = readFileSync(`${file}.log`, 'utf8').trim().split('\n');
-    const last = JSON.parse(lines[lines.length - 1]!) as { commands: Array<{ type: string; requests?: Array<{ accountId: string }> }> };
+    const last = JSON.parse(lines[lines.length - 1]!) as {
+      commands: Array<{ type: string; requests?: Array<{ accountId: string }> }>;
+    };
     expect(last.commands).toMatchObject([{ type: 'grant', requests: [{ accountId: 'ACC001' }] }]);
     await first.close();
 
@@ -86,14 +96,18 @@ describe('state file', () => {
     const corrupt = join(dir, 'corrupt.json');
     writeFileSync(corrupt, '{"formatVersion": 1, "tenants": [');
     await expect(startTogaiMock({ stateFile: corrupt })).rejects.toThrow(
-      new RegExp(`^state file ${corrupt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be loaded: it is not valid JSON .*left untouched`),
+      new RegExp(
+        `^state file ${corrupt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be loaded: it is not valid JSON .*left untouched`,
+      ),
     );
     expect(readFileSync(corrupt, 'utf8')).toBe('{"formatVersion": 1, "tenants": [');
 
     const future = join(dir, 'future.json');
     const text = JSON.stringify({ formatVersion: 9, tenants: [] });
     writeFileSync(future, text);
-    await expect(startTogaiMock({ stateFile: future })).rejects.toThrow(/formatVersion 9 is not supported; this togai-mock reads version 1/);
+    await expect(startTogaiMock({ stateFile: future })).rejects.toThrow(
+      /formatVersion 9 is not supported; this togai-mock reads version 1/,
+    );
     expect(readFileSync(future, 'utf8')).toBe(text);
   });
 });
@@ -108,7 +122,13 @@ describe('kill -9 in the middle of writes', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       cwd: ROOT,
       // Compacting often, so that a kill lands inside a compaction (snapshot and log rewrite).
-      env: { ...process.env, TOGAI_MOCK_STATE_FILE: file, TOGAI_MOCK_STATE_SNAPSHOT_EVERY: '25', TOGAI_MOCK_SEED: '', TOGAI_MOCK_ISOLATE_TENANTS: '' },
+      env: {
+        ...process.env,
+        TOGAI_MOCK_STATE_FILE: file,
+        TOGAI_MOCK_STATE_SNAPSHOT_EVERY: '25',
+        TOGAI_MOCK_SEED: '',
+        TOGAI_MOCK_ISOLATE_TENANTS: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -140,7 +160,13 @@ describe('kill -9 in the middle of writes', () => {
    * outlived the process); the compaction may also have finished between the
    * watcher's look and the kill, and then the run proves less.
    */
-  async function killUnderWrites(): Promise<{ dir: string; file: string; acknowledged: Set<string>; sent: number; midSave: boolean }> {
+  async function killUnderWrites(): Promise<{
+    dir: string;
+    file: string;
+    acknowledged: Set<string>;
+    sent: number;
+    midSave: boolean;
+  }> {
     const dir = tempDir();
     const file = join(dir, 'state.json');
     const { child, url } = await startChild(file);
@@ -167,11 +193,15 @@ describe('kill -9 in the middle of writes', () => {
           const r = await fetch(`${url}/credits`, {
             method: 'POST',
             headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-            body: JSON.stringify({ creditRequests: [creditRequest({ accountId: `KILL-${i}`, effectiveUntil: undefined })] }),
+            body: JSON.stringify({
+              creditRequests: [creditRequest({ accountId: `KILL-${i}`, effectiveUntil: undefined })],
+            }),
           });
-          if (r.status === 200) acknowledged.add(((await r.json()) as { credits: Array<{ id: string }> }).credits[0]!.id);
+          if (r.status === 200)
+            acknowledged.add(((await r.json()) as { credits: Array<{ id: string }> }).credits[0]!.id);
           else throw new Error(`POST /credits answered ${r.status}: ${await r.text()}`);
-          // Should the watcher never see a save in progress, the kill still happens under load (and the run is retried).
+          // Should the watcher never see a save in progress, the kill still happens under load (and the run is
+          // retried).
           if (acknowledged.size >= 400 && !killSent) kill();
         } catch (err) {
           // Only the kill may stop a writer; any other failure fails the test.
@@ -188,7 +218,13 @@ describe('kill -9 in the middle of writes', () => {
         resolve();
       });
       const watcher = watch(dir, (_event, name) => {
-        if (!killSent && acknowledged.size >= 40 && name !== null && name.includes('.tmp-') && existsSync(join(dir, name))) {
+        if (
+          !killSent &&
+          acknowledged.size >= 40 &&
+          name !== null &&
+          name.includes('.tmp-') &&
+          existsSync(join(dir, name))
+        ) {
           watcher.close();
           kill();
         }
@@ -220,9 +256,12 @@ describe('kill -9 in the middle of writes', () => {
     const ids = new Set<string>();
     let token: string | undefined;
     do {
-      const page = await fetch(`${restarted.url}/credits?pageSize=50${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`, {
-        headers: { authorization: 'Bearer t' },
-      });
+      const page = await fetch(
+        `${restarted.url}/credits?pageSize=50${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`,
+        {
+          headers: { authorization: 'Bearer t' },
+        },
+      );
       const body = (await page.json()) as { data: Array<{ id: string }>; nextToken?: string };
       for (const c of body.data) ids.add(c.id);
       token = body.nextToken;

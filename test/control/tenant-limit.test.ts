@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestMock, type TestMock } from '../helpers/mock.js';
 
-const LIMIT_MESSAGE = 'Tenant limit reached: 2 tenants exist (TOGAI_MOCK_MAX_TENANTS=2); reset the mock or raise the limit';
+const LIMIT_MESSAGE =
+  'Tenant limit reached: 2 tenants exist (TOGAI_MOCK_MAX_TENANTS=2); reset the mock or raise the limit';
 
 let mock: TestMock;
 let open: TestMock;
@@ -34,9 +35,15 @@ describe('maxTenants', () => {
     expect(third).toMatchObject({ status: 403, body: { message: LIMIT_MESSAGE } });
     // A grant from it stores nothing anywhere; the journal shows the refusal.
     expect(await grantAs(mock, 'job-3')).toBe(403);
-    expect((await mock.call('GET', '/_mock/requests?limit=1')).body.requests[0]).toMatchObject({ status: 403, error: LIMIT_MESSAGE });
+    expect((await mock.call('GET', '/_mock/requests?limit=1')).body.requests[0]).toMatchObject({
+      status: 403,
+      error: LIMIT_MESSAGE,
+    });
     // Control calls naming a new credential are refused alike; the shared tenant (no header) is not counted.
-    expect(await mock.call('GET', '/_mock/accounts', { headers: { 'X-Mock-Tenant': 'job-4' } })).toMatchObject({ status: 403, body: { message: LIMIT_MESSAGE } });
+    expect(await mock.call('GET', '/_mock/accounts', { headers: { 'X-Mock-Tenant': 'job-4' } })).toMatchObject({
+      status: 403,
+      body: { message: LIMIT_MESSAGE },
+    });
     expect((await mock.call('GET', '/_mock/accounts')).status).toBe(200);
     expect((await mock.call('GET', '/credits', { token: 'job-1' })).status).toBe(200);
     expect(mock.runtime.store.keys().filter((k) => k !== 'shared')).toHaveLength(2);

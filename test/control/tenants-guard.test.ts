@@ -16,10 +16,20 @@ beforeAll(async () => {
 
 describe('isolated tenants', () => {
   it("keeps two credentials' credits apart", async () => {
-    const a = await iso.call('POST', '/credits', { token: 'job-a', body: { creditRequests: [creditRequest({ accountId: 'SAME' })] } });
-    const b = await iso.call('POST', '/credits', { token: 'job-b', body: { creditRequests: [creditRequest({ accountId: 'SAME' })] } });
-    expect((await iso.call('GET', '/credits', { token: 'job-a' })).body.data.map((c: any) => c.id)).toEqual([a.body.credits[0].id]);
-    expect((await iso.call('GET', '/credits', { token: 'job-b' })).body.data.map((c: any) => c.id)).toEqual([b.body.credits[0].id]);
+    const a = await iso.call('POST', '/credits', {
+      token: 'job-a',
+      body: { creditRequests: [creditRequest({ accountId: 'SAME' })] },
+    });
+    const b = await iso.call('POST', '/credits', {
+      token: 'job-b',
+      body: { creditRequests: [creditRequest({ accountId: 'SAME' })] },
+    });
+    expect((await iso.call('GET', '/credits', { token: 'job-a' })).body.data.map((c: any) => c.id)).toEqual([
+      a.body.credits[0].id,
+    ]);
+    expect((await iso.call('GET', '/credits', { token: 'job-b' })).body.data.map((c: any) => c.id)).toEqual([
+      b.body.credits[0].id,
+    ]);
     expect((await iso.call('GET', `/credits/${a.body.credits[0].id}`, { token: 'job-b' })).status).toBe(404);
     expect((await iso.call('POST', `/credits/${a.body.credits[0].id}/void`, { token: 'job-b' })).status).toBe(404);
   });
@@ -27,7 +37,10 @@ describe('isolated tenants', () => {
   it('lets control calls act on one tenant with X-Mock-Tenant', async () => {
     const h = { 'x-mock-tenant': 'job-c' };
     await iso.call('POST', '/_mock/accounts', { body: { accountId: 'C1' }, headers: h });
-    await iso.call('POST', '/credits', { token: 'job-c', body: { creditRequests: [creditRequest({ accountId: 'C1', effectiveUntil: undefined })] } });
+    await iso.call('POST', '/credits', {
+      token: 'job-c',
+      body: { creditRequests: [creditRequest({ accountId: 'C1', effectiveUntil: undefined })] },
+    });
     const consumed = await iso.call('POST', '/_mock/accounts/C1/consume', { body: { amount: 10 }, headers: h });
     expect(consumed.body.drawn).toHaveLength(1);
     expect((await iso.call('GET', '/_mock/accounts', { headers: h })).body.total).toBe(1);

@@ -15,11 +15,17 @@ import { freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const page = readFileSync(join(ROOT, 'docs/docker.md'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
 
 /** The page's ```sh blocks, each with the "not run" reason written just above it (if any). */
 function shBlocks(): Array<{ code: string; notRun: string | undefined }> {
-  return [...page.matchAll(/(?:<!-- not run: (.*?) -->\n)?```sh\n([\s\S]*?)```/g)].map((m) => ({ code: m[2]!, notRun: m[1] }));
+  return [...page.matchAll(/(?:<!-- not run: (.*?) -->\n)?```sh\n([\s\S]*?)```/g)].map((m) => ({
+    code: m[2]!,
+    notRun: m[1],
+  }));
 }
 
 describe('docs/docker.md', () => {

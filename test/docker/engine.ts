@@ -31,7 +31,11 @@ export function run(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? dockerEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? dockerEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -64,14 +68,18 @@ export async function findEngine(): Promise<{ engine: Engine } | { reason: strin
   for (const client of candidates()) {
     let version: Result;
     try {
-      version = await run(client, ['version', '--format', '{{.Client.Version}}|{{.Server.Version}}'], { timeoutMs: 20_000 });
+      version = await run(client, ['version', '--format', '{{.Client.Version}}|{{.Server.Version}}'], {
+        timeoutMs: 20_000,
+      });
     } catch (err) {
       problems.push(`${client}: ${(err as Error).message}`);
       continue;
     }
     const [clientVersion = '', serverVersion = ''] = version.stdout.trim().split('|');
     if (version.code !== 0 || serverVersion === '') {
-      problems.push(`${client}: no Docker engine answers (${(version.stderr.trim().split('\n').pop() ?? '').slice(0, 200)})`);
+      problems.push(
+        `${client}: no Docker engine answers (${(version.stderr.trim().split('\n').pop() ?? '').slice(0, 200)})`,
+      );
       continue;
     }
     if (Number.parseInt(clientVersion, 10) >= 23) {

@@ -68,11 +68,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (built.code !== 0) {
     const log = join(mkdtempSync(join(tmpdir(), 'togai-mock-build-')), 'build.log');
     writeFileSync(log, built.stderr + built.stdout);
-    const hint = base === '' ? ` (built on node:24-slim; where Docker Hub is out of reach run scripts/docker-base.sh first)` : '';
+    const hint =
+      base === '' ? ` (built on node:24-slim; where Docker Hub is out of reach run scripts/docker-base.sh first)` : '';
     buildError = `docker ${args.join(' ')} exited ${built.code}${hint}; full log in ${log}:\n${built.stderr.split('\n').slice(-40).join('\n')}`;
   } else {
     const size = (await run(docker, ['image', 'inspect', '-f', '{{.Size}}', image])).stdout.trim();
-    console.info(`docker: built ${image} on ${base || 'node:24-slim'} in ${seconds} s (${(Number(size) / 1e6).toFixed(0)} MB) with ${docker} ${found.engine.clientVersion}, engine ${found.engine.serverVersion}`);
+    console.info(
+      `docker: built ${image} on ${base || 'node:24-slim'} in ${seconds} s (${(Number(size) / 1e6).toFixed(0)} MB) with ${docker} ${found.engine.clientVersion}, engine ${found.engine.serverVersion}`,
+    );
   }
   provide('', buildError, docker, base || 'node:24-slim');
 

@@ -30,7 +30,11 @@ describe.skipIf(skipReason !== '')('the togai-mock image', () => {
     const grant = await fetch(`${mock.url}/credits`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ creditRequests: [{ accountId: 'ACC-IMG', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 4 }] }),
+      body: JSON.stringify({
+        creditRequests: [
+          { accountId: 'ACC-IMG', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 4 },
+        ],
+      }),
     });
     expect(grant.status).toBe(200);
     // prism-http is a production dependency: the fallback works in the image.
@@ -51,7 +55,9 @@ describe.skipIf(skipReason !== '')('the togai-mock image', () => {
   });
 
   it('its HEALTHCHECK fails when nothing answers on the port it probes', async () => {
-    const check = JSON.parse(await dockerOk(['inspect', '-f', '{{json .Config.Healthcheck}}', image()])) as { Test: string[] };
+    const check = JSON.parse(await dockerOk(['inspect', '-f', '{{json .Config.Healthcheck}}', image()])) as {
+      Test: string[];
+    };
     expect(check.Test[0]).toBe('CMD');
     const probe = check.Test.slice(1);
     expect(probe[0]).toBe('node');
@@ -96,7 +102,15 @@ describe.skipIf(skipReason !== '')('its command line', () => {
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toContain('Usage: togai-mock verify');
     // check-pacts of the committed contracts, mounted into the container.
-    const check = await docker(['run', '--rm', '-v', `${join(ROOT, 'contracts/pacts')}:/pacts:ro`, image(), 'check-pacts', '/pacts']);
+    const check = await docker([
+      'run',
+      '--rm',
+      '-v',
+      `${join(ROOT, 'contracts/pacts')}:/pacts:ro`,
+      image(),
+      'check-pacts',
+      '/pacts',
+    ]);
     expect(check.code, check.stderr + check.stdout).toBe(0);
   });
 
@@ -128,7 +142,9 @@ describe.skipIf(skipReason !== '')('what the image holds', () => {
       };
       walk('node_modules');
       console.log(JSON.stringify(out));`;
-    const installed = JSON.parse(await dockerOk(['run', '--rm', '--entrypoint', 'node', image(), '-e', lister])) as string[];
+    const installed = JSON.parse(
+      await dockerOk(['run', '--rm', '--entrypoint', 'node', image(), '-e', lister]),
+    ) as string[];
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
     };
@@ -159,13 +175,23 @@ describe.skipIf(skipReason !== '')('what the image holds', () => {
       'ls -A /app; echo ---; ls -A /root/.npm /run/secrets 2>&1; echo ---; find /app/node_modules -name "*.map" -o -name "*.d.ts" | wc -l',
     ]);
     const [app, hidden, trimmed] = listing.split('---\n');
-    expect(app!.split('\n').filter(Boolean).sort()).toEqual(['LICENSE', 'data', 'dist', 'node_modules', 'package.json', 'spec', 'src']);
+    expect(app!.split('\n').filter(Boolean).sort()).toEqual([
+      'LICENSE',
+      'data',
+      'dist',
+      'node_modules',
+      'package.json',
+      'spec',
+      'src',
+    ]);
     expect(hidden).toMatch(/'\/root\/\.npm': No such file or directory/);
     expect(hidden).toMatch(/'\/run\/secrets': No such file or directory/);
     expect(trimmed!.trim()).toBe('0');
     const env = await dockerOk(['inspect', '-f', '{{json .Config.Env}}', image()]);
     expect(env).not.toContain('NODE_EXTRA_CA_CERTS');
-    expect((await dockerOk(['run', '--rm', '--entrypoint', 'find', image(), '/app/src', '-name', '*.ts'])).trim()).toBe('');
+    expect((await dockerOk(['run', '--rm', '--entrypoint', 'find', image(), '/app/src', '-name', '*.ts'])).trim()).toBe(
+      '',
+    );
   });
 });
 
@@ -173,13 +199,19 @@ describe.skipIf(skipReason !== '')('a data directory uid 1000 cannot write', () 
   const dir = mkdtempSync(join(tmpdir(), 'togai-mock-rootdir-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const hostUid = process.getuid?.() ?? -1;
-  if (hostUid === 1000) console.warn('SKIPPED: the unwritable bind mount case: this user is uid 1000, so its directories are writable in the container');
+  if (hostUid === 1000)
+    console.warn(
+      'SKIPPED: the unwritable bind mount case: this user is uid 1000, so its directories are writable in the container',
+    );
 
   it.skipIf(hostUid === 1000)('stops at start with a message saying how to fix it (no bare EACCES)', async () => {
     chmodSync(dir, 0o755);
-    const result = await docker(['run', '--rm', '-v', `${dir}:/app/data`, '-e', 'TOGAI_MOCK_STATE_FILE=/app/data/state.json', image()], {
-      timeoutMs: 60_000,
-    });
+    const result = await docker(
+      ['run', '--rm', '-v', `${dir}:/app/data`, '-e', 'TOGAI_MOCK_STATE_FILE=/app/data/state.json', image()],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `togai-mock: cannot write the state file /app/data/state.json: /app/data belongs to uid ${hostUid} and this container runs as uid 1000.`,
@@ -190,7 +222,16 @@ describe.skipIf(skipReason !== '')('a data directory uid 1000 cannot write', () 
   });
 
   it.skipIf(hostUid === 1000)('--help still works with such a state file configured', async () => {
-    const result = await docker(['run', '--rm', '-v', `${dir}:/app/data`, '-e', 'TOGAI_MOCK_STATE_FILE=/app/data/state.json', image(), '--help']);
+    const result = await docker([
+      'run',
+      '--rm',
+      '-v',
+      `${dir}:/app/data`,
+      '-e',
+      'TOGAI_MOCK_STATE_FILE=/app/data/state.json',
+      image(),
+      '--help',
+    ]);
     expect(result.code).toBe(0);
   });
 });

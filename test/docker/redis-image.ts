@@ -24,7 +24,10 @@ export async function redisImage(): Promise<RedisImage> {
   const image = `togai-mock-test-redis:${runId}`;
   const base = inject('dockerBaseImage');
   const args = ['build', '-t', image, '--label', LABEL, '--build-arg', `BASE_IMAGE=${base}`, CONTEXT];
-  const built = await run(inject('dockerClient'), args, { env: dockerEnv({ BUILDKIT_PROGRESS: 'plain' }), timeoutMs: 15 * 60_000 });
+  const built = await run(inject('dockerClient'), args, {
+    env: dockerEnv({ BUILDKIT_PROGRESS: 'plain' }),
+    timeoutMs: 15 * 60_000,
+  });
   if (built.code === 0) return { image, built: true };
   const log = join(mkdtempSync(join(tmpdir(), 'togai-mock-redis-build-')), 'build.log');
   writeFileSync(log, built.stderr + built.stdout);

@@ -11,7 +11,8 @@ import { hasCurl, runTour } from '../docs/tour.js';
 import { LABEL, docker, dockerOk, image, skipReason, startContainer, uniqueName, type Container } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-if (!skipReason && !hasCurl) console.warn('SKIPPED: the README tour against the image needs curl on PATH, and this machine has none.');
+if (!skipReason && !hasCurl)
+  console.warn('SKIPPED: the README tour against the image needs curl on PATH, and this machine has none.');
 
 describe.skipIf(skipReason !== '')('the image, as users drive it', () => {
   let network: string;
@@ -20,14 +21,23 @@ describe.skipIf(skipReason !== '')('the image, as users drive it', () => {
   beforeAll(async () => {
     network = uniqueName('net');
     await dockerOk(['network', 'create', '--label', LABEL, network]);
-    mock = await startContainer(['--network', network, '--network-alias', 'togai', '-e', 'TOGAI_MOCK_TOKENS=dev-token,ref-token']);
+    mock = await startContainer([
+      '--network',
+      network,
+      '--network-alias',
+      'togai',
+      '-e',
+      'TOGAI_MOCK_TOKENS=dev-token,ref-token',
+    ]);
   });
 
   it.skipIf(!hasCurl)('the README tour, command by command', async () => {
     await runTour(mock.url);
     // The tour ends with a reset.
     // (A tenant's ledger also carries its id generator's state, idState.)
-    const state = (await (await fetch(`${mock.url}/_mock/state`)).json()) as { tenants: Array<{ ledger: Record<string, unknown> }> };
+    const state = (await (await fetch(`${mock.url}/_mock/state`)).json()) as {
+      tenants: Array<{ ledger: Record<string, unknown> }>;
+    };
     for (const tenant of state.tenants) expect(tenant.ledger).toMatchObject({ accounts: [], credits: [], holds: [] });
   });
 
@@ -36,7 +46,14 @@ describe.skipIf(skipReason !== '')('the image, as users drive it', () => {
     const byKey = new TogaiCreditsClient(mock.url, { apiKey: 'ref-token' });
     const account = `ACC-DOCKER-${Date.now()}`;
     const grant = await client.grantCredits([
-      { accountId: account, purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', effectiveUntil: '2099-12-31', creditAmount: 300, priority: 1 },
+      {
+        accountId: account,
+        purpose: 'PREPAID_CREDIT',
+        effectiveFrom: '2024-01-01',
+        effectiveUntil: '2099-12-31',
+        creditAmount: 300,
+        priority: 1,
+      },
       { accountId: account, purpose: 'PROMOTIONAL', effectiveFrom: '2024-01-01', creditAmount: 20, priority: 2 },
     ]);
     expect(grant.status).toBe(200);
@@ -58,9 +75,13 @@ describe.skipIf(skipReason !== '')('the image, as users drive it', () => {
     const missing = await client.creditDetails('cred.nope.00000');
     expect(missing.status).toBe(404);
     expect(typeof missing.body.message).toBe('string');
-    const bad = await client.grantCredits([{ accountId: account, purpose: 'X', effectiveFrom: '2024-01-01', priority: 'high' }]);
+    const bad = await client.grantCredits([
+      { accountId: account, purpose: 'X', effectiveFrom: '2024-01-01', priority: 'high' },
+    ]);
     expect(bad).toEqual({ status: 400, body: { message: 'creditRequests[0].priority must be integer' } });
-    expect((await new TogaiCreditsClient(mock.url, { bearer: 'wrong' }).listCredits({ account_id: account })).status).toBe(401);
+    expect(
+      (await new TogaiCreditsClient(mock.url, { bearer: 'wrong' }).listCredits({ account_id: account })).status,
+    ).toBe(401);
     expect((await new TogaiCreditsClient(mock.url, null).creditBalance(account)).status).toBe(401);
   });
 

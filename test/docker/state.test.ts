@@ -18,7 +18,9 @@ async function survivesRestart(mount: string[], user: string[] = []): Promise<vo
   const grant = await fetch(`${first.url}/credits`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ creditRequests: [{ accountId: account, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 7 }] }),
+    body: JSON.stringify({
+      creditRequests: [{ accountId: account, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 7 }],
+    }),
   });
   expect(grant.status).toBe(200);
   const creditId = ((await grant.json()) as { credits: Array<{ id: string }> }).credits[0]!.id;
@@ -47,7 +49,18 @@ describe.skipIf(skipReason !== '')('the state file in a container', () => {
     const volume = uniqueName('vol');
     await dockerOk(['volume', 'create', '--label', LABEL, volume]);
     await survivesRestart(['-v', `${volume}:/app/data`]);
-    const owner = await dockerOk(['run', '--rm', '-v', `${volume}:/data`, '--entrypoint', 'stat', image(), '-c', '%u:%g', '/data/state.json.log']);
+    const owner = await dockerOk([
+      'run',
+      '--rm',
+      '-v',
+      `${volume}:/data`,
+      '--entrypoint',
+      'stat',
+      image(),
+      '-c',
+      '%u:%g',
+      '/data/state.json.log',
+    ]);
     expect(owner.trim()).toBe('1000:1000');
   });
 
@@ -57,7 +70,10 @@ describe.skipIf(skipReason !== '')('the state file in a container', () => {
     const gid = process.getgid!();
     await survivesRestart(['-v', `${dir}:/app/data`], ['--user', `${uid}:${gid}`]);
     // The change is the first entry of the state file's log (the snapshot beside it comes with compaction).
-    const first = JSON.parse(readFileSync(join(dir, 'state.json.log'), 'utf8').split('\n')[0]!) as { seq: number; commands: unknown[] };
+    const first = JSON.parse(readFileSync(join(dir, 'state.json.log'), 'utf8').split('\n')[0]!) as {
+      seq: number;
+      commands: unknown[];
+    };
     expect(first.seq).toBe(1);
     expect(JSON.stringify(first.commands)).toContain('"creditAmount":7');
     expect(statSync(join(dir, 'state.json.log')).uid).toBe(uid);

@@ -20,14 +20,21 @@ export function image(): string {
 }
 
 /** Runs the docker client; a non-zero exit is returned, not thrown. */
-export function docker(args: string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
+export function docker(
+  args: string[],
+  options: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<Result> {
   return run(inject('dockerClient'), args, { timeoutMs: 240_000, ...options });
 }
 
 /** Runs the docker client and fails with its output unless it exits 0. */
-export async function dockerOk(args: string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<string> {
+export async function dockerOk(
+  args: string[],
+  options: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<string> {
   const result = await docker(args, options);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`docker ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
 }
 
@@ -55,7 +62,9 @@ afterAll(async () => {
  * it); waits until Docker reports it healthy.
  */
 export async function startContainer(runArgs: string[] = [], args: string[] = []): Promise<Container> {
-  const id = (await dockerOk(['run', '-d', '--label', LABEL, '-p', '127.0.0.1::4010', ...runArgs, image(), ...args])).trim();
+  const id = (
+    await dockerOk(['run', '-d', '--label', LABEL, '-p', '127.0.0.1::4010', ...runArgs, image(), ...args])
+  ).trim();
   started.add(id);
   await waitHealthy(id);
   const port = (await dockerOk(['port', id, '4010/tcp'])).trim().split('\n')[0]!;
@@ -78,7 +87,9 @@ export async function startContainer(runArgs: string[] = [], args: string[] = []
 /** Polls Docker's health status (from the image's HEALTHCHECK) until healthy; fails if the container stops. */
 export async function waitHealthy(id: string): Promise<void> {
   for (;;) {
-    const state = (await dockerOk(['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', id])).trim();
+    const state = (
+      await dockerOk(['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', id])
+    ).trim();
     if (state === 'running healthy') return;
     if (!state.startsWith('running') && !state.startsWith('created')) {
       const logs = await docker(['logs', id]);

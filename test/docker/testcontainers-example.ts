@@ -28,7 +28,14 @@ describe('prepaid credits, against the container', () => {
   it('a granted credit counts in the balance until it expires', async () => {
     const grant = await callTogai('POST', '/credits', {
       creditRequests: [
-        { accountId: 'ACC-1', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-06-01', effectiveUntil: '2024-06-30', creditAmount: 100, priority: 1 },
+        {
+          accountId: 'ACC-1',
+          purpose: 'PREPAID_CREDIT',
+          effectiveFrom: '2024-06-01',
+          effectiveUntil: '2024-06-30',
+          creditAmount: 100,
+          priority: 1,
+        },
       ],
     });
     expect(grant.status).toBe(200);

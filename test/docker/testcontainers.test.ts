@@ -44,7 +44,9 @@ const grant = (url: string, token: string, accountId: string) =>
   fetch(`${url}/credits`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ creditRequests: [{ accountId, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }] }),
+    body: JSON.stringify({
+      creditRequests: [{ accountId, purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }],
+    }),
   });
 
 describe('docs/testcontainers.md', () => {
@@ -69,11 +71,15 @@ describe('docs/testcontainers.md', () => {
       );
       const env: NodeJS.ProcessEnv = {};
       for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
-      const vitest = await run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config], {
-        cwd: ROOT,
-        env: { ...env, TOGAI_MOCK_IMAGE: image(), NO_COLOR: '1' },
-        timeoutMs: 240_000,
-      });
+      const vitest = await run(
+        process.execPath,
+        [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config],
+        {
+          cwd: ROOT,
+          env: { ...env, TOGAI_MOCK_IMAGE: image(), NO_COLOR: '1' },
+          timeoutMs: 240_000,
+        },
+      );
       expect(vitest.code, vitest.stdout + vitest.stderr).toBe(0);
       expect(vitest.stdout).toMatch(/Tests +2 passed \(2\)/);
     } finally {
@@ -85,13 +91,15 @@ describe('docs/testcontainers.md', () => {
 describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
   it('tokens, admin token and seed; published on 127.0.0.1; the control helpers', async () => {
     const togai = await started(
-      new TogaiMockContainer(image()).withTokens('key-a', 'key-b').withAdminToken('adm').withSeed(7, { accounts: 3, creditsPerAccount: 2 }),
+      new TogaiMockContainer(image())
+        .withTokens('key-a', 'key-b')
+        .withAdminToken('adm')
+        .withSeed(7, { accounts: 3, creditsPerAccount: 2 }),
     );
     expect(togai.getBaseUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const bindings = JSON.parse(await dockerOk(['inspect', '-f', '{{json .HostConfig.PortBindings}}', togai.getId()])) as Record<
-      string,
-      Array<{ HostIp: string }>
-    >;
+    const bindings = JSON.parse(
+      await dockerOk(['inspect', '-f', '{{json .HostConfig.PortBindings}}', togai.getId()]),
+    ) as Record<string, Array<{ HostIp: string }>>;
     expect(bindings['4010/tcp']!.map((b) => b.HostIp)).toEqual(['127.0.0.1']);
 
     const url = togai.getBaseUrl();
@@ -138,7 +146,9 @@ describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
   });
 
   it('forTenant: the helpers for one credential with isolated tenants', async () => {
-    const togai = await started(new TogaiMockContainer(image()).withEnvironment({ TOGAI_MOCK_ISOLATE_TENANTS: 'true' }));
+    const togai = await started(
+      new TogaiMockContainer(image()).withEnvironment({ TOGAI_MOCK_ISOLATE_TENANTS: 'true' }),
+    );
     expect((await grant(togai.getBaseUrl(), 'job-1', 'ACC-1')).status).toBe(200);
     expect(await togai.forTenant('job-1').requests()).toHaveLength(1);
     expect(await togai.forTenant('job-2').requests()).toHaveLength(0);
@@ -154,9 +164,11 @@ describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
 
       const togai = await started(new TogaiMockContainer(image()).withStateFile(snapshot));
       const listed = async () =>
-        ((await (await fetch(`${togai.getBaseUrl()}/credits`, { headers: { authorization: 'Bearer t' } })).json()) as { data: Array<{ accountId: string }> }).data.map(
-          (c) => c.accountId,
-        );
+        (
+          (await (await fetch(`${togai.getBaseUrl()}/credits`, { headers: { authorization: 'Bearer t' } })).json()) as {
+            data: Array<{ accountId: string }>;
+          }
+        ).data.map((c) => c.accountId);
       expect(await listed()).toEqual(['ACC-SNAP']);
       expect((await grant(togai.getBaseUrl(), 't', 'ACC-LATER')).status).toBe(200);
       await togai.restart();
@@ -178,10 +190,18 @@ describe.skipIf(skipReason !== '')('TogaiMockContainer', () => {
         .start();
       stops.unshift(() => redisContainer.stop());
       const url = 'redis://redis:6379/0';
-      const [a, b] = await Promise.all([0, 1].map(() => new TogaiMockContainer(image()).withNetwork(network).withRedis(url).start()));
-      stops.unshift(() => a!.stop(), () => b!.stop());
+      const [a, b] = await Promise.all(
+        [0, 1].map(() => new TogaiMockContainer(image()).withNetwork(network).withRedis(url).start()),
+      );
+      stops.unshift(
+        () => a!.stop(),
+        () => b!.stop(),
+      );
       expect((await a!.exec(['printenv', 'TOGAI_MOCK_REDIS_URL'])).output.trim()).toBe(url);
-      const health = (await (await fetch(`${b!.getBaseUrl()}/_mock/health`)).json()) as { backend: string; connected: boolean };
+      const health = (await (await fetch(`${b!.getBaseUrl()}/_mock/health`)).json()) as {
+        backend: string;
+        connected: boolean;
+      };
       expect(health).toMatchObject({ backend: 'redis', connected: true });
       // Granted through one container, there on the next request to the other.
       const granted = await grant(a!.getBaseUrl(), 't', 'ACC-TC-REDIS');

@@ -125,7 +125,10 @@ export function steps(block: Block): Step[] {
     }
     const expected: string[] = [];
     if (trailing !== undefined && OUTPUT.test(trailing)) expected.push(trailing);
-    if (expected.length > 0 || (lines[i] !== undefined && /^#( |$)/.test(lines[i]!) && OUTPUT.test(lines[i]!.slice(2)))) {
+    if (
+      expected.length > 0 ||
+      (lines[i] !== undefined && /^#( |$)/.test(lines[i]!) && OUTPUT.test(lines[i]!.slice(2)))
+    ) {
       while (i < lines.length && /^#( |$)/.test(lines[i]!)) expected.push(lines[i++]!.slice(2));
     }
     out.push({ line: startLine, command, expected });
@@ -136,7 +139,14 @@ export function steps(block: Block): Step[] {
 /** Does every printed line match the expected ones ("..." is any text; a "..." line, any lines)? */
 export function matches(expected: readonly string[], printed: readonly string[]): boolean {
   const pattern = (e: string) =>
-    new RegExp(`^${e.trim().split(/\.\.\.|…/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+    new RegExp(
+      `^${e
+        .trim()
+        .split(/\.\.\.|…/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      's',
+    );
   const walk = (e: number, p: number): boolean => {
     if (e === expected.length) return p === printed.length;
     if (/^\s*(\.\.\.|…)\s*$/.test(expected[e]!)) {
@@ -230,7 +240,10 @@ async function runPage(page: string, blocks: readonly Block[]): Promise<number> 
       cwd: dir,
       env: { ...env, TOGAI_MOCK_PORT: '0', ...vars },
     });
-    const outcome = await Promise.race([listening(child).then((line) => ({ line })), child.exited.then((code) => ({ code }))]);
+    const outcome = await Promise.race([
+      listening(child).then((line) => ({ line })),
+      child.exited.then((code) => ({ code })),
+    ]);
     if ('line' in outcome) {
       server = { child, address: /listening on http:\/\/(\S+)/.exec(outcome.line)![1]! };
       return { printed: [outcome.line] };
@@ -251,14 +264,25 @@ async function runPage(page: string, blocks: readonly Block[]): Promise<number> 
           const started = await startServer(vars, args);
           printed = started.printed;
           if (started.code !== undefined && step.expected.length === 0) {
-            throw new Error(`${where(page, step)}\n  exited (${started.code}) instead of listening:\n    ${printed.join('\n    ')}`);
+            throw new Error(
+              `${where(page, step)}\n  exited (${started.code}) instead of listening:\n    ${printed.join('\n    ')}`,
+            );
           }
         } else {
           if (!server && /\b(localhost|127\.0\.0\.1):4010\b/.test(step.command)) await startServer({}, []);
-          const command = server ? step.command.replace(/\b(localhost|127\.0\.0\.1):4010\b/g, server.address) : step.command;
+          const command = server
+            ? step.command.replace(/\b(localhost|127\.0\.0\.1):4010\b/g, server.address)
+            : step.command;
           try {
-            const { stdout } = await run('bash', ['-o', 'pipefail', '-c', command], { cwd: dir, env, timeout: 120_000 });
-            printed = stdout.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+            const { stdout } = await run('bash', ['-o', 'pipefail', '-c', command], {
+              cwd: dir,
+              env,
+              timeout: 120_000,
+            });
+            printed = stdout
+              .split('\n')
+              .map((l) => l.trimEnd())
+              .filter((l) => l !== '');
           } catch (err) {
             const e = err as { code?: number; stdout?: string; stderr?: string };
             throw new Error(`${where(page, step)}\n  failed (exit ${e.code}):\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
@@ -295,7 +319,7 @@ describe('documentation pages', () => {
       text: [
         '# prose',
         "curl -s -X POST x -d '{",
-        '  "a": 1}'  + "'",
+        '  "a": 1}' + "'",
         '# {"a":1}',
         'echo hi \\',
         '  there  # hi there',
@@ -306,7 +330,7 @@ describe('documentation pages', () => {
       ].join('\n'),
     };
     expect(steps(block)).toEqual([
-      { line: 2, command: "curl -s -X POST x -d '{\n  \"a\": 1}'", expected: ['{"a":1}'] },
+      { line: 2, command: 'curl -s -X POST x -d \'{\n  "a": 1}\'', expected: ['{"a":1}'] },
       { line: 5, command: 'echo hi \\\n  there', expected: [] },
       { line: 9, command: 'false', expected: [] },
     ]);

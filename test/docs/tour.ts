@@ -22,9 +22,13 @@ export async function runTour(baseUrl: string): Promise<void> {
   const script = tourScript().replaceAll('http://127.0.0.1:4010', baseUrl);
   // Each curl's output ends with a newline so every answer is one line.
   // Asynchronously: an in-process mock must keep answering.
-  const { stdout: out } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `curl() { command curl "$@"; echo; }\n${script}`], {
-    encoding: 'utf8',
-  });
+  const { stdout: out } = await promisify(execFile)(
+    'bash',
+    ['-euo', 'pipefail', '-c', `curl() { command curl "$@"; echo; }\n${script}`],
+    {
+      encoding: 'utf8',
+    },
+  );
   const answers = out
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -183,7 +183,9 @@ describe('capture and revert', () => {
     expect(l.has(onOld!.id)).toBe(true);
     expect(l.list({ pageSize: 50 }, NOW).credits.map((c) => c.id)).toEqual([kept!.id, onOld!.id]);
     // The hold (on a credit the capture did not touch) stays, consistent with its credit.
-    expect(l.listHolds('OLD', NOW)).toEqual([expect.objectContaining({ creditId: kept!.id, amount: 100, invoiceId: 'inv' })]);
+    expect(l.listHolds('OLD', NOW)).toEqual([
+      expect.objectContaining({ creditId: kept!.id, amount: 100, invoiceId: 'inv' }),
+    ]);
     expect(l.getCredit(kept!.id, NOW).holdAmount).toBe(100);
     expect(l.balance('OLD', NOW)).toMatchObject({ availableBalance: 1000, runningBalance: 900 });
   });
@@ -239,7 +241,9 @@ describe('removeCredit', () => {
     const second = l.list({ pageSize: 2, afterId: first.nextAfterId! }, NOW);
     expect(second.credits.map((c) => c.id)).toEqual([ids[3], ids[4]]);
     expect(second.nextAfterId).toBeUndefined();
-    expect(l.list({ pageSize: 1, accountId: 'ACC001', afterId: ids[0]! }, NOW).credits.map((c) => c.id)).toEqual([ids[4]]);
+    expect(l.list({ pageSize: 1, accountId: 'ACC001', afterId: ids[0]! }, NOW).credits.map((c) => c.id)).toEqual([
+      ids[4],
+    ]);
     expect(l.balance('ACC001', NOW)).toMatchObject({ activeCredits: 2000 });
     // The hold was on the first credit, drawn by priority then earliest end: ids[2] ended first.
     expect(l.listHolds('ACC001', NOW).every((h) => h.creditId !== ids[2])).toBe(true);
@@ -265,7 +269,11 @@ describe('removeCredit', () => {
     const later = T('2024-07-01T00:00:00Z');
     expect(l.list({ pageSize: 50, status: 'EXPIRED' }, later).credits.map((c) => c.id)).toEqual([ids[3]]);
     expect(l.list({ pageSize: 50 }, later).credits.map((c) => c.id)).toEqual([ids[0], ids[1], ids[3], fresh!.id]);
-    expect(l.list({ pageSize: 50, accountId: 'B' }, later).credits.map((c) => c.id)).toEqual([ids[1], ids[3], fresh!.id]);
+    expect(l.list({ pageSize: 50, accountId: 'B' }, later).credits.map((c) => c.id)).toEqual([
+      ids[1],
+      ids[3],
+      fresh!.id,
+    ]);
   });
 
   it('is undone in place: the credit comes back where it was, also in a copy where its slot is gone', () => {

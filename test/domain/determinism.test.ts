@@ -25,7 +25,9 @@ const req = (over: Record<string, unknown> = {}) => ({
 });
 
 /** A read at some instant before the next change, or none. */
-const readArb = fc.option(fc.record({ share: fc.double({ min: 0, max: 1, noNaN: true }), all: fc.boolean() }), { nil: null });
+const readArb = fc.option(fc.record({ share: fc.double({ min: 0, max: 1, noNaN: true }), all: fc.boolean() }), {
+  nil: null,
+});
 
 describe('same seed, same changes, same ledger', () => {
   it(
@@ -79,7 +81,10 @@ describe('same seed, same changes, same ledger', () => {
     const [a, b] = l.grant([req(), req()], NOW);
     expect([a!.id, b!.id]).toEqual(['cred.RyZCbtkb8xq.5EQh2', 'cred.ZzFLBUdxwrU.COtAs']);
     l.void(a!.id, NOW);
-    expect(l.getCreditDetails(a!.id, NOW).transactions.map((t) => t.id)).toEqual(['ctxn.wr6RYtHcLlc.MTiCM', 'ctxn.uJlNPEu7v0d.rgwWp']);
+    expect(l.getCreditDetails(a!.id, NOW).transactions.map((t) => t.id)).toEqual([
+      'ctxn.wr6RYtHcLlc.MTiCM',
+      'ctxn.uJlNPEu7v0d.rgwWp',
+    ]);
     expect(l.consume('ACC001', { amount: 10, hold: true }, NOW).drawn[0]!.holdId).toBe('hold.kaNNFBStW4b.TEd0C');
   });
 });
@@ -100,7 +105,8 @@ describe('expiry', () => {
     byChange.grant([req({ accountId: 'OTHER' })], later); // a change notices it
     byRead.grant([req({ accountId: 'OTHER' })], later);
 
-    const expired = (l: Ledger) => l.getCreditDetails(c!.id, later).transactions.find((t) => t.transactionType === 'EXPIRED')!;
+    const expired = (l: Ledger) =>
+      l.getCreditDetails(c!.id, later).transactions.find((t) => t.transactionType === 'EXPIRED')!;
     expect(expired(byRead).id).toBe(expiredTransactionId(c!.id));
     expect(expired(byRead).id).toMatch(TRANSACTION_ID_PATTERN);
     expect(expired(byChange)).toEqual(expired(byRead));
@@ -123,7 +129,10 @@ describe('expiry', () => {
 describe('reads', () => {
   it('write nothing, and show an expiry not yet written exactly as the next change writes it', () => {
     const l = new Ledger({ seed: 3 });
-    const [ending] = l.grant([req({ effectiveUntil: '2024-06-10', creditAmount: 100 }), req({ creditAmount: 50 })], NOW);
+    const [ending] = l.grant(
+      [req({ effectiveUntil: '2024-06-10', creditAmount: 100 }), req({ creditAmount: 50 })],
+      NOW,
+    );
     // Drawn from the credit that ends first: a hold on it, released by its expiry.
     l.consume('ACC001', { amount: 30, hold: true }, NOW);
     l.consume('ACC001', { amount: 20 }, NOW);
@@ -144,7 +153,11 @@ describe('reads', () => {
     const shown = read(l);
     expect(l.snapshot()).toEqual(before);
     expect(l.idState).toBe(idsBefore);
-    expect(l.getCredit(ending!.id, later)).toMatchObject({ status: 'EXPIRED', holdAmount: 0, updatedAt: '2024-06-11T00:00:00.000Z' });
+    expect(l.getCredit(ending!.id, later)).toMatchObject({
+      status: 'EXPIRED',
+      holdAmount: 0,
+      updatedAt: '2024-06-11T00:00:00.000Z',
+    });
     expect(l.listHolds('ACC001', later)).toEqual([]);
     // What a change at that time writes, read back at that time: the same answers.
     const settled = new Ledger();

@@ -17,7 +17,14 @@ export const day = (offset: number): string => new Date(START + offset * DAY).to
 export type Op = { at: number } & (
   | {
       kind: 'grant';
-      grants: Array<{ account: number; amount: number; from: number; until: number | null; key: string | null; priority: number }>;
+      grants: Array<{
+        account: number;
+        amount: number;
+        from: number;
+        until: number | null;
+        key: string | null;
+        priority: number;
+      }>;
     }
   | { kind: 'account'; account: number }
   | { kind: 'consume'; account: number; amount: number; hold: boolean; invoice: string | null }
@@ -49,7 +56,10 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       ),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ at, kind: fc.constant('account' as const), account: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ at, kind: fc.constant('account' as const), account: fc.integer({ min: 0, max: 3 }) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -61,8 +71,14 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       invoice,
     }),
   },
-  { weight: 2, arbitrary: fc.record({ at, kind: fc.constantFrom('release' as const, 'settle' as const), account, invoice }) },
-  { weight: 1, arbitrary: fc.record({ at, kind: fc.constantFrom('void' as const, 'remove' as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ at, kind: fc.constantFrom('release' as const, 'settle' as const), account, invoice }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ at, kind: fc.constantFrom('void' as const, 'remove' as const), pick: fc.nat() }),
+  },
 );
 
 /** Account names: the three of ACCOUNTS plus one only `account` ops make. */

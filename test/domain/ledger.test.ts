@@ -66,9 +66,9 @@ describe('grant', () => {
     expect(kindOf(() => l.grant([req(), req({ creditAmount: -5 })], NOW))).toBe(
       'invalid: creditRequests[1].creditAmount must not be negative',
     );
-    expect(kindOf(() => l.grant([req(), req({ effectiveFrom: '2024-05-02', effectiveUntil: '2024-05-01' })], NOW))).toMatch(
-      /^invalid: creditRequests\[1\]\.effectiveUntil/,
-    );
+    expect(
+      kindOf(() => l.grant([req(), req({ effectiveFrom: '2024-05-02', effectiveUntil: '2024-05-01' })], NOW)),
+    ).toMatch(/^invalid: creditRequests\[1\]\.effectiveUntil/);
     expect(l.creditCount).toBe(0);
     expect(l.accountCount).toBe(0);
   });
@@ -102,13 +102,18 @@ describe('grant', () => {
     const l = new Ledger();
     const [big] = l.grant([req({ creditAmount: 1e308 })], NOW);
     l.void(big!.id, NOW);
-    expect(kindOf(() => l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 }), req({ creditAmount: 1e308 })], NOW))).toMatch(
-      /^invalid: creditRequests\[1\]\.creditAmount is too large: the credits of account ACC001 would add up/,
-    );
+    expect(
+      kindOf(() => l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 }), req({ creditAmount: 1e308 })], NOW)),
+    ).toMatch(/^invalid: creditRequests\[1\]\.creditAmount is too large: the credits of account ACC001 would add up/);
     // Within one batch too, and a refused batch stores nothing.
-    expect(kindOf(() => l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 }), req({ accountId: 'OTHER', creditAmount: 1e308 })], NOW))).toMatch(
-      /^invalid: creditRequests\[1\]\.creditAmount is too large/,
-    );
+    expect(
+      kindOf(() =>
+        l.grant(
+          [req({ accountId: 'OTHER', creditAmount: 1e308 }), req({ accountId: 'OTHER', creditAmount: 1e308 })],
+          NOW,
+        ),
+      ),
+    ).toMatch(/^invalid: creditRequests\[1\]\.creditAmount is too large/);
     expect(l.creditCount).toBe(1);
     expect(l.grant([req({ accountId: 'OTHER', creditAmount: 1e308 })], NOW)).toHaveLength(1);
   });
@@ -156,8 +161,13 @@ describe('lifecycle', () => {
     l.consume('ACC001', { amount: 40 }, NOW);
     const v = l.void(c!.id, NOW + 5);
     expect(v.status).toBe('VOIDED');
-    expect(l.getCreditDetails(c!.id, NOW + 5).transactions.at(-1)).toMatchObject({ transactionType: 'VOIDED', amount: 60 });
-    expect(kindOf(() => l.void(c!.id, NOW + 6))).toBe(`invalid: Credit ${c!.id} is VOIDED; only an ACTIVE credit can be voided`);
+    expect(l.getCreditDetails(c!.id, NOW + 5).transactions.at(-1)).toMatchObject({
+      transactionType: 'VOIDED',
+      amount: 60,
+    });
+    expect(kindOf(() => l.void(c!.id, NOW + 6))).toBe(
+      `invalid: Credit ${c!.id} is VOIDED; only an ACTIVE credit can be voided`,
+    );
     expect(kindOf(() => l.void('cred.nope', NOW))).toBe('not_found: Credit cred.nope does not exist');
   });
 
@@ -184,7 +194,10 @@ describe('consumption', () => {
     expect(r.drawn.map((d) => d.amount)).toEqual([10, 10, 10, 10, 10]);
     expect(r.unmet).toBe(5);
     expect(l.getCredit(future.id, NOW + 2).consumedAmount).toBe(0);
-    expect(l.getCreditDetails(older.id, NOW + 2).transactions[1]).toMatchObject({ transactionType: 'DEBITED', invoiceId: 'inv.1' });
+    expect(l.getCreditDetails(older.id, NOW + 2).transactions[1]).toMatchObject({
+      transactionType: 'DEBITED',
+      invoiceId: 'inv.1',
+    });
   });
 
   it('only draws credits applicable to the named entity', () => {
@@ -240,10 +253,20 @@ describe('balance', () => {
 describe('listing', () => {
   it('pages in creation order and survives inserts between pages', () => {
     const l = new Ledger();
-    const first = l.grant(Array.from({ length: 5 }, () => req()), NOW).map((c) => c.id);
+    const first = l
+      .grant(
+        Array.from({ length: 5 }, () => req()),
+        NOW,
+      )
+      .map((c) => c.id);
     const p1 = l.list({ pageSize: 2 }, NOW);
     expect(p1.credits.map((c) => c.id)).toEqual(first.slice(0, 2));
-    const later = l.grant(Array.from({ length: 3 }, () => req()), NOW).map((c) => c.id);
+    const later = l
+      .grant(
+        Array.from({ length: 3 }, () => req()),
+        NOW,
+      )
+      .map((c) => c.id);
     const seen = [...p1.credits.map((c) => c.id)];
     let after = p1.nextAfterId;
     while (after !== undefined) {
@@ -276,6 +299,8 @@ describe('snapshot', () => {
     const later = T('2024-07-01T00:00:00Z');
     expect(copy.list({ pageSize: 50 }, later)).toEqual(l.list({ pageSize: 50 }, later));
     expect(copy.balance('ACC001', later)).toEqual(l.balance('ACC001', later));
-    expect(copy.grant([req({ idempotencyKey: 'x' })], later)[0]!.id).toBe(l.list({ pageSize: 1 }, later).credits[0]!.id);
+    expect(copy.grant([req({ idempotencyKey: 'x' })], later)[0]!.id).toBe(
+      l.list({ pageSize: 1 }, later).credits[0]!.id,
+    );
   });
 });

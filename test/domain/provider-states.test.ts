@@ -7,7 +7,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Ledger } from '../../src/domain/ledger.js';
 import { ProviderStateStack } from '../../src/domain/provider-states.js';
-import { PROVIDER_STATE_NAMES, type ProviderStateName, type ProviderStateParams } from '../../src/spec/provider-states.js';
+import {
+  PROVIDER_STATE_NAMES,
+  type ProviderStateName,
+  type ProviderStateParams,
+} from '../../src/spec/provider-states.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const LATER = Date.parse('2025-09-01T00:00:00Z');
@@ -117,7 +121,12 @@ describe('provider states on a ledger', () => {
   it('a failing setup leaves no trace, also when it repeats a pending setup it had to undo first', () => {
     const l = busyLedger();
     const stack = new ProviderStateStack();
-    const credit = { accountId: 'ACC-9', creditId: 'cred.stateCredit.00009', effectiveFrom: '2025-05-01', effectiveUntil: '2025-07-01' };
+    const credit = {
+      accountId: 'ACC-9',
+      creditId: 'cred.stateCredit.00009',
+      effectiveFrom: '2025-05-01',
+      effectiveUntil: '2025-07-01',
+    };
     stack.setup(l, NOW, 'an account has an active credit', credit);
     // A setup settles the ledger at its time first (that is no part of the setup): do it here.
     const later = NOW + 60 * 86_400_000;
@@ -125,11 +134,21 @@ describe('provider states on a ledger', () => {
     const before = l.snapshot();
     const spies = noCopies(l);
     // Taken id: refused after the account was made.
-    expect(() => l.atomically(() => stack.setup(l, NOW, 'a credit is voided', { accountId: 'ACC-NEW', creditId: credit.creditId }))).toThrow(/already exists/);
+    expect(() =>
+      l.atomically(() =>
+        stack.setup(l, NOW, 'a credit is voided', { accountId: 'ACC-NEW', creditId: credit.creditId }),
+      ),
+    ).toThrow(/already exists/);
     // The same state again, at a time its credit could not be ACTIVE: its earlier setup comes back too.
-    expect(() => l.atomically(() => stack.setup(l, later, 'an account has an active credit', credit))).toThrow(/would be EXPIRED/);
-    expect(() => stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 5 })).not.toThrow();
-    expect(() => l.atomically(() => stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 0 }))).toThrow(/greater than 0/);
+    expect(() => l.atomically(() => stack.setup(l, later, 'an account has an active credit', credit))).toThrow(
+      /would be EXPIRED/,
+    );
+    expect(() =>
+      stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 5 }),
+    ).not.toThrow();
+    expect(() =>
+      l.atomically(() => stack.setup(l, NOW, 'an account has consumed credits', { accountId: 'ACC-3', amount: 0 })),
+    ).toThrow(/greater than 0/);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     stack.teardown(l, 'an account has consumed credits', { accountId: 'ACC-3', amount: 5 });

@@ -5,7 +5,14 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MockError } from '../../src/domain/errors.js';
 import { Ledger } from '../../src/domain/ledger.js';
-import { loadFixtures, loadSeedFaker, seedLedger, type CreditRequestCheck, type Fixtures, type SeedFaker } from '../../src/domain/seed.js';
+import {
+  loadFixtures,
+  loadSeedFaker,
+  seedLedger,
+  type CreditRequestCheck,
+  type Fixtures,
+  type SeedFaker,
+} from '../../src/domain/seed.js';
 
 const NOW = Date.parse('2024-06-01T00:00:00Z');
 const plan = { seed: 42, accounts: 4, creditsPerAccount: 3 };
@@ -80,7 +87,14 @@ describe('loadFixtures', () => {
   const fixtures = {
     accounts: [{ accountId: 'FX1', customerId: 'CUST-FX1', currency: 'EUR' }],
     credits: [
-      { id: 'cred.fixture00001.00001', accountId: 'FX1', purpose: 'PREPAID', effectiveFrom: '2024-01-01', creditAmount: 500, priority: 1 },
+      {
+        id: 'cred.fixture00001.00001',
+        accountId: 'FX1',
+        purpose: 'PREPAID',
+        effectiveFrom: '2024-01-01',
+        creditAmount: 500,
+        priority: 1,
+      },
       { accountId: 'FX2', purpose: 'PROMO', effectiveFrom: '2024-01-01', creditAmount: 50, priority: 2 },
     ],
   };
@@ -95,22 +109,29 @@ describe('loadFixtures', () => {
 
   it('stores nothing when one credit is bad, whatever finds it, and names it', () => {
     const l = new Ledger({ seed: 1 });
-    l.grant([{ accountId: 'OLD', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1 }], NOW, ['cred.takenTaken1.00001']);
+    l.grant([{ accountId: 'OLD', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1 }], NOW, [
+      'cred.takenTaken1.00001',
+    ]);
     const before = l.snapshot();
     const spies = [vi.spyOn(l, 'snapshot'), vi.spyOn(l, 'restore')];
     // As sent: fixtures come from outside, so a credit may be anything until checked.
-    const bad = (credit: Record<string, unknown>) => ({ ...fixtures, credits: [...fixtures.credits, credit] }) as Fixtures;
+    const bad = (credit: Record<string, unknown>) =>
+      ({ ...fixtures, credits: [...fixtures.credits, credit] }) as Fixtures;
     const base = { accountId: 'FX1', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1 };
-    expect(refusal(() => loadFixtures(l, bad({ ...base, priority: 'high' }), check, NOW))).toBe('invalid: credits[2].priority must be integer');
+    expect(refusal(() => loadFixtures(l, bad({ ...base, priority: 'high' }), check, NOW))).toBe(
+      'invalid: credits[2].priority must be integer',
+    );
     expect(refusal(() => loadFixtures(l, bad({ ...base, creditAmount: -1 }), check, NOW))).toBe(
       'invalid: credits[2].creditAmount must not be negative',
     );
     expect(refusal(() => loadFixtures(l, bad({ ...base, id: 'cred.takenTaken1.00001' }), check, NOW))).toBe(
       'conflict: credits[2]: a credit with id cred.takenTaken1.00001 already exists',
     );
-    expect(refusal(() => loadFixtures(l, { ...fixtures, accounts: [...fixtures.accounts, { accountId: 'FX1' }] }, check, NOW))).toBe(
-      'conflict: accounts[1]: Account FX1 already exists',
-    );
+    expect(
+      refusal(() =>
+        loadFixtures(l, { ...fixtures, accounts: [...fixtures.accounts, { accountId: 'FX1' }] }, check, NOW),
+      ),
+    ).toBe('conflict: accounts[1]: Account FX1 already exists');
     expect(refusal(() => loadFixtures(l, { accounts: [{ accountId: 'OLD' }] }, check, NOW))).toBe(
       'conflict: accounts[0]: Account OLD already exists',
     );
@@ -122,7 +143,9 @@ describe('loadFixtures', () => {
   it('with strict accounts, counts the fixture accounts as existing and refuses others before storing anything', () => {
     const l = new Ledger({ seed: 1, strictAccounts: true });
     const before = l.snapshot();
-    expect(refusal(() => loadFixtures(l, fixtures, check, NOW))).toBe('not_found: credits[1].accountId: account FX2 does not exist');
+    expect(refusal(() => loadFixtures(l, fixtures, check, NOW))).toBe(
+      'not_found: credits[1].accountId: account FX2 does not exist',
+    );
     expect(l.snapshot()).toEqual(before);
     const ok = { ...fixtures, credits: fixtures.credits.slice(0, 1) };
     expect(loadFixtures(l, ok, check, NOW).credits).toHaveLength(1);

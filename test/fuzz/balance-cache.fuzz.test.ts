@@ -33,7 +33,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     from: fc.integer({ min: -5, max: 5 }),
     until: fc.option(fc.integer({ min: -2, max: 10 }), { nil: null }),
   }),
-  fc.record({ kind: fc.constant('consume' as const), account, amount: fc.integer({ min: 1, max: 300 }), hold: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('consume' as const),
+    account,
+    amount: fc.integer({ min: 1, max: 300 }),
+    hold: fc.boolean(),
+  }),
   fc.record({ kind: fc.constantFrom('release' as const, 'settle' as const), account }),
   fc.record({ kind: fc.constant('void' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('clock' as const), ms: fc.integer({ min: -4 * DAY, max: 6 * DAY }) }),
@@ -63,7 +68,16 @@ describe('cached account balances', () => {
                   const from = day(o.from);
                   const until = o.until === null ? undefined : day(Math.max(o.from, o.until));
                   const [c] = ledger.grant(
-                    [{ accountId: ACCOUNTS[o.account]!, purpose: 'PREPAID_CREDIT', effectiveFrom: from, effectiveUntil: until, creditAmount: o.amount, priority: 1 }],
+                    [
+                      {
+                        accountId: ACCOUNTS[o.account]!,
+                        purpose: 'PREPAID_CREDIT',
+                        effectiveFrom: from,
+                        effectiveUntil: until,
+                        creditAmount: o.amount,
+                        priority: 1,
+                      },
+                    ],
                     now,
                   );
                   ids.push(c!.id);

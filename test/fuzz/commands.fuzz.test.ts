@@ -59,7 +59,15 @@ type Op =
   | { kind: 'rateLimitSet'; limit: number }
   | { kind: 'seed'; tenant: number; seed: number | null; accounts: number; credits: number }
   | { kind: 'fixtures'; tenant: number; accounts: number[]; credits: FixtureCredit[] }
-  | { kind: 'providerState'; tenant: number; state: number; account: number; credit: number; amount: number; teardown: boolean }
+  | {
+      kind: 'providerState';
+      tenant: number;
+      state: number;
+      account: number;
+      credit: number;
+      amount: number;
+      teardown: boolean;
+    }
   | { kind: 'wait'; ms: number }
   /** A clock set forward and then back (a test checking expiry, then going on): the reader reads in between. */
   | { kind: 'timeTrip'; tenant: number; there: number; back: number };
@@ -94,22 +102,68 @@ const grantSpec: fc.Arbitrary<GrantSpec> = fc.record({
   priority: fc.integer({ min: 1, max: 3 }),
   key: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }),
   // Now and then a request the ledger refuses (the whole batch is refused, on both).
-  invalid: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('negative' as const, 'backwards' as const) }),
+  invalid: fc.oneof(
+    { weight: 12, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constantFrom('negative' as const, 'backwards' as const) },
+  ),
 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('grant' as const), tenant, requests: fc.array(grantSpec, { minLength: 1, maxLength: 4 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('grant' as const),
+      tenant,
+      requests: fc.array(grantSpec, { minLength: 1, maxLength: 4 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('void' as const), tenant, pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('createAccount' as const), tenant, account, currency: fc.constantFrom(null, 'EUR') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('createAccount' as const),
+      tenant,
+      account,
+      currency: fc.constantFrom(null, 'EUR'),
+    }),
+  },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('consume' as const), tenant, account, amount: fc.integer({ min: 1, max: 400 }), hold: fc.boolean(), invoice }),
+    arbitrary: fc.record({
+      kind: fc.constant('consume' as const),
+      tenant,
+      account,
+      amount: fc.integer({ min: 1, max: 400 }),
+      hold: fc.boolean(),
+      invoice,
+    }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('settleHolds' as const, 'releaseHolds' as const), tenant, account, invoice }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('clockSet' as const), tenant, days: fc.integer({ min: -10, max: 20 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('clockAdvance' as const), tenant, seconds: fc.integer({ min: -10 * 86_400, max: 10 * 86_400 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('settleHolds' as const, 'releaseHolds' as const),
+      tenant,
+      account,
+      invoice,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('clockSet' as const), tenant, days: fc.integer({ min: -10, max: 20 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('clockAdvance' as const),
+      tenant,
+      seconds: fc.integer({ min: -10 * 86_400, max: 10 * 86_400 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clockReset' as const), tenant }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), tenant: fc.option(tenant, { nil: null }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('reset' as const), tenant: fc.option(tenant, { nil: null }) }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -121,9 +175,22 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('faultRemove' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('faultClear' as const), tenant: fc.option(tenant, { nil: null }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('faultFire' as const), tenant, operation: fc.integer({ min: 0, max: OPERATIONS.length - 1 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rateLimitSet' as const), limit: fc.integer({ min: 0, max: 20 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('faultClear' as const), tenant: fc.option(tenant, { nil: null }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('faultFire' as const),
+      tenant,
+      operation: fc.integer({ min: 0, max: OPERATIONS.length - 1 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('rateLimitSet' as const), limit: fc.integer({ min: 0, max: 20 }) }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -165,13 +232,23 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('timeTrip' as const), tenant, there: fc.integer({ min: 0, max: 20 }), back: fc.integer({ min: -10, max: 5 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('timeTrip' as const),
+      tenant,
+      there: fc.integer({ min: 0, max: 20 }),
+      back: fc.integer({ min: -10, max: 5 }),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 4 * DAY }) }) },
 );
 
 /** The command of an op, with what it refers to (a credit, a fault rule) resolved in `ref`'s state. */
-function commandOf(o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>, ref: MockEngine, at: number, entropy: number): Command {
+function commandOf(
+  o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>,
+  ref: MockEngine,
+  at: number,
+  entropy: number,
+): Command {
   const base = { at, entropy };
   const key = (t: number): string => TENANTS[t]!;
   switch (o.kind) {
@@ -182,7 +259,12 @@ function commandOf(o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>, ref: MockEngin
         tenant: key(o.tenant),
         requests: o.requests.map((r) => {
           const from = day(r.from);
-          const until = r.invalid === 'backwards' ? day(r.from - 1) : r.until === null ? undefined : day(r.from + Math.abs(r.until));
+          const until =
+            r.invalid === 'backwards'
+              ? day(r.from - 1)
+              : r.until === null
+                ? undefined
+                : day(r.from + Math.abs(r.until));
           return {
             accountId: ACCOUNTS[r.account]!,
             purpose: 'P',
@@ -197,11 +279,17 @@ function commandOf(o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>, ref: MockEngin
     case 'void': {
       const credits = ref.state.tenants.peek(key(o.tenant)).ledger.snapshot().credits;
       // Now and then an id that does not exist (a 404 on both).
-      const creditId = credits.length === 0 || o.pick % 7 === 0 ? 'cred.doesNotExist.00000' : credits[o.pick % credits.length]!.id;
+      const creditId =
+        credits.length === 0 || o.pick % 7 === 0 ? 'cred.doesNotExist.00000' : credits[o.pick % credits.length]!.id;
       return { ...base, type: 'void', tenant: key(o.tenant), creditId };
     }
     case 'createAccount':
-      return { ...base, type: 'createAccount', tenant: key(o.tenant), account: { accountId: ACCOUNTS[o.account]!, ...(o.currency ? { currency: o.currency } : {}) } };
+      return {
+        ...base,
+        type: 'createAccount',
+        tenant: key(o.tenant),
+        account: { accountId: ACCOUNTS[o.account]!, ...(o.currency ? { currency: o.currency } : {}) },
+      };
     case 'consume':
       return {
         ...base,
@@ -212,7 +300,13 @@ function commandOf(o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>, ref: MockEngin
       };
     case 'settleHolds':
     case 'releaseHolds':
-      return { ...base, type: o.kind, tenant: key(o.tenant), accountId: ACCOUNTS[o.account]!, selector: o.invoice === null ? {} : { invoiceId: `inv-${o.invoice}` } };
+      return {
+        ...base,
+        type: o.kind,
+        tenant: key(o.tenant),
+        accountId: ACCOUNTS[o.account]!,
+        selector: o.invoice === null ? {} : { invoiceId: `inv-${o.invoice}` },
+      };
     case 'clockSet':
       return { ...base, type: 'clockSet', tenant: key(o.tenant), now: START + o.days * DAY };
     case 'clockAdvance':
@@ -241,12 +335,24 @@ function commandOf(o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>, ref: MockEngin
       return { ...base, type: 'faultClear', tenant: o.tenant === null ? undefined : key(o.tenant) };
     case 'faultFire': {
       const operationId = OPERATIONS[o.operation]!;
-      return { ...base, type: 'faultFire', tenant: key(o.tenant), target: { method: 'POST', path: '/credits', operationId, template: '/credits' } };
+      return {
+        ...base,
+        type: 'faultFire',
+        tenant: key(o.tenant),
+        target: { method: 'POST', path: '/credits', operationId, template: '/credits' },
+      };
     }
     case 'rateLimitSet':
       return { ...base, type: 'rateLimitSet', limit: o.limit };
     case 'seed':
-      return { ...base, type: 'seed', tenant: key(o.tenant), ...(o.seed === null ? {} : { seed: o.seed }), accounts: o.accounts, creditsPerAccount: o.credits };
+      return {
+        ...base,
+        type: 'seed',
+        tenant: key(o.tenant),
+        ...(o.seed === null ? {} : { seed: o.seed }),
+        accounts: o.accounts,
+        creditsPerAccount: o.credits,
+      };
     case 'fixtures':
       return {
         ...base,
@@ -268,7 +374,13 @@ function commandOf(o: Exclude<Op, { kind: 'wait' | 'timeTrip' }>, ref: MockEngin
     case 'providerState': {
       const state = STATES[o.state]!;
       const params = { accountId: `PS${o.account}`, creditId: `cred.providerSta${o.credit}.00000`, amount: o.amount };
-      return { ...base, type: o.teardown ? 'providerStateTeardown' : 'providerStateSetup', tenant: key(o.tenant), state, params };
+      return {
+        ...base,
+        type: o.teardown ? 'providerStateTeardown' : 'providerStateSetup',
+        tenant: key(o.tenant),
+        state,
+        params,
+      };
     }
   }
 }
@@ -339,7 +451,11 @@ function settledText(engine: MockEngine): string {
     copy.settle(t.clock.frozenAt ?? engine.state.tenants.peek(t.key).clock.now());
     return { ...t, ledger: copy.snapshot() };
   });
-  return JSON.stringify({ tenants, faults: engine.state.faults.toJSON(), rateLimit: engine.state.rateLimitSet ?? null });
+  return JSON.stringify({
+    tenants,
+    faults: engine.state.faults.toJSON(),
+    rateLimit: engine.state.rateLimitSet ?? null,
+  });
 }
 
 describe('commands applied by two engines', () => {
@@ -347,43 +463,46 @@ describe('commands applied by two engines', () => {
     'give the same answers and equal state, also when one of them serves reads in between',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(op, fc.nat({ max: 2 ** 32 - 1 }), fc.boolean()), { minLength: 1, maxLength: 40 }), async (steps) => {
-          // Both processes' real time is the same simulated wall clock, moving forward only.
-          let wall = START;
-          const realTime = (): number => wall;
-          const plain = engineOn(new MemoryLog(), { realTime }, realTime);
-          const reader = engineOn(new MemoryLog(), { realTime }, realTime);
-          await plain.start();
-          await reader.start();
-          for (const [o, entropy, read] of steps) {
-            if (o.kind === 'wait') {
-              wall += o.ms;
-              continue;
+        fc.asyncProperty(
+          fc.array(fc.tuple(op, fc.nat({ max: 2 ** 32 - 1 }), fc.boolean()), { minLength: 1, maxLength: 40 }),
+          async (steps) => {
+            // Both processes' real time is the same simulated wall clock, moving forward only.
+            let wall = START;
+            const realTime = (): number => wall;
+            const plain = engineOn(new MemoryLog(), { realTime }, realTime);
+            const reader = engineOn(new MemoryLog(), { realTime }, realTime);
+            await plain.start();
+            await reader.start();
+            for (const [o, entropy, read] of steps) {
+              if (o.kind === 'wait') {
+                wall += o.ms;
+                continue;
+              }
+              const both = async (command: Command): Promise<void> => {
+                const text = JSON.stringify(command);
+                const [a, b] = await Promise.all([
+                  outcome(plain.execute(JSON.parse(text) as Command)),
+                  outcome(reader.execute(JSON.parse(text) as Command)),
+                ]);
+                expect(b, `answers differ after ${text}`).toEqual(a);
+              };
+              if (o.kind === 'timeTrip') {
+                const tenantKey = TENANTS[o.tenant]!;
+                await both({ type: 'clockSet', tenant: tenantKey, at: wall, entropy, now: START + o.there * DAY });
+                readEverything(reader);
+                await both({ type: 'clockSet', tenant: tenantKey, at: wall, entropy, now: START + o.back * DAY });
+              } else {
+                await both(commandOf(o, plain, wall, entropy));
+              }
+              if (read) readEverything(reader);
+              expect(settledText(reader), `state differs after step ${o.kind}`).toBe(settledText(plain));
             }
-            const both = async (command: Command): Promise<void> => {
-              const text = JSON.stringify(command);
-              const [a, b] = await Promise.all([
-                outcome(plain.execute(JSON.parse(text) as Command)),
-                outcome(reader.execute(JSON.parse(text) as Command)),
-              ]);
-              expect(b, `answers differ after ${text}`).toEqual(a);
-            };
-            if (o.kind === 'timeTrip') {
-              const tenantKey = TENANTS[o.tenant]!;
-              await both({ type: 'clockSet', tenant: tenantKey, at: wall, entropy, now: START + o.there * DAY });
-              readEverything(reader);
-              await both({ type: 'clockSet', tenant: tenantKey, at: wall, entropy, now: START + o.back * DAY });
-            } else {
-              await both(commandOf(o, plain, wall, entropy));
-            }
-            if (read) readEverything(reader);
-            expect(settledText(reader), `state differs after step ${o.kind}`).toBe(settledText(plain));
-          }
-          // Once both have read, they agree as they are (reads write nothing, so they did before too).
-          readEverything(plain);
-          readEverything(reader);
-          expect(stateText(reader)).toBe(stateText(plain));
-        }),
+            // Once both have read, they agree as they are (reads write nothing, so they did before too).
+            readEverything(plain);
+            readEverything(reader);
+            expect(stateText(reader)).toBe(stateText(plain));
+          },
+        ),
         fcParams(200),
       );
     },
@@ -400,7 +519,8 @@ describe('commands applied by a live engine whose appends are held open', () => 
         fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
           const dir = mkdtempSync(join(tmpdir(), 'togai-mock-commands-'));
           const file = join(dir, 'state.json');
-          // Real time, the same for every engine here, moving forward only (no clock is frozen until a command does it).
+          // Real time, the same for every engine here, moving forward only (no clock is frozen until a command does
+          // it).
           let wall = START;
           const realTime = (): number => wall;
           const held = new RecordingLog(new FileLog(file));

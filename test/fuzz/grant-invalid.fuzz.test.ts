@@ -36,20 +36,24 @@ afterAll(() => client.close());
 const state = (): string => JSON.stringify(mock.runtime.store.snapshot());
 
 describe('fuzz: invalid grant batches', () => {
-  it('answers 4xx with a Togai message naming the field, and stores nothing', async () => {
-    const before = state();
-    await fc.assert(
-      fc.asyncProperty(invalidBatch, async (m) => {
-        const res = await client.post('/credits', toJsonText(m.body));
-        expect(res.status, `${m.what}: ${res.text}`).toBeGreaterThanOrEqual(400);
-        expect(res.status, `${m.what}: ${res.text}`).toBeLessThan(500);
-        expect(isTogaiError(res), `${m.what}: ${res.text}`).toBe(true);
-        if (m.names !== undefined) expect((res.json as { message: string }).message, m.what).toContain(m.names);
-        expect(state(), `${m.what} changed the store`).toBe(before);
-      }),
-      fcParams(2000),
-    );
-    const health = await client.get('/_mock/health');
-    expect(health.status).toBe(200);
-  }, FUZZ_TIMEOUT);
+  it(
+    'answers 4xx with a Togai message naming the field, and stores nothing',
+    async () => {
+      const before = state();
+      await fc.assert(
+        fc.asyncProperty(invalidBatch, async (m) => {
+          const res = await client.post('/credits', toJsonText(m.body));
+          expect(res.status, `${m.what}: ${res.text}`).toBeGreaterThanOrEqual(400);
+          expect(res.status, `${m.what}: ${res.text}`).toBeLessThan(500);
+          expect(isTogaiError(res), `${m.what}: ${res.text}`).toBe(true);
+          if (m.names !== undefined) expect((res.json as { message: string }).message, m.what).toContain(m.names);
+          expect(state(), `${m.what} changed the store`).toBe(before);
+        }),
+        fcParams(2000),
+      );
+      const health = await client.get('/_mock/health');
+      expect(health.status).toBe(200);
+    },
+    FUZZ_TIMEOUT,
+  );
 });

@@ -68,7 +68,8 @@ export class DuplicateKeys {
 /** Writes a generated value as JSON text, honouring RawJson and DuplicateKeys. */
 export function toJsonText(v: unknown): string {
   if (v instanceof RawJson) return v.text;
-  if (v instanceof DuplicateKeys) return `{${v.entries.map(([k, x]) => `${JSON.stringify(k)}:${toJsonText(x)}`).join(',')}}`;
+  if (v instanceof DuplicateKeys)
+    return `{${v.entries.map(([k, x]) => `${JSON.stringify(k)}:${toJsonText(x)}`).join(',')}}`;
   if (Array.isArray(v)) return `[${v.map(toJsonText).join(',')}]`;
   if (typeof v === 'object' && v !== null) {
     return `{${Object.keys(v)
@@ -120,7 +121,11 @@ const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
 /** Real calendar dates, years 0000-9999 (the full range of RFC 3339 full-date). */
 export const calendarDate: fc.Arbitrary<string> = fc
-  .record({ y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1990, max: 2040 })), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 31 }) })
+  .record({
+    y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1990, max: 2040 })),
+    m: fc.integer({ min: 1, max: 12 }),
+    d: fc.integer({ min: 1, max: 31 }),
+  })
   .map(({ y, m, d }) => `${pad(y, 4)}-${pad(m, 2)}-${pad(Math.min(d, daysIn(y, m)), 2)}`);
 
 /** Strings that look like dates but name no calendar day, or are not in YYYY-MM-DD form. */
@@ -152,7 +157,11 @@ export const notACalendarDate: fc.Arbitrary<string> = fc.oneof(
   ),
   // A real year and month with a day past its end.
   fc
-    .record({ y: fc.integer({ min: 0, max: 9999 }), m: fc.integer({ min: 1, max: 12 }), extra: fc.integer({ min: 1, max: 68 }) })
+    .record({
+      y: fc.integer({ min: 0, max: 9999 }),
+      m: fc.integer({ min: 1, max: 12 }),
+      extra: fc.integer({ min: 1, max: 68 }),
+    })
     .map(({ y, m, extra }) => `${pad(y, 4)}-${pad(m, 2)}-${pad(daysIn(y, m) + extra, 2)}`),
 );
 
@@ -180,16 +189,25 @@ function integerArb(s: Schema): fc.Arbitrary<number> {
   const min = s.minimum ?? Number.MIN_SAFE_INTEGER;
   const max = s.maximum ?? Number.MAX_SAFE_INTEGER;
   const edges = [min, max, 0, 1, -1, 1e20, -1e300].filter((n) => n >= min && n <= max);
-  return fc.oneof(fc.integer({ min: Math.max(min, -1000), max: Math.min(max, 1000) }), fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31) }), fc.constantFrom(...edges));
+  return fc.oneof(
+    fc.integer({ min: Math.max(min, -1000), max: Math.min(max, 1000) }),
+    fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31) }),
+    fc.constantFrom(...edges),
+  );
 }
 
 function numberArb(s: Schema): fc.Arbitrary<number> {
-  const bounds = { ...(s.minimum === undefined ? {} : { min: s.minimum }), ...(s.maximum === undefined ? {} : { max: s.maximum }) };
-  return fc.oneof(
-    fc.double({ noNaN: true, noDefaultInfinity: true, ...bounds }),
-    fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 100),
-    fc.constantFrom(0, 0.1, 5e-324, 1e-300, 1e300, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER),
-  ).filter((n) => (s.minimum === undefined || n >= s.minimum) && (s.maximum === undefined || n <= s.maximum));
+  const bounds = {
+    ...(s.minimum === undefined ? {} : { min: s.minimum }),
+    ...(s.maximum === undefined ? {} : { max: s.maximum }),
+  };
+  return fc
+    .oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true, ...bounds }),
+      fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 100),
+      fc.constantFrom(0, 0.1, 5e-324, 1e-300, 1e300, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER),
+    )
+    .filter((n) => (s.minimum === undefined || n >= s.minimum) && (s.maximum === undefined || n <= s.maximum));
 }
 
 /** Valid values of a schema. `cap` bounds arrays the spec leaves unbounded. */
@@ -253,17 +271,38 @@ export const validCreditRequest: fc.Arbitrary<Req> = (() => {
 })();
 
 export const validBatch: fc.Arbitrary<{ creditRequests: Req[] }> = fc
-  .array(validCreditRequest, { minLength: schema(createCreditRequestSchema.properties!.creditRequests!).minItems ?? 1, maxLength: 5 })
+  .array(validCreditRequest, {
+    minLength: schema(createCreditRequestSchema.properties!.creditRequests!).minItems ?? 1,
+    maxLength: 5,
+  })
   .map((creditRequests) => ({ creditRequests }));
 
 // --------------------------------------------------------------- mutations
 
 /** Values nested `depth` levels deep, built without recursion. */
 export function deeplyNested(depth: number, kind: 'array' | 'object'): RawJson {
-  return new RawJson(kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+  return new RawJson(
+    kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+  );
 }
 
-const NAN_LIKE = ['NaN', 'Infinity', '-Infinity', '1e999', '0x1A', '1_000', ' 1', '1 ', '', '١٠', '½', 'true', 'null', '0', '1'];
+const NAN_LIKE = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e999',
+  '0x1A',
+  '1_000',
+  ' 1',
+  '1 ',
+  '',
+  '١٠',
+  '½',
+  'true',
+  'null',
+  '0',
+  '1',
+];
 
 /** JSON values whose JSON type is not the schema's type. */
 export function wrongType(s: Schema): fc.Arbitrary<unknown> {
@@ -274,15 +313,22 @@ export function wrongType(s: Schema): fc.Arbitrary<unknown> {
     options.push(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Number.isInteger(n)));
     options.push(fc.constantFrom(0.5, 1e-7, -1.5, 5e-324));
   }
-  if (t !== 'number' && t !== 'integer') options.push(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })));
+  if (t !== 'number' && t !== 'integer')
+    options.push(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })));
   // Numbers JSON.stringify cannot write: they parse to +/-Infinity.
   if (t === 'number' || t === 'integer') options.push(fc.constantFrom(new RawJson('1e400'), new RawJson('-1e400')));
   if (t !== 'string') options.push(fc.oneof(fc.constantFrom(...NAN_LIKE), fc.string({ maxLength: 20 })));
   if (t !== 'array') options.push(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }), fc.constant([]));
-  if (t !== 'object') options.push(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), fc.constant({}));
+  if (t !== 'object')
+    options.push(
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+      fc.constant({}),
+    );
   if (t !== 'array' && t !== 'object') {
     options.push(
-      fc.integer({ min: 1, max: 20_000 }).chain((depth) => fc.constantFrom(deeplyNested(depth, 'array'), deeplyNested(depth, 'object'))),
+      fc
+        .integer({ min: 1, max: 20_000 })
+        .chain((depth) => fc.constantFrom(deeplyNested(depth, 'array'), deeplyNested(depth, 'object'))),
     );
   }
   return fc.oneof(...options);
@@ -294,8 +340,13 @@ function brokenConstraint(s: Schema): Array<fc.Arbitrary<unknown>> {
   if (s.type === 'string') {
     if (s.format === 'date') out.push(notACalendarDate);
     if (s.format === 'date-time') out.push(fc.constantFrom('2023-02-30T00:00:00Z', '2023-01-01', 'yesterday'));
-    if (s.enum) out.push(fc.string({ maxLength: 12 }).filter((x) => !s.enum!.includes(x)), fc.constantFrom(...(s.enum as string[]).map((e) => e.toLowerCase())));
-    if (s.maxLength !== undefined) out.push(fc.integer({ min: s.maxLength + 1, max: 10_240 }).map((n) => 'x'.repeat(n)));
+    if (s.enum)
+      out.push(
+        fc.string({ maxLength: 12 }).filter((x) => !s.enum!.includes(x)),
+        fc.constantFrom(...(s.enum as string[]).map((e) => e.toLowerCase())),
+      );
+    if (s.maxLength !== undefined)
+      out.push(fc.integer({ min: s.maxLength + 1, max: 10_240 }).map((n) => 'x'.repeat(n)));
     if (s.minLength !== undefined && s.minLength > 0) out.push(fc.constant(''));
   }
   if (s.type === 'integer' || s.type === 'number') {
@@ -330,12 +381,23 @@ function mutateRequest(r: Req, i: number): fc.Arbitrary<Mutated> {
   );
   // A field the schema does not allow (additionalProperties: false).
   if (s.additionalProperties === false) {
-    const extraName = fc.oneof(
-      fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'id', 'status', 'customerId', 'creditUnit'),
-      fc.constantFrom(...props).map((p) => p[0]!.toUpperCase() + p.slice(1)),
-      fc.constantFrom(...props).map((p) => `${p} `),
-      fc.string({ minLength: 1, maxLength: 30 }),
-    ).filter((k) => !props.includes(k));
+    const extraName = fc
+      .oneof(
+        fc.constantFrom(
+          '__proto__',
+          'constructor',
+          'prototype',
+          'toString',
+          'id',
+          'status',
+          'customerId',
+          'creditUnit',
+        ),
+        fc.constantFrom(...props).map((p) => p[0]!.toUpperCase() + p.slice(1)),
+        fc.constantFrom(...props).map((p) => `${p} `),
+        fc.string({ minLength: 1, maxLength: 30 }),
+      )
+      .filter((k) => !props.includes(k));
     options.push(
       fc.tuple(extraName, fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => ({
         body: with_(k, v),
@@ -353,7 +415,9 @@ function mutateRequest(r: Req, i: number): fc.Arbitrary<Mutated> {
       bad.push(wrongType(items).map((v) => [v]));
       if (ps.uniqueItems) bad.push(validArb(items).map((v) => [v, v]));
     }
-    options.push(fc.oneof(...bad).map((v) => ({ body: with_(k, v), what: `${at}.${k} = ${clipped(v)}`, names: `${at}.${k}` })));
+    options.push(
+      fc.oneof(...bad).map((v) => ({ body: with_(k, v), what: `${at}.${k} = ${clipped(v)}`, names: `${at}.${k}` })),
+    );
   }
   // A field written twice: JSON.parse would keep the last one silently.
   options.push(
@@ -372,14 +436,17 @@ function mutateRequest(r: Req, i: number): fc.Arbitrary<Mutated> {
     })),
   );
   options.push(
-    fc.tuple(calendarDate, fc.integer({ min: 1, max: 3650 })).map(([from, days]) => {
-      const until = new Date(Date.parse(`${from}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
-      return {
-        body: bareObject([...Object.entries(r), ['effectiveFrom', from], ['effectiveUntil', until]]),
-        what: `${at} effectiveUntil ${until} before effectiveFrom ${from}`,
-        names: `${at}.effectiveUntil`,
-      };
-    }).filter((m) => !String((m.body as Req).effectiveUntil).startsWith('-')),
+    fc
+      .tuple(calendarDate, fc.integer({ min: 1, max: 3650 }))
+      .map(([from, days]) => {
+        const until = new Date(Date.parse(`${from}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+        return {
+          body: bareObject([...Object.entries(r), ['effectiveFrom', from], ['effectiveUntil', until]]),
+          what: `${at} effectiveUntil ${until} before effectiveFrom ${from}`,
+          names: `${at}.effectiveUntil`,
+        };
+      })
+      .filter((m) => !String((m.body as Req).effectiveUntil).startsWith('-')),
   );
   return fc.oneof(...options);
 }
@@ -399,7 +466,11 @@ const brokenRoot: fc.Arbitrary<Mutated> = fc.oneof(
     what: `creditRequests = ${clipped(v)}`,
     names: 'creditRequests',
   })),
-  wrongType(creditRequestSchema).map((v) => ({ body: { creditRequests: [v] }, what: `creditRequests[0] = ${clipped(v)}`, names: 'creditRequests[0]' })),
+  wrongType(creditRequestSchema).map((v) => ({
+    body: { creditRequests: [v] },
+    what: `creditRequests[0] = ${clipped(v)}`,
+    names: 'creditRequests[0]',
+  })),
 );
 
 /** A valid batch with exactly one thing wrong (somewhere in it), or a broken body. */

@@ -30,7 +30,8 @@ function findRedisServer(): string | undefined {
   const chosen = process.env.TOGAI_MOCK_TEST_REDIS_SERVER;
   if (chosen !== undefined) return existsSync(chosen) ? chosen : undefined;
   const candidates = ['/usr/bin/redis-server'];
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir !== '') candidates.push(join(dir, 'redis-server'));
+  for (const dir of (process.env.PATH ?? '').split(delimiter))
+    if (dir !== '') candidates.push(join(dir, 'redis-server'));
   return candidates.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
 }
 
@@ -40,7 +41,9 @@ export const redisAvailable = redisServerPath !== undefined;
 /** Says loudly, once per test file, why its Redis tests do not run. */
 export function warnIfRedisMissing(what: string): void {
   if (!redisAvailable) {
-    console.warn(`SKIPPED: ${what}: redis-server not found; install Debian's redis-server (apt-get install redis-server)`);
+    console.warn(
+      `SKIPPED: ${what}: redis-server not found; install Debian's redis-server (apt-get install redis-server)`,
+    );
   }
 }
 
@@ -152,15 +155,24 @@ export class TestRedis {
 
   private async launch(): Promise<void> {
     const args = [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--dir', this.dir,
-      '--appendonly', 'yes',
-      '--appendfsync', 'always',
-      '--save', '',
-      '--daemonize', 'no',
-      '--protected-mode', 'yes',
-      '--loglevel', 'warning',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
     ];
     const { tls, password, users } = this.options;
     if (tls !== undefined) {

@@ -16,7 +16,18 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { cleanEnv, ROOT, start, urlOf, type Child } from '../ship/process.js';
@@ -41,7 +52,13 @@ function buildKey(): string {
   const hash = createHash('sha256');
   // The build links to this clone's spec/, src/ and node_modules/; under another Node it is built again.
   hash.update(`${ROOT}\0${process.version}\0`);
-  for (const file of [...filesUnder('src'), ...filesUnder('spec'), 'package.json', 'package-lock.json', 'tsconfig.json']) {
+  for (const file of [
+    ...filesUnder('src'),
+    ...filesUnder('spec'),
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+  ]) {
     hash.update(`${file}\0`);
     hash.update(readFileSync(join(ROOT, file)));
     hash.update('\0');
@@ -85,7 +102,10 @@ async function build(): Promise<string> {
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     const e = error as { message: string; stdout?: string; stderr?: string };
-    throw new Error(`building the CLI for the replica tests failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    throw new Error(
+      `building the CLI for the replica tests failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+      { cause: error },
+    );
   }
   return cli;
 }
@@ -219,13 +239,19 @@ export class ReplicaGroup {
       ...this.defaults.env,
       ...options.env,
     };
-    const replica = new Replica(String.fromCharCode(65 + this.replicas.length), cli, env, [...(this.defaults.args ?? []), ...(options.args ?? [])]);
+    const replica = new Replica(String.fromCharCode(65 + this.replicas.length), cli, env, [
+      ...(this.defaults.args ?? []),
+      ...(options.args ?? []),
+    ]);
     this.replicas.push(replica);
     await replica.start();
-    // One clear failure, rather than every scenario failing its own way, when the build does not keep its state in Redis.
+    // One clear failure, rather than every scenario failing its own way, when the build does not keep its state in
+    // Redis.
     const health = await replica.call('GET', '/_mock/health', { token: null });
     if ((health.body as { backend?: unknown } | undefined)?.backend !== 'redis') {
-      throw new Error(`replica ${replica.name} does not keep its state in Redis although TOGAI_MOCK_REDIS_URL is set (GET /_mock/health: ${health.text})`);
+      throw new Error(
+        `replica ${replica.name} does not keep its state in Redis although TOGAI_MOCK_REDIS_URL is set (GET /_mock/health: ${health.text})`,
+      );
     }
     return replica;
   }

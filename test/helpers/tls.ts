@@ -48,7 +48,21 @@ export async function makeTestCertificates(dir: string, name = 'test'): Promise<
   await openssl('req', '-x509', ...key, '-keyout', file('ca.key'), '-out', file('ca.crt'), ...days, '-subj', caName);
   await openssl('req', ...key, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
   writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-    '-CAcreateserial', '-out', file('server.crt'), ...days, '-extfile', file('server.ext'));
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.crt'),
+    ...days,
+    '-extfile',
+    file('server.ext'),
+  );
   return { caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key') };
 }

@@ -23,20 +23,32 @@ const grant = (accountId: string): string => JSON.stringify({ creditRequests: [c
 /** A chunked POST /credits over a raw socket, one chunk per string given. */
 function chunked(chunks: string[], contentType = 'application/json') {
   const body = chunks.map((c) => `${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`).join('') + '0\r\n\r\n';
-  return exchange(mock.port, [head('POST', '/credits', { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' }), body]);
+  return exchange(mock.port, [
+    head('POST', '/credits', { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' }),
+    body,
+  ]);
 }
 
 describe('the JSON body reader', () => {
   it('skips a UTF-8 byte order mark', async () => {
-    const r = await mock.call('POST', '/credits', { rawBody: `\uFEFF${grant('BOM-1')}`, headers: { 'content-type': 'application/json' } });
+    const r = await mock.call('POST', '/credits', {
+      rawBody: `\uFEFF${grant('BOM-1')}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.body.credits[0].accountId).toBe('BOM-1');
   });
 
   it('accepts application/*+json and a quoted utf-8 charset', async () => {
-    const plus = await mock.call('POST', '/credits', { rawBody: grant('PLUS-1'), headers: { 'content-type': 'application/vnd.togai+json' } });
+    const plus = await mock.call('POST', '/credits', {
+      rawBody: grant('PLUS-1'),
+      headers: { 'content-type': 'application/vnd.togai+json' },
+    });
     expect(plus.status, plus.text).toBe(200);
-    const quoted = await mock.call('POST', '/credits', { rawBody: grant('Q-1'), headers: { 'content-type': 'application/json; charset="UTF-8"' } });
+    const quoted = await mock.call('POST', '/credits', {
+      rawBody: grant('Q-1'),
+      headers: { 'content-type': 'application/json; charset="UTF-8"' },
+    });
     expect(quoted.status, quoted.text).toBe(200);
   });
 
@@ -65,14 +77,24 @@ describe('the JSON body reader', () => {
   });
 
   it('keeps a body that is not JSON in the journal as the text that was sent', async () => {
-    const r = await mock.call('POST', '/credits', { rawBody: '{"creditRequests": [', headers: { 'content-type': 'application/json' } });
+    const r = await mock.call('POST', '/credits', {
+      rawBody: '{"creditRequests": [',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(400);
     const [entry] = (await mock.call('GET', '/_mock/requests')).body.requests;
-    expect(entry).toMatchObject({ operationId: 'createCredit', status: 400, requestBody: '{"creditRequests": [', error: 'Request body is not valid JSON' });
+    expect(entry).toMatchObject({
+      operationId: 'createCredit',
+      status: 400,
+      requestBody: '{"creditRequests": [',
+      error: 'Request body is not valid JSON',
+    });
   });
 
   it('keeps non-ASCII bodies intact in the journal (responses are kept as the bytes written)', async () => {
-    const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'Zoë-東京-1' })] } });
+    const g = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest({ accountId: 'Zoë-東京-1' })] },
+    });
     expect(g.status, g.text).toBe(200);
     const [entry] = (await mock.call('GET', '/_mock/requests')).body.requests;
     expect(entry.requestBody.creditRequests[0].accountId).toBe('Zoë-東京-1');
@@ -82,14 +104,19 @@ describe('the JSON body reader', () => {
 
 describe('routing from the spec', () => {
   it('matches paths in any letter case and with a trailing slash, as Express did', async () => {
-    const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'ROUTE-1' })] } });
+    const g = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest({ accountId: 'ROUTE-1' })] },
+    });
     const id = g.body.credits[0].id as string;
     expect((await mock.call('GET', `/Credits/${id}/`)).body.id).toBe(id);
     expect((await mock.call('GET', '/accounts/ROUTE-1/credit_balance/')).status).toBe(200);
   });
 
   it('answers HEAD like GET without a body, and OPTIONS with Allow', async () => {
-    const h = await fetch(`${mock.url}/accounts/ROUTE-1/credit_balance`, { method: 'HEAD', headers: { authorization: 'Bearer t' } });
+    const h = await fetch(`${mock.url}/accounts/ROUTE-1/credit_balance`, {
+      method: 'HEAD',
+      headers: { authorization: 'Bearer t' },
+    });
     expect(h.status).toBe(200);
     expect(Number(h.headers.get('content-length'))).toBeGreaterThan(0);
     expect(await h.text()).toBe('');

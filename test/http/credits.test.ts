@@ -14,7 +14,8 @@ beforeEach(async () => {
   mock.setTime('2024-06-01T12:00:00Z');
 });
 
-const grant = (...reqs: Array<Record<string, unknown>>) => mock.call('POST', '/credits', { body: { creditRequests: reqs } });
+const grant = (...reqs: Array<Record<string, unknown>>) =>
+  mock.call('POST', '/credits', { body: { creditRequests: reqs } });
 
 describe('createCredit', () => {
   it('grants credits in request order, one per request', async () => {
@@ -65,10 +66,19 @@ describe('createCredit', () => {
     [{ creditRequests: [creditRequest({ extra: 1 })] }, 'creditRequests[0].extra is not an allowed field'],
     // The same bounds as the balance path's account_id (deviation D18): no credit an account can never read.
     [{ creditRequests: [creditRequest({ accountId: '' })] }, 'creditRequests[0].accountId must not be empty'],
-    [{ creditRequests: [creditRequest(), creditRequest({ accountId: 'a'.repeat(51) })] }, 'creditRequests[1].accountId must be at most 50 characters'],
-    [{ creditRequests: [creditRequest({ effectiveFrom: '2023-02-30' })] }, 'creditRequests[0].effectiveFrom must be a calendar date (YYYY-MM-DD)'],
+    [
+      { creditRequests: [creditRequest(), creditRequest({ accountId: 'a'.repeat(51) })] },
+      'creditRequests[1].accountId must be at most 50 characters',
+    ],
+    [
+      { creditRequests: [creditRequest({ effectiveFrom: '2023-02-30' })] },
+      'creditRequests[0].effectiveFrom must be a calendar date (YYYY-MM-DD)',
+    ],
     [{ creditRequests: [creditRequest({ creditAmount: '10' })] }, 'creditRequests[0].creditAmount must be number'],
-    [{ creditRequests: [creditRequest({ applicableEntityIds: ['a', 'a'] })] }, 'creditRequests[0].applicableEntityIds must not contain duplicates (items 0 and 1 are equal)'],
+    [
+      { creditRequests: [creditRequest({ applicableEntityIds: ['a', 'a'] })] },
+      'creditRequests[0].applicableEntityIds must not contain duplicates (items 0 and 1 are equal)',
+    ],
     [{ creditRequests: [] }, 'creditRequests must have at least 1 item'],
     [{}, 'creditRequests is required'],
     [[creditRequest()], 'request body must be object'],
@@ -85,13 +95,19 @@ describe('createCredit', () => {
   });
 
   it('rejects invalid JSON, a missing body, a wrong content type and a body over 1 MiB', async () => {
-    const bad = await mock.call('POST', '/credits', { rawBody: '{"creditRequests": [', headers: { 'content-type': 'application/json' } });
+    const bad = await mock.call('POST', '/credits', {
+      rawBody: '{"creditRequests": [',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad).toMatchObject({ status: 400, body: { message: 'Request body is not valid JSON' } });
     const none = await mock.call('POST', '/credits');
     expect(none).toMatchObject({ status: 400, body: { message: 'Request body is required (application/json)' } });
     const text = await mock.call('POST', '/credits', { rawBody: '{}', headers: { 'content-type': 'text/plain' } });
     expect(text).toMatchObject({ status: 415, body: { message: 'Content-Type must be application/json' } });
-    const latin1 = await mock.call('POST', '/credits', { rawBody: '{}', headers: { 'content-type': 'application/json; charset=latin1' } });
+    const latin1 = await mock.call('POST', '/credits', {
+      rawBody: '{}',
+      headers: { 'content-type': 'application/json; charset=latin1' },
+    });
     expect(latin1.status).toBe(415);
     const huge = JSON.stringify({ creditRequests: [creditRequest({ purpose: 'x'.repeat(1024 * 1024) })] });
     const big = await mock.call('POST', '/credits', { rawBody: huge, headers: { 'content-type': 'application/json' } });
@@ -120,7 +136,8 @@ describe('authentication', () => {
 
 describe('listCredits', () => {
   it('pages through everything without duplicates or gaps while credits are inserted between pages', async () => {
-    const first = (await grant(...Array.from({ length: 7 }, (_, i) => creditRequest({ purpose: `a${i}` })))).body.credits;
+    const first = (await grant(...Array.from({ length: 7 }, (_, i) => creditRequest({ purpose: `a${i}` })))).body
+      .credits;
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
@@ -138,7 +155,7 @@ describe('listCredits', () => {
     expect(new Set(seen).size).toBe(8);
   });
 
-  it("issues Togai-shaped tokens: base64 of lastItemId, pageSize, sortOrder", async () => {
+  it('issues Togai-shaped tokens: base64 of lastItemId, pageSize, sortOrder', async () => {
     const ids = (await grant(creditRequest(), creditRequest())).body.credits.map((c: any) => c.id);
     const page = await mock.call('GET', '/credits?pageSize=1');
     expect(JSON.parse(Buffer.from(page.body.nextToken, 'base64').toString())).toEqual({
@@ -173,7 +190,10 @@ describe('listCredits', () => {
     ['status=PROCESSED', 'status must be one of ACTIVE, CONSUMED, EXPIRED, VOIDED'],
     ['nextToken=%%%', 'nextToken is malformed: not base64'],
     [`nextToken=${Buffer.from('{"pageSize":5}').toString('base64')}`, 'nextToken is malformed: lastItemId is missing'],
-    [`nextToken=${Buffer.from('not json').toString('base64')}`, 'nextToken is malformed: not a token issued by this API'],
+    [
+      `nextToken=${Buffer.from('not json').toString('base64')}`,
+      'nextToken is malformed: not a token issued by this API',
+    ],
     [
       `nextToken=${encodeURIComponent(Buffer.from('{"lastItemId":"cred.gone","pageSize":5,"sortOrder":"asc"}').toString('base64'))}`,
       'nextToken refers to a credit that does not exist (was the mock reset?)',
@@ -220,7 +240,10 @@ describe('getCreditDetails and voidCredit', () => {
     const id = (await grant(creditRequest())).body.credits[0].id;
     await mock.call('POST', `/credits/${id}/void`);
     const again = await mock.call('POST', `/credits/${id}/void`);
-    expect(again).toMatchObject({ status: 400, body: { message: `Credit ${id} is VOIDED; only an ACTIVE credit can be voided` } });
+    expect(again).toMatchObject({
+      status: 400,
+      body: { message: `Credit ${id} is VOIDED; only an ACTIVE credit can be voided` },
+    });
   });
 
   it('rejects an over-long credit id with 400', async () => {
@@ -251,7 +274,11 @@ describe('CreditBalanceForAccount and the lifecycle with a moved clock', () => {
     const expired = await mock.call('GET', `/credits/${soon.id}`);
     expect(expired.body.status).toBe('EXPIRED');
     expect(expired.body.transactions.at(-1)).toMatchObject({ transactionType: 'EXPIRED', amount: 600 });
-    expect(await bal()).toMatchObject({ activeCredits: 400, inapplicableCredits: 100, lastUpdatedAt: '2024-07-01T00:00:00.000Z' });
+    expect(await bal()).toMatchObject({
+      activeCredits: 400,
+      inapplicableCredits: 100,
+      lastUpdatedAt: '2024-07-01T00:00:00.000Z',
+    });
     mock.setTime('2024-07-15T00:00:00Z');
     expect(await bal()).toMatchObject({ activeCredits: 500, inapplicableCredits: 0 });
     expect((await mock.call('GET', '/credits?status=EXPIRED')).body.data.map((c: any) => c.id)).toEqual([soon.id]);
@@ -264,7 +291,10 @@ describe('CreditBalanceForAccount and the lifecycle with a moved clock', () => {
   });
 
   it('answers zeros for an account without credits and 400 for an over-long account id', async () => {
-    expect((await mock.call('GET', '/accounts/NOBODY/credit_balance')).body).toMatchObject({ activeCredits: 0, unit: 'USD' });
+    expect((await mock.call('GET', '/accounts/NOBODY/credit_balance')).body).toMatchObject({
+      activeCredits: 0,
+      unit: 'USD',
+    });
     const long = await mock.call('GET', `/accounts/${'a'.repeat(51)}/credit_balance`);
     expect(long).toMatchObject({ status: 400, body: { message: 'account_id must be at most 50 characters' } });
   });

@@ -99,7 +99,9 @@ describe('journal recorder', () => {
     );
     const change = await fetch(`${url}/credits`, { method: 'POST' });
     expect(change.status).toBe(503);
-    expect(((await change.json()) as { message: string }).message).toMatch(/could not record it .*; a change the request made is kept$/);
+    expect(((await change.json()) as { message: string }).message).toMatch(
+      /could not record it .*; a change the request made is kept$/,
+    );
     // An error answer goes as it is.
     const down = await fetch(`${url}/down`);
     expect(down.status).toBe(503);

@@ -19,12 +19,19 @@ describe('TOGAI_MOCK_TOKENS', async () => {
 describe('strict accounts', async () => {
   const mock = await startTestMock({ strictAccounts: true });
   it('answers 404 on grant and balance for an account that was not created', async () => {
-    const g = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'GHOST' })] } });
-    expect(g).toMatchObject({ status: 404, body: { message: 'creditRequests[0].accountId: account GHOST does not exist' } });
+    const g = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest({ accountId: 'GHOST' })] },
+    });
+    expect(g).toMatchObject({
+      status: 404,
+      body: { message: 'creditRequests[0].accountId: account GHOST does not exist' },
+    });
     const b = await mock.call('GET', '/accounts/GHOST/credit_balance');
     expect(b).toMatchObject({ status: 404, body: { message: 'Account GHOST does not exist' } });
     mock.runtime.store.tenant('shared').ledger.createAccount({ accountId: 'REAL', currency: 'EUR' }, Date.now());
-    const ok = await mock.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'REAL' })] } });
+    const ok = await mock.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest({ accountId: 'REAL' })] },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.credits[0].creditUnit).toBe('EUR');
   });
@@ -42,23 +49,40 @@ describe('options from the environment', () => {
         TOGAI_MOCK_MAX_TENANTS: '25',
       }),
     );
-    expect(o).toMatchObject({ port: 5000, host: '0.0.0.0', tokens: ['a', 'b'], strictAccounts: true, logLevel: 'warn', maxTenants: 25 });
+    expect(o).toMatchObject({
+      port: 5000,
+      host: '0.0.0.0',
+      tokens: ['a', 'b'],
+      strictAccounts: true,
+      logLevel: 'warn',
+      maxTenants: 25,
+    });
     expect(resolveOptions().maxTenants).toBe(1000);
     expect(resolveOptions().port).toBe(4010);
     expect(resolveOptions().host).toBe('127.0.0.1');
   });
 
   it('rejects bad values with a message naming the variable', () => {
-    expect(() => optionsFromEnv({ PORT: 'eighty' })).toThrow(new OptionError('PORT must be a port number 0-65535 (got "eighty")'));
-    expect(() => optionsFromEnv({ TOGAI_MOCK_STRICT_ACCOUNTS: 'maybe' })).toThrow(/TOGAI_MOCK_STRICT_ACCOUNTS must be true or false/);
+    expect(() => optionsFromEnv({ PORT: 'eighty' })).toThrow(
+      new OptionError('PORT must be a port number 0-65535 (got "eighty")'),
+    );
+    expect(() => optionsFromEnv({ TOGAI_MOCK_STRICT_ACCOUNTS: 'maybe' })).toThrow(
+      /TOGAI_MOCK_STRICT_ACCOUNTS must be true or false/,
+    );
     expect(() => optionsFromEnv({ TOGAI_MOCK_LOG_LEVEL: 'loud' })).toThrow(/TOGAI_MOCK_LOG_LEVEL must be one of/);
-    expect(() => optionsFromEnv({ TOGAI_MOCK_MAX_TENANTS: '-1' })).toThrow(/TOGAI_MOCK_MAX_TENANTS must be a whole number 0-1000000/);
+    expect(() => optionsFromEnv({ TOGAI_MOCK_MAX_TENANTS: '-1' })).toThrow(
+      /TOGAI_MOCK_MAX_TENANTS must be a whole number 0-1000000/,
+    );
   });
 });
 
 describe('Redis options', () => {
   it('reads TOGAI_MOCK_REDIS_URL and TOGAI_MOCK_REDIS_PREFIX, with the default prefix otherwise', () => {
-    expect(resolveOptions(optionsFromEnv({ TOGAI_MOCK_REDIS_URL: 'redis://cache:6380/2', TOGAI_MOCK_REDIS_PREFIX: 'ci-7:' }))).toMatchObject({
+    expect(
+      resolveOptions(
+        optionsFromEnv({ TOGAI_MOCK_REDIS_URL: 'redis://cache:6380/2', TOGAI_MOCK_REDIS_PREFIX: 'ci-7:' }),
+      ),
+    ).toMatchObject({
       redisUrl: 'redis://cache:6380/2',
       redisPrefix: 'ci-7:',
     });
@@ -85,7 +109,9 @@ describe('Redis options', () => {
     ];
     for (const [url, why] of cases) {
       expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(OptionError);
-      expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(/^TOGAI_MOCK_REDIS_URL must look like redis:\/\/host:port\[\/db\]: /);
+      expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(
+        /^TOGAI_MOCK_REDIS_URL must look like redis:\/\/host:port\[\/db\]: /,
+      );
       expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_URL: url }), url).toThrow(why);
     }
     let message = '';
@@ -99,7 +125,9 @@ describe('Redis options', () => {
   });
 
   it('rejects an empty-looking or spaced prefix', () => {
-    expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_PREFIX: 'two words' })).toThrow(/TOGAI_MOCK_REDIS_PREFIX must be 1-100 characters without spaces/);
+    expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_PREFIX: 'two words' })).toThrow(
+      /TOGAI_MOCK_REDIS_PREFIX must be 1-100 characters without spaces/,
+    );
     expect(() => optionsFromEnv({ TOGAI_MOCK_REDIS_PREFIX: 'x'.repeat(101) })).toThrow(OptionError);
   });
 
@@ -107,7 +135,9 @@ describe('Redis options', () => {
     expect(() => resolveOptions({ stateFile: 'state.json', redisUrl: 'redis://cache:6379' })).toThrow(
       /a state file \(TOGAI_MOCK_STATE_FILE, --state-file\) and Redis \(TOGAI_MOCK_REDIS_URL, --redis-url\) cannot be used together/,
     );
-    expect(() => resolveOptions(optionsFromEnv({ TOGAI_MOCK_STATE_FILE: 's.json' }), { redisUrl: 'redis://cache' })).toThrow(OptionError);
+    expect(() =>
+      resolveOptions(optionsFromEnv({ TOGAI_MOCK_STATE_FILE: 's.json' }), { redisUrl: 'redis://cache' }),
+    ).toThrow(OptionError);
   });
 });
 

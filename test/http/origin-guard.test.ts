@@ -142,7 +142,7 @@ describe('bound to 127.0.0.1 (the default)', async () => {
     }
   });
 
-  it('lets the mock\'s own pages (same origin) and clients without Origin through', async () => {
+  it("lets the mock's own pages (same origin) and clients without Origin through", async () => {
     const same = await send(mock.port, 'GET', '/_mock/requests', { Origin: `http://${own}` });
     expect(same.status).toBe(200);
     const local = `localhost:${mock.port}`;

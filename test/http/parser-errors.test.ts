@@ -25,14 +25,25 @@ function socket(inFlight?: { headersSent: boolean }): Duplex & { written: string
   return s;
 }
 
-const parserError = (code: string, reason?: string) => Object.assign(new Error(`Parse Error: ${reason ?? code}`), { code, reason });
+const parserError = (code: string, reason?: string) =>
+  Object.assign(new Error(`Parse Error: ${reason ?? code}`), { code, reason });
 
-describe('answers to errors of Node\'s HTTP parser', () => {
+describe("answers to errors of Node's HTTP parser", () => {
   it.each([
     ['HPE_INVALID_METHOD', 'Invalid method encountered', 400, 'Malformed HTTP request: Invalid method encountered'],
-    ['HPE_HEADER_OVERFLOW', 'Header overflow', 431, `Request headers are too large: the request line and headers must fit in ${maxHeaderSize / 1024} KiB`],
+    [
+      'HPE_HEADER_OVERFLOW',
+      'Header overflow',
+      431,
+      `Request headers are too large: the request line and headers must fit in ${maxHeaderSize / 1024} KiB`,
+    ],
     ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 'Chunk extensions overflow', 413, 'Request chunk extensions are too large'],
-    ['ERR_HTTP_REQUEST_TIMEOUT', undefined, 408, 'Request timeout: the headers must arrive within 10 s and the whole request within 30 s'],
+    [
+      'ERR_HTTP_REQUEST_TIMEOUT',
+      undefined,
+      408,
+      'Request timeout: the headers must arrive within 10 s and the whole request within 30 s',
+    ],
     // A reason that is not one of llhttp's plain phrases is not echoed.
     ['HPE_INVALID_HEADER_TOKEN', '<script>\r\nX: y', 400, 'Malformed HTTP request: not a valid HTTP/1.1 request'],
   ])('%s -> %i', (code, reason, status, message) => {

@@ -61,7 +61,8 @@ describe('idempotency under concurrency', () => {
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const byKey = new Map<string, Set<string>>();
     for (const r of responses) {
-      for (const c of json(r).credits) byKey.set(c.idempotencyKey, (byKey.get(c.idempotencyKey) ?? new Set()).add(c.id));
+      for (const c of json(r).credits)
+        byKey.set(c.idempotencyKey, (byKey.get(c.idempotencyKey) ?? new Set()).add(c.id));
     }
     expect([...byKey.values()].map((s) => s.size)).toEqual(Array(10).fill(1));
     expect(ledger().creditCount).toBe(before + 10);
@@ -77,7 +78,10 @@ describe('consumption under concurrency', () => {
     ]);
     const total = 1000;
     // Seeded amounts and kinds, so a failure can be replayed with FUZZ_SEED.
-    const plan = fc.sample(fc.record({ amount: fc.integer({ min: 1, max: 40 }), hold: fc.boolean() }), { numRuns: 200, seed: FUZZ_SEED });
+    const plan = fc.sample(fc.record({ amount: fc.integer({ min: 1, max: 40 }), hold: fc.boolean() }), {
+      numRuns: 200,
+      seed: FUZZ_SEED,
+    });
     const results = await Promise.all(plan.map((p, i) => consume('RACE', { ...p, invoiceId: `inv-${i}` })));
     expect(results.map((r) => r.status)).toEqual(Array(200).fill(200));
     let drawn = 0;
@@ -100,7 +104,9 @@ describe('consumption under concurrency', () => {
       const d = json(await client.get(`/credits/${c.id}`));
       expect(d.consumedAmount + d.holdAmount).toBeLessThanOrEqual(d.creditAmount);
       expect(d.consumedAmount + d.holdAmount).toBe(drawnPerCredit.get(c.id) ?? 0);
-      const debited = d.transactions.filter((t: any) => t.transactionType === 'DEBITED').reduce((s: number, t: any) => s + t.amount, 0);
+      const debited = d.transactions
+        .filter((t: any) => t.transactionType === 'DEBITED')
+        .reduce((s: number, t: any) => s + t.amount, 0);
       expect(debited).toBe(d.consumedAmount);
     }
   });
@@ -116,13 +122,21 @@ describe('consumption under concurrency', () => {
     );
     for (const [round, plan] of rounds.entries()) {
       const account = `VR-${round}`;
-      const credits = await grant([0, 1, 2].map((p) => creditRequest({ accountId: account, creditAmount: 100, priority: p })));
+      const credits = await grant(
+        [0, 1, 2].map((p) => creditRequest({ accountId: account, creditAmount: 100, priority: p })),
+      );
       const ops: Array<() => Promise<{ kind: string; i: number; r: Awaited<ReturnType<RawClient['get']>> }>> = [
         ...plan.amounts.map((amount, i) => async () => ({ kind: 'consume', i, r: await consume(account, { amount }) })),
-        ...plan.voids.map((v) => async () => ({ kind: 'void', i: v, r: await client.post(`/credits/${credits[v]!.id}/void`, '') })),
+        ...plan.voids.map((v) => async () => ({
+          kind: 'void',
+          i: v,
+          r: await client.post(`/credits/${credits[v]!.id}/void`, ''),
+        })),
       ];
       // A seeded shuffle, so each round starts the racers in a different order.
-      const shuffled = ops.map((op, k) => ({ op, key: plan.order[k % plan.order.length]! * 31 + k })).sort((a, b) => a.key - b.key);
+      const shuffled = ops
+        .map((op, k) => ({ op, key: plan.order[k % plan.order.length]! * 31 + k }))
+        .sort((a, b) => a.key - b.key);
       const outcomes = await Promise.all(shuffled.map((s) => s.op()));
 
       const drawnPerCredit = new Map<string, { amount: number; txIds: string[] }>();
@@ -145,15 +159,24 @@ describe('consumption under concurrency', () => {
         const ctx = `round ${round} credit ${ci}: ${JSON.stringify(d)}`;
         expect(txs[0]!.transactionType, ctx).toBe('CREDITED');
         expect(txs[0]!.amount, ctx).toBe(100);
-        expect(debits.reduce((s, t) => s + t.amount, 0), ctx).toBe(d.consumedAmount);
+        expect(
+          debits.reduce((s, t) => s + t.amount, 0),
+          ctx,
+        ).toBe(d.consumedAmount);
         expect(d.consumedAmount, ctx).toBe(drawn.amount);
         expect(debits.map((t) => t.id).sort(), ctx).toEqual([...drawn.txIds].sort());
         const voidCall = outcomes.find((o) => o.kind === 'void' && o.i === ci);
         if (d.status === 'VOIDED') {
           expect(voidCall?.r.status, ctx).toBe(200);
-          expect(voidTx.map((t) => t.amount), ctx).toEqual([100 - d.consumedAmount]);
+          expect(
+            voidTx.map((t) => t.amount),
+            ctx,
+          ).toEqual([100 - d.consumedAmount]);
           // Nothing is drawn from a credit after it was voided.
-          expect(txs.findIndex((t) => t.transactionType === 'VOIDED'), ctx).toBe(txs.length - 1);
+          expect(
+            txs.findIndex((t) => t.transactionType === 'VOIDED'),
+            ctx,
+          ).toBe(txs.length - 1);
         } else {
           expect(voidTx, ctx).toEqual([]);
           if (voidCall) expect(voidCall.r.status, ctx).toBe(400);

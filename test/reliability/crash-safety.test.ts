@@ -49,7 +49,8 @@ async function startMock(): Promise<{ child: Child; client: RawClient }> {
 async function storedAfterRestart(): Promise<{ byKey: Map<string, any>; child: Child; client: RawClient }> {
   // Every line of the log but a torn last one is a complete entry.
   const lines = readFileSync(`${file}.log`, 'utf8').split('\n').slice(0, -1);
-  for (const line of lines) expect(() => JSON.parse(line), 'a complete line of the log is not JSON after a crash').not.toThrow();
+  for (const line of lines)
+    expect(() => JSON.parse(line), 'a complete line of the log is not JSON after a crash').not.toThrow();
   const started = await startMock();
   // The snapshot (once a compaction wrote one), the log and the running mock's lock; nothing else.
   const files = readdirSync(dir).filter((n) => n !== 'state.json' && n !== 'state.json.log' && n !== 'state.json.lock');

@@ -83,7 +83,10 @@ describe('tenant isolation', () => {
     const page = body(await a.get('/credits?pageSize=1'));
     expect((await b.get(`/credits?nextToken=${encodeURIComponent(page.nextToken)}`)).status).toBe(400);
     // Idempotency keys are per tenant: B's grant with A's key is B's own new credit.
-    const mine = await b.post('/credits', JSON.stringify({ creditRequests: [creditRequest({ accountId: 'ALPHA', idempotencyKey: 'shared-key' })] }));
+    const mine = await b.post(
+      '/credits',
+      JSON.stringify({ creditRequests: [creditRequest({ accountId: 'ALPHA', idempotencyKey: 'shared-key' })] }),
+    );
     expect(ids).not.toContain(body(mine).credits[0].id);
     expect(await aView()).toBe(before);
   });
@@ -98,12 +101,25 @@ describe('tenant isolation', () => {
       const r = await anon.post(`/_mock/accounts/ALPHA-2/${op}`, op === 'consume' ? '{"amount":1}' : '{}', B);
       expect(r.status, `${op}: ${r.text}`).toBe(404);
     }
-    expect((await anon.send({ method: 'PUT', path: '/_mock/clock', headers: { ...B, 'content-type': 'application/json' }, body: '{"now":"2001-01-01T00:00:00Z"}' })).status).toBe(200);
+    expect(
+      (
+        await anon.send({
+          method: 'PUT',
+          path: '/_mock/clock',
+          headers: { ...B, 'content-type': 'application/json' },
+          body: '{"now":"2001-01-01T00:00:00Z"}',
+        })
+      ).status,
+    ).toBe(200);
     expect(body(await anon.get('/_mock/clock', admin(TOKEN_A))).now).not.toMatch(/^2001/);
     expect((await anon.post('/_mock/seed', '{"seed":1,"accounts":2,"creditsPerAccount":2}', B)).status).toBe(200);
     expect((await anon.post('/_mock/reset', '', B)).status).toBe(204);
     // B's journal holds B's own calls only (some of them probed A's ids, and their 404s say so).
-    const entries = body(await anon.get('/_mock/requests?limit=500', B)).requests as Array<{ tenant: string; status: number; responseBody?: unknown }>;
+    const entries = body(await anon.get('/_mock/requests?limit=500', B)).requests as Array<{
+      tenant: string;
+      status: number;
+      responseBody?: unknown;
+    }>;
     expect(entries.length).toBeGreaterThan(0);
     expect(new Set(entries.map((e) => e.tenant))).toEqual(new Set([tenantKeyFor(TOKEN_B)]));
     for (const e of entries.filter((x) => x.status === 200)) {
@@ -148,8 +164,12 @@ describe('TOGAI_MOCK_TOKENS', () => {
         { 'x-mock-tenant': TOKEN_A },
         { authorization: `Bearer ${ADMIN}` },
       ),
-      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 60 }).map((s) => ({ authorization: `Bearer sekret-${s.replace(/[\r\n]/g, '')}` })),
-      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 60 }).map((s) => ({ 'x-api-key': `sekret-${s.replace(/[\r\n]/g, '')}` })),
+      fc
+        .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 60 })
+        .map((s) => ({ authorization: `Bearer sekret-${s.replace(/[\r\n]/g, '')}` })),
+      fc
+        .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 60 })
+        .map((s) => ({ 'x-api-key': `sekret-${s.replace(/[\r\n]/g, '')}` })),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...calls), credentialHeaders, async (call, headers) => {
@@ -180,12 +200,21 @@ describe('admin token', () => {
   /** Everything a control call could change, read with the admin token. */
   async function observable(): Promise<string> {
     const parts = await Promise.all(
-      ['/_mock/state', '/_mock/faults', '/_mock/rate-limit', '/_mock/clock', '/_mock/requests?limit=1000'].map((p) => anon.get(p, admin())),
+      ['/_mock/state', '/_mock/faults', '/_mock/rate-limit', '/_mock/clock', '/_mock/requests?limit=1000'].map((p) =>
+        anon.get(p, admin()),
+      ),
     );
     for (const p of parts) expect(p.status, p.text).toBe(200);
     const [state, faults, rate, clock, journal] = parts.map((p) => p.json as any);
     delete state.savedAt; // when the snapshot was taken, not what it holds
-    return JSON.stringify({ state, faults, rate, clock, journal: journal.requests.length, tenantA: body(await anon.get('/_mock/clock', admin(TOKEN_A))) });
+    return JSON.stringify({
+      state,
+      faults,
+      rate,
+      clock,
+      journal: journal.requests.length,
+      tenantA: body(await anon.get('/_mock/clock', admin(TOKEN_A))),
+    });
   }
 
   it('lets no /_mock call without it change anything (and each call works with it)', async () => {
@@ -193,7 +222,12 @@ describe('admin token', () => {
     // Frozen clocks, so what is observed does not move with real time (resetClock unfreezes them).
     const freeze = async (): Promise<void> => {
       for (const t of [undefined, TOKEN_A]) {
-        const r = await anon.send({ method: 'PUT', path: '/_mock/clock', headers: { ...admin(t), 'content-type': 'application/json' }, body: '{"now":"2024-06-01T00:00:00Z"}' });
+        const r = await anon.send({
+          method: 'PUT',
+          path: '/_mock/clock',
+          headers: { ...admin(t), 'content-type': 'application/json' },
+          body: '{"now":"2024-06-01T00:00:00Z"}',
+        });
         expect(r.status).toBe(200);
       }
     };
@@ -213,11 +247,16 @@ describe('admin token', () => {
       createFault: '{"match":{"operationId":"createCredit"},"status":503}',
       setRateLimit: '{"requestsPerSecond":1}',
       putState: JSON.stringify(body(await anon.get('/_mock/state', admin()))),
-      providerState: JSON.stringify({ state: 'an account has an active credit', params: { accountId: 'PS-1', creditId: 'cred.PSxxxxxxxxx.00001' }, action: 'setup' }),
+      providerState: JSON.stringify({
+        state: 'an account has an active credit',
+        params: { accountId: 'PS-1', creditId: 'cred.PSxxxxxxxxx.00001' },
+        action: 'setup',
+      }),
     };
     const pathParams: Record<string, string> = { accountId: 'ALPHA-2' };
     // Destructive calls last, so the others act on data.
-    const order = (id: string): number => (['reset', 'putState', 'clearRequests', 'clearFaults', 'deleteFault'].includes(id) ? 1 : 0);
+    const order = (id: string): number =>
+      ['reset', 'putState', 'clearRequests', 'clearFaults', 'deleteFault'].includes(id) ? 1 : 0;
     const sorted = [...ops].sort((x, y) => order(x.operationId) - order(y.operationId));
     const outsiders: Array<Record<string, string>> = [
       {},
@@ -229,7 +268,9 @@ describe('admin token', () => {
     ];
     for (const op of sorted) {
       if (op.operationId === 'deleteFault') {
-        pathParams.faultId = body(await anon.post('/_mock/faults', '{"match":{"path":"/nowhere"},"status":500}', admin())).id;
+        pathParams.faultId = body(
+          await anon.post('/_mock/faults', '{"match":{"path":"/nowhere"},"status":500}', admin()),
+        ).id;
       }
       const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(pathParams[name] ?? 'x'));
       const text = bodies[op.operationId];
@@ -237,7 +278,11 @@ describe('admin token', () => {
         anon.send({
           method: op.method.toUpperCase(),
           path: op.method === 'get' && op.operationId === 'listRequests' ? `${path}?limit=5` : path,
-          headers: { ...headers, 'x-mock-tenant': TOKEN_A, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            ...headers,
+            'x-mock-tenant': TOKEN_A,
+            ...(text === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           ...(text === undefined ? {} : { body: text }),
         });
       await freeze();

@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 
 const count = (): number => mock.runtime.store.tenant('shared').ledger.creditCount;
-const grantBody = (overrides: Record<string, unknown> = {}): string => JSON.stringify({ creditRequests: [creditRequest(overrides)] });
+const grantBody = (overrides: Record<string, unknown> = {}): string =>
+  JSON.stringify({ creditRequests: [creditRequest(overrides)] });
 
 function post(body: string | Buffer, headers: Record<string, string | number>): Promise<RawExchange> {
   const len = headers['Content-Length'] ?? Buffer.byteLength(body);
@@ -43,9 +44,13 @@ describe('truncated and lying bodies', () => {
   it('refuses a body cut off before its Content-Length (client half-closes) and stores nothing', async () => {
     const before = count();
     const body = grantBody();
-    const r = await exchange(mock.port, [head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 40 }), body], {
-      halfClose: true,
-    });
+    const r = await exchange(
+      mock.port,
+      [head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 40 }), body],
+      {
+        halfClose: true,
+      },
+    );
     // Node's HTTP parser sees the end of the stream inside the body: a 400, connection closed.
     expect(r.status).toBe(400);
     expect(togaiError(r)).toMatch(/^Malformed HTTP request: /);
@@ -80,7 +85,11 @@ describe('truncated and lying bodies', () => {
   it('refuses Transfer-Encoding together with Content-Length (request smuggling) at the parser', async () => {
     const before = count();
     const r = await exchange(mock.port, [
-      head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': 5, 'Transfer-Encoding': 'chunked' }),
+      head('POST', '/credits', {
+        'Content-Type': 'application/json',
+        'Content-Length': 5,
+        'Transfer-Encoding': 'chunked',
+      }),
       '0\r\n\r\n',
     ]);
     expect(r.status).toBe(400);
@@ -208,7 +217,10 @@ describe('the 1 MiB body limit', () => {
     const before = count();
     const text = grantOfSize(MiB + 1);
     const chunked = `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n`;
-    const r = await exchange(mock.port, [head('POST', '/credits', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }), chunked]);
+    const r = await exchange(mock.port, [
+      head('POST', '/credits', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }),
+      chunked,
+    ]);
     expect(r.status).toBe(413);
     expect(count()).toBe(before);
   });
@@ -246,7 +258,9 @@ describe('methods, routes and the parser', () => {
     expect(foo.headers.connection).toBe('close');
     const long = await exchange(mock.port, [head('GET', `/credits/${'x'.repeat(20_000)}`)]);
     expect(long.status).toBe(431);
-    expect(togaiError(long)).toMatch(/^Request headers are too large: the request line and headers must fit in \d+ KiB$/);
+    expect(togaiError(long)).toMatch(
+      /^Request headers are too large: the request line and headers must fit in \d+ KiB$/,
+    );
     const garbage = await exchange(mock.port, ['\u0000\u0001 not http at all\r\n\r\n']);
     expect(garbage.status).toBe(400);
     expect(togaiError(garbage)).toMatch(/^Malformed HTTP request: /);

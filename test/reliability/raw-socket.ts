@@ -19,7 +19,11 @@ export interface RawExchange {
  * Writes `chunks` to a fresh connection, then optionally half-closes it, and
  * collects what comes back until the server closes the connection.
  */
-export function exchange(port: number, chunks: Array<string | Buffer>, opts: { halfClose?: boolean } = {}): Promise<RawExchange> {
+export function exchange(
+  port: number,
+  chunks: Array<string | Buffer>,
+  opts: { halfClose?: boolean } = {},
+): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const received: Buffer[] = [];
@@ -50,7 +54,13 @@ export function parse(text: string, closed: boolean): RawExchange {
     const len = headers['content-length'];
     if (len !== undefined) body = body.slice(0, Number(len));
   }
-  return { text, status: m ? Number(m[1]) : undefined, headers, body: Buffer.from(body, 'latin1').toString('utf8'), closed };
+  return {
+    text,
+    status: m ? Number(m[1]) : undefined,
+    headers,
+    body: Buffer.from(body, 'latin1').toString('utf8'),
+    closed,
+  };
 }
 
 /** The head of a request, with Connection: close so the server ends the exchange. */

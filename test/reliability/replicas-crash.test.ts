@@ -31,7 +31,8 @@ function newGroup(prefix: string, env: Record<string, string> = {}): ReplicaGrou
   return group;
 }
 
-const grant = (replica: Replica, ...requests: Record<string, unknown>[]) => replica.call('POST', '/credits', { body: { creditRequests: requests } });
+const grant = (replica: Replica, ...requests: Record<string, unknown>[]) =>
+  replica.call('POST', '/credits', { body: { creditRequests: requests } });
 
 /** Every credit of the shared tenant by idempotency key, as one replica sees it (GET /_mock/state). */
 async function creditsByKey(replica: Replica): Promise<Map<string, any>> {
@@ -78,7 +79,10 @@ function keepGranting(replicas: () => Replica[], tag: string, workers = 6) {
       const all = replicas();
       const target = all[(w + i) % all.length]!;
       try {
-        const r = await grant(target, creditRequest({ accountId: `ACC-${tag}-${w}`, purpose: key, idempotencyKey: key }));
+        const r = await grant(
+          target,
+          creditRequest({ accountId: `ACC-${tag}-${w}`, purpose: key, idempotencyKey: key }),
+        );
         if (r.status === 200) acked.add(key);
         else other.set(r.status, (other.get(r.status) ?? 0) + 1);
       } catch {
@@ -101,14 +105,21 @@ describe.skipIf(!redisAvailable)('a replica that starts late or restarts', () =>
   it('a replica started after the changes sees all of them on its first request', async () => {
     const group = newGroup('late:');
     const a = await group.add();
-    const made = await grant(a, ...Array.from({ length: 30 }, (_, i) => creditRequest({ accountId: 'ACC-LATE', purpose: `l${i}`, idempotencyKey: `late-${i}` })));
+    const made = await grant(
+      a,
+      ...Array.from({ length: 30 }, (_, i) =>
+        creditRequest({ accountId: 'ACC-LATE', purpose: `l${i}`, idempotencyKey: `late-${i}` }),
+      ),
+    );
     expect(made.status, made.text).toBe(200);
     await a.call('PUT', '/_mock/clock', { body: { now: '2031-03-04T05:06:07Z' } });
     const late = await group.add();
     const list = await late.call('GET', '/credits?account_id=ACC-LATE&pageSize=50');
     expect(list.body.data.map((c: any) => c.id)).toEqual(made.body.credits.map((c: any) => c.id));
     expect((await late.call('GET', '/_mock/clock')).body.now).toBe('2031-03-04T05:06:07.000Z');
-    expect((await late.call('GET', '/_mock/state')).body.tenants).toEqual((await a.call('GET', '/_mock/state')).body.tenants);
+    expect((await late.call('GET', '/_mock/state')).body.tenants).toEqual(
+      (await a.call('GET', '/_mock/state')).body.tenants,
+    );
   });
 
   it('a replica that starts after a snapshot was taken loads it and the changes after it', async () => {
@@ -126,7 +137,10 @@ describe.skipIf(!redisAvailable)('a replica that starts late or restarts', () =>
         return first === undefined ? 0 : Number(first[0].split('-')[1]);
       };
       while (granted < 300 && (granted < 24 || (await firstSeq()) <= 1)) {
-        const r = await grant(granted % 2 === 0 ? a : b, creditRequest({ accountId: 'ACC-SNAP', purpose: `s${granted}`, idempotencyKey: `snap-${granted}` }));
+        const r = await grant(
+          granted % 2 === 0 ? a : b,
+          creditRequest({ accountId: 'ACC-SNAP', purpose: `s${granted}`, idempotencyKey: `snap-${granted}` }),
+        );
         expect(r.status, r.text).toBe(200);
         granted++;
       }
@@ -149,10 +163,23 @@ describe.skipIf(!redisAvailable)('a replica that starts late or restarts', () =>
       fixtures,
       JSON.stringify({
         accounts: [{ accountId: 'ACC-FIX', currency: 'USD' }],
-        credits: [{ id: 'cred.startupFixt.00001', accountId: 'ACC-FIX', purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', creditAmount: 7, priority: 1 }],
+        credits: [
+          {
+            id: 'cred.startupFixt.00001',
+            accountId: 'ACC-FIX',
+            purpose: 'PREPAID_CREDIT',
+            effectiveFrom: '2024-01-01',
+            creditAmount: 7,
+            priority: 1,
+          },
+        ],
       }),
     );
-    const group = newGroup('startup:', { TOGAI_MOCK_SEED: '11', TOGAI_MOCK_SEED_ACCOUNTS: '4', TOGAI_MOCK_FIXTURES: fixtures });
+    const group = newGroup('startup:', {
+      TOGAI_MOCK_SEED: '11',
+      TOGAI_MOCK_SEED_ACCOUNTS: '4',
+      TOGAI_MOCK_FIXTURES: fixtures,
+    });
     const [a, b] = await group.pair();
     const c = await group.add();
     const views = await Promise.all([a, b, c].map((r) => r.call('GET', '/_mock/accounts?limit=500')));

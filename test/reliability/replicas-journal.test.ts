@@ -34,7 +34,9 @@ afterAll(async () => {
 
 /** A process that keeps one core busy for at most `ms` (it also ends itself). */
 function spin(ms: number): ChildProcess {
-  return spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}`], { stdio: 'ignore' });
+  return spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}`], {
+    stdio: 'ignore',
+  });
 }
 
 describe.skipIf(!redisAvailable)('the shared journal across replicas', () => {
@@ -67,9 +69,13 @@ describe.skipIf(!redisAvailable)('the shared journal across replicas', () => {
         const query = grant ? 'operationId=createCredit&limit=10' : `path=/credits/cred.round.${i}&limit=1`;
         const journal = await a.call('GET', `/_mock/requests?${query}`);
         expect(journal.status, journal.text).toBe(200);
-        const entry = (journal.body.requests as any[]).find((e) => (grant ? e.requestBody?.creditRequests?.[0]?.accountId === account : true));
+        const entry = (journal.body.requests as any[]).find((e) =>
+          grant ? e.requestBody?.creditRequests?.[0]?.accountId === account : true,
+        );
         if (entry === undefined || entry.replica !== replicaB || entry.status !== answer.status) {
-          misses.push(`round ${i} (${grant ? `grant for ${account}` : 'details'}): A listed ${JSON.stringify(journal.body.requests.slice(-3)).slice(0, 300)}`);
+          misses.push(
+            `round ${i} (${grant ? `grant for ${account}` : 'details'}): A listed ${JSON.stringify(journal.body.requests.slice(-3)).slice(0, 300)}`,
+          );
         }
       }
     };

@@ -33,7 +33,8 @@ async function startPair(prefix: string, env: Record<string, string> = {}): Prom
   return group.pair();
 }
 
-const grant = (replica: Replica, ...requests: Record<string, unknown>[]) => replica.call('POST', '/credits', { body: { creditRequests: requests } });
+const grant = (replica: Replica, ...requests: Record<string, unknown>[]) =>
+  replica.call('POST', '/credits', { body: { creditRequests: requests } });
 
 /** Every credit of an account, following nextToken, asking the replicas in turn. */
 async function listAll(replicas: Replica[], accountId: string, pageSize = 50): Promise<any[]> {
@@ -41,7 +42,10 @@ async function listAll(replicas: Replica[], accountId: string, pageSize = 50): P
   let token: string | undefined;
   let i = 0;
   do {
-    const q = token === undefined ? `account_id=${accountId}&pageSize=${pageSize}` : `account_id=${accountId}&nextToken=${encodeURIComponent(token)}`;
+    const q =
+      token === undefined
+        ? `account_id=${accountId}&pageSize=${pageSize}`
+        : `account_id=${accountId}&nextToken=${encodeURIComponent(token)}`;
     const page = await replicas[i++ % replicas.length]!.call('GET', `/credits?${q}`);
     expect(page.status, page.text).toBe(200);
     out.push(...page.body.data);
@@ -58,7 +62,10 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
   });
 
   it('GET /_mock/health names the backend, the connection and the lag of each replica', async () => {
-    const [ha, hb] = await Promise.all([a.call('GET', '/_mock/health', { token: null }), b.call('GET', '/_mock/health', { token: null })]);
+    const [ha, hb] = await Promise.all([
+      a.call('GET', '/_mock/health', { token: null }),
+      b.call('GET', '/_mock/health', { token: null }),
+    ]);
     for (const h of [ha, hb]) {
       expect(h.status).toBe(200);
       expect(h.body).toMatchObject({
@@ -94,7 +101,10 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     const [first] = await listAll([a], account);
     const voided = await b.call('POST', `/credits/${first.id}/void`);
     expect(voided.status, voided.text).toBe(200);
-    const [onA, onB] = await Promise.all([a.call('GET', `/credits/${first.id}`), b.call('GET', `/credits/${first.id}`)]);
+    const [onA, onB] = await Promise.all([
+      a.call('GET', `/credits/${first.id}`),
+      b.call('GET', `/credits/${first.id}`),
+    ]);
     expect(onA.body.status).toBe('VOIDED');
     expect(onA.body.transactions.map((t: any) => t.transactionType)).toContain('VOIDED');
     expect(onA.body).toEqual(onB.body);
@@ -116,7 +126,12 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
   it('concurrent distinct grants spread over both replicas are all stored, none doubled, in one order', async () => {
     const account = newAccount();
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => grant(i % 2 === 0 ? a : b, creditRequest({ accountId: account, purpose: `d${i}`, idempotencyKey: `${account}-${i}` }))),
+      Array.from({ length: 40 }, (_, i) =>
+        grant(
+          i % 2 === 0 ? a : b,
+          creditRequest({ accountId: account, purpose: `d${i}`, idempotencyKey: `${account}-${i}` }),
+        ),
+      ),
     );
     for (const r of results) expect(r.status, r.text).toBe(200);
     const granted = results.map((r) => r.body.credits[0].id);
@@ -142,7 +157,9 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     // Keys k0-k5 on A and k3-k8 on B at once: one credit per key, and the
     // overlapping keys answer the same credits on both.
     const keys = (from: number, to: number) =>
-      Array.from({ length: to - from + 1 }, (_, i) => creditRequest({ accountId: account, purpose: `k${from + i}`, idempotencyKey: `${account}-k${from + i}` }));
+      Array.from({ length: to - from + 1 }, (_, i) =>
+        creditRequest({ accountId: account, purpose: `k${from + i}`, idempotencyKey: `${account}-k${from + i}` }),
+      );
     const [ra, rb] = await Promise.all([grant(a, ...keys(0, 5)), grant(b, ...keys(3, 8))]);
     expect(ra.status, ra.text).toBe(200);
     expect(rb.status, rb.text).toBe(200);
@@ -170,7 +187,9 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
 
   it('cursor pages continue across replicas: each credit once, in order', async () => {
     const account = newAccount();
-    const made = (await grant(b, ...Array.from({ length: 7 }, (_, i) => creditRequest({ accountId: account, purpose: `c${i}` })))).body.credits;
+    const made = (
+      await grant(b, ...Array.from({ length: 7 }, (_, i) => creditRequest({ accountId: account, purpose: `c${i}` })))
+    ).body.credits;
     const seen = await listAll([a, b], account, 3);
     expect(seen.map((c) => c.id)).toEqual(made.map((c: any) => c.id));
   });
@@ -181,14 +200,25 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
       expect(set.status).toBe(200);
       expect((await b.call('GET', '/_mock/clock')).body).toEqual({ now: '2024-06-01T00:00:00.000Z', frozen: true });
       const account = newAccount();
-      const ids = (await grant(a, creditRequest({ accountId: account, effectiveUntil: '2024-12-31' }), creditRequest({ accountId: account, effectiveUntil: '2024-12-31', purpose: 'second' })))
-        .body.credits.map((c: any) => c.id);
+      const ids = (
+        await grant(
+          a,
+          creditRequest({ accountId: account, effectiveUntil: '2024-12-31' }),
+          creditRequest({ accountId: account, effectiveUntil: '2024-12-31', purpose: 'second' }),
+        )
+      ).body.credits.map((c: any) => c.id);
       const moved = await b.call('POST', '/_mock/clock/advance', { body: { seconds: 250 * 86_400 } });
       expect(moved.body.now).toBe('2025-02-06T00:00:00.000Z');
       expect((await a.call('GET', '/_mock/clock')).body.now).toBe('2025-02-06T00:00:00.000Z');
       // Both replicas look at once, one credit each first: the EXPIRED transactions must agree.
-      const [first, second] = await Promise.all([a.call('GET', `/credits/${ids[0]}`), b.call('GET', `/credits/${ids[1]}`)]);
-      const [firstOnB, secondOnA] = await Promise.all([b.call('GET', `/credits/${ids[0]}`), a.call('GET', `/credits/${ids[1]}`)]);
+      const [first, second] = await Promise.all([
+        a.call('GET', `/credits/${ids[0]}`),
+        b.call('GET', `/credits/${ids[1]}`),
+      ]);
+      const [firstOnB, secondOnA] = await Promise.all([
+        b.call('GET', `/credits/${ids[0]}`),
+        a.call('GET', `/credits/${ids[1]}`),
+      ]);
       expect(first.body.status).toBe('EXPIRED');
       expect(second.body.status).toBe('EXPIRED');
       expect(firstOnB.body).toEqual(first.body);
@@ -200,10 +230,14 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
 
   it('a fault rule with times: 1 fires once across all replicas', async () => {
     const account = newAccount();
-    const rule = await a.call('POST', '/_mock/faults', { body: { match: { operationId: 'listCredits' }, status: 503, message: 'one outage', times: 1 } });
+    const rule = await a.call('POST', '/_mock/faults', {
+      body: { match: { operationId: 'listCredits' }, status: 503, message: 'one outage', times: 1 },
+    });
     expect(rule.status).toBe(201);
     expect((await b.call('GET', '/_mock/faults')).body.faults.map((f: any) => f.id)).toEqual([rule.body.id]);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).call('GET', `/credits?account_id=${account}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).call('GET', `/credits?account_id=${account}`)),
+    );
     expect(results.filter((r) => r.status === 503).map((r) => r.body)).toEqual([{ message: 'one outage' }]);
     expect(results.filter((r) => r.status === 200)).toHaveLength(19);
     expect((await a.call('GET', '/_mock/faults')).body).toEqual({ faults: [] });
@@ -224,7 +258,9 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
         await new Promise((resolve) => setTimeout(resolve, 1100)); // an empty window
         const token = `rate-${round}-${Date.now()}`;
         const started = Date.now();
-        const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).call('GET', '/credits?pageSize=1', { token })));
+        const rs = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).call('GET', '/credits?pageSize=1', { token })),
+        );
         if (Date.now() - started >= 900) continue;
         outcome = {
           ok: rs.filter((r) => r.status === 200).length,
@@ -248,28 +284,53 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     const fixtures = await a.call('POST', '/_mock/fixtures', {
       body: {
         accounts: [{ accountId: account, customerId: 'C1', currency: 'EUR' }],
-        credits: [{ id: 'cred.fixtureRepl.00001', accountId: account, purpose: 'PREPAID_CREDIT', effectiveFrom: '2024-01-01', creditAmount: 5, priority: 1 }],
+        credits: [
+          {
+            id: 'cred.fixtureRepl.00001',
+            accountId: account,
+            purpose: 'PREPAID_CREDIT',
+            effectiveFrom: '2024-01-01',
+            creditAmount: 5,
+            priority: 1,
+          },
+        ],
       },
     });
     expect(fixtures.status, fixtures.text).toBe(200);
-    expect((await b.call('GET', '/credits/cred.fixtureRepl.00001')).body).toMatchObject({ accountId: account, creditUnit: 'EUR' });
+    expect((await b.call('GET', '/credits/cred.fixtureRepl.00001')).body).toMatchObject({
+      accountId: account,
+      creditUnit: 'EUR',
+    });
     // The same fixture again, on the other replica: the id is taken.
-    const twice = await b.call('POST', '/_mock/fixtures', { body: { credits: [{ id: 'cred.fixtureRepl.00001', accountId: account, purpose: 'X', effectiveFrom: '2024-01-01', priority: 1 }] } });
+    const twice = await b.call('POST', '/_mock/fixtures', {
+      body: {
+        credits: [
+          { id: 'cred.fixtureRepl.00001', accountId: account, purpose: 'X', effectiveFrom: '2024-01-01', priority: 1 },
+        ],
+      },
+    });
     expect(twice.status).toBe(409);
 
     // A provider state set up through B is there on A; its teardown through A is seen by B.
     const params = { accountId: newAccount(), creditId: 'cred.providerRep.00001' };
-    const setup = await b.call('POST', '/_mock/provider-states', { body: { state: 'an account has an active credit', params, action: 'setup' } });
+    const setup = await b.call('POST', '/_mock/provider-states', {
+      body: { state: 'an account has an active credit', params, action: 'setup' },
+    });
     expect(setup.status, setup.text).toBe(200);
     expect((await a.call('GET', '/credits/cred.providerRep.00001')).status).toBe(200);
-    const teardown = await a.call('POST', '/_mock/provider-states', { body: { state: 'an account has an active credit', params, action: 'teardown' } });
+    const teardown = await a.call('POST', '/_mock/provider-states', {
+      body: { state: 'an account has an active credit', params, action: 'teardown' },
+    });
     expect(teardown.status, teardown.text).toBe(200);
     expect((await b.call('GET', '/credits/cred.providerRep.00001')).status).toBe(404);
 
     // Seeding through A: B lists the same accounts and balances.
     const seeded = await a.call('POST', '/_mock/seed', { body: { seed: 42, accounts: 3, creditsPerAccount: 2 } });
     expect(seeded.status, seeded.text).toBe(200);
-    const [accountsA, accountsB] = await Promise.all([a.call('GET', '/_mock/accounts?limit=500'), b.call('GET', '/_mock/accounts?limit=500')]);
+    const [accountsA, accountsB] = await Promise.all([
+      a.call('GET', '/_mock/accounts?limit=500'),
+      b.call('GET', '/_mock/accounts?limit=500'),
+    ]);
     expect(accountsB.body).toEqual(accountsA.body);
     for (const made of seeded.body.accounts) expect(accountsB.body.accounts).toContainEqual(made);
 
@@ -314,10 +375,18 @@ describe.skipIf(!redisAvailable)('two replicas with isolated tenants', () => {
     expect((await b.call('GET', `/credits/${id}`)).status).toBe(200);
     expect((await b.call('GET', `/credits/${id}`, { token: 'another-token' })).status).toBe(404);
 
-    const set = await b.call('PUT', '/_mock/clock', { body: { now: '2030-01-01T00:00:00Z' }, headers: { 'x-mock-tenant': 'test-token' } });
+    const set = await b.call('PUT', '/_mock/clock', {
+      body: { now: '2030-01-01T00:00:00Z' },
+      headers: { 'x-mock-tenant': 'test-token' },
+    });
     expect(set.status).toBe(200);
-    expect((await a.call('GET', '/_mock/clock', { headers: { 'x-mock-tenant': 'test-token' } })).body).toEqual({ now: '2030-01-01T00:00:00.000Z', frozen: true });
-    expect((await a.call('GET', '/_mock/clock', { headers: { 'x-mock-tenant': 'another-token' } })).body.frozen).toBe(false);
+    expect((await a.call('GET', '/_mock/clock', { headers: { 'x-mock-tenant': 'test-token' } })).body).toEqual({
+      now: '2030-01-01T00:00:00.000Z',
+      frozen: true,
+    });
+    expect((await a.call('GET', '/_mock/clock', { headers: { 'x-mock-tenant': 'another-token' } })).body.frozen).toBe(
+      false,
+    );
 
     const mine = await a.call('GET', '/_mock/requests', { headers: { 'x-mock-tenant': 'test-token' } });
     expect(mine.body.requests.map((e: any) => e.operationId)).toEqual(['createCredit', 'getCreditDetails']);

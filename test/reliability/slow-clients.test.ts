@@ -85,44 +85,65 @@ describe('slow-client limits of the real server', () => {
 });
 
 describe(`slow clients (limits ${REAL ? 'of production' : 'scaled down'})`, () => {
-  it('cuts a client that drips its headers (408, connection closed)', async () => {
-    const r = await slowClient('GET /credits HTTP/1.1\r\nHost: x\r\n', 'X-Drip: 1\r\n');
-    expect(r.status).toBe(408);
-    expect(r.closed).toBe(true);
-    // With a Togai error body that names the limits.
-    expect(r.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(r.body)).toEqual({
-      message: `Request timeout: the headers must arrive within ${LIMITS.headersTimeoutMs / 1000} s and the whole request within ${LIMITS.requestTimeoutMs / 1000} s`,
-    });
-  }, TIMEOUT);
+  it(
+    'cuts a client that drips its headers (408, connection closed)',
+    async () => {
+      const r = await slowClient('GET /credits HTTP/1.1\r\nHost: x\r\n', 'X-Drip: 1\r\n');
+      expect(r.status).toBe(408);
+      expect(r.closed).toBe(true);
+      // With a Togai error body that names the limits.
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(r.body)).toEqual({
+        message: `Request timeout: the headers must arrive within ${LIMITS.headersTimeoutMs / 1000} s and the whole request within ${LIMITS.requestTimeoutMs / 1000} s`,
+      });
+    },
+    TIMEOUT,
+  );
 
-  it('cuts a client that drips its body, and stores nothing', async () => {
-    const before = runtime.store.tenant('shared').ledger.creditCount;
-    const body = JSON.stringify({ creditRequests: [creditRequest()] });
-    const r = await slowClient(head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 10_000 }) + body, ' ');
-    expect(r.closed).toBe(true);
-    expect(r.status).toBe(408);
-    expect(JSON.parse(r.body)).toEqual({ message: expect.stringMatching(/^Request timeout: /) });
-    expect(runtime.store.tenant('shared').ledger.creditCount).toBe(before);
-  }, TIMEOUT);
+  it(
+    'cuts a client that drips its body, and stores nothing',
+    async () => {
+      const before = runtime.store.tenant('shared').ledger.creditCount;
+      const body = JSON.stringify({ creditRequests: [creditRequest()] });
+      const r = await slowClient(
+        head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 10_000 }) + body,
+        ' ',
+      );
+      expect(r.closed).toBe(true);
+      expect(r.status).toBe(408);
+      expect(JSON.parse(r.body)).toEqual({ message: expect.stringMatching(/^Request timeout: /) });
+      expect(runtime.store.tenant('shared').ledger.creditCount).toBe(before);
+    },
+    TIMEOUT,
+  );
 
-  it('closes an idle keep-alive connection', async () => {
-    const r = await new Promise<RawExchange>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => s.write('GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
-      sockets.add(s);
-      const got: Buffer[] = [];
-      s.on('data', (d: Buffer) => got.push(d));
-      s.on('close', () => resolve(parse(Buffer.concat(got).toString('latin1'), true)));
-    });
-    expect(r.status).toBe(200);
-    expect(r.closed).toBe(true);
-  }, TIMEOUT);
+  it(
+    'closes an idle keep-alive connection',
+    async () => {
+      const r = await new Promise<RawExchange>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => s.write('GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+        sockets.add(s);
+        const got: Buffer[] = [];
+        s.on('data', (d: Buffer) => got.push(d));
+        s.on('close', () => resolve(parse(Buffer.concat(got).toString('latin1'), true)));
+      });
+      expect(r.status).toBe(200);
+      expect(r.closed).toBe(true);
+    },
+    TIMEOUT,
+  );
 
-  it('keeps serving others while 100 slow clients hang on', async () => {
-    const slow = Array.from({ length: 100 }, () => slowClient('GET /credits HTTP/1.1\r\nHost: x\r\n', 'X-Drip: 1\r\n'));
-    const res = await fetch(`http://127.0.0.1:${port}/_mock/health`);
-    expect(res.status).toBe(200);
-    const cut = await Promise.all(slow);
-    expect(cut.every((r) => r.closed)).toBe(true);
-  }, TIMEOUT);
+  it(
+    'keeps serving others while 100 slow clients hang on',
+    async () => {
+      const slow = Array.from({ length: 100 }, () =>
+        slowClient('GET /credits HTTP/1.1\r\nHost: x\r\n', 'X-Drip: 1\r\n'),
+      );
+      const res = await fetch(`http://127.0.0.1:${port}/_mock/health`);
+      expect(res.status).toBe(200);
+      const cut = await Promise.all(slow);
+      expect(cut.every((r) => r.closed)).toBe(true);
+    },
+    TIMEOUT,
+  );
 });

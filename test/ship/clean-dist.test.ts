@@ -30,7 +30,8 @@ const listing = (dir: string): string[] =>
 describe('scripts/clean-dist.mjs', () => {
   it('keeps what the build wrote after --mark and sweeps the rest, empty directories too', async () => {
     const dist = join(scratch, 'dist');
-    for (const f of ['cli.js', 'spec/load.js', 'removed.js', 'gone/old.js', 'gone/deeper/old.d.ts']) write(dist, f, true);
+    for (const f of ['cli.js', 'spec/load.js', 'removed.js', 'gone/old.js', 'gone/deeper/old.d.ts'])
+      write(dist, f, true);
     await run(process.execPath, [SCRIPT, '--mark', dist]);
     // "The build": rewrites what still has a source, adds a new output.
     for (const f of ['cli.js', 'spec/load.js', 'spec/new.json']) write(dist, f);
@@ -46,7 +47,9 @@ describe('scripts/clean-dist.mjs', () => {
     expect(existsSync(dist)).toBe(true);
     await run(process.execPath, [SCRIPT, '--sweep', dist]);
     expect(readdirSync(dist)).toEqual([]);
-    const unmarked = await run(process.execPath, [SCRIPT, '--sweep', dist]).catch((err: { code: number; stderr: string }) => err);
+    const unmarked = await run(process.execPath, [SCRIPT, '--sweep', dist]).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
     expect(unmarked).toMatchObject({ code: 1, stderr: expect.stringContaining('run with --mark before the build') });
   });
 });

@@ -13,7 +13,8 @@ import { ROOT, CLI, cleanEnv, runToEnd, startCli, urlOf } from './process.js';
 // Each test starts the CLI through tsx, which takes seconds on a busy machine.
 vi.setConfig({ testTimeout: 90_000 });
 
-const cli = (args: string[], env: Record<string, string> = {}) => runToEnd(process.execPath, [...CLI, ...args], { env: cleanEnv(env) });
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runToEnd(process.execPath, [...CLI, ...args], { env: cleanEnv(env) });
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const tmp = mkdtempSync(join(tmpdir(), 'togai-mock-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -64,11 +65,36 @@ describe('usage errors exit 2 with one line', () => {
     ['a bad log level', ['--log-level', 'loud'], {}, /--log-level must be one of/],
     ['a value given to a switch', ['--strict-accounts=maybe'], {}, /--strict-accounts/],
     ['an unexpected argument', ['serve', 'now'], {}, /unexpected argument "now"/],
-    ['a bad environment value', [], { TOGAI_MOCK_STRICT_ACCOUNTS: 'perhaps' }, /TOGAI_MOCK_STRICT_ACCOUNTS must be true or false/],
-    ['a bad Redis URL', ['--redis-url', 'localhost:6379'], {}, /--redis-url must look like redis:\/\/host:port\[\/db\]/],
-    ['a bad Redis URL in the environment', [], { TOGAI_MOCK_REDIS_URL: 'redis://h:6379/cache' }, /TOGAI_MOCK_REDIS_URL must look like/],
-    ['a state file and Redis together', ['--redis-url', 'redis://127.0.0.1:1'], { TOGAI_MOCK_STATE_FILE: 'x.json' }, /cannot be used together: pick one place/],
-    ['a missing fallback spec', ['--port', '0', '--fallback-spec', 'no/such/file.yaml'], {}, /--fallback-spec: no such file/],
+    [
+      'a bad environment value',
+      [],
+      { TOGAI_MOCK_STRICT_ACCOUNTS: 'perhaps' },
+      /TOGAI_MOCK_STRICT_ACCOUNTS must be true or false/,
+    ],
+    [
+      'a bad Redis URL',
+      ['--redis-url', 'localhost:6379'],
+      {},
+      /--redis-url must look like redis:\/\/host:port\[\/db\]/,
+    ],
+    [
+      'a bad Redis URL in the environment',
+      [],
+      { TOGAI_MOCK_REDIS_URL: 'redis://h:6379/cache' },
+      /TOGAI_MOCK_REDIS_URL must look like/,
+    ],
+    [
+      'a state file and Redis together',
+      ['--redis-url', 'redis://127.0.0.1:1'],
+      { TOGAI_MOCK_STATE_FILE: 'x.json' },
+      /cannot be used together: pick one place/,
+    ],
+    [
+      'a missing fallback spec',
+      ['--port', '0', '--fallback-spec', 'no/such/file.yaml'],
+      {},
+      /--fallback-spec: no such file/,
+    ],
   ];
   it.each(cases)('%s', async (_name, args, env, message) => {
     const { code, stderr, stdout } = await cli(args, env);
@@ -103,7 +129,9 @@ describe('serve', () => {
     const child = startCli([], { TOGAI_MOCK_PORT: '0', TOGAI_MOCK_ADMIN_TOKEN: 'adm', TOGAI_MOCK_LOG_LEVEL: 'silent' });
     const url = await urlOf(child);
     expect((await fetch(`${url}/_mock/reset`, { method: 'POST' })).status).toBe(401);
-    expect((await fetch(`${url}/_mock/reset`, { method: 'POST', headers: { authorization: 'Bearer adm' } })).status).toBe(204);
+    expect(
+      (await fetch(`${url}/_mock/reset`, { method: 'POST', headers: { authorization: 'Bearer adm' } })).status,
+    ).toBe(204);
     process.kill(child.proc.pid!, 'SIGINT');
     expect(await child.exited).toBe(0);
   });
@@ -117,7 +145,13 @@ describe('serve', () => {
     const mintedId = minted.headers.get('x-request-id');
     expect(mintedId).toMatch(/^[0-9a-f-]{36}$/);
     const given = JSON.parse(await child.line((l) => l.includes('trace-abc.123'))) as Record<string, unknown>;
-    expect(given).toMatchObject({ reqId: 'trace-abc.123', method: 'GET', path: '/_mock/health', status: 200, msg: 'request' });
+    expect(given).toMatchObject({
+      reqId: 'trace-abc.123',
+      method: 'GET',
+      path: '/_mock/health',
+      status: 200,
+      msg: 'request',
+    });
     expect(typeof given.level).toBe('number');
     const other = JSON.parse(await child.line((l) => l.includes(mintedId!))) as Record<string, unknown>;
     expect(other).toMatchObject({ reqId: mintedId, operationId: 'listCredits', status: 200 });
@@ -136,7 +170,9 @@ describe('graceful shutdown', () => {
     const child = startCli(['--port', '0', '--log-level', 'debug']);
     const url = new URL(await urlOf(child));
     const body = JSON.stringify({
-      creditRequests: [{ accountId: 'ACC-SHUT', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 5 }],
+      creditRequests: [
+        { accountId: 'ACC-SHUT', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 5 },
+      ],
     });
     const half = Math.floor(body.length / 2);
     // Headers and half the body now; the rest only after the signal.
@@ -145,17 +181,24 @@ describe('graceful shutdown', () => {
       port: url.port,
       method: 'POST',
       path: '/credits',
-      headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': 'in-flight-1' },
+      headers: {
+        authorization: 'Bearer t',
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-request-id': 'in-flight-1',
+      },
     });
-    const response = new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, text }));
-      });
-      req.on('error', reject);
-    });
+    const response = new Promise<{ status: number; connection: string | undefined; text: string }>(
+      (resolve, reject) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, text }));
+        });
+        req.on('error', reject);
+      },
+    );
     req.write(body.slice(0, half));
     await child.line((l) => l.includes('"request received"') && l.includes('in-flight-1'));
     process.kill(child.proc.pid!, 'SIGTERM');
@@ -176,7 +219,11 @@ describe('graceful shutdown', () => {
     const grant = await fetch(`${url}/credits`, {
       method: 'POST',
       headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-      body: JSON.stringify({ creditRequests: [{ accountId: 'ACC-STATE', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 7 }] }),
+      body: JSON.stringify({
+        creditRequests: [
+          { accountId: 'ACC-STATE', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 7 },
+        ],
+      }),
     });
     expect(grant.status).toBe(200);
     const id = ((await grant.json()) as { credits: Array<{ id: string }> }).credits[0]!.id;

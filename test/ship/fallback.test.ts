@@ -22,7 +22,11 @@ afterAll(async () => {
   expect(mock.runtime.selfCheckFailures).toEqual([]);
 });
 
-const call = async (method: string, path: string, options: { body?: unknown; rawBody?: string; token?: string | null; type?: string } = {}) => {
+const call = async (
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; token?: string | null; type?: string } = {},
+) => {
   const headers: Record<string, string> = {};
   if (options.token !== null) headers.authorization = `Bearer ${options.token ?? 'good-key'}`;
   let body: string | undefined = options.rawBody;
@@ -97,7 +101,11 @@ describe('routes from the fallback document', () => {
 describe('our routes stay ours', () => {
   it('the Credits operations stay stateful, even where the document has them too', async () => {
     const grant = await call('POST', '/credits', {
-      body: { creditRequests: [{ accountId: 'ACC-FB', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 3 }] },
+      body: {
+        creditRequests: [
+          { accountId: 'ACC-FB', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 3 },
+        ],
+      },
     });
     expect(grant.status).toBe(200);
     const list = await call('GET', '/credits?account_id=ACC-FB');
@@ -106,7 +114,11 @@ describe('our routes stay ours', () => {
   });
 
   it('the control API is not shadowed, and unknown routes are still our 404', async () => {
-    expect((await call('GET', '/_mock/health', { token: null })).body).toMatchObject({ status: 'ok', backend: 'memory', connected: true });
+    expect((await call('GET', '/_mock/health', { token: null })).body).toMatchObject({
+      status: 'ok',
+      backend: 'memory',
+      connected: true,
+    });
     const r = await call('GET', '/no/such/route');
     expect(r.status).toBe(404);
     expect(r.body).toEqual({ message: 'No such route: GET /no/such/route' });
@@ -128,9 +140,13 @@ describe('bad documents', () => {
 
 describe('from the command line', () => {
   it('--fallback-spec serves the document beside the stateful credits', async () => {
-    const child = start(process.execPath, [...CLI, '--port', '0', '--log-level', 'warn', '--fallback-spec', 'test/fixtures/togai-extra.yaml'], {
-      env: cleanEnv(),
-    });
+    const child = start(
+      process.execPath,
+      [...CLI, '--port', '0', '--log-level', 'warn', '--fallback-spec', 'test/fixtures/togai-extra.yaml'],
+      {
+        env: cleanEnv(),
+      },
+    );
     const url = await urlOf(child);
     const acc = await fetch(`${url}/accounts/ACC001`, { headers: { 'x-api-key': 'k' } });
     expect(acc.status).toBe(200);

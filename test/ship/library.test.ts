@@ -19,7 +19,10 @@ beforeEach(async () => {
 });
 
 const api = (path: string, init: RequestInit = {}, token = 'key-1') =>
-  fetch(`${mock.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+  fetch(`${mock.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  });
 
 describe('startTogaiMock', () => {
   it('listens on a free port of 127.0.0.1 and answers the Togai API', async () => {
@@ -80,7 +83,16 @@ describe('clock', () => {
     const grant = await api('/credits', {
       method: 'POST',
       body: JSON.stringify({
-        creditRequests: [{ accountId: 'ACC-CLK', purpose: 'P', effectiveFrom: '2024-06-01', effectiveUntil: '2024-06-30', creditAmount: 10, priority: 1 }],
+        creditRequests: [
+          {
+            accountId: 'ACC-CLK',
+            purpose: 'P',
+            effectiveFrom: '2024-06-01',
+            effectiveUntil: '2024-06-30',
+            creditAmount: 10,
+            priority: 1,
+          },
+        ],
       }),
     });
     const id = ((await grant.json()) as { credits: Array<{ id: string; createdAt: string }> }).credits[0]!;
@@ -123,7 +135,9 @@ describe('tenants', () => {
       expect((await iso.clock.now()).frozen).toBe(false);
       await iso.forTenant('key-a').seed({ seed: 1, accounts: 1, creditsPerAccount: 1 });
       const list = (token: string) =>
-        fetch(`${iso.url}/credits`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ((await r.json()) as { data: unknown[] }).data);
+        fetch(`${iso.url}/credits`, { headers: { authorization: `Bearer ${token}` } }).then(
+          async (r) => ((await r.json()) as { data: unknown[] }).data,
+        );
       expect(await list('key-a')).toHaveLength(1);
       expect(await list('key-b')).toHaveLength(0);
     } finally {

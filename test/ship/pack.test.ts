@@ -45,12 +45,20 @@ beforeAll(async () => {
   tarball = join(tmp, info.filename);
 
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+  );
   const install = (mode: string) =>
-    runToEnd('npm', ['install', mode, '--no-audit', '--no-fund', '--no-save', tarball], { cwd: project, env: npmEnv() });
+    runToEnd('npm', ['install', mode, '--no-audit', '--no-fund', '--no-save', tarball], {
+      cwd: project,
+      env: npmEnv(),
+    });
   let installed = await install('--offline');
   if (installed.code !== 0) {
-    console.warn(`offline install failed (a dependency is not in the npm cache); retrying from the registry:\n${installed.stderr}`);
+    console.warn(
+      `offline install failed (a dependency is not in the npm cache); retrying from the registry:\n${installed.stderr}`,
+    );
     installed = await install('--prefer-offline');
   }
   expect(installed.code, installed.stderr).toBe(0);
@@ -77,20 +85,34 @@ async function typecheckConsumer(dir: string): Promise<void> {
       files: ['consumer.ts'],
     }),
   );
-  const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: npmEnv() });
+  const tsc = await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+    cwd: dir,
+    env: npmEnv(),
+  });
   expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
 }
 
 describe('the packed tarball', () => {
   it('ships the build, the specs, the UI assets, README, the docs it links to and LICENSE', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/server.js', 'dist/testcontainers.js', 'dist/testcontainers.d.ts']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/cli.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/server.js',
+      'dist/testcontainers.js',
+      'dist/testcontainers.d.ts',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files).toContain('spec/togai-credits.yaml');
     expect(files).toContain('spec/togai-mock-control.yaml');
     expect(files.some((f) => f.startsWith('src/ui/static/'))).toBe(true);
     // README's links into docs/ and SECURITY.md work in the installed package (and on npm's page).
-    for (const f of ['docs/control-api.md', 'docs/replicas.md', 'docs/differences.md', 'SECURITY.md']) expect(files).toContain(f);
+    for (const f of ['docs/control-api.md', 'docs/replicas.md', 'docs/differences.md', 'SECURITY.md'])
+      expect(files).toContain(f);
   });
 
   it('ships nothing an earlier build left in dist/: the build removed it', () => {
@@ -121,37 +143,56 @@ describe('the packed tarball', () => {
   });
 
   it('declares an ESM entry with types and a bin', () => {
-    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/togai-mock/package.json'), 'utf8')) as Record<string, any>;
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/togai-mock/package.json'), 'utf8')) as Record<
+      string,
+      any
+    >;
     expect(pkg.type).toBe('module');
     expect(pkg.bin['togai-mock']).toBe('dist/cli.js');
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
-    expect(pkg.exports['./testcontainers']).toEqual({ types: './dist/testcontainers.d.ts', import: './dist/testcontainers.js' });
+    expect(pkg.exports['./testcontainers']).toEqual({
+      types: './dist/testcontainers.d.ts',
+      import: './dist/testcontainers.js',
+    });
     // Only the Testcontainers entry needs it, so it is an optional peer, not a dependency.
     expect(pkg.dependencies.testcontainers).toBeUndefined();
     expect(pkg.peerDependenciesMeta.testcontainers).toEqual({ optional: true });
-    expect(readFileSync(join(project, 'node_modules/togai-mock/dist/cli.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+    expect(
+      readFileSync(join(project, 'node_modules/togai-mock/dist/cli.js'), 'utf8').startsWith('#!/usr/bin/env node'),
+    ).toBe(true);
   });
 });
 
 describe('installed into an empty project', () => {
   it('`npx togai-mock --port 0` prints its URL and serves the Togai API', async () => {
     // Detached: npx runs the bin in a child of its own; the group is stopped together below.
-    const child = start('npx', ['--offline', 'togai-mock', '--port', '0', '--log-level', 'warn'], { cwd: project, env: npmEnv(), detached: true });
+    const child = start('npx', ['--offline', 'togai-mock', '--port', '0', '--log-level', 'warn'], {
+      cwd: project,
+      env: npmEnv(),
+      detached: true,
+    });
     try {
       const url = await urlOf(child);
       expect(await (await fetch(`${url}/_mock/health`)).json()).toMatchObject({ status: 'ok', backend: 'memory' });
       const grant = await fetch(`${url}/credits`, {
         method: 'POST',
         headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-        body: JSON.stringify({ creditRequests: [{ accountId: 'ACC-PACK', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 }] }),
+        body: JSON.stringify({
+          creditRequests: [
+            { accountId: 'ACC-PACK', purpose: 'P', effectiveFrom: '2024-01-01', priority: 1, creditAmount: 9 },
+          ],
+        }),
       });
       expect(grant.status).toBe(200);
-      const balance = await fetch(`${url}/accounts/ACC-PACK/credit_balance`, { headers: { authorization: 'Bearer t' } });
+      const balance = await fetch(`${url}/accounts/ACC-PACK/credit_balance`, {
+        headers: { authorization: 'Bearer t' },
+      });
       expect(balance.status).toBe(200);
     } finally {
       process.kill(-child.proc.pid!, 'SIGTERM');
     }
-    // npx itself may end by the signal it was sent; the server under it stops cleanly (exit 0 is tested in cli.test.ts).
+    // npx itself may end by the signal it was sent; the server under it stops cleanly (exit 0 is tested in
+    // cli.test.ts).
     expect([0, 'SIGTERM']).toContain(await child.exited);
   });
 
@@ -174,14 +215,19 @@ describe('installed into an empty project', () => {
       "const generated = files.flatMap((f) => ['coercing', 'strict', 'components'].map((kind) => precompiledValidators(f).get(kind) !== undefined));",
       'console.log(JSON.stringify({ parsed, generated }));',
     ].join('\n');
-    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: npmEnv() });
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: project,
+      env: npmEnv(),
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout.trim())).toEqual({ parsed: ['json', 'json'], generated: Array(6).fill(true) });
   });
 
   it('`npx togai-mock --version` and a bad flag behave as documented', async () => {
     const version = await runToEnd('npx', ['--offline', 'togai-mock', '--version'], { cwd: project, env: npmEnv() });
-    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(version.stdout.trim()).toBe(
+      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    );
     const bad = await runToEnd('npx', ['--offline', 'togai-mock', '--nope'], { cwd: project, env: npmEnv() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown option --nope/);
@@ -223,7 +269,10 @@ describe('installed into an empty project', () => {
       'console.log(JSON.stringify({ status: r.status, credits: body.data.length, seeded: seeded.credits.length }));',
       'await mock.close();',
     ].join('\n');
-    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: npmEnv() });
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: project,
+      env: npmEnv(),
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout.trim())).toEqual({ status: 200, credits: 2, seeded: 2 });
   });
@@ -240,7 +289,10 @@ describe('togai-mock/testcontainers, installed', () => {
 
   it('a plain install does not get testcontainers, and the entry says what is missing', async () => {
     expect(existsSync(join(project, 'node_modules/testcontainers'))).toBe(false);
-    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], { cwd: project, env: npmEnv() });
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], {
+      cwd: project,
+      env: npmEnv(),
+    });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/Cannot find package 'testcontainers'/);
   });
@@ -248,7 +300,10 @@ describe('togai-mock/testcontainers, installed', () => {
   it('with testcontainers installed: its types check and it imports as ESM', async () => {
     // Both at once: a --no-save install of one alone would drop the other.
     const install = (mode: string) =>
-      runToEnd('npm', ['install', mode, '--no-audit', '--no-fund', '--no-save', tarball, testcontainers], { cwd: project, env: npmEnv() });
+      runToEnd('npm', ['install', mode, '--no-audit', '--no-fund', '--no-save', tarball, testcontainers], {
+        cwd: project,
+        env: npmEnv(),
+      });
     let installed = await install('--offline');
     if (installed.code !== 0) installed = await install('--prefer-offline');
     expect(installed.code, installed.stderr).toBe(0);
@@ -277,7 +332,10 @@ describe('togai-mock/testcontainers, installed', () => {
     );
     await typecheckConsumer(dir);
 
-    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], { cwd: project, env: npmEnv() });
+    const run = await runToEnd(process.execPath, ['--input-type=module', '-e', importIt], {
+      cwd: project,
+      env: npmEnv(),
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout.trim())).toEqual({ generic: true, error: 400 });
   }, 360_000);

@@ -15,7 +15,9 @@ export interface Child {
   proc: ChildProcess;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the first stdout (or stderr) line, past or future, that matches; rejects if the process exits first. */
+  /**
+   * Resolves with the first stdout (or stderr) line, past or future, that matches; rejects if the process exits first.
+   */
   line(match: RegExp | ((line: string) => boolean), stream?: 'stdout' | 'stderr'): Promise<string>;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   exited: Promise<number | string>;
@@ -35,7 +37,8 @@ afterAll(() => {
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('TOGAI_MOCK_') || k === 'PORT' || k === 'HOST' || k.startsWith('VITEST') || k === 'NODE_OPTIONS') continue;
+    if (k.startsWith('TOGAI_MOCK_') || k === 'PORT' || k === 'HOST' || k.startsWith('VITEST') || k === 'NODE_OPTIONS')
+      continue;
     env[k] = v;
   }
   return { ...env, ...extra };

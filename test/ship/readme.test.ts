@@ -31,7 +31,7 @@ describe('README', () => {
     expect(full![1]).toBe(example);
     const brief = /```ts\n([\s\S]*?)\n```/.exec(section('Library API'));
     expect(brief, 'a ```ts block under "## Library API"').not.toBeNull();
-    expect(example.startsWith(`${brief![1]}\n`), 'the README\'s snippet is the start of the example').toBe(true);
+    expect(example.startsWith(`${brief![1]}\n`), "the README's snippet is the start of the example").toBe(true);
     expect(brief![1]).toContain("from 'togai-mock'");
   });
 
@@ -44,7 +44,8 @@ describe('README', () => {
     expect(flags.filter((f) => f !== 'help' && f !== 'version')).toEqual(OPTIONS.map((o) => o.flag));
     const variables = OPTIONS.flatMap((o) => o.env).filter((v) => v.startsWith('TOGAI_MOCK_'));
     expect(variables.length).toBeGreaterThan(10);
-    for (const o of OPTIONS) expect(help.stdout, `${o.env.join(', ')} in --help`).toContain(`env: ${o.env.join(' or ')}`);
+    for (const o of OPTIONS)
+      expect(help.stdout, `${o.env.join(', ')} in --help`).toContain(`env: ${o.env.join(' or ')}`);
     const documented = section('Configuration');
     for (const flag of flags.filter((f) => f !== 'help' && f !== 'version')) {
       expect(documented, `--${flag} in README "Configuration"`).toMatch(new RegExp(`--(\\[no-\\])?${flag}\\b`));

@@ -31,7 +31,9 @@ describe('no warnings on stderr', () => {
   });
 
   it('togai-mock serve: only the URL line, through a request and a clean stop', async () => {
-    const child = start(process.execPath, [await builtCli(), '--port', '0', '--log-level', 'warn'], { env: cleanEnv() });
+    const child = start(process.execPath, [await builtCli(), '--port', '0', '--log-level', 'warn'], {
+      env: cleanEnv(),
+    });
     const url = await urlOf(child);
     expect((await fetch(`${url}/credits`, { headers: { authorization: 'Bearer t' } })).status).toBe(200);
     process.kill(child.proc.pid!, 'SIGTERM');
@@ -46,7 +48,11 @@ describe('no warnings on stderr', () => {
       "(await import('node:util'))._extend({}, {});",
       "process.emitWarning('kept', { type: 'DeprecationWarning', code: 'DEP0999' });",
     ].join('\n');
-    const { code, stderr } = await runToEnd(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: cleanEnv() });
+    const { code, stderr } = await runToEnd(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { env: cleanEnv() },
+    );
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('[DEP0999] DeprecationWarning: kept');
     expect(stderr).not.toContain('DEP0060');

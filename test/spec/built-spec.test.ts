@@ -9,12 +9,21 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeBuiltSpecs } from '../../src/spec/build.js';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, SPEC_DIR, builtSpecFile, readSpec, type BuiltSpec } from '../../src/spec/load.js';
+import {
+  CONTROL_SPEC_FILE,
+  CREDITS_SPEC_FILE,
+  SPEC_DIR,
+  builtSpecFile,
+  readSpec,
+  type BuiltSpec,
+} from '../../src/spec/load.js';
 
 const out = mkdtempSync(join(tmpdir(), 'togai-mock-built-spec-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const yamlFiles = readdirSync(SPEC_DIR).filter((n) => n.endsWith('.yaml')).sort();
+const yamlFiles = readdirSync(SPEC_DIR)
+  .filter((n) => n.endsWith('.yaml'))
+  .sort();
 const written = writeBuiltSpecs(out);
 const built = (file: string): BuiltSpec => JSON.parse(readFileSync(builtSpecFile(file, out)!, 'utf8')) as BuiltSpec;
 
@@ -46,7 +55,14 @@ describe('the built specs', () => {
     try {
       // Made from another text (the YAML was edited after the build): its content must not be served.
       const stale = built(CREDITS_SPEC_FILE);
-      writeFileSync(target, JSON.stringify({ ...stale, sourceSha256: '0'.repeat(64), document: { ...stale.document, info: { title: 'stale' } } }));
+      writeFileSync(
+        target,
+        JSON.stringify({
+          ...stale,
+          sourceSha256: '0'.repeat(64),
+          document: { ...stale.document, info: { title: 'stale' } },
+        }),
+      );
       let read = readSpec(CREDITS_SPEC_FILE, out);
       expect(read.from).toBe('yaml');
       expect(read.document.info.title).not.toBe('stale');

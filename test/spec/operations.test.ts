@@ -39,7 +39,9 @@ describe.each([
 
 describe('validators compiled on first use', () => {
   it('coerce, refuse and report errors as ajv does', () => {
-    const list = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits').operations.find((o) => o.operationId === 'listCredits')!;
+    const list = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits').operations.find(
+      (o) => o.operationId === 'listCredits',
+    )!;
     const query: Record<string, unknown> = { pageSize: '10' };
     expect(list.queryParams!(query)).toBe(true);
     expect(list.queryParams!.errors).toBeNull();
@@ -47,7 +49,11 @@ describe('validators compiled on first use', () => {
     expect(list.queryParams!({ pageSize: 'ten' })).toBe(false);
     expect(list.queryParams!.errors![0]).toMatchObject({ instancePath: '/pageSize', keyword: 'type' });
     expect(list.queryParams!({ pageSize: 'Infinity' })).toBe(false);
-    expect(list.queryParams!.errors![0]).toMatchObject({ instancePath: '/pageSize', keyword: 'type', params: { type: 'integer' } });
+    expect(list.queryParams!.errors![0]).toMatchObject({
+      instancePath: '/pageSize',
+      keyword: 'type',
+      params: { type: 'integer' },
+    });
     expect(list.queryParams!({ pageSize: '5' })).toBe(true);
     expect(list.queryParams!.errors).toBeNull();
   });
@@ -60,7 +66,10 @@ describe('validators compiled on first use', () => {
         '/things': {
           post: {
             operationId: 'createThing',
-            requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', notAKeyword: true } } } },
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { type: 'object', notAKeyword: true } } },
+            },
             responses: { '204': { description: 'ok' } },
           },
         },

@@ -32,7 +32,19 @@ const junk = fc.oneof(
   fc.boolean(),
   fc.constant({}),
   fc.constant([]),
-  fc.constantFrom('10', '-1', '1.5', 'Infinity', '1e999', 'true', '', '2024-01-01', '2024-13-01', '2024-01-01T00:00:00Z', 'a'.repeat(300)),
+  fc.constantFrom(
+    '10',
+    '-1',
+    '1.5',
+    'Infinity',
+    '1e999',
+    'true',
+    '',
+    '2024-01-01',
+    '2024-13-01',
+    '2024-01-01T00:00:00Z',
+    'a'.repeat(300),
+  ),
   fc.constantFrom('0x10', '1e1', ' 10', '+10', '10.0', '010', '-0'),
 );
 
@@ -53,7 +65,11 @@ function near(doc: unknown, id: string, schema: unknown, depth = 0): fc.Arbitrar
     const props = (s.properties ?? {}) as Json;
     const entries = Object.entries(props).map(([k, v]) => [k, near(doc, id, v, depth + 1)] as const);
     const record = fc.record(Object.fromEntries(entries), { requiredKeys: [] });
-    options.push(record, record, fc.tuple(record, fc.string({ maxLength: 5 }), junk).map(([r, k, v]) => ({ ...r, [k]: v })));
+    options.push(
+      record,
+      record,
+      fc.tuple(record, fc.string({ maxLength: 5 }), junk).map(([r, k, v]) => ({ ...r, [k]: v })),
+    );
     const required = (s.required ?? []) as string[];
     if (required.length > 0) {
       options.push(fc.record(Object.fromEntries(entries.filter(([k]) => required.includes(k)))));
@@ -61,7 +77,8 @@ function near(doc: unknown, id: string, schema: unknown, depth = 0): fc.Arbitrar
   }
   if (s.type === 'array' || s.items) options.push(fc.array(near(doc, id, s.items ?? {}, depth + 1), { maxLength: 3 }));
   if (s.type === 'string') options.push(fc.string({ maxLength: 12 }));
-  if (s.type === 'integer' || s.type === 'number') options.push(fc.integer({ min: -5, max: 120 }), fc.double(), fc.integer().map(String));
+  if (s.type === 'integer' || s.type === 'number')
+    options.push(fc.integer({ min: -5, max: 120 }), fc.double(), fc.integer().map(String));
   if (s.type === 'boolean') options.push(fc.boolean(), fc.constantFrom('true', 'false'));
   return fc.oneof(...options);
 }
@@ -83,7 +100,12 @@ describe.each([
   const componentNames = Object.keys(doc.components?.schemas ?? {});
 
   /** Asserts the two validators agree on values around `schema`; counts verdicts. */
-  const agree = (validate: ValidateFunction, reference: ValidateFunction, schema: unknown, verdicts: Record<string, number>): void => {
+  const agree = (
+    validate: ValidateFunction,
+    reference: ValidateFunction,
+    schema: unknown,
+    verdicts: Record<string, number>,
+  ): void => {
     fc.assert(
       fc.property(near(doc, id, schema), (value) => {
         const a = structuredClone(value);
@@ -103,7 +125,8 @@ describe.each([
     for (const [name, s] of compiled.requestSchemas) {
       expect(typeof precompiled.get(s.coerce ? 'coercing' : 'strict')?.[name], name).toBe('function');
     }
-    for (const name of componentNames) expect(typeof precompiled.get('components')?.[componentExport(name)], name).toBe('function');
+    for (const name of componentNames)
+      expect(typeof precompiled.get('components')?.[componentExport(name)], name).toBe('function');
   });
 
   it('behaves as the validators compiled at run time', () => {
@@ -153,10 +176,17 @@ describe('integer parameters, precompiled or compiled at run time', () => {
     const find = (ops: CompiledOperation[]) => ops.find((o) => o.operationId === operationId)!.queryParams!;
     const precompiled = precompiledValidators(file, out);
     expect(precompiled.get('coercing')?.[`${operationId}.query`], 'a generated validator to test').toBeDefined();
-    for (const validate of [find(compileOperations(doc, id, { precompiled }).operations), find(compileOperations(doc, id).operations)]) {
+    for (const validate of [
+      find(compileOperations(doc, id, { precompiled }).operations),
+      find(compileOperations(doc, id).operations),
+    ]) {
       for (const loose of ['0x10', '1e1', ' 10', '10 ', '+10', '10.0', '1.', '']) {
         expect(validate({ [name]: loose }), JSON.stringify(loose)).toBe(false);
-        expect(validate.errors![0]).toMatchObject({ instancePath: `/${name}`, keyword: 'type', params: { type: 'integer' } });
+        expect(validate.errors![0]).toMatchObject({
+          instancePath: `/${name}`,
+          keyword: 'type',
+          params: { type: 'integer' },
+        });
       }
       const query: Record<string, unknown> = { [name]: '10' };
       expect(validate(query)).toBe(true);

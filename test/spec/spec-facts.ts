@@ -239,7 +239,12 @@ class FactCollector {
         case 'requestBody':
           break; // below
         case 'tags':
-          this.add(child(where, 'tags'), asArray(value, `${name} tags`).map((tag) => asString(tag, 'tag')).sort());
+          this.add(
+            child(where, 'tags'),
+            asArray(value, `${name} tags`)
+              .map((tag) => asString(tag, 'tag'))
+              .sort(),
+          );
           break;
         case 'security':
           this.add(child(where, 'security'), normalizeSecurity(value, `${name} security`));
@@ -371,7 +376,8 @@ class FactCollector {
           }
           break;
         case 'required':
-          for (const name of asArray(value, keyOf(where))) this.add(child(where, 'required', asString(name, 'required')), true);
+          for (const name of asArray(value, keyOf(where)))
+            this.add(child(where, 'required', asString(name, 'required')), true);
           break;
         case 'enum':
           for (const option of asArray(value, keyOf(where))) {
@@ -429,7 +435,8 @@ class FactCollector {
     if (match?.[1] === undefined) return undefined;
     const target = this.resolve(ref);
     const isObject =
-      isJsonObject(target) && (target.type === 'object' || target.properties !== undefined || target.allOf !== undefined);
+      isJsonObject(target) &&
+      (target.type === 'object' || target.properties !== undefined || target.allOf !== undefined);
     return isObject ? decodePointerSegment(match[1]) : undefined;
   }
 

@@ -29,14 +29,12 @@ import {
 
 const OURS_PATH = fileURLToPath(new URL('../../spec/togai-credits.yaml', import.meta.url));
 const DEVIATIONS_PATH = fileURLToPath(new URL('../../spec/DEVIATIONS.md', import.meta.url));
-const UPSTREAM_PATH = fileURLToPath(
-  new URL('../../../shared/reference/togai-credits-upstream.yaml', import.meta.url),
-);
+const UPSTREAM_PATH = fileURLToPath(new URL('../../../shared/reference/togai-credits-upstream.yaml', import.meta.url));
 const hasUpstream = existsSync(UPSTREAM_PATH);
 if (!hasUpstream) {
   console.warn(
     `SKIPPED: the comparison of spec/togai-credits.yaml with Togai's published spec: ${UPSTREAM_PATH} ` +
-      'is not beside this clone (only our own machines and CI have it); the drift checker\'s self-test still runs.',
+      "is not beside this clone (only our own machines and CI have it); the drift checker's self-test still runs.",
   );
 }
 
@@ -174,7 +172,9 @@ describe('drift checker self-test, on a made-up pair of documents (test/fixtures
     const [d1, d2] = deviations();
     const withTypo = [{ ...d1!, affects: ['schema:Voucher#allOff'] }, d2!];
     expect(staleExcuses(upstream(), ours(), withTypo)).toEqual(['D1: schema:Voucher#allOff']);
-    expect(unexcusedDifferences(upstream(), ours(), withTypo).map((diff) => diff.key)).toEqual(['schema:Voucher#allOf']);
+    expect(unexcusedDifferences(upstream(), ours(), withTypo).map((diff) => diff.key)).toEqual([
+      'schema:Voucher#allOf',
+    ]);
   });
 
   it('ignores prose and examples', () => {

@@ -33,7 +33,12 @@ function compiled(): { credits: SpecValidators; control: SpecValidators } {
   return specs;
 }
 
-export const CONFIG: StateConfig = { defaultCurrency: 'USD', strictAccounts: false, rateLimit: 0, realTime: () => Date.now() };
+export const CONFIG: StateConfig = {
+  defaultCurrency: 'USD',
+  strictAccounts: false,
+  rateLimit: 0,
+  realTime: () => Date.now(),
+};
 
 /** A MockMachine over a fresh state; `now` is the real time stamped on commands. */
 export function machine(config: Partial<StateConfig> = {}, now?: () => number): MockMachine {
@@ -45,14 +50,22 @@ export function machine(config: Partial<StateConfig> = {}, now?: () => number): 
   });
 }
 
-export function engineOn(log: CommandLog = new MemoryLog(), config: Partial<StateConfig> = {}, now?: () => number): MockEngine {
+export function engineOn(
+  log: CommandLog = new MemoryLog(),
+  config: Partial<StateConfig> = {},
+  now?: () => number,
+): MockEngine {
   return new Engine(log, machine(config, now));
 }
 
 /** The whole state as text: what two engines that applied the same commands must agree on. */
 export function stateText(engine: MockEngine): string {
   const s = engine.state;
-  return JSON.stringify({ tenants: s.tenants.snapshot(), faults: s.faults.toJSON(), rateLimit: s.rateLimitSet ?? null });
+  return JSON.stringify({
+    tenants: s.tenants.snapshot(),
+    faults: s.faults.toJSON(),
+    rateLimit: s.rateLimitSet ?? null,
+  });
 }
 
 /**
@@ -142,7 +155,8 @@ export class SharedLog {
       },
       async append(afterSeq: number, commands: unknown[], format?: number): Promise<number> {
         await Promise.resolve();
-        if (afterSeq !== shared.lastSeq) throw new LogConflictError(`append after ${afterSeq}, log ends at ${shared.lastSeq}`);
+        if (afterSeq !== shared.lastSeq)
+          throw new LogConflictError(`append after ${afterSeq}, log ends at ${shared.lastSeq}`);
         shared.entries.push(JSON.stringify(commands));
         shared.formats.push(format);
         return shared.lastSeq;

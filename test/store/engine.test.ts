@@ -17,7 +17,9 @@ describe('Engine: writing', () => {
     const log = new RecordingLog();
     const engine = engineOn(log);
     await engine.start();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.execute(grantOf('shared', `ACC-${i}`))));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => engine.execute(grantOf('shared', `ACC-${i}`))),
+    );
     expect(log.appends).toHaveLength(1);
     expect(log.appends[0]).toHaveLength(20);
     expect(answers.map((a) => a[0]!.accountId)).toEqual(Array.from({ length: 20 }, (_, i) => `ACC-${i}`));
@@ -104,7 +106,10 @@ describe('Engine: writing', () => {
       engine.execute({ type: 'void', tenant: 'shared', creditId: 'cred.nothingHere.00000' }),
       engine.execute(grantOf('shared', 'OK')),
     ]);
-    expect(bad).toMatchObject({ status: 'rejected', reason: { kind: 'not_found', message: 'Credit cred.nothingHere.00000 does not exist' } });
+    expect(bad).toMatchObject({
+      status: 'rejected',
+      reason: { kind: 'not_found', message: 'Credit cred.nothingHere.00000 does not exist' },
+    });
     expect(good.status).toBe('fulfilled');
   });
 
@@ -114,7 +119,9 @@ describe('Engine: writing', () => {
     const seen: number[] = [];
     await Promise.all(
       Array.from({ length: 3 }, (_, i) =>
-        engine.execute(grantOf('shared', `R-${i}`), (_r, state) => seen.push(state.tenants.peek('shared').ledger.creditCount)),
+        engine.execute(grantOf('shared', `R-${i}`), (_r, state) =>
+          seen.push(state.tenants.peek('shared').ledger.creditCount),
+        ),
       ),
     );
     expect(seen).toEqual([1, 2, 3]);
@@ -221,7 +228,9 @@ describe('Engine: a log shared by several processes', () => {
     const behind = engineOn(shared.handle());
     await Promise.all([a.start(), behind.start()]);
     for (let i = 0; i < 5; i++) await a.execute(grantOf('shared', `S-${i}`));
-    await shared.handle().writeSnapshot(5, (a as unknown as { machine: { snapshot(seq: number): unknown[] } }).machine.snapshot(5));
+    await shared
+      .handle()
+      .writeSnapshot(5, (a as unknown as { machine: { snapshot(seq: number): unknown[] } }).machine.snapshot(5));
     shared.trimmedTo = 5;
     await a.execute(grantOf('shared', 'S-after'));
 
@@ -242,7 +251,11 @@ describe('Engine: the start-up command (TOGAI_MOCK_SEED, TOGAI_MOCK_FIXTURES)', 
     accounts: [{ accountId, currency: 'USD' }],
     credits: [{ id: creditId, accountId, purpose: 'P', effectiveFrom: '2024-01-01', creditAmount: 5, priority: 1 }],
   });
-  const startup = (fx: ReturnType<typeof fixtures>) => ({ type: 'startup' as const, seed: { seed: 7, accounts: 2, creditsPerAccount: 1 }, fixtures: fx });
+  const startup = (fx: ReturnType<typeof fixtures>) => ({
+    type: 'startup' as const,
+    seed: { seed: 7, accounts: 2, creditsPerAccount: 1 },
+    fixtures: fx,
+  });
 
   it('two engines starting together on one log both ask; only the first applied does anything, everywhere', async () => {
     const shared = new SharedLog();

@@ -46,7 +46,9 @@ class FlakyDisk {
         }
         return (nodeIo[op] as (...a: unknown[]) => Promise<unknown>)(...args);
       };
-    this.io = Object.fromEntries((Object.keys(nodeIo) as Array<keyof FileLogIo>).map((k) => [k, wrap(k)])) as Partial<FileLogIo>;
+    this.io = Object.fromEntries(
+      (Object.keys(nodeIo) as Array<keyof FileLogIo>).map((k) => [k, wrap(k)]),
+    ) as Partial<FileLogIo>;
   }
 }
 
@@ -110,7 +112,9 @@ describe('FileLog: failed appends', () => {
     expect(statSync(`${path}.log`).size, 'the half line is still there').toBeGreaterThan(sizeBefore);
 
     expect(disk.failures).toEqual([]);
-    await expect(log.append(1, commandsFor(2))).rejects.toThrow(/unusable since a failed write could not be undone .* opened again/);
+    await expect(log.append(1, commandsFor(2))).rejects.toThrow(
+      /unusable since a failed write could not be undone .* opened again/,
+    );
     expect((await log.health()).connected).toBe(false);
     expect(log.wantsSnapshot()).toBe(false);
 

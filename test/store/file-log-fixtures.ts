@@ -9,7 +9,13 @@ import { join } from 'node:path';
 /** The commands of the entry at `seq`: one to three of about 100 bytes each (~300 bytes a line). */
 export function commandsFor(seq: number): unknown[] {
   const n = 1 + (seq % 3);
-  return Array.from({ length: n }, (_, i) => ({ type: 'grant', tenant: 'shared', at: 1_700_000_000_000 + seq, id: `c-${seq}-${i}`, pad: 'x'.repeat(40) }));
+  return Array.from({ length: n }, (_, i) => ({
+    type: 'grant',
+    tenant: 'shared',
+    at: 1_700_000_000_000 + seq,
+    id: `c-${seq}-${i}`,
+    pad: 'x'.repeat(40),
+  }));
 }
 
 /** The snapshot a writer takes at `seq`: a header part, then one part per entry it covers. */

@@ -37,7 +37,10 @@ const bootId = (): string | undefined => {
 };
 
 function writeLock(path: string, fields: Record<string, unknown>): void {
-  writeFileSync(`${path}.lock`, JSON.stringify({ host: hostname(), token: 'abc', since: new Date().toISOString(), ...fields }));
+  writeFileSync(
+    `${path}.lock`,
+    JSON.stringify({ host: hostname(), token: 'abc', since: new Date().toISOString(), ...fields }),
+  );
 }
 
 /**
@@ -58,7 +61,9 @@ describe('FileLog lock', () => {
     await child.line(/^ready$/);
     const pid = child.proc.pid!;
 
-    const err = await fileLog(path).open().catch((e: unknown) => e);
+    const err = await fileLog(path)
+      .open()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LogLockedError);
     expect((err as Error).message).toContain(`in use by process ${pid}`);
     expect((err as Error).message).toContain(`${path}.lock`);
@@ -101,27 +106,37 @@ describe('FileLog lock', () => {
   it('tells a running holder from a reused pid by its start time (Linux)', async () => {
     const path = stateFile();
     const boot = bootId();
-    // The parent of this test process is running; a lock written by an earlier process with that pid says another start time.
+    // The parent of this test process is running; a lock written by an earlier process with that pid says another start
+    // time.
     writeLock(path, { pid: process.ppid, boot, started: '1' });
     if (boot !== undefined) {
       await fileLog(path).open();
       await expectHeldHere(path);
     } else {
       await expect(fileLog(path).open()).rejects.toBeInstanceOf(LogLockedError);
-      expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')), 'the lock is left as it was').toMatchObject({ pid: process.ppid, token: 'abc' });
+      expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')), 'the lock is left as it was').toMatchObject({
+        pid: process.ppid,
+        token: 'abc',
+      });
     }
 
     const live = stateFile();
     writeLock(live, { pid: process.ppid });
     await expect(fileLog(live).open()).rejects.toThrow(new RegExp(`in use by process ${process.ppid}`));
-    expect(JSON.parse(readFileSync(`${live}.lock`, 'utf8')), 'the live holder keeps its lock').toMatchObject({ pid: process.ppid, token: 'abc' });
+    expect(JSON.parse(readFileSync(`${live}.lock`, 'utf8')), 'the live holder keeps its lock').toMatchObject({
+      pid: process.ppid,
+      token: 'abc',
+    });
   });
 
   it('judges a lock from another host by how recently it was refreshed', async () => {
     const path = stateFile();
     writeLock(path, { pid: 1, host: 'elsewhere' });
     await expect(fileLog(path).open()).rejects.toThrow(/in use by process 1 on host elsewhere .*refreshed 0 s ago/);
-    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')), 'the other host keeps its lock').toMatchObject({ pid: 1, host: 'elsewhere' });
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')), 'the other host keeps its lock').toMatchObject({
+      pid: 1,
+      host: 'elsewhere',
+    });
     const old = new Date(Date.now() - 5 * 60_000);
     utimesSync(`${path}.lock`, old, old);
     await fileLog(path).open();

@@ -7,7 +7,12 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileLog, type FileLogOptions } from '../../src/store/backends/file/log.js';
-import { LogConflictError, LogCorruptError, LogUnavailableError, SnapshotNeededError } from '../../src/store/backends/types.js';
+import {
+  LogConflictError,
+  LogCorruptError,
+  LogUnavailableError,
+  SnapshotNeededError,
+} from '../../src/store/backends/types.js';
 import { commandsFor, tempDir } from './file-log-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -96,7 +101,11 @@ describe('FileLog: appending and reopening', () => {
     expect(await again.readAfter(3)).toEqual(all.slice(3));
     await again.append(6, commands(7));
     await again.close();
-    expect(await make().open()).toEqual({ snapshotSeq: 3, snapshot: [{ at: 3 }], entries: [...all.slice(3), { seq: 7, commands: commands(7) }] });
+    expect(await make().open()).toEqual({
+      snapshotSeq: 3,
+      snapshot: [{ at: 3 }],
+      entries: [...all.slice(3), { seq: 7, commands: commands(7) }],
+    });
   });
 
   it('answers appends in call order when many are queued at once', async () => {
@@ -215,7 +224,9 @@ describe('FileLog: a torn last line', () => {
 });
 
 describe('FileLog: refuses what it cannot read, and touches nothing', () => {
-  async function written(count: number): Promise<{ path: string; make: (o?: FileLogOptions) => FileLog; lines: string[] }> {
+  async function written(
+    count: number,
+  ): Promise<{ path: string; make: (o?: FileLogOptions) => FileLog; lines: string[] }> {
     const s = setup();
     const log = s.make();
     await log.open();
@@ -243,7 +254,12 @@ describe('FileLog: refuses what it cannot read, and touches nothing', () => {
   it('a bad line in the middle, naming the file and the line', async () => {
     const { path, make, lines } = await written(4);
     lines[1] = lines[1]!.slice(0, 30);
-    await refused(path, make, `${lines.join('\n')}\n`, /state log \S+state\.json\.log cannot be loaded: line 2: not valid JSON/);
+    await refused(
+      path,
+      make,
+      `${lines.join('\n')}\n`,
+      /state log \S+state\.json\.log cannot be loaded: line 2: not valid JSON/,
+    );
   });
 
   it('a bad line in the middle even when the last line is torn too', async () => {
@@ -270,7 +286,12 @@ describe('FileLog: refuses what it cannot read, and touches nothing', () => {
 
   it('a log that does not start at seq 1 when there is no snapshot', async () => {
     const { path, make, lines } = await written(4);
-    await refused(path, make, `${lines.slice(2).join('\n')}\n`, /line 1: the log starts at seq 3 but the snapshot \S+ covers only up to seq 0/);
+    await refused(
+      path,
+      make,
+      `${lines.slice(2).join('\n')}\n`,
+      /line 1: the log starts at seq 3 but the snapshot \S+ covers only up to seq 0/,
+    );
   });
 
   it('a snapshot whose parts are cut short or broken, naming the state file and the line', async () => {
@@ -283,8 +304,14 @@ describe('FileLog: refuses what it cannot read, and touches nothing', () => {
     const good = readFileSync(path, 'utf8');
     const lines = good.split('\n');
     for (const [content, message] of [
-      [lines.slice(0, 3).join('\n') + '\n', /state file \S+state\.json cannot be loaded: it holds 2 parts but its first line announces 3/],
-      [[lines[0], lines[1], '{"b":', lines[3], ''].join('\n'), /state file \S+ cannot be loaded: line 3 is not valid JSON/],
+      [
+        lines.slice(0, 3).join('\n') + '\n',
+        /state file \S+state\.json cannot be loaded: it holds 2 parts but its first line announces 3/,
+      ],
+      [
+        [lines[0], lines[1], '{"b":', lines[3], ''].join('\n'),
+        /state file \S+ cannot be loaded: line 3 is not valid JSON/,
+      ],
       [good.slice(0, -1), /line 4 is cut short/],
       [good.replace('"togaiMockSnapshot":1', '"togaiMockSnapshot":7'), /layout 7; this togai-mock reads layout 1/],
     ] as const) {
@@ -367,7 +394,11 @@ describe('FileLog: snapshots and compaction', () => {
     await log.writeSnapshot(2, [{ formatVersion: 2, seq: 2 }]);
     await log.close();
     expect(readFileSync(path, 'utf8')).toBe('{"togaiMockSnapshot":1,"seq":2,"parts":1}\n{"formatVersion":2,"seq":2}\n');
-    expect(await make().open()).toEqual({ snapshotSeq: 2, snapshot: [{ formatVersion: 2, seq: 2 }], entries: expected(3, 3) });
+    expect(await make().open()).toEqual({
+      snapshotSeq: 2,
+      snapshot: [{ formatVersion: 2, seq: 2 }],
+      entries: expected(3, 3),
+    });
   });
 
   it('skips log entries the snapshot already covers (a crash between the two renames)', async () => {

@@ -16,7 +16,7 @@ const log = new RedisLog({ url, prefix, logger: quiet });
 const opened = await log.open();
 let seq = opened.entries.at(-1)?.seq ?? opened.snapshotSeq;
 console.log('ready');
-for (let i = 0; ; ) {
+for (let i = 0; ;) {
   try {
     seq = await log.append(seq, [{ by: name, i }]);
     console.log(`acked ${seq} ${name} ${i}`);

@@ -36,13 +36,23 @@ describe.skipIf(!redisAvailable)('the Redis log across crashes', () => {
     const acked = new Map<number, unknown[]>();
     for (let round = 0; round < 2; round++) {
       const children = ['a', 'b'].map((name) =>
-        start(process.execPath, ['--import', 'tsx', 'test/store/redis-appender.ts', redis().url, prefix, `${name}${round}`]),
+        start(process.execPath, [
+          '--import',
+          'tsx',
+          'test/store/redis-appender.ts',
+          redis().url,
+          prefix,
+          `${name}${round}`,
+        ]),
       );
       await Promise.all(children.map((c) => c.line(/^ready$/)));
       // Kill each once it has had some appends acknowledged (a different count each).
       await Promise.all(
         children.map(async (c, k) => {
-          await vi.waitFor(() => expect(ackedBy(c.stdout).size).toBeGreaterThanOrEqual(30 + 25 * k), { timeout: 30_000, interval: 5 });
+          await vi.waitFor(() => expect(ackedBy(c.stdout).size).toBeGreaterThanOrEqual(30 + 25 * k), {
+            timeout: 30_000,
+            interval: 5,
+          });
           c.proc.kill('SIGKILL');
         }),
       );
@@ -104,7 +114,10 @@ describe.skipIf(!redisAvailable)('the Redis log across crashes', () => {
     expect((await a.health()).connected).toBe(false);
 
     await redis().restart();
-    await vi.waitFor(() => expect(a.connection.connected && b.connection.connected).toBe(true), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(() => expect(a.connection.connected && b.connection.connected).toBe(true), {
+      timeout: 15_000,
+      interval: 50,
+    });
     const opened = await newLog({ prefix }).open();
     const stored = new Map(opened.entries.map((e) => [e.seq, e.commands]));
     for (const [seq, commands] of acked) expect(stored.get(seq), `acknowledged seq ${seq}`).toEqual(commands);

@@ -35,7 +35,11 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
 
   it('what one replica appends, the other reads, in order and exactly as sent', async () => {
     const { a, b } = await twoReplicas();
-    const sent = [[{ type: 'grant', n: 1, text: 'é ✓ "quoted"' }], [{ type: 'void' }, { type: 'grant', nested: { a: [1, 2] } }], []];
+    const sent = [
+      [{ type: 'grant', n: 1, text: 'é ✓ "quoted"' }],
+      [{ type: 'void' }, { type: 'grant', nested: { a: [1, 2] } }],
+      [],
+    ];
     expect(await a.append(0, sent[0]!)).toBe(1);
     expect(await b.readAfter(0)).toEqual([{ seq: 1, commands: sent[0] }]);
     expect(await b.append(1, sent[1]!)).toBe(2);
@@ -79,7 +83,10 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
     const { a, b } = await twoReplicas();
     let seq = 0;
     for (let round = 0; round < 40; round++) {
-      const results = await Promise.allSettled([a.append(seq, [{ by: 'a', round }]), b.append(seq, [{ by: 'b', round }])]);
+      const results = await Promise.allSettled([
+        a.append(seq, [{ by: 'a', round }]),
+        b.append(seq, [{ by: 'b', round }]),
+      ]);
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
@@ -91,7 +98,9 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
     const entries = await a.readAfter(0);
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     // The winner's commands are the ones stored, once per seq.
-    expect(entries.map((e) => (e.commands[0] as { round: number }).round)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(entries.map((e) => (e.commands[0] as { round: number }).round)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
   });
 
   it('an append behind the log (a stale replica) is a conflict; after catching up it succeeds', async () => {
@@ -118,7 +127,11 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
   it('a snapshot of many parts is stored in chunks and read back whole, in order', async () => {
     const { a, prefix } = await twoReplicas({ chunkBytes: 2000, chunksPerRead: 3 });
     await a.append(0, ['x']);
-    const parts = Array.from({ length: 1000 }, (_, i) => ({ i, credit: `cr_${i}`, note: i % 7 === 0 ? 'ünïcode' : null }));
+    const parts = Array.from({ length: 1000 }, (_, i) => ({
+      i,
+      credit: `cr_${i}`,
+      note: i % 7 === 0 ? 'ünïcode' : null,
+    }));
     await a.writeSnapshot(1, parts);
     const conn = newConnection();
     await conn.ready();
@@ -294,7 +307,9 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
       const logger = keepingLogger();
       const weak = newLog({ prefix, logger });
       await weak.open();
-      expect(logger.warnings.join('\n')).toMatch(/appendfsync everysec: .*lose about the last second.*--appendonly yes --appendfsync always/);
+      expect(logger.warnings.join('\n')).toMatch(
+        /appendfsync everysec: .*lose about the last second.*--appendonly yes --appendfsync always/,
+      );
       const health = await weak.health();
       expect(health.detail).toMatchObject({ appendfsync: 'everysec', durable: false });
       expect(String(health.detail?.warning)).toMatch(/everysec/);
@@ -308,8 +323,14 @@ describe.skipIf(!redisAvailable)('RedisLog on a real Redis', () => {
 describe('assessPersistence', () => {
   const where = 'redis://127.0.0.1:6379';
   it('only appendonly yes with appendfsync always is durable; anything else says what can be lost', () => {
-    expect(assessPersistence(where, 'yes', 'always')).toEqual({ appendonly: 'yes', appendfsync: 'always', durable: true });
-    expect(assessPersistence(where, 'no', 'always').warning).toMatch(/appendonly no: changes since its last RDB save .* lost when it restarts; run it with --appendonly yes --appendfsync always/);
+    expect(assessPersistence(where, 'yes', 'always')).toEqual({
+      appendonly: 'yes',
+      appendfsync: 'always',
+      durable: true,
+    });
+    expect(assessPersistence(where, 'no', 'always').warning).toMatch(
+      /appendonly no: changes since its last RDB save .* lost when it restarts; run it with --appendonly yes --appendfsync always/,
+    );
     expect(assessPersistence(where, 'yes', 'no').warning).toMatch(/appendfsync no: the operating system decides/);
     const refused = assessPersistence(where, 'yes', undefined, "ERR unknown command 'CONFIG'");
     expect(refused.durable).toBe('unknown');

@@ -29,7 +29,8 @@ function expectWait(wait: number | undefined, windowMs: number, elapsedMs: numbe
 async function age(connection: RedisConnection, keys: string[], ms: number): Promise<void> {
   for (const key of keys) {
     const scored = await connection.client.zrange(key, '0', '-1', 'WITHSCORES');
-    for (let i = 0; i < scored.length; i += 2) await connection.client.zadd(key, 'XX', String(Number(scored[i + 1]) - ms), scored[i]!);
+    for (let i = 0; i < scored.length; i += 2)
+      await connection.client.zadd(key, 'XX', String(Number(scored[i + 1]) - ms), scored[i]!);
   }
 }
 
@@ -63,7 +64,8 @@ describe.skipIf(!redisAvailable)('shared services on a real Redis', () => {
       // The refused ones were not counted: three requests in token-1's window, one in token-2's.
       const keys = await ca.client.keys(`${prefix}rate:*`);
       expect((await Promise.all(keys.map((k) => ca.client.zcard(k)))).sort()).toEqual([1, 3]);
-      // Once the window has passed (the counted requests made older than it), three more pass, and the fourth is refused.
+      // Once the window has passed (the counted requests made older than it), three more pass, and the fourth is
+      // refused.
       await age(ca, keys, windowMs + 1);
       expect(await a.hit('c:token-1', 3)).toBeUndefined();
       expect(await b.hit('c:token-1', 3)).toBeUndefined();
@@ -118,7 +120,11 @@ describe.skipIf(!redisAvailable)('shared services on a real Redis', () => {
 
   describe('RedisJournalStore', () => {
     type Entry = { method: string; path: string; tenant: string };
-    const entry = (i: number, tenant = 'shared'): Entry => ({ method: i % 2 ? 'POST' : 'GET', path: `/credits/${i}`, tenant });
+    const entry = (i: number, tenant = 'shared'): Entry => ({
+      method: i % 2 ? 'POST' : 'GET',
+      path: `/credits/${i}`,
+      tenant,
+    });
 
     it('entries from two replicas are listed together, oldest first, with the replica that added them', async () => {
       const [ca, cb] = await twoConnections();
@@ -128,14 +134,27 @@ describe.skipIf(!redisAvailable)('shared services on a real Redis', () => {
       for (let i = 0; i < 6; i++) await (i % 2 ? b : a).add(entry(i));
       const fromA = await a.list({ limit: 100 });
       expect(fromA.map((r) => r.entry)).toEqual([0, 1, 2, 3, 4, 5].map((i) => entry(i)));
-      expect(fromA.map((r) => r.replica)).toEqual(['replica-a', 'replica-b', 'replica-a', 'replica-b', 'replica-a', 'replica-b']);
+      expect(fromA.map((r) => r.replica)).toEqual([
+        'replica-a',
+        'replica-b',
+        'replica-a',
+        'replica-b',
+        'replica-a',
+        'replica-b',
+      ]);
       expect(await b.list({ limit: 100 })).toEqual(fromA);
       // Ids increase; `after`, `limit` and `match` select as the in-memory journal does.
       const ids = fromA.map((r) => r.id);
       expect([...ids].sort((x, y) => x - y)).toEqual(ids);
       expect((await b.list({ limit: 2 })).map((r) => r.entry.path)).toEqual(['/credits/4', '/credits/5']);
-      expect((await b.list({ limit: 100, after: ids[3] })).map((r) => r.entry.path)).toEqual(['/credits/4', '/credits/5']);
-      expect((await b.list({ limit: 2, match: (e) => e.method === 'GET' })).map((r) => r.entry.path)).toEqual(['/credits/2', '/credits/4']);
+      expect((await b.list({ limit: 100, after: ids[3] })).map((r) => r.entry.path)).toEqual([
+        '/credits/4',
+        '/credits/5',
+      ]);
+      expect((await b.list({ limit: 2, match: (e) => e.method === 'GET' })).map((r) => r.entry.path)).toEqual([
+        '/credits/2',
+        '/credits/4',
+      ]);
     });
 
     it('keeps only the newest `limit` entries', async () => {
@@ -182,7 +201,9 @@ describe.skipIf(!redisAvailable)('shared services on a real Redis', () => {
         await journal.add(entry(3));
         expect(journal.dropped).toBe(2);
         expect(logger.warnings).toHaveLength(1);
-        expect(logger.warnings[0]).toMatch(/journal entries are not recorded: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/);
+        expect(logger.warnings[0]).toMatch(
+          /journal entries are not recorded: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/,
+        );
         await expect(journal.list({ limit: 10 })).rejects.toBeInstanceOf(LogUnavailableError);
         await redis().restart();
         await vi.waitFor(() => expect(connection.connected).toBe(true), { timeout: 15_000, interval: 50 });

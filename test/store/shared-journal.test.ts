@@ -24,7 +24,8 @@ const request = (overrides: Partial<RecordedRequest>): RecordedRequest => ({
 });
 
 /**
- * Waits until `journal` lists `n` entries (record() does not wait for Redis); fails, saying what it saw, when they do not
+ * Waits until `journal` lists `n` entries (record() does not wait for Redis); fails, saying what it saw, when they do
+ * not
  * all arrive in 10 s, so a lost write fails here rather than as a confusing list further on.
  */
 async function settled(journal: SharedJournal, n: number): Promise<void> {
@@ -52,9 +53,18 @@ describe.skipIf(!redisAvailable)('SharedJournal on a real Redis', () => {
 
   it('lists what both replicas recorded, oldest first, with ids, bodies and the replica', async () => {
     const [a, b] = await replicas();
-    a.record(request({ method: 'POST', operationId: 'createCredit', requestText: '{"creditRequests":[]}', responseText: '{"credits":[]}' }));
+    await a.record(
+      request({
+        method: 'POST',
+        operationId: 'createCredit',
+        requestText: '{"creditRequests":[]}',
+        responseText: '{"credits":[]}',
+      }),
+    );
     await settled(a, 1);
-    b.record(request({ status: 400, query: 'pageSize=0', responseBytes: Buffer.from('{"message":"pageSize must be >= 1"}') }));
+    await b.record(
+      request({ status: 400, query: 'pageSize=0', responseBytes: Buffer.from('{"message":"pageSize must be >= 1"}') }),
+    );
     await settled(a, 2);
     const [fromA, fromB] = [await a.list({ limit: 10 }), await b.list({ limit: 10 })];
     expect(fromA).toEqual(fromB);
@@ -94,14 +104,18 @@ describe.skipIf(!redisAvailable)('SharedJournal on a real Redis', () => {
   it('filters by method, operationId, tenant and path template, and clears one tenant alone', async () => {
     const [a, b] = await replicas();
     // One at a time: two connections do not order each other's writes.
-    a.record(request({ path: '/credits/cred.x.1', operationId: 'getCreditDetails', tenant: 't1' }));
+    await a.record(request({ path: '/credits/cred.x.1', operationId: 'getCreditDetails', tenant: 't1' }));
     await settled(a, 1);
-    b.record(request({ method: 'POST', path: '/credits/cred.x.1/void', operationId: 'voidCredit', tenant: 't2' }));
+    await b.record(
+      request({ method: 'POST', path: '/credits/cred.x.1/void', operationId: 'voidCredit', tenant: 't2' }),
+    );
     await settled(a, 2);
-    a.record(request({ tenant: 't1' }));
+    await a.record(request({ tenant: 't1' }));
     await settled(a, 3);
-    const templates = (e: { operationId?: string }) => (e.operationId === 'getCreditDetails' ? '/credits/{credit_id}' : undefined);
-    const ops = async (filter: Parameters<SharedJournal['list']>[0]) => (await b.list(filter, templates)).map((e) => e.operationId);
+    const templates = (e: { operationId?: string }) =>
+      e.operationId === 'getCreditDetails' ? '/credits/{credit_id}' : undefined;
+    const ops = async (filter: Parameters<SharedJournal['list']>[0]) =>
+      (await b.list(filter, templates)).map((e) => e.operationId);
     expect(await ops({ limit: 10, method: 'post' })).toEqual(['voidCredit']);
     // operationIds in any case, as on the memory journal (Togai's own mix camelCase and PascalCase).
     expect(await ops({ limit: 10, operationId: 'GetCreditDetails' })).toEqual(['getCreditDetails']);
@@ -117,7 +131,7 @@ describe.skipIf(!redisAvailable)('SharedJournal on a real Redis', () => {
 
   it('keeps nothing with limit 0', async () => {
     const [a] = await replicas(0);
-    a.record(request({}));
+    await a.record(request({}));
     expect(a.limit).toBe(0);
     expect(await a.list({ limit: 10 })).toEqual([]);
   });

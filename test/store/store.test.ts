@@ -9,7 +9,9 @@ import { MemoryStore, type TenantSnapshot } from '../../src/store/machine/store.
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const REAL_TIME = (): number => NOW;
 const grant = (store: MemoryStore, key: string, accountId = 'ACC') =>
-  store.tenant(key).ledger.grant([{ accountId, purpose: 'P', effectiveFrom: '2025-01-01', priority: 1, creditAmount: 5 }], NOW)[0]!.id;
+  store
+    .tenant(key)
+    .ledger.grant([{ accountId, purpose: 'P', effectiveFrom: '2025-01-01', priority: 1, creditAmount: 5 }], NOW)[0]!.id;
 
 describe('MemoryStore', () => {
   it('seeds a new tenant with the seed it is given, else the store option; never a random one', () => {
@@ -51,7 +53,10 @@ describe('MemoryStore', () => {
   it('keeps the id state and pending provider states in the snapshot', () => {
     const store = new MemoryStore({}, REAL_TIME);
     const t = store.tenant('t', 5);
-    t.providerStates.setup(t.ledger, NOW, 'an account has an active credit', { accountId: 'PS', creditId: 'cred.stateCredit.00001' });
+    t.providerStates.setup(t.ledger, NOW, 'an account has an active credit', {
+      accountId: 'PS',
+      creditId: 'cred.stateCredit.00001',
+    });
     const snap = JSON.parse(JSON.stringify(store.snapshot())) as TenantSnapshot[];
     expect(snap[0]!.ledger.idState).toBe(t.ledger.idState);
     expect(snap[0]!.providerStates).toHaveLength(1);
@@ -59,7 +64,10 @@ describe('MemoryStore', () => {
     copy.restore(snap);
     const c = copy.tenant('t');
     expect(grant(copy, 't', 'X')).toBe(grant(store, 't', 'X'));
-    c.providerStates.teardown(c.ledger, 'an account has an active credit', { accountId: 'PS', creditId: 'cred.stateCredit.00001' });
+    c.providerStates.teardown(c.ledger, 'an account has an active credit', {
+      accountId: 'PS',
+      creditId: 'cred.stateCredit.00001',
+    });
     expect(c.ledger.getAccount('PS')).toBeUndefined();
     expect(c.ledger.has('cred.stateCredit.00001')).toBe(false);
     // No pending states, no field.

@@ -44,7 +44,10 @@ const XSS = '<img src=x onerror="window.__xss=1">promo';
  * recorded in `outside`; uncaught errors and console errors (a CSP
  * violation included) land in `errors`.
  */
-async function openPage(browser: Browser, mockUrl: string): Promise<{ page: Page; outside: string[]; errors: string[] }> {
+async function openPage(
+  browser: Browser,
+  mockUrl: string,
+): Promise<{ page: Page; outside: string[]; errors: string[] }> {
   const outside: string[] = [];
   const errors: string[] = [];
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -84,8 +87,22 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
       token: TENANT,
       body: {
         creditRequests: [
-          { accountId: ACCOUNT, purpose: 'PREPAID_CREDIT', effectiveFrom: '2025-01-01', effectiveUntil: '2025-03-15', creditAmount: 1000, priority: 1 },
-          { accountId: ACCOUNT, purpose: XSS, effectiveFrom: '2025-01-01', effectiveUntil: '2025-12-31', creditAmount: 500, priority: 2 },
+          {
+            accountId: ACCOUNT,
+            purpose: 'PREPAID_CREDIT',
+            effectiveFrom: '2025-01-01',
+            effectiveUntil: '2025-03-15',
+            creditAmount: 1000,
+            priority: 1,
+          },
+          {
+            accountId: ACCOUNT,
+            purpose: XSS,
+            effectiveFrom: '2025-01-01',
+            effectiveUntil: '2025-12-31',
+            creditAmount: 500,
+            priority: 2,
+          },
           { accountId: ACCOUNT, purpose: 'NEXT_QUARTER', effectiveFrom: '2025-06-01', creditAmount: 200, priority: 1 },
         ],
       },
@@ -95,8 +112,21 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(consumed.status).toBe(200);
     expect(consumed.body.drawn).toEqual([expect.objectContaining({ creditId: grant.body.credits[0].id, amount: 300 })]);
     // A second account with a hold: running balance below available.
-    expect((await mock.call('POST', '/credits', { token: TENANT, body: { creditRequests: [{ accountId: HELD, purpose: 'HOLDS', effectiveFrom: '2025-01-01', creditAmount: 100, priority: 1 }] } })).status).toBe(200);
-    expect((await control('POST', `/accounts/${HELD}/consume`, { amount: 40, invoiceId: 'INV-H', hold: true })).status).toBe(200);
+    expect(
+      (
+        await mock.call('POST', '/credits', {
+          token: TENANT,
+          body: {
+            creditRequests: [
+              { accountId: HELD, purpose: 'HOLDS', effectiveFrom: '2025-01-01', creditAmount: 100, priority: 1 },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await control('POST', `/accounts/${HELD}/consume`, { amount: 40, invoiceId: 'INV-H', hold: true })).status,
+    ).toBe(200);
     // A validation failure the journal must point at.
     const bad = await mock.call('POST', '/credits', {
       token: TENANT,
@@ -105,7 +135,24 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/^creditRequests\[0\]\.priority /);
     // Another tenant's account must not show up in tenant A's dashboard.
-    expect((await mock.call('POST', '/credits', { token: OTHER, body: { creditRequests: [{ accountId: 'ACC-OTHER-TENANT', purpose: 'X', effectiveFrom: '2025-01-01', creditAmount: 1, priority: 1 }] } })).status).toBe(200);
+    expect(
+      (
+        await mock.call('POST', '/credits', {
+          token: OTHER,
+          body: {
+            creditRequests: [
+              {
+                accountId: 'ACC-OTHER-TENANT',
+                purpose: 'X',
+                effectiveFrom: '2025-01-01',
+                creditAmount: 1,
+                priority: 1,
+              },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(200);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     // Everything must come from the mock itself.
@@ -152,7 +199,10 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await page.locator('#view').innerText()).not.toContain('ACC-OTHER-TENANT');
     // The token lives in sessionStorage only.
     // (Strings, as this file is type-checked without the DOM library.)
-    expect(await page.evaluate("[sessionStorage.getItem('togai-mock.adminToken'), localStorage.length]")).toEqual([ADMIN, 0]);
+    expect(await page.evaluate("[sessionStorage.getItem('togai-mock.adminToken'), localStorage.length]")).toEqual([
+      ADMIN,
+      0,
+    ]);
   });
 
   it('shows an account’s holds and settles one from the page', async () => {
@@ -198,7 +248,10 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await first.click();
     const timeline = page.locator('#credits-table tr.detail .timeline li');
     await timeline.first().waitFor();
-    expect(await timeline.evaluateAll((items) => items.map((li) => li.getAttribute('data-type')))).toEqual(['CREDITED', 'DEBITED']);
+    expect(await timeline.evaluateAll((items) => items.map((li) => li.getAttribute('data-type')))).toEqual([
+      'CREDITED',
+      'DEBITED',
+    ]);
     expect(await timeline.nth(0).innerText()).toContain('+1,000');
     expect(await timeline.nth(1).innerText()).toContain('−300');
     expect(await timeline.nth(1).innerText()).toContain('invoice INV-1');
@@ -270,7 +323,13 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await rule.waitFor();
     expect(await rule.innerText()).toContain('CreditBalanceForAccount');
     const listed = (await control('GET', '/faults')).body.faults;
-    expect(listed).toEqual([expect.objectContaining({ match: { operationId: 'CreditBalanceForAccount' }, status: 503, message: 'Injected from the dashboard' })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        match: { operationId: 'CreditBalanceForAccount' },
+        status: 503,
+        message: 'Injected from the dashboard',
+      }),
+    ]);
 
     const hit = await mock.call('GET', `/accounts/${ACCOUNT}/credit_balance`, { token: TENANT });
     expect(hit.status).toBe(503);
@@ -300,7 +359,13 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
       const operations = () => docs.page.locator('.opblock-summary-operation-id').allInnerTexts();
       // The five Credits operations of spec/togai-credits.yaml, as Swagger UI lists them.
       expect(await operations()).toEqual(
-        expect.arrayContaining(['createCredit', 'listCredits', 'getCreditDetails', 'voidCredit', 'CreditBalanceForAccount']),
+        expect.arrayContaining([
+          'createCredit',
+          'listCredits',
+          'getCreditDetails',
+          'voidCredit',
+          'CreditBalanceForAccount',
+        ]),
       );
       // Switch to the control API's document.
       await docs.page.selectOption('.topbar select', { label: 'togai-mock control API (/_mock)' });
@@ -338,7 +403,9 @@ describe.skipIf(!hasChromium)('dashboard at 1,000 accounts and 100,000 credits',
     await page.fill('#seed-panel input[name=accounts]', '1000');
     await page.fill('#seed-panel input[name=creditsPerAccount]', '100');
     await page.click('#seed-panel button[type=submit]');
-    await page.locator('#seed-outcome', { hasText: 'seeded 1,000 accounts and 100,000 credits' }).waitFor({ timeout: 120_000 });
+    await page
+      .locator('#seed-outcome', { hasText: 'seeded 1,000 accounts and 100,000 credits' })
+      .waitFor({ timeout: 120_000 });
 
     await page.click('#tabs a[data-tab=accounts]');
     await page.locator('#accounts-table').waitFor();

@@ -32,7 +32,16 @@ describe('GET /_mock/ui', () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    for (const file of ['app.js', 'api.js', 'dom.js', 'accounts.js', 'chart.js', 'journal.js', 'controls.js', 'json-view.js']) {
+    for (const file of [
+      'app.js',
+      'api.js',
+      'dom.js',
+      'accounts.js',
+      'chart.js',
+      'journal.js',
+      'controls.js',
+      'json-view.js',
+    ]) {
       const res = await get(`/_mock/ui/${file}`);
       expect(res.status, file).toBe(200);
       expect(res.headers.get('content-type'), file).toMatch(/javascript/);
@@ -43,7 +52,16 @@ describe('GET /_mock/ui', () => {
   it('loads nothing from outside the mock and renders data without innerHTML', async () => {
     const html = (await get('/_mock/ui/')).text + (await get('/_mock/docs/')).text;
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
-    for (const file of ['app.js', 'api.js', 'dom.js', 'accounts.js', 'chart.js', 'journal.js', 'controls.js', 'json-view.js']) {
+    for (const file of [
+      'app.js',
+      'api.js',
+      'dom.js',
+      'accounts.js',
+      'chart.js',
+      'journal.js',
+      'controls.js',
+      'json-view.js',
+    ]) {
       const js = (await get(`/_mock/ui/${file}`)).text;
       expect(js, file).not.toMatch(/\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write\(/);
       // The SVG namespace name (for createElementNS) is a URI that is never fetched.

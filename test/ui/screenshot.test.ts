@@ -26,7 +26,15 @@ if (!hasChromium) {
   );
 }
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const README_PICTURE = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
 const DAY_S = 86_400;
@@ -86,19 +94,43 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
         const topUp = await mock.call('POST', '/credits', {
           body: {
             creditRequests: [
-              { accountId: featured, purpose: 'PREPAID_CREDIT', effectiveFrom: '2025-02-03', effectiveUntil: '2025-12-31', creditAmount: 2500, priority: 1 },
+              {
+                accountId: featured,
+                purpose: 'PREPAID_CREDIT',
+                effectiveFrom: '2025-02-03',
+                effectiveUntil: '2025-12-31',
+                creditAmount: 2500,
+                priority: 1,
+              },
             ],
           },
         });
         expect(topUp.status).toBe(200);
       }
-      await control('POST', `/accounts/${featured}/consume`, { amount, invoiceId: `INV-2025-${String(week + 1).padStart(3, '0')}` });
+      await control('POST', `/accounts/${featured}/consume`, {
+        amount,
+        invoiceId: `INV-2025-${String(week + 1).padStart(3, '0')}`,
+      });
     }
     // Accounts at the two small ends of the chart: no transaction, and one.
     await control('POST', '/accounts', { accountId: 'acc-new-customer', customerId: 'cus_new' });
-    expect((await mock.call('POST', '/credits', {
-      body: { creditRequests: [{ accountId: 'acc-single-grant', purpose: 'SIGNUP_BONUS', effectiveFrom: '2025-03-01', creditAmount: 250, priority: 1 }] },
-    })).status).toBe(200);
+    expect(
+      (
+        await mock.call('POST', '/credits', {
+          body: {
+            creditRequests: [
+              {
+                accountId: 'acc-single-grant',
+                purpose: 'SIGNUP_BONUS',
+                effectiveFrom: '2025-03-01',
+                creditAmount: 250,
+                priority: 1,
+              },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(200);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -121,9 +153,11 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
 
   /** The chart's points as the page drew them. */
   const drawnPoints = () =>
-    page.locator('#balance-chart .chart-points circle').evaluateAll((circles) =>
-      circles.map((c) => ({ time: c.getAttribute('data-time'), value: Number(c.getAttribute('data-value')) })),
-    );
+    page
+      .locator('#balance-chart .chart-points circle')
+      .evaluateAll((circles) =>
+        circles.map((c) => ({ time: c.getAttribute('data-time'), value: Number(c.getAttribute('data-value')) })),
+      );
 
   it('draws the balance after every transaction, ending at what the account has now', async () => {
     await page.goto(`${mock.url}/_mock/ui/#/accounts/${encodeURIComponent(featured)}`);
@@ -144,7 +178,9 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
     // Described for screen readers: a title and a description naming the value now.
     expect(await chart.getAttribute('role')).toBe('img');
     expect(await chart.getAttribute('aria-labelledby')).toBe('balance-chart-title balance-chart-desc');
-    expect(await chart.locator('title#balance-chart-title').textContent()).toBe(`Balance of ${featured} over time, in ${balance.unit}`);
+    expect(await chart.locator('title#balance-chart-title').textContent()).toBe(
+      `Balance of ${featured} over time, in ${balance.unit}`,
+    );
     const total$ = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 }).format(total);
     expect(await chart.locator('desc#balance-chart-desc').textContent()).toContain(`is ${total$} ${balance.unit} now`);
     // The line is a path the browser can measure: it spans the plot.
@@ -177,7 +213,9 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
     const chart = page.locator('#balance-chart');
     await chart.waitFor();
     const account = await control('GET', '/accounts/acc-single-grant');
-    expect(await drawnPoints()).toEqual([{ time: new Date(account.credits[0].transactions[0].createdAt).toISOString(), value: 250 }]);
+    expect(await drawnPoints()).toEqual([
+      { time: new Date(account.credits[0].transactions[0].createdAt).toISOString(), value: 250 },
+    ]);
     expect(await chart.getAttribute('data-last-value')).toBe('250');
     expect(await chart.locator('desc').textContent()).toContain('1 transaction from');
     await page.locator('.overview').screenshot({ path: `${ARTIFACTS}chart-single.png` });

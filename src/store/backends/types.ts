@@ -135,7 +135,9 @@ export interface CommandLog {
    * it was asked for. Durable logs leave it out.
    */
   appendNow?(afterSeq: number, commands: unknown[], format?: number): number;
-  /** Entries with a seq greater than `seq`, in order. Rejects with SnapshotNeededError when some were compacted away. */
+  /**
+   * Entries with a seq greater than `seq`, in order. Rejects with SnapshotNeededError when some were compacted away.
+   */
   readAfter(seq: number): Promise<LogEntry[]>;
   /** True when enough was appended since the last snapshot that the engine should offer one. */
   wantsSnapshot(): boolean;

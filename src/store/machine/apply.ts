@@ -76,7 +76,13 @@ function onTenant<T extends CommandType>(handler: TenantHandler<T>): Handler<T> 
  * the command's time, all or nothing: the one place commands get
  * all-or-nothing, for every tenant command alike.
  */
-function inTenant<R>(state: MockState, key: string, entropy: number | undefined, at: number, change: (t: Tenant, now: number) => R): R {
+function inTenant<R>(
+  state: MockState,
+  key: string,
+  entropy: number | undefined,
+  at: number,
+  change: (t: Tenant, now: number) => R,
+): R {
   const t = state.tenantFor(key, entropy, at);
   const now = timeOf(t, at);
   return t.ledger.atomically(() => change(t, now));
@@ -118,11 +124,20 @@ const handlers: Handlers = {
   seed: onTenant<'seed'>((t, now, c, _state, ctx) => {
     // Without a seed of its own, the command's draw: the same seed wherever it is applied.
     const seed = c.seed ?? (c.entropy ?? 0) >>> 1;
-    const made = seedLedger(ctx.faker(), t.ledger, { seed, accounts: c.accounts, creditsPerAccount: c.creditsPerAccount }, now);
+    const made = seedLedger(
+      ctx.faker(),
+      t.ledger,
+      { seed, accounts: c.accounts, creditsPerAccount: c.creditsPerAccount },
+      now,
+    );
     return { seed, ...made };
   }),
-  fixtures: onTenant<'fixtures'>((t, now, c, _state, ctx) => loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now)),
-  providerStateSetup: onTenant<'providerStateSetup'>((t, now, c) => t.providerStates.setup(t.ledger, now, c.state, c.params)),
+  fixtures: onTenant<'fixtures'>((t, now, c, _state, ctx) =>
+    loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now),
+  ),
+  providerStateSetup: onTenant<'providerStateSetup'>((t, now, c) =>
+    t.providerStates.setup(t.ledger, now, c.state, c.params),
+  ),
   providerStateTeardown: onTenant<'providerStateTeardown'>((t, _now, c) => {
     t.providerStates.teardown(t.ledger, c.state, c.params);
   }),
@@ -133,8 +148,10 @@ const handlers: Handlers = {
     try {
       return inTenant(state, SHARED_TENANT, c.entropy, c.at, (t, now): StartupResult => {
         const result: StartupResult = { applied: true };
-        if (c.seed !== undefined) result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
-        if (c.fixtures !== undefined) result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+        if (c.seed !== undefined)
+          result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
+        if (c.fixtures !== undefined)
+          result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
         return result;
       });
     } catch (err) {
@@ -179,7 +196,8 @@ export function applyCommand<T extends CommandType>(
 ): CommandResults[T] {
   // Looked up by the command's own type: the handler of T takes a CommandOf<T>.
   const handler = handlers[command.type] as Handler<T> | undefined;
-  if (!handler) throw new MockError('invalid', `unknown command type ${JSON.stringify((command as { type?: unknown }).type)}`);
+  if (!handler)
+    throw new MockError('invalid', `unknown command type ${JSON.stringify((command as { type?: unknown }).type)}`);
   return handler(state, command, ctx);
 }
 

@@ -132,12 +132,25 @@ type Holds<T extends true> = T;
 export type ResultsNameEveryCommand = Holds<Exactly<keyof CommandResults, CommandType>>;
 
 /** A command as its caller builds it: `at` (and `entropy`) are filled in when it is accepted. */
-export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'at' | 'entropy'> & { at?: number; entropy?: number } : never) : never;
+export type CommandInput = Command extends infer C
+  ? C extends Command
+    ? Omit<C, 'at' | 'entropy'> & { at?: number; entropy?: number }
+    : never
+  : never;
 
 /** The command of `type` (an intersection rather than Extract, so that it stays the same type for a generic T). */
 export type CommandOf<T extends CommandType> = Command & { type: T };
 
-const STORE_COMMANDS: ReadonlySet<CommandType> = new Set(['startup', 'reset', 'stateImport', 'faultAdd', 'faultRemove', 'faultClear', 'faultFire', 'rateLimitSet']);
+const STORE_COMMANDS: ReadonlySet<CommandType> = new Set([
+  'startup',
+  'reset',
+  'stateImport',
+  'faultAdd',
+  'faultRemove',
+  'faultClear',
+  'faultFire',
+  'rateLimitSet',
+]);
 
 /** Whether the command acts on one tenant (and creates it when it does not exist yet). */
 export function isTenantCommand(c: { type: CommandType }): boolean {

@@ -219,7 +219,8 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
   execute<T extends I['type'], V>(input: I & { type: T }, render: (result: R[T], state: S) => V): Promise<V>;
   execute(input: I, typedRender?: (result: never, state: S) => unknown): Promise<unknown> {
     const render = typedRender as Render<S> | undefined;
-    if (this.closing) return Promise.reject(new MockError('unavailable', 'togai-mock is shutting down; the change was not made'));
+    if (this.closing)
+      return Promise.reject(new MockError('unavailable', 'togai-mock is shutting down; the change was not made'));
     if (this.stoppedBy) return Promise.reject(this.stoppedError());
     let command: C;
     try {
@@ -228,7 +229,12 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
       return Promise.reject(err);
     }
     // A log with nothing to wait for (memory), nothing queued before it: applied now, in this tick.
-    if (this.log.appendNow && !this.writer && this.queue.length === 0 && this.machine.prepare([command]) === undefined) {
+    if (
+      this.log.appendNow &&
+      !this.writer &&
+      this.queue.length === 0 &&
+      this.machine.prepare([command]) === undefined
+    ) {
       return this.commitNow(command, render);
     }
     return new Promise((resolve, reject) => {
@@ -339,7 +345,9 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
 
   // ---------------------------------------------------------------- catching up
 
-  /** A catch-up that started after this call: the running one may have read the log before the caller's request came. */
+  /**
+   * A catch-up that started after this call: the running one may have read the log before the caller's request came.
+   */
   private catchUp(): Promise<void> {
     if (this.stoppedBy) return Promise.reject(this.stoppedError());
     if (!this.catchUpRunning) {
@@ -375,7 +383,9 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
       entries = await this.log.readAfter(this.seq);
     } catch (err) {
       if (!(err instanceof SnapshotNeededError)) throw asFailure(err, 'state could not be read');
-      await this.load(await this.log.open().catch((e: unknown) => Promise.reject(asFailure(e, 'state could not be read'))));
+      await this.load(
+        await this.log.open().catch((e: unknown) => Promise.reject(asFailure(e, 'state could not be read'))),
+      );
       return;
     }
     if (entries.length === 0) return;
@@ -383,7 +393,11 @@ export class Engine<S, C extends Typed, I extends { type: C['type'] } = C, R ext
     if (preparing) await preparing;
     for (const entry of entries) {
       if (entry.seq <= this.seq) continue;
-      if (entry.seq !== this.seq + 1) throw new MockError('unavailable', `state could not be read: the log skips from seq ${this.seq} to ${entry.seq}`);
+      if (entry.seq !== this.seq + 1)
+        throw new MockError(
+          'unavailable',
+          `state could not be read: the log skips from seq ${this.seq} to ${entry.seq}`,
+        );
       this.applyEntry(entry);
     }
   }
@@ -488,6 +502,7 @@ function asFailure(err: unknown, what = 'state could not be saved'): unknown {
   if (err instanceof LogUnavailableError) {
     return new MockError('unavailable', err.message.startsWith(what) ? err.message : `${what}: ${err.message}`);
   }
-  if (err instanceof LogConflictError) return new MockError('unavailable', `${what}: other processes kept appending to the log (${err.message})`);
+  if (err instanceof LogConflictError)
+    return new MockError('unavailable', `${what}: other processes kept appending to the log (${err.message})`);
   return err;
 }

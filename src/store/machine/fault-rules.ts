@@ -42,7 +42,12 @@ export class FaultRules {
   }
 
   add(input: FaultInput, tenant?: string): FaultRule {
-    const rule: FaultRule = { id: `fault_${this.nextId++}`, match: { ...input.match }, probability: input.probability ?? 1, fired: 0 };
+    const rule: FaultRule = {
+      id: `fault_${this.nextId++}`,
+      match: { ...input.match },
+      probability: input.probability ?? 1,
+      fired: 0,
+    };
     if (rule.match.method !== undefined) rule.match.method = rule.match.method.toUpperCase();
     // A rule with neither a status nor a latency would do nothing: make it a 503.
     if (input.status !== undefined) rule.status = input.status;
@@ -60,7 +65,9 @@ export class FaultRules {
 
   /** Every rule, or only those limited to one tenant. */
   list(tenant?: string): FaultRule[] {
-    return this.rules.filter((r) => tenant === undefined || r.tenant === tenant).map((r) => ({ ...r, match: { ...r.match } }));
+    return this.rules
+      .filter((r) => tenant === undefined || r.tenant === tenant)
+      .map((r) => ({ ...r, match: { ...r.match } }));
   }
 
   remove(id: string): boolean {

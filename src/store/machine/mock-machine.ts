@@ -56,7 +56,8 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
 
   /** Seeding needs Faker, loaded on first use (not at start-up, which it would slow down). */
   prepare(commands: readonly Command[]): Promise<void> | undefined {
-    if (this.faker || !commands.some((c) => c.type === 'seed' || (c.type === 'startup' && c.seed !== undefined))) return undefined;
+    if (this.faker || !commands.some((c) => c.type === 'seed' || (c.type === 'startup' && c.seed !== undefined)))
+      return undefined;
     this.loadingFaker ??= loadSeedFaker().then(
       (f) => {
         this.faker = f;

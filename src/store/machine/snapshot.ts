@@ -47,7 +47,9 @@ export function takeSnapshot(store: MemoryStore, now: number): Snapshot {
 export function checkSnapshot(doc: unknown, validate: ValidateFunction): Snapshot {
   const version = (doc as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof doc === 'object' && doc !== null && version !== undefined && version !== FORMAT_VERSION) {
-    throw invalid(`snapshot formatVersion ${JSON.stringify(version)} is not supported; this togai-mock reads version ${FORMAT_VERSION}`);
+    throw invalid(
+      `snapshot formatVersion ${JSON.stringify(version)} is not supported; this togai-mock reads version ${FORMAT_VERSION}`,
+    );
   }
   if (!validate(doc)) throw invalid(describeError(validate.errors![0]!, 'snapshot'));
   const snap = doc as Snapshot;
@@ -110,7 +112,8 @@ export function snapshotParts(state: MockState, seq: number, now: number): unkno
   for (const t of tenants) {
     const { credits, ...ledger } = t.ledger;
     const chunks: CreditsPart[] = [];
-    for (let i = 0; i < credits.length; i += CREDITS_PER_PART) chunks.push({ tenant: t.key, credits: credits.slice(i, i + CREDITS_PER_PART) });
+    for (let i = 0; i < credits.length; i += CREDITS_PER_PART)
+      chunks.push({ tenant: t.key, credits: credits.slice(i, i + CREDITS_PER_PART) });
     const part: TenantPart = { tenant: t.key, clock: t.clock, ledger, creditParts: chunks.length };
     if (t.providerStates !== undefined) part.providerStates = t.providerStates;
     parts.push(part, ...chunks);
@@ -123,7 +126,11 @@ export function snapshotParts(state: MockState, seq: number, now: number): unkno
  * document as the only part; no parts: the empty state. All or nothing:
  * throws a MockError naming the problem and changes nothing.
  */
-export function restoreParts(state: MockState, parts: readonly unknown[] | undefined, validate: () => ValidateFunction): void {
+export function restoreParts(
+  state: MockState,
+  parts: readonly unknown[] | undefined,
+  validate: () => ValidateFunction,
+): void {
   if (parts === undefined || parts.length === 0) {
     state.clear();
     return;
@@ -155,7 +162,8 @@ export function restoreParts(state: MockState, parts: readonly unknown[] | undef
     const credits: LedgerSnapshot['credits'] = [];
     for (let k = 0; k < part.creditParts; k++) {
       const chunk = parts[i++] as CreditsPart | undefined;
-      if (chunk?.tenant !== key || !Array.isArray(chunk.credits)) throw invalid(`snapshot: part ${i - 1} is not a chunk of tenant ${key}'s credits`);
+      if (chunk?.tenant !== key || !Array.isArray(chunk.credits))
+        throw invalid(`snapshot: part ${i - 1} is not a chunk of tenant ${key}'s credits`);
       for (const c of chunk.credits) credits.push(c);
     }
     const tenant: TenantSnapshot = { key, clock: part.clock, ledger: { ...part.ledger, credits } };

@@ -81,7 +81,10 @@ export interface RequestJournal {
 }
 
 /** Whether an entry passes a filter's method, operationId, tenant and path (not `after` or `limit`). */
-export function entryMatcher(filter: JournalFilter, templates?: TemplateOf): (e: Pick<JournalEntry, 'method' | 'path' | 'operationId' | 'tenant'>) => boolean {
+export function entryMatcher(
+  filter: JournalFilter,
+  templates?: TemplateOf,
+): (e: Pick<JournalEntry, 'method' | 'path' | 'operationId' | 'tenant'>) => boolean {
   const method = filter.method?.toUpperCase();
   // operationIds are matched case-insensitively: Togai's own mix camelCase and PascalCase.
   const operationId = filter.operationId?.toLowerCase();
@@ -165,7 +168,12 @@ function viewOf(e: Stored, id: number): JournalEntry {
   if (e.query !== undefined) entry.query = e.query;
   if (e.operationId !== undefined) entry.operationId = e.operationId;
   let truncated = false;
-  const request = e.requestText !== undefined && e.requestText !== '' ? clipText(e.requestText) : e.requestValue !== undefined ? clipValue(e.requestValue) : undefined;
+  const request =
+    e.requestText !== undefined && e.requestText !== ''
+      ? clipText(e.requestText)
+      : e.requestValue !== undefined
+        ? clipValue(e.requestValue)
+        : undefined;
   if (request) {
     entry.requestBody = request.body;
     truncated ||= request.truncated;

@@ -46,6 +46,7 @@ export class RateLimiter implements RateCounter {
   }
 
   private sweep(now: number): void {
-    for (const [k, times] of this.windows) if (times.length === 0 || times[times.length - 1]! <= now - 1000) this.windows.delete(k);
+    for (const [k, times] of this.windows)
+      if (times.length === 0 || times[times.length - 1]! <= now - 1000) this.windows.delete(k);
   }
 }

@@ -23,7 +23,10 @@ import {
 import type { JournalRecord, JournalStore, StoredFields } from './types.js';
 
 /** The short fields of an entry, stored as one JSON text. */
-type Meta = Pick<RecordedRequest, 'arrived' | 'method' | 'path' | 'status' | 'latencyMs' | 'tenant' | 'query' | 'operationId' | 'fault'>;
+type Meta = Pick<
+  RecordedRequest,
+  'arrived' | 'method' | 'path' | 'status' | 'latencyMs' | 'tenant' | 'query' | 'operationId' | 'fault'
+>;
 
 /** An entry as the shared store keeps it. */
 export interface SharedFields extends StoredFields {
@@ -88,12 +91,14 @@ export function fieldsOf(request: RecordedRequest): SharedFields {
   return fields;
 }
 
-type Stored = { meta: Meta; request?: string | undefined; response?: string | undefined } | { whole: Omit<JournalEntry, 'id'> };
+type Stored =
+  { meta: Meta; request?: string | undefined; response?: string | undefined } | { whole: Omit<JournalEntry, 'id'> };
 
 /** What a stored entry holds (undefined when it cannot be read: not shown). */
 function storedOf(f: SharedFields): Stored | undefined {
   try {
-    if (f.m !== undefined) return { meta: JSON.parse(String(f.m)) as Meta, request: f.q?.toString(), response: f.b?.toString() };
+    if (f.m !== undefined)
+      return { meta: JSON.parse(String(f.m)) as Meta, request: f.q?.toString(), response: f.b?.toString() };
     if (f.e !== undefined) return { whole: JSON.parse(String(f.e)) as Omit<JournalEntry, 'id'> };
   } catch {
     // Not ours.
@@ -148,5 +153,9 @@ export class SharedJournal implements RequestJournal {
 
 function view(record: JournalRecord<SharedFields>, s: Stored): JournalEntry {
   if ('whole' in s) return { ...s.whole, id: record.id, replica: record.replica };
-  return { ...entryOf({ ...s.meta, requestText: s.request, responseText: s.response }), id: record.id, replica: record.replica };
+  return {
+    ...entryOf({ ...s.meta, requestText: s.request, responseText: s.response }),
+    id: record.id,
+    replica: record.replica,
+  };
 }

@@ -8,9 +8,10 @@ window.addEventListener('load', function () {
       { url: 'specs/togai-credits.json', name: 'Togai Credits API (faked)' },
       { url: 'specs/togai-mock-control.json', name: 'togai-mock control API (/_mock)' },
     ],
-    'urls.primaryName': new URLSearchParams(location.search).get('spec') === 'control'
-      ? 'togai-mock control API (/_mock)'
-      : 'Togai Credits API (faked)',
+    'urls.primaryName':
+      new URLSearchParams(location.search).get('spec') === 'control'
+        ? 'togai-mock control API (/_mock)'
+        : 'Togai Credits API (faked)',
     dom_id: '#swagger-ui',
     deepLinking: true,
     // operationIds are the mock's vocabulary (journal, faults): show them.

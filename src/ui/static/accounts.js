@@ -27,46 +27,85 @@ export async function showAccounts(view, { offset = 0 } = {}) {
   const accounts = data?.accounts ?? [];
   const total = data?.total ?? accounts.length;
 
-  const open = h('form', {
-    class: 'inline',
-    onsubmit: (e) => {
-      e.preventDefault();
-      const id = e.target.elements.accountId.value.trim();
-      if (id) location.hash = accountHref(id);
+  const open = h(
+    'form',
+    {
+      class: 'inline',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const id = e.target.elements.accountId.value.trim();
+        if (id) location.hash = accountHref(id);
+      },
     },
-  }, h('input', { name: 'accountId', placeholder: 'Account id', 'aria-label': 'Account id', required: true }),
-  h('button', { type: 'submit' }, 'Open'));
+    h('input', { name: 'accountId', placeholder: 'Account id', 'aria-label': 'Account id', required: true }),
+    h('button', { type: 'submit' }, 'Open'),
+  );
 
   const rows = accounts.map((a) =>
-    h('tr', { dataset: { accountId: a.accountId } },
+    h(
+      'tr',
+      { dataset: { accountId: a.accountId } },
       h('td', null, h('a', { href: accountHref(a.accountId), class: 'account-link' }, a.accountId)),
       h('td', null, a.customerId),
       h('td', { class: 'num' }, a.creditCount ?? '—'),
       BALANCE_FIELDS.map(([key]) => h('td', { class: 'num', dataset: { field: key } }, amount(a.balance?.[key]))),
       h('td', null, a.balance?.unit ?? a.currency),
       h('td', null, timeEl(a.balance?.lastUpdatedAt ?? a.updatedAt)),
-    ));
+    ),
+  );
 
-  mount(view,
+  mount(
+    view,
     h('div', { class: 'toolbar' }, h('h2', null, 'Accounts'), open),
     accounts.length === 0
-      ? h('p', { class: 'empty' }, total > 0 ? 'No accounts on this page.' : 'No accounts yet: grant a credit through the API, or seed some under Controls.')
-      : h('table', { class: 'grid', id: 'accounts-table' },
-        h('thead', null, h('tr', null,
-          h('th', null, 'Account'), h('th', null, 'Customer'), h('th', { class: 'num' }, 'Credits'),
-          BALANCE_FIELDS.map(([, label]) => h('th', { class: 'num' }, label)),
-          h('th', null, 'Unit'), h('th', null, 'Last updated'))),
-        h('tbody', null, rows)),
-    pager(offset, ACCOUNTS_PAGE, total, accounts.length, (o) => { location.hash = `#/accounts?offset=${o}`; }),
+      ? h(
+          'p',
+          { class: 'empty' },
+          total > 0
+            ? 'No accounts on this page.'
+            : 'No accounts yet: grant a credit through the API, or seed some under Controls.',
+        )
+      : h(
+          'table',
+          { class: 'grid', id: 'accounts-table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, 'Account'),
+              h('th', null, 'Customer'),
+              h('th', { class: 'num' }, 'Credits'),
+              BALANCE_FIELDS.map(([, label]) => h('th', { class: 'num' }, label)),
+              h('th', null, 'Unit'),
+              h('th', null, 'Last updated'),
+            ),
+          ),
+          h('tbody', null, rows),
+        ),
+    pager(offset, ACCOUNTS_PAGE, total, accounts.length, (o) => {
+      location.hash = `#/accounts?offset=${o}`;
+    }),
   );
 }
 
 /** Prev/next paging: "51–100 of 1,000". */
 function pager(offset, size, total, shown, go) {
   if (total <= size && offset === 0) return h('p', { class: 'pager' }, `${amount(total)} in total`);
-  return h('div', { class: 'pager' },
-    h('button', { type: 'button', disabled: offset === 0, onclick: () => go(Math.max(0, offset - size)) }, '← Previous'),
-    h('span', null, shown === 0 ? `— of ${amount(total)}` : `${amount(offset + 1)}–${amount(offset + shown)} of ${amount(total)}`),
+  return h(
+    'div',
+    { class: 'pager' },
+    h(
+      'button',
+      { type: 'button', disabled: offset === 0, onclick: () => go(Math.max(0, offset - size)) },
+      '← Previous',
+    ),
+    h(
+      'span',
+      null,
+      shown === 0 ? `— of ${amount(total)}` : `${amount(offset + 1)}–${amount(offset + shown)} of ${amount(total)}`,
+    ),
     h('button', { type: 'button', disabled: offset + shown >= total, onclick: () => go(offset + size) }, 'Next →'),
   );
 }
@@ -87,10 +126,18 @@ export async function showAccount(view, accountId) {
     await call('POST', `accounts/${encodeURIComponent(accountId)}/holds/${action}`, { body: { holdId } });
     await showAccount(view, accountId);
   };
-  const statusFilter = h('select', {
-    'aria-label': 'Filter credits by status',
-    onchange: (e) => { ui.status = e.target.value; ui.page = 0; drawCredits(); },
-  }, ['', 'ACTIVE', 'CONSUMED', 'EXPIRED', 'VOIDED'].map((s) => h('option', { value: s }, s || 'All statuses')));
+  const statusFilter = h(
+    'select',
+    {
+      'aria-label': 'Filter credits by status',
+      onchange: (e) => {
+        ui.status = e.target.value;
+        ui.page = 0;
+        drawCredits();
+      },
+    },
+    ['', 'ACTIVE', 'CONSUMED', 'EXPIRED', 'VOIDED'].map((s) => h('option', { value: s }, s || 'All statuses')),
+  );
 
   function drawCredits() {
     const shown = ui.status ? credits.filter((c) => c.status === ui.status) : credits;
@@ -98,89 +145,197 @@ export async function showAccount(view, accountId) {
     const page = shown.slice(start, start + CREDITS_PAGE);
     const body = h('tbody');
     for (const c of page) {
-      const row = creditRow(c, () => {
-        if (ui.open.has(c.id)) ui.open.delete(c.id);
-        else ui.open.add(c.id);
-        drawCredits();
-      }, ui.open.has(c.id));
+      const row = creditRow(
+        c,
+        () => {
+          if (ui.open.has(c.id)) ui.open.delete(c.id);
+          else ui.open.add(c.id);
+          drawCredits();
+        },
+        ui.open.has(c.id),
+      );
       body.append(row);
-      if (ui.open.has(c.id)) body.append(h('tr', { class: 'detail', dataset: { creditId: c.id } }, h('td', { colspan: 11 }, timeline(c))));
+      if (ui.open.has(c.id))
+        body.append(h('tr', { class: 'detail', dataset: { creditId: c.id } }, h('td', { colspan: 11 }, timeline(c))));
     }
-    mount(creditsBox,
+    mount(
+      creditsBox,
       page.length === 0
         ? h('p', { class: 'empty' }, credits.length === 0 ? 'No credits.' : 'No credits with this status.')
-        : h('table', { class: 'grid', id: 'credits-table' },
-          h('thead', null, h('tr', null,
-            h('th', null, 'Credit'), h('th', null, 'Status'), h('th', null, 'Purpose'),
-            h('th', { class: 'num' }, 'Amount'), h('th', { class: 'num' }, 'Consumed'), h('th', { class: 'num' }, 'Held'),
-            h('th', { class: 'num' }, 'Remaining'), h('th', { class: 'num' }, 'Priority'),
-            h('th', null, 'Effective from'), h('th', null, 'Effective until'), h('th', null, 'Entities'))),
-          body),
-      pager(start, CREDITS_PAGE, shown.length, page.length, (o) => { ui.page = Math.floor(o / CREDITS_PAGE); drawCredits(); }),
+        : h(
+            'table',
+            { class: 'grid', id: 'credits-table' },
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', null, 'Credit'),
+                h('th', null, 'Status'),
+                h('th', null, 'Purpose'),
+                h('th', { class: 'num' }, 'Amount'),
+                h('th', { class: 'num' }, 'Consumed'),
+                h('th', { class: 'num' }, 'Held'),
+                h('th', { class: 'num' }, 'Remaining'),
+                h('th', { class: 'num' }, 'Priority'),
+                h('th', null, 'Effective from'),
+                h('th', null, 'Effective until'),
+                h('th', null, 'Entities'),
+              ),
+            ),
+            body,
+          ),
+      pager(start, CREDITS_PAGE, shown.length, page.length, (o) => {
+        ui.page = Math.floor(o / CREDITS_PAGE);
+        drawCredits();
+      }),
     );
   }
 
-  mount(view,
-    h('div', { class: 'toolbar' },
+  mount(
+    view,
+    h(
+      'div',
+      { class: 'toolbar' },
       h('h2', null, h('a', { href: '#/accounts' }, 'Accounts'), ' / ', h('span', { id: 'account-id' }, a.accountId)),
-      h('button', { type: 'button', onclick: () => showAccount(view, accountId) }, 'Refresh')),
-    h('p', { class: 'meta' },
-      'Customer ', h('strong', null, a.customerId), ' · currency ', h('strong', null, a.currency),
-      ' · created ', timeEl(a.createdAt), ' · updated ', timeEl(a.updatedAt)),
-    h('div', { class: 'overview' },
-      h('div', { class: 'cards', id: 'balance' },
+      h('button', { type: 'button', onclick: () => showAccount(view, accountId) }, 'Refresh'),
+    ),
+    h(
+      'p',
+      { class: 'meta' },
+      'Customer ',
+      h('strong', null, a.customerId),
+      ' · currency ',
+      h('strong', null, a.currency),
+      ' · created ',
+      timeEl(a.createdAt),
+      ' · updated ',
+      timeEl(a.updatedAt),
+    ),
+    h(
+      'div',
+      { class: 'overview' },
+      h(
+        'div',
+        { class: 'cards', id: 'balance' },
         BALANCE_FIELDS.map(([key, label]) =>
-          h('div', { class: 'card', dataset: { field: key } },
+          h(
+            'div',
+            { class: 'card', dataset: { field: key } },
             h('div', { class: 'card-label' }, label),
             h('div', { class: 'card-value' }, amount(a.balance?.[key])),
-            h('div', { class: 'card-unit' }, a.balance?.unit ?? a.currency)))),
-      h('figure', { class: 'card chart-card' },
-        h('figcaption', { class: 'card-label' }, 'Balance over time',
-          h('span', { class: 'hint' }, ' — granted minus debited, expired and voided')),
-        balanceChart(a.accountId, credits, a.balance?.unit ?? a.currency, Date.parse(clock?.now)))),
-    holds.length > 0 && h('section', null,
-      h('h3', null, `Holds (${amount(holds.length)})`, holds.length > HOLDS_SHOWN ? h('span', { class: 'hint' }, ` — first ${HOLDS_SHOWN} shown`) : ''),
-      h('table', { class: 'grid', id: 'holds-table' },
-        h('thead', null, h('tr', null, ['Hold', 'Credit', 'Amount', 'Invoice', 'Entity', 'Created', ''].map((t) => h('th', null, t)))),
-        h('tbody', null, holds.slice(0, HOLDS_SHOWN).map((hd) => h('tr', { dataset: { holdId: hd.holdId } },
-          h('td', { class: 'mono' }, hd.holdId), h('td', { class: 'mono' }, hd.creditId),
-          h('td', { class: 'num' }, amount(hd.amount)), h('td', null, hd.invoiceId ?? '—'),
-          h('td', null, hd.entityId ?? '—'), h('td', null, timeEl(hd.createdAt)),
-          h('td', null,
-            // Settle turns the hold into a DEBITED transaction; release gives it back.
-            h('button', { type: 'button', onclick: () => holdAction('settle', hd.holdId) }, 'Settle'), ' ',
-            h('button', { type: 'button', onclick: () => holdAction('release', hd.holdId) }, 'Release'))))))),
-    h('section', null,
-      h('div', { class: 'toolbar' }, h('h3', null, `Credits (${amount(credits.length)})`), statusFilter,
-        h('span', { class: 'hint' }, 'Click a credit for its transactions.')),
-      creditsBox),
+            h('div', { class: 'card-unit' }, a.balance?.unit ?? a.currency),
+          ),
+        ),
+      ),
+      h(
+        'figure',
+        { class: 'card chart-card' },
+        h(
+          'figcaption',
+          { class: 'card-label' },
+          'Balance over time',
+          h('span', { class: 'hint' }, ' — granted minus debited, expired and voided'),
+        ),
+        balanceChart(a.accountId, credits, a.balance?.unit ?? a.currency, Date.parse(clock?.now)),
+      ),
+    ),
+    holds.length > 0 &&
+      h(
+        'section',
+        null,
+        h(
+          'h3',
+          null,
+          `Holds (${amount(holds.length)})`,
+          holds.length > HOLDS_SHOWN ? h('span', { class: 'hint' }, ` — first ${HOLDS_SHOWN} shown`) : '',
+        ),
+        h(
+          'table',
+          { class: 'grid', id: 'holds-table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ['Hold', 'Credit', 'Amount', 'Invoice', 'Entity', 'Created', ''].map((t) => h('th', null, t)),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            holds.slice(0, HOLDS_SHOWN).map((hd) =>
+              h(
+                'tr',
+                { dataset: { holdId: hd.holdId } },
+                h('td', { class: 'mono' }, hd.holdId),
+                h('td', { class: 'mono' }, hd.creditId),
+                h('td', { class: 'num' }, amount(hd.amount)),
+                h('td', null, hd.invoiceId ?? '—'),
+                h('td', null, hd.entityId ?? '—'),
+                h('td', null, timeEl(hd.createdAt)),
+                h(
+                  'td',
+                  null,
+                  // Settle turns the hold into a DEBITED transaction; release gives it back.
+                  h('button', { type: 'button', onclick: () => holdAction('settle', hd.holdId) }, 'Settle'),
+                  ' ',
+                  h('button', { type: 'button', onclick: () => holdAction('release', hd.holdId) }, 'Release'),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    h(
+      'section',
+      null,
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('h3', null, `Credits (${amount(credits.length)})`),
+        statusFilter,
+        h('span', { class: 'hint' }, 'Click a credit for its transactions.'),
+      ),
+      creditsBox,
+    ),
   );
   drawCredits();
 }
 
 function creditRow(c, toggle, open) {
-  const remaining = c.status === 'ACTIVE' && typeof c.creditAmount === 'number'
-    ? c.creditAmount - (c.consumedAmount ?? 0) - (c.holdAmount ?? 0)
-    : undefined;
-  return h('tr', {
-    class: `credit${open ? ' open' : ''}`,
-    dataset: { creditId: c.id, status: c.status },
-    tabindex: 0,
-    'aria-expanded': String(open),
-    onclick: toggle,
-    onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } },
-  },
-  h('td', { class: 'mono' }, c.id),
-  h('td', null, pill(c.status)),
-  h('td', null, c.purpose),
-  h('td', { class: 'num', dataset: { field: 'creditAmount' } }, amount(c.creditAmount)),
-  h('td', { class: 'num', dataset: { field: 'consumedAmount' } }, amount(c.consumedAmount)),
-  h('td', { class: 'num', dataset: { field: 'holdAmount' } }, amount(c.holdAmount)),
-  h('td', { class: 'num', dataset: { field: 'remaining' } }, amount(remaining)),
-  h('td', { class: 'num' }, c.priority),
-  h('td', null, c.effectiveFrom),
-  h('td', null, c.effectiveUntil ?? 'open-ended'),
-  h('td', null, (c.applicableEntityIds ?? []).length === 0 ? 'all' : c.applicableEntityIds.join(', ')),
+  const remaining =
+    c.status === 'ACTIVE' && typeof c.creditAmount === 'number'
+      ? c.creditAmount - (c.consumedAmount ?? 0) - (c.holdAmount ?? 0)
+      : undefined;
+  return h(
+    'tr',
+    {
+      class: `credit${open ? ' open' : ''}`,
+      dataset: { creditId: c.id, status: c.status },
+      tabindex: 0,
+      'aria-expanded': String(open),
+      onclick: toggle,
+      onkeydown: (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          toggle();
+        }
+      },
+    },
+    h('td', { class: 'mono' }, c.id),
+    h('td', null, pill(c.status)),
+    h('td', null, c.purpose),
+    h('td', { class: 'num', dataset: { field: 'creditAmount' } }, amount(c.creditAmount)),
+    h('td', { class: 'num', dataset: { field: 'consumedAmount' } }, amount(c.consumedAmount)),
+    h('td', { class: 'num', dataset: { field: 'holdAmount' } }, amount(c.holdAmount)),
+    h('td', { class: 'num', dataset: { field: 'remaining' } }, amount(remaining)),
+    h('td', { class: 'num' }, c.priority),
+    h('td', null, c.effectiveFrom),
+    h('td', null, c.effectiveUntil ?? 'open-ended'),
+    h('td', null, (c.applicableEntityIds ?? []).length === 0 ? 'all' : c.applicableEntityIds.join(', ')),
   );
 }
 
@@ -190,13 +345,24 @@ const SIGN = { CREDITED: '+', DEBITED: '−', EXPIRED: '−', VOIDED: '−' };
 function timeline(c) {
   const txns = [...(c.transactions ?? [])].sort((x, y) => String(x.createdAt).localeCompare(String(y.createdAt)));
   if (txns.length === 0) return h('p', { class: 'empty' }, 'No transactions.');
-  return h('ol', { class: 'timeline' },
-    txns.map((t) => h('li', { class: `txn txn-${String(t.transactionType).toLowerCase()}`, dataset: { transactionId: t.id, type: t.transactionType } },
-      h('span', { class: 'dot', 'aria-hidden': 'true' }),
-      timeEl(t.createdAt),
-      pill(t.transactionType),
-      h('span', { class: 'txn-amount' }, `${SIGN[t.transactionType] ?? ''}${amount(t.amount)}`),
-      t.invoiceId && h('span', { class: 'tag' }, `invoice ${t.invoiceId}`),
-      t.entityId && h('span', { class: 'tag' }, `entity ${t.entityId}`),
-      h('span', { class: 'mono faint' }, t.id))));
+  return h(
+    'ol',
+    { class: 'timeline' },
+    txns.map((t) =>
+      h(
+        'li',
+        {
+          class: `txn txn-${String(t.transactionType).toLowerCase()}`,
+          dataset: { transactionId: t.id, type: t.transactionType },
+        },
+        h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        timeEl(t.createdAt),
+        pill(t.transactionType),
+        h('span', { class: 'txn-amount' }, `${SIGN[t.transactionType] ?? ''}${amount(t.amount)}`),
+        t.invoiceId && h('span', { class: 'tag' }, `invoice ${t.invoiceId}`),
+        t.entityId && h('span', { class: 'tag' }, `entity ${t.entityId}`),
+        h('span', { class: 'mono faint' }, t.id),
+      ),
+    ),
+  );
 }

@@ -34,7 +34,10 @@ async function route() {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path, queryString = ''] = hash.split('?');
   const query = new URLSearchParams(queryString);
-  const parts = path.split('/').filter(Boolean).map((p) => safeDecode(p));
+  const parts = path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => safeDecode(p));
   const tab = parts[0] ?? 'accounts';
   for (const a of document.querySelectorAll('#tabs a[data-tab]')) a.classList.toggle('active', a.dataset.tab === tab);
   view.setAttribute('aria-busy', 'true');

@@ -29,7 +29,8 @@ export function balanceSeries(credits) {
     for (const t of c.transactions ?? []) {
       const sign = SIGN[t.transactionType];
       const ms = Date.parse(t.createdAt);
-      if (sign !== undefined && Number.isFinite(ms) && typeof t.amount === 'number') txns.push({ ms, delta: sign * t.amount });
+      if (sign !== undefined && Number.isFinite(ms) && typeof t.amount === 'number')
+        txns.push({ ms, delta: sign * t.amount });
     }
   }
   txns.sort((x, y) => x.ms - y.ms);
@@ -61,7 +62,7 @@ function niceStep(span) {
 function monthStarts(start, end) {
   const out = [];
   const d = new Date(start);
-  for (let m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); m < end; ) {
+  for (let m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); m < end;) {
     out.push(m);
     const next = new Date(m);
     m = Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1);
@@ -129,41 +130,70 @@ export function balanceChart(accountId, credits, unit, nowMs) {
     `to ${time(new Date(last.ms).toISOString())}: the balance peaked at ${amount(peak)} ${unit} ` +
     `and is ${amount(last.value)} ${unit} now.`;
 
-  return s('svg', {
-    id: 'balance-chart',
-    class: 'chart',
-    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
-    role: 'img',
-    'aria-labelledby': `${titleId} ${descId}`,
-    'data-points': points.length,
-    'data-last-value': last.value,
-  },
-  s('title', { id: titleId }, `Balance of ${accountId} over time, in ${unit}`),
-  s('desc', { id: descId }, description),
-  s('g', { class: 'chart-grid', 'aria-hidden': 'true' },
-    ticks.map((v) => s('g', null,
-      s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v), class: v === 0 ? 'zero' : undefined }),
-      s('text', { x: PAD.left - 6, y: y(v), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, amount(v))))),
-  s('g', { class: 'chart-axis', 'aria-hidden': 'true' },
-    s('text', { x: x(first.ms), y: HEIGHT - 8, 'text-anchor': 'start' }, day(first.ms)),
-    // Month starts in between, where they do not crowd the two ends.
-    monthStarts(first.ms, end)
-      .filter((m) => Number(x(m)) - Number(x(first.ms)) > 90 && Number(x(end)) - Number(x(m)) > 90)
-      .map((m) => [
-        s('line', { class: 'tick', x1: x(m), x2: x(m), y1: HEIGHT - PAD.bottom, y2: HEIGHT - PAD.bottom + 4 }),
-        s('text', { x: x(m), y: HEIGHT - 8, 'text-anchor': 'middle' }, day(m)),
-      ]),
-    day(end) !== day(first.ms)
-      ? s('text', { x: WIDTH - PAD.right, y: HEIGHT - 8, 'text-anchor': 'end' }, day(end))
-      : null),
-  s('path', { class: 'chart-area', d: area, 'aria-hidden': 'true' }),
-  s('path', { class: 'chart-line', d: line, 'aria-hidden': 'true' }),
-  points.length <= MARKERS_UP_TO
-    ? s('g', { class: 'chart-points' }, points.map((p) => s('circle', {
-      cx: x(p.ms), cy: y(p.value), r: 3,
-      'data-time': new Date(p.ms).toISOString(),
-      'data-value': p.value,
-    }, s('title', null, `${time(new Date(p.ms).toISOString())}: ${amount(p.value)} ${unit} (${signed(p.change)})`))))
-    : null,
+  return s(
+    'svg',
+    {
+      id: 'balance-chart',
+      class: 'chart',
+      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      role: 'img',
+      'aria-labelledby': `${titleId} ${descId}`,
+      'data-points': points.length,
+      'data-last-value': last.value,
+    },
+    s('title', { id: titleId }, `Balance of ${accountId} over time, in ${unit}`),
+    s('desc', { id: descId }, description),
+    s(
+      'g',
+      { class: 'chart-grid', 'aria-hidden': 'true' },
+      ticks.map((v) =>
+        s(
+          'g',
+          null,
+          s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v), class: v === 0 ? 'zero' : undefined }),
+          s('text', { x: PAD.left - 6, y: y(v), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, amount(v)),
+        ),
+      ),
+    ),
+    s(
+      'g',
+      { class: 'chart-axis', 'aria-hidden': 'true' },
+      s('text', { x: x(first.ms), y: HEIGHT - 8, 'text-anchor': 'start' }, day(first.ms)),
+      // Month starts in between, where they do not crowd the two ends.
+      monthStarts(first.ms, end)
+        .filter((m) => Number(x(m)) - Number(x(first.ms)) > 90 && Number(x(end)) - Number(x(m)) > 90)
+        .map((m) => [
+          s('line', { class: 'tick', x1: x(m), x2: x(m), y1: HEIGHT - PAD.bottom, y2: HEIGHT - PAD.bottom + 4 }),
+          s('text', { x: x(m), y: HEIGHT - 8, 'text-anchor': 'middle' }, day(m)),
+        ]),
+      day(end) !== day(first.ms)
+        ? s('text', { x: WIDTH - PAD.right, y: HEIGHT - 8, 'text-anchor': 'end' }, day(end))
+        : null,
+    ),
+    s('path', { class: 'chart-area', d: area, 'aria-hidden': 'true' }),
+    s('path', { class: 'chart-line', d: line, 'aria-hidden': 'true' }),
+    points.length <= MARKERS_UP_TO
+      ? s(
+          'g',
+          { class: 'chart-points' },
+          points.map((p) =>
+            s(
+              'circle',
+              {
+                cx: x(p.ms),
+                cy: y(p.value),
+                r: 3,
+                'data-time': new Date(p.ms).toISOString(),
+                'data-value': p.value,
+              },
+              s(
+                'title',
+                null,
+                `${time(new Date(p.ms).toISOString())}: ${amount(p.value)} ${unit} (${signed(p.change)})`,
+              ),
+            ),
+          ),
+        )
+      : null,
   );
 }

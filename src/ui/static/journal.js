@@ -75,47 +75,121 @@ export function showJournal(view) {
         else openIds.add(r.id);
         draw(entries);
       };
-      body.append(h('tr', {
-        class: `entry${failed ? ' failed' : ''}${openIds.has(r.id) ? ' open' : ''}`,
-        dataset: { requestId: r.id, status: String(r.status) },
-        tabindex: 0,
-        'aria-expanded': String(openIds.has(r.id)),
-        onclick: toggle,
-        onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } },
-      },
-      h('td', null, h('time', { datetime: r.time, title: r.time }, time(r.time).slice(11))),
-      h('td', null, h('span', { class: 'method' }, r.method)),
-      h('td', { class: 'mono path' }, r.path, r.query ? h('span', { class: 'faint' }, `?${r.query}`) : ''),
-      h('td', null, r.operationId ?? '—'),
-      h('td', null, pill(r.status, httpStatusKind(r.status))),
-      h('td', { class: 'num' }, `${amount(Math.round((r.latencyMs ?? 0) * 10) / 10)} ms`),
-      h('td', { class: 'error-cell' }, r.fault ? h('span', { class: 'tag' }, `fault ${r.fault}`) : '', r.fault && r.error ? ' ' : '', r.error ? messageWithField(r.error) : ''),
-      ));
-      if (openIds.has(r.id)) body.append(h('tr', { class: 'detail', dataset: { requestId: r.id } }, h('td', { colspan: 7 }, details(r))));
+      body.append(
+        h(
+          'tr',
+          {
+            class: `entry${failed ? ' failed' : ''}${openIds.has(r.id) ? ' open' : ''}`,
+            dataset: { requestId: r.id, status: String(r.status) },
+            tabindex: 0,
+            'aria-expanded': String(openIds.has(r.id)),
+            onclick: toggle,
+            onkeydown: (e) => {
+              if (e.key === 'Enter' || e.key === ' ') {
+                e.preventDefault();
+                toggle();
+              }
+            },
+          },
+          h('td', null, h('time', { datetime: r.time, title: r.time }, time(r.time).slice(11))),
+          h('td', null, h('span', { class: 'method' }, r.method)),
+          h('td', { class: 'mono path' }, r.path, r.query ? h('span', { class: 'faint' }, `?${r.query}`) : ''),
+          h('td', null, r.operationId ?? '—'),
+          h('td', null, pill(r.status, httpStatusKind(r.status))),
+          h('td', { class: 'num' }, `${amount(Math.round((r.latencyMs ?? 0) * 10) / 10)} ms`),
+          h(
+            'td',
+            { class: 'error-cell' },
+            r.fault ? h('span', { class: 'tag' }, `fault ${r.fault}`) : '',
+            r.fault && r.error ? ' ' : '',
+            r.error ? messageWithField(r.error) : '',
+          ),
+        ),
+      );
+      if (openIds.has(r.id))
+        body.append(h('tr', { class: 'detail', dataset: { requestId: r.id } }, h('td', { colspan: 7 }, details(r))));
     }
-    mount(list, h('table', { class: 'grid', id: 'journal-table' },
-      h('thead', null, h('tr', null, ['Time', 'Method', 'Path', 'Operation', 'Status', 'Latency', 'Error'].map((t) => h('th', null, t)))),
-      body));
+    mount(
+      list,
+      h(
+        'table',
+        { class: 'grid', id: 'journal-table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ['Time', 'Method', 'Path', 'Operation', 'Status', 'Latency', 'Error'].map((t) => h('th', null, t)),
+          ),
+        ),
+        body,
+      ),
+    );
   }
 
-  const filterForm = h('form', {
-    class: 'filters',
-    onsubmit: (e) => { e.preventDefault(); readFilters(e.target); refresh(true); },
-    onchange: (e) => { readFilters(e.currentTarget); refresh(true); },
-  },
-  h('label', null, 'Method ', h('select', { name: 'method' }, METHODS.map((m) => h('option', { value: m, selected: m === filters.method }, m || 'any')))),
-  h('label', null, 'Path ', h('input', { name: 'path', value: filters.path, placeholder: '/credits' })),
-  h('label', null, 'Operation ', h('input', { name: 'operationId', value: filters.operationId, placeholder: 'createCredit' })),
-  h('label', null, 'Outcome ', h('select', { name: 'outcome' },
-    [['all', 'all'], ['errors', 'errors (4xx/5xx)'], ['ok', 'successes']].map(([v, t]) => h('option', { value: v, selected: v === filters.outcome }, t)))),
-  h('label', null, h('input', { type: 'checkbox', name: 'live', checked: filters.live }), ' live'),
-  h('button', { type: 'submit' }, 'Apply'),
-  h('button', { type: 'button', onclick: () => refresh(true) }, 'Refresh'),
-  h('button', {
-    type: 'button',
-    class: 'danger',
-    onclick: async () => { await call('DELETE', 'requests'); openIds.clear(); refresh(true); },
-  }, 'Clear journal'));
+  const filterForm = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        readFilters(e.target);
+        refresh(true);
+      },
+      onchange: (e) => {
+        readFilters(e.currentTarget);
+        refresh(true);
+      },
+    },
+    h(
+      'label',
+      null,
+      'Method ',
+      h(
+        'select',
+        { name: 'method' },
+        METHODS.map((m) => h('option', { value: m, selected: m === filters.method }, m || 'any')),
+      ),
+    ),
+    h('label', null, 'Path ', h('input', { name: 'path', value: filters.path, placeholder: '/credits' })),
+    h(
+      'label',
+      null,
+      'Operation ',
+      h('input', { name: 'operationId', value: filters.operationId, placeholder: 'createCredit' }),
+    ),
+    h(
+      'label',
+      null,
+      'Outcome ',
+      h(
+        'select',
+        { name: 'outcome' },
+        [
+          ['all', 'all'],
+          ['errors', 'errors (4xx/5xx)'],
+          ['ok', 'successes'],
+        ].map(([v, t]) => h('option', { value: v, selected: v === filters.outcome }, t)),
+      ),
+    ),
+    h('label', null, h('input', { type: 'checkbox', name: 'live', checked: filters.live }), ' live'),
+    h('button', { type: 'submit' }, 'Apply'),
+    h('button', { type: 'button', onclick: () => refresh(true) }, 'Refresh'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        onclick: async () => {
+          await call('DELETE', 'requests');
+          openIds.clear();
+          refresh(true);
+        },
+      },
+      'Clear journal',
+    ),
+  );
 
   mount(view, h('div', { class: 'toolbar' }, h('h2', null, 'Journal'), summary), filterForm, list);
   refresh(true);
@@ -140,15 +214,33 @@ function readFilters(form) {
 
 function details(r) {
   const field = r.status >= 400 ? failedField(r.error) : undefined;
-  return h('div', { class: 'entry-detail' },
-    h('p', { class: 'meta' },
-      `#${r.id}`, ' · ', r.time, ' · tenant ', h('span', { class: 'mono' }, r.tenant ?? 'none (unauthenticated)'),
+  return h(
+    'div',
+    { class: 'entry-detail' },
+    h(
+      'p',
+      { class: 'meta' },
+      `#${r.id}`,
+      ' · ',
+      r.time,
+      ' · tenant ',
+      h('span', { class: 'mono' }, r.tenant ?? 'none (unauthenticated)'),
       r.fault ? ` · answered by fault ${r.fault}` : '',
-      r.truncated ? ' · bodies clipped at 16 KiB' : ''),
+      r.truncated ? ' · bodies clipped at 16 KiB' : '',
+    ),
     r.error && h('p', { class: 'error-message' }, messageWithField(r.error)),
-    h('div', { class: 'bodies' },
-      h('div', null, h('h4', null, 'Request body', field ? h('span', { class: 'hint' }, ` — ${field} highlighted`) : ''), body(r.requestBody, field)),
-      h('div', null, h('h4', null, 'Response body'), body(r.responseBody))));
+    h(
+      'div',
+      { class: 'bodies' },
+      h(
+        'div',
+        null,
+        h('h4', null, 'Request body', field ? h('span', { class: 'hint' }, ` — ${field} highlighted`) : ''),
+        body(r.requestBody, field),
+      ),
+      h('div', null, h('h4', null, 'Response body'), body(r.responseBody)),
+    ),
+  );
 }
 
 /** A clipped body arrives as a string: show it as text, not as a JSON string. */

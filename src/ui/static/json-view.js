@@ -4,7 +4,8 @@
 import { h } from './dom.js';
 
 // Field paths as src/spec/messages.ts writes them at the start of a message.
-const FIELD_AT_START = /^([A-Za-z_$][\w$-]*(?:\[\d+\]|\.[A-Za-z_$][\w$-]*)*)(?= (?:is required|is not an allowed field|must\b|is invalid|should\b))/;
+const FIELD_AT_START =
+  /^([A-Za-z_$][\w$-]*(?:\[\d+\]|\.[A-Za-z_$][\w$-]*)*)(?= (?:is required|is not an allowed field|must\b|is invalid|should\b))/;
 
 /**
  * The field a 4xx message names, or undefined.
@@ -84,7 +85,11 @@ function render(out, value, depth, target) {
       into.append(i < keys.length - 1 || missing !== undefined ? ',\n' : '\n');
     });
     if (missing !== undefined) {
-      into.append(indent(depth + 1), h('span', { class: 'hl missing' }, `${JSON.stringify(String(missing))}: (missing)`), '\n');
+      into.append(
+        indent(depth + 1),
+        h('span', { class: 'hl missing' }, `${JSON.stringify(String(missing))}: (missing)`),
+        '\n',
+      );
     }
     into.append(`${indent(depth)}}`);
   } else {

@@ -49,7 +49,9 @@ export const nodeIo: FileLogIo = {
     );
   },
   read: (fd, buf, offset, length, position) =>
-    new Promise((resolve, reject) => fs.read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n)))),
+    new Promise((resolve, reject) =>
+      fs.read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))),
+    ),
   datasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, done(resolve, reject))),
   truncate: (fd, length) => new Promise((resolve, reject) => fs.ftruncate(fd, length, done(resolve, reject))),
   close: (fd) => new Promise((resolve, reject) => fs.close(fd, done(resolve, reject))),
@@ -80,9 +82,16 @@ export async function writeAll(io: FileLogIo, fd: number, buf: Buffer, position:
 const CHUNK = 1 << 20;
 
 /** Copies bytes [from, to) of `src` to `dst` at `dstPos`. */
-export async function copyRange(io: FileLogIo, src: number, from: number, to: number, dst: number, dstPos: number): Promise<void> {
+export async function copyRange(
+  io: FileLogIo,
+  src: number,
+  from: number,
+  to: number,
+  dst: number,
+  dstPos: number,
+): Promise<void> {
   const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(to - from, 1)));
-  for (let pos = from; pos < to; ) {
+  for (let pos = from; pos < to;) {
     const n = await io.read(src, buf, 0, Math.min(buf.length, to - pos), pos);
     if (n <= 0) throw new Error(`file ended at byte ${pos}, expected ${to}`);
     await writeAll(io, dst, buf.subarray(0, n), dstPos + (pos - from));

@@ -16,7 +16,17 @@
 // so nobody ever reads a half-written one.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimes, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimes,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { codeOf } from './io.js';
@@ -100,7 +110,9 @@ export class LockFile {
       }
       this.removeIfStale();
     }
-    throw new LogLockedError(`state file ${this.target}: could not take the lock ${this.path} (other processes keep taking it)`);
+    throw new LogLockedError(
+      `state file ${this.target}: could not take the lock ${this.path} (other processes keep taking it)`,
+    );
   }
 
   /** Lets go of the lock, if it is still ours. Safe to call twice. */
@@ -195,7 +207,8 @@ function writeWhole(path: string, text: string): void {
 function parseLock(text: string): LockInfo | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockInfo> | null;
-    if (v && typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string') return v as LockInfo;
+    if (v && typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string')
+      return v as LockInfo;
   } catch {
     // Not ours.
   }

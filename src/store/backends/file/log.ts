@@ -150,7 +150,9 @@ export class FileLog implements CommandLog {
     return this.exclusive(async () => {
       const fd = this.writableFd();
       if (afterSeq !== this.lastSeq) {
-        throw new LogConflictError(`append after seq ${afterSeq}, but the log ${this.logPath} ends at seq ${this.lastSeq}`);
+        throw new LogConflictError(
+          `append after seq ${afterSeq}, but the log ${this.logPath} ends at seq ${this.lastSeq}`,
+        );
       }
       try {
         await writeAll(this.io, fd, line, this.size);
@@ -172,7 +174,9 @@ export class FileLog implements CommandLog {
       if (this.fd === undefined) throw new LogUnavailableError(`state log ${this.logPath} is not open`);
       if (seq >= this.lastSeq) return [];
       if (seq < this.fileFirstSeq - 1) {
-        throw new SnapshotNeededError(`entries after seq ${seq} were compacted into the snapshot at seq ${this.snapshotSeq}`);
+        throw new SnapshotNeededError(
+          `entries after seq ${seq} were compacted into the snapshot at seq ${this.snapshotSeq}`,
+        );
       }
       const entries: LogEntry[] = [];
       let lineNo = seq - this.fileFirstSeq + 1;
@@ -189,10 +193,14 @@ export class FileLog implements CommandLog {
 
   wantsSnapshot(): boolean {
     if (this.fd === undefined || this.broken || this.closing || this.compaction) return false;
-    if (this.snapshotFailedAt !== undefined && Date.now() - this.snapshotFailedAt < this.options.snapshotRetryMs) return false;
+    if (this.snapshotFailedAt !== undefined && Date.now() - this.snapshotFailedAt < this.options.snapshotRetryMs)
+      return false;
     const entries = this.lastSeq - this.snapshotSeq;
     if (entries <= 0) return false;
-    return entries >= this.options.snapshotEveryEntries || this.size - this.startOf(this.snapshotSeq + 1) >= this.options.snapshotEveryBytes;
+    return (
+      entries >= this.options.snapshotEveryEntries ||
+      this.size - this.startOf(this.snapshotSeq + 1) >= this.options.snapshotEveryBytes
+    );
   }
 
   /**
@@ -270,7 +278,8 @@ export class FileLog implements CommandLog {
     try {
       fd = await this.io.open(this.logPath, constants.O_RDWR);
     } catch (err) {
-      if (codeOf(err) !== 'ENOENT') throw new LogUnavailableError(`cannot open state log ${this.logPath}: ${(err as Error).message}`);
+      if (codeOf(err) !== 'ENOENT')
+        throw new LogUnavailableError(`cannot open state log ${this.logPath}: ${(err as Error).message}`);
     }
     let scan: LogScan = { entries: [], ends: [], firstSeq: snapshotSeq + 1, goodSize: 0, torn: false };
     try {
@@ -334,7 +343,10 @@ export class FileLog implements CommandLog {
       if (firstSeq === undefined) {
         firstSeq = entry.seq;
         if (entry.seq > snapshotSeq + 1) {
-          throw corrupt(lineNo, `the log starts at seq ${entry.seq} but the snapshot ${this.path} covers only up to seq ${snapshotSeq} (entries are missing)`);
+          throw corrupt(
+            lineNo,
+            `the log starts at seq ${entry.seq} but the snapshot ${this.path} covers only up to seq ${snapshotSeq} (entries are missing)`,
+          );
         }
       }
       prevSeq = entry.seq;
@@ -344,7 +356,10 @@ export class FileLog implements CommandLog {
     });
     if (bad) torn = true; // not JSON, but the last line: a torn write
     if (prevSeq !== undefined && prevSeq < snapshotSeq) {
-      throw unreadable(this.path, `its seq ${snapshotSeq} is past the end of the log ${this.logPath} (seq ${prevSeq}); the two do not belong together`);
+      throw unreadable(
+        this.path,
+        `its seq ${snapshotSeq} is past the end of the log ${this.logPath} (seq ${prevSeq}); the two do not belong together`,
+      );
     }
     return { entries, ends, firstSeq: firstSeq ?? snapshotSeq + 1, goodSize, torn };
   }
@@ -413,7 +428,8 @@ export class FileLog implements CommandLog {
     } catch (err) {
       this.snapshotFailedAt = Date.now();
       this.lastSnapshotError = (err as Error).message;
-      const what = this.snapshotSeq === seq ? `compacting the log ${this.logPath}` : `writing the snapshot ${this.path}`;
+      const what =
+        this.snapshotSeq === seq ? `compacting the log ${this.logPath}` : `writing the snapshot ${this.path}`;
       return { written: false, reason: `${what} at seq ${seq} failed: ${(err as Error).message}`, failed: true };
     }
     return { written: true, bytes };
@@ -487,7 +503,13 @@ function parseEntry(line: string): LogEntry | { why: string; json: boolean } {
     return { why: `not valid JSON (${(err as Error).message})`, json: false };
   }
   const e = value as Partial<LogEntry> | null;
-  if (typeof e !== 'object' || e === null || !Number.isSafeInteger(e.seq) || (e.seq as number) < 1 || !Array.isArray(e.commands)) {
+  if (
+    typeof e !== 'object' ||
+    e === null ||
+    !Number.isSafeInteger(e.seq) ||
+    (e.seq as number) < 1 ||
+    !Array.isArray(e.commands)
+  ) {
     return { why: 'not a log entry ({"seq":N,"commands":[...]})', json: true };
   }
   if (e.format === undefined) return { seq: e.seq as number, commands: e.commands };

@@ -74,12 +74,16 @@ async function readParts(io: FileLogIo, fd: number, path: string): Promise<Store
       header = checkHeader(path, value);
       return;
     }
-    if (parts.length === header.parts) throw unreadable(path, `line ${lineNo} is past the ${header.parts} parts its first line announces`);
+    if (parts.length === header.parts)
+      throw unreadable(path, `line ${lineNo} is past the ${header.parts} parts its first line announces`);
     parts.push(value);
   });
   if (!header) throw unreadable(path, 'its first line is cut short');
   if (parts.length !== header.parts) {
-    throw unreadable(path, `it holds ${parts.length} parts but its first line announces ${header.parts} (the file is cut short)`);
+    throw unreadable(
+      path,
+      `it holds ${parts.length} parts but its first line announces ${header.parts} (the file is cut short)`,
+    );
   }
   return { seq: header.seq, parts, layout: 'parts' };
 }
@@ -87,9 +91,13 @@ async function readParts(io: FileLogIo, fd: number, path: string): Promise<Store
 function checkHeader(path: string, value: unknown): { seq: number; parts: number } {
   const h = value as { togaiMockSnapshot?: unknown; seq?: unknown; parts?: unknown };
   if (h.togaiMockSnapshot !== LAYOUT) {
-    throw unreadable(path, `it is a snapshot in layout ${JSON.stringify(h.togaiMockSnapshot)}; this togai-mock reads layout ${LAYOUT}`);
+    throw unreadable(
+      path,
+      `it is a snapshot in layout ${JSON.stringify(h.togaiMockSnapshot)}; this togai-mock reads layout ${LAYOUT}`,
+    );
   }
-  if (!isCount(h.seq) || !isCount(h.parts)) throw unreadable(path, 'line 1 does not say which seq it covers and how many parts follow');
+  if (!isCount(h.seq) || !isCount(h.parts))
+    throw unreadable(path, 'line 1 does not say which seq it covers and how many parts follow');
   return { seq: h.seq, parts: h.parts };
 }
 

@@ -35,7 +35,6 @@ import { consoleLogger, type StoreLogger } from '../../logger.js';
 /** The prefix of every key the mock keeps in Redis, unless told otherwise. */
 export const DEFAULT_REDIS_PREFIX = 'togai-mock:';
 
-
 export interface RedisConnectionOptions {
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
   url: string;
@@ -175,7 +174,9 @@ export class RedisConnection {
 
   constructor(options: RedisConnectionOptions) {
     if (!/^rediss?:\/\//i.test(options.url)) {
-      throw new Error(`The Redis URL must look like redis://host:port[/db] (or rediss:// for TLS), not ${JSON.stringify(redactRedisUrl(options.url))}`);
+      throw new Error(
+        `The Redis URL must look like redis://host:port[/db] (or rediss:// for TLS), not ${JSON.stringify(redactRedisUrl(options.url))}`,
+      );
     }
     this.where = redactRedisUrl(options.url);
     this.tls = /^rediss:/i.test(options.url);
@@ -202,7 +203,9 @@ export class RedisConnection {
     this.client.on('close', () => {
       if (this.closing || this.downSince !== undefined || !this.everReady) return;
       this.downSince = Date.now();
-      this.logger.warn(`lost the connection to Redis at ${this.where}${this.lastError ? ` (${this.lastError})` : ''}; reconnecting in the background, requests answer 503 meanwhile`);
+      this.logger.warn(
+        `lost the connection to Redis at ${this.where}${this.lastError ? ` (${this.lastError})` : ''}; reconnecting in the background, requests answer 503 meanwhile`,
+      );
     });
     this.client.on('ready', () => {
       if (this.downSince !== undefined) {
@@ -233,7 +236,8 @@ export class RedisConnection {
    */
   async ready(what = 'connect'): Promise<void> {
     if (this.client.status === 'ready') return;
-    if (this.closing || this.client.status === 'end') throw new LogUnavailableError(`the connection to Redis at ${this.where} was closed; could not ${what}`);
+    if (this.closing || this.client.status === 'end')
+      throw new LogUnavailableError(`the connection to Redis at ${this.where} was closed; could not ${what}`);
     if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
     await new Promise<void>((resolve, reject) => {
       const done = (): void => {
@@ -273,7 +277,9 @@ export class RedisConnection {
 
   private unavailable(what: string, cause?: string): LogUnavailableError {
     const reason = cause ?? this.lastError ?? `connection ${this.client.status}`;
-    return new LogUnavailableError(`Redis at ${this.where} is unreachable (${reason}): ${what}; retrying the connection in the background`);
+    return new LogUnavailableError(
+      `Redis at ${this.where} is unreachable (${reason}): ${what}; retrying the connection in the background`,
+    );
   }
 
   /**
@@ -282,7 +288,12 @@ export class RedisConnection {
    * connection failure, both as LogUnavailableError; typed log errors pass through.
    */
   failure(error: unknown, what: string): Error {
-    if (error instanceof LogUnavailableError || error instanceof LogConflictError || error instanceof LogCorruptError || error instanceof SnapshotNeededError) {
+    if (
+      error instanceof LogUnavailableError ||
+      error instanceof LogConflictError ||
+      error instanceof LogCorruptError ||
+      error instanceof SnapshotNeededError
+    ) {
       return error;
     }
     if (error instanceof loadIoredis().ReplyError) {
@@ -369,11 +380,20 @@ export interface RedisPersistence {
 }
 
 /** Whether appendonly/appendfsync keep every write Redis acknowledged, and if not, what can be lost. */
-export function assessPersistence(where: string, appendonly: string | undefined, appendfsync: string | undefined, refused?: string): RedisPersistence {
+export function assessPersistence(
+  where: string,
+  appendonly: string | undefined,
+  appendfsync: string | undefined,
+  refused?: string,
+): RedisPersistence {
   const advice = 'run it with --appendonly yes --appendfsync always so that nothing answered 200 is lost';
   const base = { appendonly, appendfsync };
   if (appendonly === 'no') {
-    return { ...base, durable: false, warning: `Redis at ${where} runs with appendonly no: changes since its last RDB save (if any) are lost when it restarts; ${advice}` };
+    return {
+      ...base,
+      durable: false,
+      warning: `Redis at ${where} runs with appendonly no: changes since its last RDB save (if any) are lost when it restarts; ${advice}`,
+    };
   }
   if (appendonly === undefined || appendfsync === undefined) {
     const why = refused === undefined ? 'it did not say' : `CONFIG GET was refused: ${refused}`;
@@ -388,5 +408,9 @@ export function assessPersistence(where: string, appendonly: string | undefined,
     appendfsync === 'everysec'
       ? 'a crash of Redis or of its machine can lose about the last second of acknowledged changes'
       : 'the operating system decides when the AOF reaches the disk, so a crash of the machine can lose the last seconds of acknowledged changes';
-  return { ...base, durable: false, warning: `Redis at ${where} runs with appendfsync ${appendfsync}: ${loss}; ${advice}` };
+  return {
+    ...base,
+    durable: false,
+    warning: `Redis at ${where} runs with appendfsync ${appendfsync}: ${loss}; ${advice}`,
+  };
 }

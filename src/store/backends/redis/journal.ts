@@ -64,7 +64,9 @@ export class RedisJournalStore<E extends StoredFields = StoredFields> implements
   /** Entries that could not be recorded (Redis unreachable); logged once per outage. */
   dropped = 0;
   private failing = false;
-  /** Arguments of the entries added in this turn of the event loop, written together (one script call) right after it. */
+  /**
+   * Arguments of the entries added in this turn of the event loop, written together (one script call) right after it.
+   */
   private pending: RedisArg[] = [];
   private pendingCount = 0;
   private flushing: Promise<Error | undefined> | undefined;
@@ -98,7 +100,10 @@ export class RedisJournalStore<E extends StoredFields = StoredFields> implements
     return this.flushing;
   }
 
-  /** Writes the entries added since the last flush in one call: under load, one round trip and one fsync for many requests. */
+  /**
+   * Writes the entries added since the last flush in one call: under load, one round trip and one fsync for many
+   * requests.
+   */
   private flush(): Promise<Error | undefined> {
     const args = this.pending;
     const count = this.pendingCount;
@@ -106,12 +111,16 @@ export class RedisJournalStore<E extends StoredFields = StoredFields> implements
     this.pendingCount = 0;
     this.flushing = undefined;
     return this.connection
-      .run('record the request in the journal', () => this.connection.script(ADD, [this.key, this.idKey], [this.limit, this.replica, count, ...args]))
+      .run('record the request in the journal', () =>
+        this.connection.script(ADD, [this.key, this.idKey], [this.limit, this.replica, count, ...args]),
+      )
       .then(
         () => {
           if (this.failing) {
             this.failing = false;
-            this.logger.info(`the journal records again (${this.dropped} entries were lost while Redis was unreachable)`);
+            this.logger.info(
+              `the journal records again (${this.dropped} entries were lost while Redis was unreachable)`,
+            );
           }
           return undefined;
         },
@@ -130,7 +139,8 @@ export class RedisJournalStore<E extends StoredFields = StoredFields> implements
     const [id, fields] = raw;
     const at = Number(id.slice(id.indexOf('-') + 1));
     // Written by an earlier version: the whole entry as JSON in one field `e`, then the replica.
-    if (fields[0] === 'e' && fields[2] === REPLICA) return { id: at, replica: fields[3] ?? '', entry: { e: fields[1] } as unknown as E };
+    if (fields[0] === 'e' && fields[2] === REPLICA)
+      return { id: at, replica: fields[3] ?? '', entry: { e: fields[1] } as unknown as E };
     // Ours start with the replica; anything else in the stream is not shown.
     if (fields[0] !== REPLICA || fields.length % 2 !== 0) return undefined;
     const entry: StoredFields = {};
@@ -146,7 +156,9 @@ export class RedisJournalStore<E extends StoredFields = StoredFields> implements
     // Newest first, a page at a time, until enough match or `limit` entries were seen.
     while (out.length < query.limit && scanned < this.limit) {
       const count = Math.min(PAGE, this.limit - scanned);
-      const page = (await this.connection.run('read the journal', (c) => c.xrevrange(this.key, end, '-', 'COUNT', count))) as RawEntry[];
+      const page = (await this.connection.run('read the journal', (c) =>
+        c.xrevrange(this.key, end, '-', 'COUNT', count),
+      )) as RawEntry[];
       for (const raw of page) {
         scanned++;
         const record = this.decode(raw);

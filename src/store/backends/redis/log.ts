@@ -150,7 +150,6 @@ interface SnapshotMeta {
   parts: number;
 }
 
-
 export class RedisLog implements CommandLog {
   readonly backend = 'redis' as const;
   /** Every replica on the same URL and prefix appends to it. */
@@ -232,9 +231,14 @@ export class RedisLog implements CommandLog {
         if (snapshot === undefined) {
           const gen = await this.connection.run('read the snapshot', (c) => c.hget(this.keys.meta, 'gen'));
           if (gen === meta.gen) {
-            throw new LogCorruptError(`${this.where}: the snapshot ${this.keys.meta} (seq ${meta.seq}) misses some of its ${meta.chunks} chunks ${this.keys.chunk}${meta.gen}:*`);
+            throw new LogCorruptError(
+              `${this.where}: the snapshot ${this.keys.meta} (seq ${meta.seq}) misses some of its ${meta.chunks} chunks ${this.keys.chunk}${meta.gen}:*`,
+            );
           }
-          if (attempt >= 5) throw new LogUnavailableError(`${this.where}: the snapshot was replaced 5 times while it was being read; try again`);
+          if (attempt >= 5)
+            throw new LogUnavailableError(
+              `${this.where}: the snapshot was replaced 5 times while it was being read; try again`,
+            );
           continue;
         }
         snapshotSeq = meta.seq;
@@ -246,17 +250,30 @@ export class RedisLog implements CommandLog {
       } catch (error) {
         if (!(error instanceof SnapshotNeededError)) throw error;
         if (this.head < snapshotSeq) {
-          throw new LogCorruptError(`${this.where}: the snapshot ${this.keys.meta} is at seq ${snapshotSeq} but the log ${this.keys.head} ends at seq ${this.head}; these keys were changed by something else`);
+          throw new LogCorruptError(
+            `${this.where}: the snapshot ${this.keys.meta} is at seq ${snapshotSeq} but the log ${this.keys.head} ends at seq ${this.head}; these keys were changed by something else`,
+          );
         }
-        if (attempt >= 5) throw new LogUnavailableError(`${this.where}: the log was compacted 5 times while it was being read; try again`);
+        if (attempt >= 5)
+          throw new LogUnavailableError(
+            `${this.where}: the log was compacted 5 times while it was being read; try again`,
+          );
       }
     }
   }
 
   private parseMeta(raw: Record<string, string>): SnapshotMeta {
     const meta = { seq: Number(raw.seq), gen: raw.gen ?? '', chunks: Number(raw.chunks), parts: Number(raw.parts) };
-    if (!Number.isSafeInteger(meta.seq) || meta.seq < 0 || meta.gen === '' || !Number.isSafeInteger(meta.chunks) || !Number.isSafeInteger(meta.parts)) {
-      throw new LogCorruptError(`${this.where}: the snapshot description ${this.keys.meta} is not one this mock wrote: ${JSON.stringify(raw).slice(0, 200)}`);
+    if (
+      !Number.isSafeInteger(meta.seq) ||
+      meta.seq < 0 ||
+      meta.gen === '' ||
+      !Number.isSafeInteger(meta.chunks) ||
+      !Number.isSafeInteger(meta.parts)
+    ) {
+      throw new LogCorruptError(
+        `${this.where}: the snapshot description ${this.keys.meta} is not one this mock wrote: ${JSON.stringify(raw).slice(0, 200)}`,
+      );
     }
     return meta;
   }
@@ -266,7 +283,8 @@ export class RedisLog implements CommandLog {
     const parts: unknown[] = [];
     for (let first = 0; first < meta.chunks; first += this.chunksPerRead) {
       const keys: string[] = [];
-      for (let i = first; i < Math.min(first + this.chunksPerRead, meta.chunks); i++) keys.push(`${this.keys.chunk}${meta.gen}:${i}`);
+      for (let i = first; i < Math.min(first + this.chunksPerRead, meta.chunks); i++)
+        keys.push(`${this.keys.chunk}${meta.gen}:${i}`);
       // As Buffers: ioredis turns a large bulk reply into a string much more slowly than Buffer#toString does.
       const texts = await this.connection.run('read the snapshot', (c) => c.mgetBuffer(...keys));
       for (let j = 0; j < keys.length; j++) {
@@ -276,14 +294,19 @@ export class RedisLog implements CommandLog {
         try {
           value = JSON.parse(bytes.toString('utf8'));
         } catch (error) {
-          throw new LogCorruptError(`${this.where}: snapshot chunk ${keys[j]} is not JSON (${(error as Error).message})`);
+          throw new LogCorruptError(
+            `${this.where}: snapshot chunk ${keys[j]} is not JSON (${(error as Error).message})`,
+          );
         }
-        if (!Array.isArray(value)) throw new LogCorruptError(`${this.where}: snapshot chunk ${keys[j]} is not a JSON array`);
+        if (!Array.isArray(value))
+          throw new LogCorruptError(`${this.where}: snapshot chunk ${keys[j]} is not a JSON array`);
         for (const part of value) parts.push(part);
       }
     }
     if (parts.length !== meta.parts) {
-      throw new LogCorruptError(`${this.where}: the snapshot ${this.keys.meta} announces ${meta.parts} parts but its chunks hold ${parts.length}`);
+      throw new LogCorruptError(
+        `${this.where}: the snapshot ${this.keys.meta} announces ${meta.parts} parts but its chunks hold ${parts.length}`,
+      );
     }
     return parts;
   }
@@ -304,9 +327,13 @@ export class RedisLog implements CommandLog {
     const head = Number(reply[1]);
     this.head = head;
     if (head < afterSeq) {
-      throw new LogConflictError(`${this.where}: the log ends at seq ${head}, behind seq ${afterSeq} that this replica applied (was Redis flushed, or restarted without appendonly?)`);
+      throw new LogConflictError(
+        `${this.where}: the log ends at seq ${head}, behind seq ${afterSeq} that this replica applied (was Redis flushed, or restarted without appendonly?)`,
+      );
     }
-    throw new LogConflictError(`${this.where}: the log is at seq ${head}, not ${afterSeq}: another replica appended first`);
+    throw new LogConflictError(
+      `${this.where}: the log is at seq ${head}, not ${afterSeq}: another replica appended first`,
+    );
   }
 
   /**
@@ -317,13 +344,19 @@ export class RedisLog implements CommandLog {
    */
   async readAfter(seq: number): Promise<LogEntry[]> {
     const reply = (await this.connection.run('read the log', () =>
-      this.connection.script(READ, [this.keys.stream, this.keys.head, this.keys.meta], [String(seq), `0-${seq + 1}`, this.pageCount()]),
+      this.connection.script(
+        READ,
+        [this.keys.stream, this.keys.head, this.keys.meta],
+        [String(seq), `0-${seq + 1}`, this.pageCount()],
+      ),
     )) as [string, string, unknown[]?];
     const target = Number(reply[0]);
     this.head = target;
     this.snapshotSeq = Number(reply[1]);
     if (target < seq) {
-      throw new SnapshotNeededError(`${this.where}: the log ends at seq ${target}, behind seq ${seq} that this replica applied (was Redis flushed, or restarted without appendonly?); reloading from what Redis holds`);
+      throw new SnapshotNeededError(
+        `${this.where}: the log ends at seq ${target}, behind seq ${seq} that this replica applied (was Redis flushed, or restarted without appendonly?); reloading from what Redis holds`,
+      );
     }
     const out: LogEntry[] = [];
     let next = seq + 1;
@@ -331,17 +364,24 @@ export class RedisLog implements CommandLog {
     while (next <= target) {
       if (page.length === 0 || this.entrySeq(page[0]) !== next) {
         const first = page.length === 0 ? undefined : this.entrySeq(page[0]);
-        throw new SnapshotNeededError(`${this.where}: entries after seq ${next - 1} were compacted into a snapshot (at seq ${this.snapshotSeq} or later)${first === undefined ? '' : `; the log now starts at ${first}`}`);
+        throw new SnapshotNeededError(
+          `${this.where}: entries after seq ${next - 1} were compacted into a snapshot (at seq ${this.snapshotSeq} or later)${first === undefined ? '' : `; the log now starts at ${first}`}`,
+        );
       }
       for (const raw of page) {
         const entry = this.parseEntry(raw);
-        if (entry.seq !== next) throw new LogCorruptError(`${this.where}: the log ${this.keys.stream} skips from seq ${next - 1} to ${entry.seq}`);
+        if (entry.seq !== next)
+          throw new LogCorruptError(
+            `${this.where}: the log ${this.keys.stream} skips from seq ${next - 1} to ${entry.seq}`,
+          );
         out.push(entry);
         next++;
       }
       if (next > target) break;
       const from = next;
-      page = await this.connection.run('read the log', (c) => c.xrange(this.keys.stream, `0-${from}`, '+', 'COUNT', this.pageCount()));
+      page = await this.connection.run('read the log', (c) =>
+        c.xrange(this.keys.stream, `0-${from}`, '+', 'COUNT', this.pageCount()),
+      );
     }
     return out;
   }
@@ -372,9 +412,12 @@ export class RedisLog implements CommandLog {
     try {
       commands = JSON.parse(text);
     } catch (error) {
-      throw new LogCorruptError(`${this.where}: entry ${id} of ${this.keys.stream} is not JSON (${(error as Error).message})`);
+      throw new LogCorruptError(
+        `${this.where}: entry ${id} of ${this.keys.stream} is not JSON (${(error as Error).message})`,
+      );
     }
-    if (!Array.isArray(commands)) throw new LogCorruptError(`${this.where}: entry ${id} of ${this.keys.stream} is not a list of commands`);
+    if (!Array.isArray(commands))
+      throw new LogCorruptError(`${this.where}: entry ${id} of ${this.keys.stream} is not a list of commands`);
     this.entryBytes = this.entryBytes === 0 ? text.length : 0.9 * this.entryBytes + 0.1 * text.length;
     return format === undefined ? { seq, commands } : { seq, format, commands };
   }
@@ -434,7 +477,9 @@ export class RedisLog implements CommandLog {
       const reason = `${this.where} holds a snapshot at seq ${this.snapshotSeq} already`;
       return { written: false, reason, failed: false };
     }
-    const granted = await this.connection.run('take the snapshot lease', () => this.connection.script(LEASE, [this.keys.lease], [this.replicaId, this.leaseMs]));
+    const granted = await this.connection.run('take the snapshot lease', () =>
+      this.connection.script(LEASE, [this.keys.lease], [this.replicaId, this.leaseMs]),
+    );
     if (granted !== 1) {
       return { written: false, reason: `another replica is writing one to ${this.where}`, failed: false };
     }
@@ -445,7 +490,17 @@ export class RedisLog implements CommandLog {
         this.connection.script(
           SWAP,
           [this.keys.meta, this.keys.head, this.keys.stream, this.keys.lease],
-          [seq, gen, chunks, parts.length, new Date().toISOString(), this.keys.chunk, this.graceMs, this.replicaId, bytes],
+          [
+            seq,
+            gen,
+            chunks,
+            parts.length,
+            new Date().toISOString(),
+            this.keys.chunk,
+            this.graceMs,
+            this.replicaId,
+            bytes,
+          ],
         ),
       )) as [number, string];
       if (reply[0] === 1) {
@@ -459,7 +514,9 @@ export class RedisLog implements CommandLog {
       } else if (reply[0] === -2) {
         throw new Error(`the log ends at seq ${reply[1]}, before the snapshot's seq`);
       } else {
-        throw new Error(`chunk ${reply[1]} expired before the snapshot was complete (writing took longer than ${this.leaseMs} ms)`);
+        throw new Error(
+          `chunk ${reply[1]} expired before the snapshot was complete (writing took longer than ${this.leaseMs} ms)`,
+        );
       }
     } finally {
       await this.connection.script(RELEASE, [this.keys.lease], [this.replicaId]).catch(() => undefined);
