@@ -19,9 +19,9 @@ describe('provider states', () => {
     const r = await state('an account exists', { accountId: 'ACC-PS1' });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ accountId: 'ACC-PS1' });
-    expect(mock.runtime.store.tenant('shared').ledger.getAccount('ACC-PS1')).toBeDefined();
+    expect(mock.runtime.store.peek('shared').ledger.getAccount('ACC-PS1')).toBeDefined();
     expect((await state('an account exists', { accountId: 'ACC-PS1' }, 'teardown')).status).toBe(200);
-    expect(mock.runtime.store.tenant('shared').ledger.getAccount('ACC-PS1')).toBeUndefined();
+    expect(mock.runtime.store.peek('shared').ledger.getAccount('ACC-PS1')).toBeUndefined();
   });
 
   it('an account has an active credit: the credit carries the requested id and params', async () => {
@@ -59,7 +59,7 @@ describe('provider states', () => {
   });
 
   it('stacked states torn down in setup order (as Pact does) leave nothing behind', async () => {
-    const before = JSON.stringify(mock.runtime.store.tenant('shared').ledger.snapshot());
+    const before = JSON.stringify(mock.runtime.store.peek('shared').ledger.snapshot());
     const credit = { accountId: 'ACC-PS10', creditId: 'cred.providerSt.00010', creditAmount: 1000 };
     const consumed = { accountId: 'ACC-PS10', amount: 200 };
     await state('an account has an active credit', credit);
@@ -68,7 +68,7 @@ describe('provider states', () => {
     expect(balance.body).toMatchObject({ activeCredits: 1000, availableBalance: 800 });
     await state('an account has an active credit', credit, 'teardown');
     await state('an account has consumed credits', consumed, 'teardown');
-    expect(JSON.stringify(mock.runtime.store.tenant('shared').ledger.snapshot())).toBe(before);
+    expect(JSON.stringify(mock.runtime.store.peek('shared').ledger.snapshot())).toBe(before);
     expect((await state('an account has an active credit', credit)).status).toBe(200);
   });
 
@@ -83,7 +83,7 @@ describe('provider states', () => {
   });
 
   it('an account has consumed credits: draws from existing credits, tops up when short, teardown restores', async () => {
-    const ledger = () => mock.runtime.store.tenant('shared').ledger;
+    const ledger = () => mock.runtime.store.peek('shared').ledger;
     await mock.call('POST', '/credits', {
       body: {
         creditRequests: [
@@ -132,7 +132,7 @@ describe('provider states', () => {
     expect(taken.status).toBe(409);
     expect(taken.body.message).toContain('cred.providerSt.00007 already exists');
     // The failed setup left nothing behind (no ACC-PS8 account).
-    expect(mock.runtime.store.tenant('shared').ledger.getAccount('ACC-PS8')).toBeUndefined();
+    expect(mock.runtime.store.peek('shared').ledger.getAccount('ACC-PS8')).toBeUndefined();
     const expired = await state('an account has an active credit', {
       accountId: 'ACC-PS9',
       creditId: 'cred.providerSt.00009',
@@ -140,6 +140,6 @@ describe('provider states', () => {
       effectiveUntil: '2024-02-01',
     });
     expect(expired.status).toBe(400);
-    expect(mock.runtime.store.tenant('shared').ledger.has('cred.providerSt.00009')).toBe(false);
+    expect(mock.runtime.store.peek('shared').ledger.has('cred.providerSt.00009')).toBe(false);
   });
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 
-const ledger = () => mock.runtime.store.tenant('shared').ledger;
+const ledger = () => mock.runtime.store.peek('shared').ledger;
 const CREDIT_ID = /^cred\.[0-9A-Za-z]{11}\.[0-9A-Za-z]{5}$/;
 
 describe('fuzz: valid grant batches', () => {

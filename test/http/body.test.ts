@@ -17,7 +17,7 @@ beforeEach(async () => {
   await mock.call('DELETE', '/_mock/requests');
 });
 
-const count = (): number => mock.runtime.store.tenant('shared').ledger.creditCount;
+const count = (): number => mock.runtime.store.peek('shared').ledger.creditCount;
 const grant = (accountId: string): string => JSON.stringify({ creditRequests: [creditRequest({ accountId })] });
 
 /** A chunked POST /credits over a raw socket, one chunk per string given. */

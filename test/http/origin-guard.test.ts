@@ -57,7 +57,7 @@ const HOSTS_SETTING = /TOGAI_MOCK_ALLOWED_HOSTS \(--allowed-hosts\)/;
 describe('bound to 127.0.0.1 (the default)', async () => {
   const mock: TestMock = await startTestMock();
   const own = `127.0.0.1:${mock.port}`;
-  const creditCount = (): number => mock.runtime.store.tenant('shared').ledger.creditCount;
+  const creditCount = (): number => mock.runtime.store.peek('shared').ledger.creditCount;
 
   beforeEach(async () => {
     await mock.reset();

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 
-const ledger = () => mock.runtime.store.tenant('shared').ledger;
+const ledger = () => mock.runtime.store.peek('shared').ledger;
 const json = <T = any>(r: { json: unknown }): T => r.json as T;
 
 async function grant(requests: Array<Record<string, unknown>>): Promise<Array<{ id: string }>> {

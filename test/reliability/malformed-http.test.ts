@@ -18,7 +18,7 @@ beforeAll(async () => {
   mock.setTime('2025-06-01T00:00:00Z');
 });
 
-const count = (): number => mock.runtime.store.tenant('shared').ledger.creditCount;
+const count = (): number => mock.runtime.store.peek('shared').ledger.creditCount;
 const grantBody = (overrides: Record<string, unknown> = {}): string =>
   JSON.stringify({ creditRequests: [creditRequest(overrides)] });
 

@@ -103,7 +103,7 @@ describe(`slow clients (limits ${REAL ? 'of production' : 'scaled down'})`, () =
   it(
     'cuts a client that drips its body, and stores nothing',
     async () => {
-      const before = runtime.store.tenant('shared').ledger.creditCount;
+      const before = runtime.store.peek('shared').ledger.creditCount;
       const body = JSON.stringify({ creditRequests: [creditRequest()] });
       const r = await slowClient(
         head('POST', '/credits', { 'Content-Type': 'application/json', 'Content-Length': body.length + 10_000 }) + body,
@@ -112,7 +112,7 @@ describe(`slow clients (limits ${REAL ? 'of production' : 'scaled down'})`, () =
       expect(r.closed).toBe(true);
       expect(r.status).toBe(408);
       expect(JSON.parse(r.body)).toEqual({ message: expect.stringMatching(/^Request timeout: /) });
-      expect(runtime.store.tenant('shared').ledger.creditCount).toBe(before);
+      expect(runtime.store.peek('shared').ledger.creditCount).toBe(before);
     },
     TIMEOUT,
   );

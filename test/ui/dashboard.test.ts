@@ -6,31 +6,14 @@
 //
 // Without /usr/bin/chromium the browser tests are skipped, loudly.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumOrWarn } from '../helpers/chromium.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestMock, type TestMock } from '../helpers/mock.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `\n[test/ui/dashboard] SKIPPING the dashboard browser tests: ${CHROMIUM} is missing.` +
-      ' Install it with `apt-get install -y chromium` (.ci/run does this).\n',
-  );
-}
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox', // CI runs as root
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const hasChromium = chromiumOrWarn('the dashboard browser tests');
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const ADMIN = 'dash-admin-secret';
 const TENANT = 'tenant-a-token'; // the Togai API credential of the app under test

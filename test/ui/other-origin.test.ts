@@ -11,36 +11,19 @@
 // Without /usr/bin/chromium the browser tests are skipped, loudly.
 
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumOrWarn } from '../helpers/chromium.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveOptions } from '../../src/options.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { creditRequest } from '../helpers/mock.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `\n[test/ui/other-origin] SKIPPING the other-origin browser tests: ${CHROMIUM} is missing.` +
-      ' Install it with `apt-get install -y chromium` (.ci/run does this).\n',
-  );
-}
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox', // CI runs as root
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // DNS rebinding without DNS: the browser resolves this name to the mock's address.
-  '--host-resolver-rules=MAP evil.example 127.0.0.1',
-];
+const hasChromium = chromiumOrWarn('the other-origin browser tests');
+// DNS rebinding without DNS: the browser resolves this name to the mock's address.
+const REBINDING_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.example 127.0.0.1'];
 
 /** What the mock's HTTP server saw: every request with its Origin and the status it answered. */
 interface Seen {
@@ -102,7 +85,7 @@ describe.skipIf(!hasChromium)('a page on another origin, in headless Chromium', 
   let browser: Browser;
   const seen: Seen[] = [];
   let warnings: { mock: { calls: unknown[][] } };
-  const creditCount = (): number => mock.runtime.store.tenant('shared').ledger.creditCount;
+  const creditCount = (): number => mock.runtime.store.peek('shared').ledger.creditCount;
 
   beforeAll(async () => {
     mock = await startServer(resolveOptions({ port: 0, host: '127.0.0.1', logLevel: 'silent' }));
@@ -135,7 +118,7 @@ describe.skipIf(!hasChromium)('a page on another origin, in headless Chromium', 
     other.listen(0, '127.0.0.1');
     await once(other, 'listening');
     otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: REBINDING_ARGS });
   }, 60_000);
 
   afterAll(async () => {

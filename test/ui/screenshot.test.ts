@@ -11,30 +11,14 @@
 //
 // Without /usr/bin/chromium these tests are skipped, loudly.
 
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumOrWarn } from '../helpers/chromium.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMock, type TestMock } from '../helpers/mock.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `SKIPPED: the README screenshot and balance chart browser tests: ${CHROMIUM} is missing.` +
-      ' Install it with `apt-get install -y chromium` (.ci/run does this).',
-  );
-}
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const hasChromium = chromiumOrWarn('the README screenshot and balance chart browser tests');
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const README_PICTURE = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
 const DAY_S = 86_400;
