@@ -72,7 +72,7 @@ describe('Prism agrees that the mock conforms to spec/togai-credits.yaml', () =>
     const problems: string[] = [];
     for (const step of scenario.steps) {
       if (step.setTime) {
-        mock.runtime.store.tenant('shared').clock.set(Date.parse(step.setTime));
+        await mock.runtime.engine.execute({ type: 'clockSet', tenant: 'shared', now: Date.parse(step.setTime) });
         continue;
       }
       const path = fill(step.path!);
