@@ -36,6 +36,7 @@ import {
   startTogaiCli,
   stop,
   type Cell,
+  GRANT_BODY,
 } from './procs.js';
 
 export interface BackendOptions {
@@ -84,19 +85,6 @@ export interface BackendReport {
   control: Record<string, Record<string, number[]>>;
   startup: Array<{ what: string; ms: number[]; rssMb: number[]; size?: string }>;
 }
-
-const GRANT_BODY = JSON.stringify({
-  creditRequests: [
-    {
-      accountId: 'bench-grants',
-      purpose: 'PREPAID_CREDIT',
-      effectiveFrom: '2024-01-01',
-      effectiveUntil: '2099-12-31',
-      creditAmount: 100,
-      priority: 1,
-    },
-  ],
-});
 
 interface Mock {
   label: string;

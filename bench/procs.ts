@@ -244,3 +244,17 @@ export const median = (xs: number[]): number => {
 export function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
+
+/** One grant to one account: the POST /credits body every grant cell sends (the same in memory, on file, on Redis). */
+export const GRANT_BODY = JSON.stringify({
+  creditRequests: [
+    {
+      accountId: 'bench-grants',
+      purpose: 'PREPAID_CREDIT',
+      effectiveFrom: '2024-01-01',
+      effectiveUntil: '2099-12-31',
+      creditAmount: 100,
+      priority: 1,
+    },
+  ],
+});

@@ -38,6 +38,7 @@ import {
   stop,
   TOKEN,
   type Cell,
+  GRANT_BODY,
 } from './procs.js';
 import {
   BACKEND_PARTS,
@@ -147,19 +148,6 @@ interface Probe {
   account: string;
   credit: string;
 }
-
-const GRANT_BODY = JSON.stringify({
-  creditRequests: [
-    {
-      accountId: 'bench-grants',
-      purpose: 'PREPAID_CREDIT',
-      effectiveFrom: '2024-01-01',
-      effectiveUntil: '2099-12-31',
-      creditAmount: 100,
-      priority: 1,
-    },
-  ],
-});
 
 // Reads first, the grant last: grants grow the store, and the read columns
 // must see exactly the preloaded size.
