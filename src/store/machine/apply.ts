@@ -21,6 +21,7 @@
 
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
+import type { EventAccountLookup } from '../../domain/events/event-store.js';
 import { seededRandom } from '../../domain/ids.js';
 import { loadFixtures, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
 import type { Command, CommandInput, CommandOf, CommandResults, CommandType, StartupResult } from './commands.js';
@@ -85,8 +86,22 @@ function inTenant<R>(
 ): R {
   const t = state.tenantFor(key, entropy, at);
   const now = timeOf(t, at);
-  return t.ledger.atomically(() => change(t, now));
+  return t.ledger.atomically(() => t.events.atomically(() => change(t, now)));
 }
+
+// ---------------------------------------------------------------- events
+/**
+ * The accounts events are matched against. THE ONE PLACE TO WIRE the
+ * tenant's directory (accounts by id, aliases by window): until it is there,
+ * an event's account is an account of the ledger, by id, ACTIVE.
+ */
+function eventAccounts(t: Tenant): EventAccountLookup {
+  return {
+    resolveForEvent: (idOrAlias) =>
+      t.ledger.getAccount(idOrAlias) === undefined ? undefined : { accountId: idOrAlias, status: 'ACTIVE' },
+  };
+}
+// ---------------------------------------------------------------- end of events
 
 /**
  * Moving the clock first brings the ledger to the time it leaves: the
@@ -107,6 +122,12 @@ const handlers: Handlers = {
   consume: onTenant<'consume'>((t, now, c) => t.ledger.consume(c.accountId, c.input, now)),
   settleHolds: onTenant<'settleHolds'>((t, now, c) => t.ledger.settleHolds(c.accountId, c.selector, now)),
   releaseHolds: onTenant<'releaseHolds'>((t, now, c) => t.ledger.releaseHolds(c.accountId, c.selector, now)),
+
+  // Events
+  ingest: onTenant<'ingest'>((t, now, c) => t.events.ingest(c.events, now, eventAccounts(t))),
+  eventCorrection: onTenant<'eventCorrection'>((t, now, c) =>
+    t.events.correct(c.action, c.event, now, eventAccounts(t)),
+  ),
 
   clockSet: onTenant<'clockSet'>((t, now, c) => {
     settleBeforeMoving(t, now);

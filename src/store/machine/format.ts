@@ -20,7 +20,7 @@ import { MockError } from '../../domain/errors.js';
 import type { CommandType } from './commands.js';
 
 /** The format of the commands this version appends; it reads every format up to it. */
-export const COMMAND_FORMAT = 1;
+export const COMMAND_FORMAT = 2;
 
 /**
  * The format each command type first appeared in. A record over every type:
@@ -49,6 +49,9 @@ export const COMMAND_INTRODUCED: Readonly<Record<CommandType, number>> = {
   faultClear: 1,
   faultFire: 1,
   rateLimitSet: 1,
+  // Events
+  ingest: 2,
+  eventCorrection: 2,
 };
 
 /** State written in a format this version cannot read: answered 503 (the process stops applying). */

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../../domain/clock.js';
 import { MockError } from '../../domain/errors.js';
+import { EventStore, type EventStoreOptions, type EventsSnapshot } from '../../domain/events/event-store.js';
 import { idSeedFor, seedFromText } from '../../domain/ids.js';
 import { Ledger, type LedgerOptions } from '../../domain/ledger.js';
 import { ProviderStateStack } from '../../domain/provider-states.js';
@@ -27,6 +28,8 @@ export interface Tenant {
   readonly clock: MockClock;
   /** Provider states set up and not yet torn down (POST /_mock/provider-states). */
   readonly providerStates: ProviderStateStack;
+  /** Ingested usage events (POST /ingest, /ingestBatch), with their statuses. */
+  readonly events: EventStore;
 }
 
 /** One tenant in the snapshot document (its `ledger` is what Ledger.snapshot() writes). */
@@ -59,6 +62,8 @@ export class MemoryStore {
     /** Real time for clocks that follow it: what reads and stamping see (apply uses commands' `at`). */
     private readonly realTime: TimeSource,
     private readonly limits: StoreLimits = {},
+    /** Every tenant's event store: grace period and cap (TOGAI_MOCK_EVENT_GRACE_PERIOD_DAYS, TOGAI_MOCK_MAX_EVENTS). */
+    private readonly eventOptions: EventStoreOptions = {},
   ) {
     this.absent = this.newTenant('', 0);
   }
@@ -124,6 +129,7 @@ export class MemoryStore {
       ledger: new Ledger({ ...this.ledgerOptions, seed }),
       clock: new MockClock(this.realTime),
       providerStates: new ProviderStateStack(),
+      events: new EventStore(this.eventOptions),
     };
   }
 
@@ -157,6 +163,8 @@ export class MemoryStore {
     return [...this.tenants.values()].map((t) => {
       const snap: TenantSnapshot = { key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() };
       if (t.providerStates.size > 0) snap.providerStates = t.providerStates.toJSON();
+      // Only when there are some: a tenant without events writes what older versions wrote.
+      if (t.events.size > 0) snap.events = t.events.snapshot();
       return snap;
     });
   }
@@ -178,6 +186,7 @@ export class MemoryStore {
       };
       t.ledger.restore(s.ledger);
       t.clock.restore(s.clock);
+      t.events.restore(s.events as EventsSnapshot | undefined);
       rebuilt.set(s.key, t);
     }
     this.tenants.clear();
