@@ -17,8 +17,10 @@
 // completed events inside the window.
 //
 // Storage is compact (a million events in a few hundred MB): an event is its
-// payload as one JSON string plus a few numbers in typed columns (columns.ts)
-// — its account and schema as interned indexes, its status code, its time.
+// id, the rest of its payload as one JSON string, and a few numbers in typed
+// columns (columns.ts): its account (as sent and as resolved) and schema as
+// interned indexes, its status code, its time. Its payload is put together
+// again on read, id, accountId and schemaName first, the rest as sent.
 // Events are kept in ingestion order; their position is their referenceId's
 // number and the cursor of a listing, and each account has its positions in
 // an ascending column, so a page of one account's events costs a binary
@@ -146,11 +148,8 @@ export function positionOf(referenceId: string): number | undefined {
   return n >= 0 ? n : undefined;
 }
 
-/** One step to take back (atomically): an event appended, a status changed, an id's completed event changed. */
-type UndoStep =
-  | { kind: 'append' }
-  | { kind: 'status'; pos: number; old: number }
-  | { kind: 'live'; id: string; old: number | undefined };
+/** One step to take back (atomically): an event appended, a status changed. */
+type UndoStep = { kind: 'append' } | { kind: 'status'; pos: number; old: number };
 
 export class EventStore {
   private readonly gracePeriodMs: number;
@@ -158,7 +157,12 @@ export class EventStore {
   readonly gracePeriodDays: number;
 
   // Columns by position.
-  private payloads: string[] = [];
+  /** The event's id ('' or undefined when it had none: the same string as byId's key). */
+  private readonly ids: Array<string | undefined> = [];
+  /** The payload without id, accountId and schemaName, as JSON text. */
+  private readonly rests: string[] = [];
+  /** The accountId as sent (an alias stays one), interned. */
+  private readonly sentAccount = int32Column();
   private readonly account = int32Column();
   private readonly schema = int32Column();
   private readonly status = uint8Column();
@@ -166,10 +170,13 @@ export class EventStore {
   /** Interned account ids and schema names. */
   private readonly names: string[] = [];
   private readonly nameIndex = new Map<string, number>();
-  /** An id's positions (one number for the usual single event, else ascending). */
-  private readonly byId = new Map<string, number | number[]>();
-  /** An id's latest completed event. */
-  private readonly live = new Map<string, number>();
+  /**
+   * An id's latest event; each event links to the one before it with the
+   * same id (-1: none). A chain rather than a list per id: most ids have one
+   * event, and a million of them should not cost a million arrays.
+   */
+  private readonly byId = new Map<string, number>();
+  private readonly prevSameId = int32Column();
   /** Each account's positions, ascending. */
   private readonly byAccount = new Map<number, Column<Int32Array>>();
   /** Open atomically() calls record here what to take back. */
@@ -182,7 +189,7 @@ export class EventStore {
   }
 
   get size(): number {
-    return this.payloads.length;
+    return this.rests.length;
   }
 
   // ---------------------------------------------------------------- changes
@@ -198,7 +205,7 @@ export class EventStore {
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const { status, accountId } = this.evaluate(event, now, lookup, i, events.length > 1);
-      const pos = this.append(JSON.stringify(event), event, accountId, status, now);
+      const pos = this.append(event, accountId, status, now);
       const outcome: IngestOutcome = { status: EVENT_STATUSES[status]!, referenceId: referenceIdOf(pos) };
       if (event.id !== undefined && event.id !== '') outcome.id = event.id;
       out.push(outcome);
@@ -227,7 +234,6 @@ export class EventStore {
         return this.failed(latest, `event ${id} has no completed event to undo (it is ${this.statusOf(latest)})`);
       }
       this.setStatus(livePos, REVERTED);
-      this.setLive(id, undefined);
       return {
         status: 'REVERTED',
         reason: `event ${id} was reverted; its id may be ingested again`,
@@ -243,8 +249,7 @@ export class EventStore {
     if (from === undefined) {
       return this.failed(latest, `event ${id} was never ingested successfully (it is ${this.statusOf(latest)})`);
     }
-    const payload: EventPayload =
-      action === 'REDO' ? (JSON.parse(this.payloads[from]!) as EventPayload) : { ...event, id };
+    const payload: EventPayload = action === 'REDO' ? this.payloadAt(from) : { ...event, id };
     this.admit(1);
     // Judged with the id free, as it will be once the completed event is reverted.
     const judged = this.evaluate(payload, now, lookup, 0, false, true);
@@ -252,7 +257,7 @@ export class EventStore {
       return this.failed(from, `re-ingesting event ${id} would fail: ${EVENT_STATUSES[judged.status]!}`);
     }
     if (livePos !== undefined) this.setStatus(livePos, REVERTED);
-    const pos = this.append(JSON.stringify(payload), payload, judged.accountId, COMPLETED, now);
+    const pos = this.append(payload, judged.accountId, COMPLETED, now);
     return {
       status: 'REVERTED_AND_REINGESTED',
       reason: `event ${id} was reverted and ingested again${action === 'REDO_EVENT' ? ' with the payload given' : ''}`,
@@ -316,7 +321,7 @@ export class EventStore {
         for (let i = col.firstAbove(after); i < col.length; i++) if (!take(col.get(i))) break;
       }
     } else {
-      for (let pos = after + 1; pos < this.payloads.length; pos++) if (!take(pos)) break;
+      for (let pos = after + 1; pos < this.rests.length; pos++) if (!take(pos)) break;
     }
     const page: EventPage = { events: picked.map((pos) => this.at(pos)) };
     if (more) page.next = referenceIdOf(picked[picked.length - 1]!);
@@ -326,10 +331,10 @@ export class EventStore {
   // ---------------------------------------------------------------- snapshot
 
   snapshot(): EventsSnapshot {
-    const events: EventSnapshot[] = new Array<EventSnapshot>(this.payloads.length);
-    for (let pos = 0; pos < this.payloads.length; pos++) {
+    const events: EventSnapshot[] = new Array<EventSnapshot>(this.rests.length);
+    for (let pos = 0; pos < this.rests.length; pos++) {
       events[pos] = {
-        payload: this.payloads[pos]!,
+        payload: this.payloadText(pos),
         accountId: this.names[this.account.get(pos)]!,
         status: EVENT_STATUSES[this.status.get(pos)]!,
         createdAt: this.createdAt.get(pos),
@@ -340,7 +345,7 @@ export class EventStore {
 
   /** Loads a snapshot into this (empty) store; the statuses are taken as saved, nothing is judged again. */
   restore(snap: EventsSnapshot | undefined): void {
-    if (this.payloads.length > 0) throw new Error('EventStore.restore: the store is not empty');
+    if (this.rests.length > 0) throw new Error('EventStore.restore: the store is not empty');
     for (const [i, e] of (snap?.events ?? []).entries()) {
       const code = EVENT_STATUSES.indexOf(e.status);
       if (code < 0) throw invalid(`snapshot: events[${i}].status ${JSON.stringify(e.status)} is not an event status`);
@@ -353,7 +358,7 @@ export class EventStore {
       if (typeof payload !== 'object' || payload === null || typeof payload.schemaName !== 'string') {
         throw invalid(`snapshot: events[${i}].payload is not an event`);
       }
-      this.append(e.payload, payload, e.accountId, code, e.createdAt);
+      this.append(payload, e.accountId, code, e.createdAt);
     }
   }
 
@@ -361,10 +366,10 @@ export class EventStore {
 
   /** Refuses (507) what would take the store past its cap: never a silent drop. */
   private admit(n: number): void {
-    if (this.payloads.length + n <= this.maxEvents) return;
+    if (this.rests.length + n <= this.maxEvents) return;
     throw new MockError(
       'insufficient_storage',
-      `Event limit reached: this tenant holds ${this.payloads.length} events and may hold ${this.maxEvents} ` +
+      `Event limit reached: this tenant holds ${this.rests.length} events and may hold ${this.maxEvents} ` +
         `(--max-events / TOGAI_MOCK_MAX_EVENTS); ${n} more were not stored. Reset the mock or raise the limit`,
     );
   }
@@ -389,7 +394,7 @@ export class EventStore {
     }
     if (at < now - this.gracePeriodMs) return { status: PAST_GRACE, accountId: account.accountId };
     if (!idFree) {
-      const live = this.live.get(event.id);
+      const live = this.liveOf(event.id);
       if (live !== undefined && now - this.createdAt.get(live) < DUPLICATE_WINDOW_MS) {
         return { status: DUPLICATE, accountId: account.accountId };
       }
@@ -407,10 +412,13 @@ export class EventStore {
     return idx;
   }
 
-  private append(json: string, event: EventPayload, accountId: string, status: number, now: number): number {
-    const pos = this.payloads.length;
+  private append(event: EventPayload, accountId: string, status: number, now: number): number {
+    const pos = this.rests.length;
     const acct = this.intern(accountId);
-    this.payloads.push(json);
+    const { id: _id, accountId: sent, schemaName: _schema, ...rest } = event;
+    this.rests.push(JSON.stringify(rest));
+    this.ids.push(event.id);
+    this.sentAccount.push(this.intern(sent));
     this.account.push(acct);
     this.schema.push(this.intern(event.schemaName));
     this.status.push(status);
@@ -420,11 +428,10 @@ export class EventStore {
     col.push(pos);
     const id = event.id;
     if (id !== undefined && id !== '') {
-      const had = this.byId.get(id);
-      if (had === undefined) this.byId.set(id, pos);
-      else if (typeof had === 'number') this.byId.set(id, [had, pos]);
-      else had.push(pos);
-      if (status === COMPLETED) this.setLive(id, pos);
+      this.prevSameId.push(this.byId.get(id) ?? -1);
+      this.byId.set(id, pos);
+    } else {
+      this.prevSameId.push(-1);
     }
     this.undo?.push({ kind: 'append' });
     return pos;
@@ -435,55 +442,49 @@ export class EventStore {
     this.status.set(pos, status);
   }
 
-  private setLive(id: string, pos: number | undefined): void {
-    this.undo?.push({ kind: 'live', id, old: this.live.get(id) });
-    if (pos === undefined) this.live.delete(id);
-    else this.live.set(id, pos);
-  }
-
   private revert(steps: UndoStep[]): void {
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i]!;
       if (step.kind === 'status') this.status.set(step.pos, step.old);
-      else if (step.kind === 'live') {
-        if (step.old === undefined) this.live.delete(step.id);
-        else this.live.set(step.id, step.old);
-      } else this.dropLast();
+      else this.dropLast();
     }
   }
 
-  /** Takes back the last append (its live mark is a step of its own, taken back before). */
+  /** Takes back the last append. */
   private dropLast(): void {
-    const pos = this.payloads.length - 1;
-    const payload = JSON.parse(this.payloads[pos]!) as EventPayload;
+    const pos = this.rests.length - 1;
     const col = this.byAccount.get(this.account.get(pos))!;
     col.pop();
     if (col.length === 0) this.byAccount.delete(this.account.get(pos));
-    const id = payload.id;
+    const id = this.ids[pos];
     if (id !== undefined && id !== '') {
-      const had = this.byId.get(id);
-      if (typeof had === 'number') this.byId.delete(id);
-      else if (had !== undefined) {
-        had.pop();
-        if (had.length === 1) this.byId.set(id, had[0]!);
-      }
+      const prev = this.prevSameId.get(pos);
+      if (prev < 0) this.byId.delete(id);
+      else this.byId.set(id, prev);
     }
-    this.payloads.pop();
+    this.prevSameId.pop();
+    this.rests.pop();
+    this.ids.pop();
+    this.sentAccount.pop();
     this.account.pop();
     this.schema.pop();
     this.status.pop();
     this.createdAt.pop();
   }
 
+  /** An id's events, oldest first. */
   private positionsOf(id: string): number[] {
-    const had = this.byId.get(id);
-    return had === undefined ? [] : typeof had === 'number' ? [had] : had;
+    const out: number[] = [];
+    for (let pos = this.byId.get(id) ?? -1; pos >= 0; pos = this.prevSameId.get(pos)) out.push(pos);
+    return out.reverse();
   }
 
-  /** The id's completed event, if it still is one. */
+  /** The id's latest completed event. */
   private liveOf(id: string): number | undefined {
-    const pos = this.live.get(id);
-    return pos !== undefined && this.status.get(pos) === COMPLETED ? pos : undefined;
+    for (let pos = this.byId.get(id) ?? -1; pos >= 0; pos = this.prevSameId.get(pos)) {
+      if (this.status.get(pos) === COMPLETED) return pos;
+    }
+    return undefined;
   }
 
   private statusOf(pos: number): EventStatus {
@@ -494,10 +495,30 @@ export class EventStore {
     return { status: 'FAILED', reason, event: this.at(pos) };
   }
 
+  /** The event as it was sent (id, accountId and schemaName first). */
+  private payloadAt(pos: number): EventPayload {
+    const head: Partial<EventPayload> = {};
+    const id = this.ids[pos];
+    if (id !== undefined) head.id = id;
+    head.accountId = this.names[this.sentAccount.get(pos)]!;
+    head.schemaName = this.names[this.schema.get(pos)]!;
+    return Object.assign(head, JSON.parse(this.rests[pos]!) as object) as EventPayload;
+  }
+
+  /** payloadAt's JSON text, put together without parsing the rest. */
+  private payloadText(pos: number): string {
+    const id = this.ids[pos];
+    let head = id === undefined ? '{' : `{"id":${JSON.stringify(id)},`;
+    head += `"accountId":${JSON.stringify(this.names[this.sentAccount.get(pos)]!)}`;
+    head += `,"schemaName":${JSON.stringify(this.names[this.schema.get(pos)]!)}`;
+    const rest = this.rests[pos]!;
+    return rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
+  }
+
   private at(pos: number): StoredEvent {
     return {
       referenceId: referenceIdOf(pos),
-      payload: JSON.parse(this.payloads[pos]!) as EventPayload,
+      payload: this.payloadAt(pos),
       accountId: this.names[this.account.get(pos)]!,
       status: EVENT_STATUSES[this.status.get(pos)]!,
       createdAt: this.createdAt.get(pos),
