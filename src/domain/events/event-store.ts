@@ -294,12 +294,25 @@ export class EventStore {
     return this.at(this.liveOf(id) ?? positions[positions.length - 1]!);
   }
 
+  /**
+   * Every stored event of an id (GET /events/{event_id} answers a list): the
+   * one in force first (its completed event, else its latest), then the
+   * others, newest first. Empty for an id never ingested.
+   */
+  eventsOf(id: string): StoredEvent[] {
+    const newestFirst = this.positionsOf(id).reverse();
+    if (newestFirst.length === 0) return [];
+    const current = this.liveOf(id) ?? newestFirst[0]!;
+    return [current, ...newestFirst.filter((p) => p !== current)].map((p) => this.at(p));
+  }
+
   /** A page of events, oldest first, filtered; a page of one account reads only that account's events. */
   list(q: EventQuery): EventPage {
     const after = q.after ?? -1;
     const schemaIdx = q.schemaName === undefined ? undefined : this.nameIndex.get(q.schemaName);
     if (q.schemaName !== undefined && schemaIdx === undefined) return { events: [] };
     const statusCode = q.status === undefined ? undefined : EVENT_STATUSES.indexOf(q.status);
+    if (statusCode === -1) return { events: [] };
     const matches = (pos: number): boolean =>
       (schemaIdx === undefined || this.schema.get(pos) === schemaIdx) &&
       (statusCode === undefined || this.status.get(pos) === statusCode);
