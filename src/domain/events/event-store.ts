@@ -250,12 +250,12 @@ export class EventStore {
       return this.failed(latest, `event ${id} was never ingested successfully (it is ${this.statusOf(latest)})`);
     }
     const payload: EventPayload = action === 'REDO' ? this.payloadAt(from) : { ...event, id };
-    this.admit(1);
     // Judged with the id free, as it will be once the completed event is reverted.
     const judged = this.evaluate(payload, now, lookup, 0, false, true);
     if (judged.status !== COMPLETED) {
       return this.failed(from, `re-ingesting event ${id} would fail: ${EVENT_STATUSES[judged.status]!}`);
     }
+    this.admit(1);
     if (livePos !== undefined) this.setStatus(livePos, REVERTED);
     const pos = this.append(payload, judged.accountId, COMPLETED, now);
     return {
