@@ -88,7 +88,7 @@ describe('togai-mock check-pacts', () => {
     const path = variant('unknown-path', "a request for an account's credits", (i) => {
       i.request.path = '/credit_notes';
     });
-    expect(errorsOf(path)).toEqual(['GET /credit_notes: no such path in the Togai Credits API']);
+    expect(errorsOf(path)).toEqual(['GET /credit_notes: no such path in the Togai API']);
     const method = variant('wrong-method', "a request for an account's credits", (i) => {
       i.request.method = 'DELETE';
     });
