@@ -131,6 +131,11 @@ export function notImplemented<C>(op: CompiledOperation): OperationHandler<C> {
   return () => ({ status: 501, body });
 }
 
+/** The operation of `route` for `method` (HEAD is served by GET). */
+function operationFor<C>(route: Route<C>, method: string): Operation<C> | undefined {
+  return route.byMethod.get(method) ?? (method === 'HEAD' ? route.byMethod.get('GET') : undefined);
+}
+
 /** One middleware serving every operation of `ops`; other paths go on to `next`. */
 export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptions<C>): RequestHandler {
   const routes: Array<Route<C>> = [];
@@ -192,11 +197,18 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
 
   return (req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
-    for (const route of routes) {
+    for (let r = 0; r < routes.length; r++) {
+      const route = routes[r]!;
       const match = route.pattern.exec(path);
       if (match === null) continue;
-      const operation =
-        route.byMethod.get(req.method) ?? (req.method === 'HEAD' ? route.byMethod.get('GET') : undefined);
+      const operation = operationFor(route, req.method);
+      // A concrete path without this method does not hide a template that has it:
+      // GET /events/correction is the event with id "correction".
+      if (
+        operation === undefined &&
+        routes.slice(r + 1).some((o) => o.pattern.test(path) && operationFor(o, req.method))
+      )
+        continue;
       if (operation === undefined) {
         // A known path with a method it does not support: 405 with Allow (OPTIONS: 204 with Allow).
         if (req.method === 'OPTIONS') {
