@@ -31,7 +31,10 @@ export interface ControlParts {
   engine: MockEngine;
   rateCounter: RateCounter;
   journal: RequestJournal;
-  /** The Togai API's credits spec: CreditRequest for fixtures; with `accounts`, the operations faults and journal filters name. */
+  /**
+   * The Togai API's credits spec: CreditRequest for fixtures; with `accounts`,
+   * the operations fault rules and journal filters name.
+   */
   credits: SpecValidators;
   /** The Togai API's customers, accounts, wallet and events spec. */
   accounts: SpecValidators;
