@@ -636,6 +636,8 @@ export interface components {
         /** @description One change of a wallet's balance. */
         WalletEntry: {
             id: string;
+            /** @description What the entry was for. */
+            description?: string;
             walletId: string;
             /** @enum {string} */
             transactionType: "CREDITED" | "DEBITED";
