@@ -844,7 +844,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "message": "name must NOT have fewer than 3 characters"
+                 *       "message": "name must be at least 3 characters"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorResponse"];

@@ -115,6 +115,13 @@ describe('the operations of spec/togai-accounts.yaml', () => {
     expect(res.body.message).toContain(field);
   });
 
+  it("words a refusal as the document's error example does", async () => {
+    const res = await mock.call('POST', '/customers', {
+      body: { id: 'CUS1', name: 'Ac', primaryEmail: 'a@b.example', address: {} },
+    });
+    expect(res).toMatchObject({ status: 400, body: { message: 'name must be at least 3 characters' } });
+  });
+
   it('refuse a missing body where the document requires one', async () => {
     for (const path of ['/accounts/ACC1/wallet_topup', '/ingest', '/events/correction?action=UNDO']) {
       const res = await mock.call('POST', path);
