@@ -1,10 +1,10 @@
 // Assembles the Express application of one running mock: request id and
 // access log (with the journal recorder), the dashboard and the control API
 // under /_mock, the Togai API (credits; customers, accounts, wallet and
-// events) mounted from spec/, the fallback when
-// there is one, then 404 and the single error mapping. The only place that
-// knows every part; http/ is the generic pipeline and the Togai API, and
-// control/, ui/ and fallback/ are mounted here on top of it.
+// events) mounted from spec/, the fallback when there is one, then 404 and
+// the single error mapping. The only place that knows every part; http/ is
+// the generic pipeline and the Togai API, and control/, ui/ and fallback/
+// are mounted here on top of it.
 
 import express, { type Express, type RequestHandler } from 'express';
 import { controlRouter } from './control/router.js';
