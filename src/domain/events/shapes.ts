@@ -57,6 +57,10 @@ const clip = (s: string): string => (s.length <= MAX_MESSAGE ? s : `${s.slice(0,
 
 const COMPLETED: EventStatus = 'INGESTION_COMPLETED_NO_MATCHING_METERS';
 
+type Details = IngestEventResponse['details'];
+/** `details` is a free-form object in the spec (its generated type admits no field): what the fake puts in it. */
+const details = (d: Record<string, unknown>): Details => d as Details;
+
 /** One event's line in `details.events`. */
 function detailOf(o: IngestOutcome, index: number): Record<string, unknown> {
   const d: Record<string, unknown> = { index, referenceId: o.referenceId, status: o.status };
@@ -75,7 +79,7 @@ export function ingestResponse(o: IngestOutcome): IngestEventResponse {
     success: completed,
     statusCode: 202,
     message: clip(completed ? `${name} was ingested` : `${name} was stored as ${o.status}: ${DESCRIPTIONS[o.status]}`),
-    details: { events: [detailOf(o, 0)] },
+    details: details({ events: [detailOf(o, 0)] }),
   };
   if (!completed) body.code = o.status;
   return body;
@@ -87,7 +91,7 @@ export function ingestBatchResponse(outcomes: IngestOutcome[]): { status: 202 | 
   const failed = events.filter((d) => d.status !== COMPLETED);
   if (failed.length === 0) {
     const message = `All ${outcomes.length} event${outcomes.length === 1 ? ' was' : 's were'} ingested`;
-    return { status: 202, body: { success: true, statusCode: 202, message, details: { events } } };
+    return { status: 202, body: { success: true, statusCode: 202, message, details: details({ events }) } };
   }
   const named = failed
     .map((d) => `events[${String(d.index)}]${d.id === undefined ? '' : ` (${String(d.id)})`}: ${String(d.status)}`)
@@ -99,7 +103,7 @@ export function ingestBatchResponse(outcomes: IngestOutcome[]): { status: 202 | 
       statusCode: 207,
       code: 'PARTIAL_FAILURE',
       message: clip(`${failed.length} of ${outcomes.length} events failed: ${named}`),
-      details: { failed, events },
+      details: details({ failed, events }),
     },
   };
 }
