@@ -261,7 +261,7 @@ describe('snapshots', () => {
     expect(state.status).toBe(200);
     await mock.reset();
     expect((await list()).body.events).toEqual([]);
-    expect((await mock.call('POST', '/_mock/state', { body: state.body })).status).toBeLessThan(300);
+    expect((await mock.call('PUT', '/_mock/state', { body: state.body })).status).toBeLessThan(300);
     expect(await list()).toMatchObject({ status: 200, body: before.body });
     expect((await ingest(event({ id: 'c' }))).body.code).toBe('INGESTION_FAILED_DUPLICATE_EVENT');
     expect((await ingest(event({ id: 'a' }))).body.success).toBe(true);

@@ -29,7 +29,9 @@ describe.skipIf(!redisAvailable)('events on two replicas sharing one Redis', () 
   beforeAll(async () => {
     group = new ReplicaGroup(redis!.url, 'events:');
     [a, b] = await group.pair();
-    const made = await a.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'ACC-E' })] } });
+    const made = await a.call('POST', '/credits', {
+      body: { creditRequests: [creditRequest({ accountId: 'ACC-E' })] },
+    });
     expect(made.status, made.text).toBe(200);
   });
 
