@@ -6,7 +6,7 @@
 // in domain/events/event-store.ts.
 
 import { MockError, invalid, notFound } from '../domain/errors.js';
-import { EVENT_STATUSES, positionOf, type EventPayload, type EventStatus } from '../domain/events/event-store.js';
+import { EVENT_STATUSES, positionOf, type EventStatus } from '../domain/events/event-store.js';
 import {
   ingestBatchResponse,
   ingestResponse,
@@ -14,7 +14,13 @@ import {
   toEventWithPipelineInfo,
   toEventWithStatus,
 } from '../domain/events/shapes.js';
-import type { EventCorrectionAction, EventCorrectionRequest, GetEventsResponse } from '../spec/accounts-types.js';
+import type {
+  EventCorrectionAction,
+  EventCorrectionRequest,
+  GetEventsResponse,
+  IngestBatchEventRequest,
+  IngestEventRequest,
+} from '../spec/accounts-types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { OperationHandler } from './pipeline.js';
 
@@ -24,7 +30,7 @@ const isFakeStatus = (s: string): s is EventStatus => (EVENT_STATUSES as readonl
 
 export const eventHandlers: Readonly<Record<string, OperationHandler>> = Object.freeze({
   ingest({ tenantKey, engine, body }) {
-    const { event } = body as { event: EventPayload };
+    const { event } = body as IngestEventRequest;
     return engine.execute({ type: 'ingest', tenant: tenantKey, events: [event], endpoint: 'ingest' }, (outcomes) => ({
       status: 202,
       body: ingestResponse(outcomes[0]!),
@@ -32,7 +38,7 @@ export const eventHandlers: Readonly<Record<string, OperationHandler>> = Object.
   },
 
   ingestBatch({ tenantKey, engine, body }) {
-    const { events } = body as { events: EventPayload[] };
+    const { events } = body as IngestBatchEventRequest;
     return engine.execute({ type: 'ingest', tenant: tenantKey, events, endpoint: 'ingestBatch' }, (outcomes) =>
       ingestBatchResponse(outcomes),
     );
@@ -80,7 +86,7 @@ export const eventHandlers: Readonly<Record<string, OperationHandler>> = Object.
     const action = query.action as EventCorrectionAction;
     const requireConfirmation = query.require_confirmation as boolean | undefined;
     return engine.execute(
-      { type: 'eventCorrection', tenant: tenantKey, action, event: event as EventPayload, requireConfirmation },
+      { type: 'eventCorrection', tenant: tenantKey, action, event, requireConfirmation },
       (outcome) => ({ status: 200, body: { data: [toCorrectionInfo(outcome)] } }),
     );
   },

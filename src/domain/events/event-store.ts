@@ -26,18 +26,12 @@
 // an ascending column, so a page of one account's events costs a binary
 // search and the page, whatever the store's size.
 
+import type { Event } from '../../spec/accounts-types.js';
 import { MockError, invalid, notFound } from '../errors.js';
 import { float64Column, int32Column, uint8Column, type Column } from './columns.js';
 
-/** An event as a client sends it (the spec's Event). */
-export interface EventPayload {
-  id?: string;
-  accountId: string;
-  schemaName: string;
-  timestamp: string;
-  attributes?: Array<{ name: string; value: string; unit?: string }>;
-  dimensions?: Record<string, string>;
-}
+/** An event as a client sends it. */
+export type EventPayload = Event;
 
 export type AccountStatus = 'ACTIVE' | 'DRAFT' | 'ARCHIVED';
 

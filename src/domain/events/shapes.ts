@@ -4,7 +4,6 @@
 // /ingestBatch answer.
 
 import type {
-  Event,
   EventCorrectionInfo,
   EventPipelineInfo,
   EventWithStatus,
@@ -30,7 +29,7 @@ export const statusDescription = (status: EventStatus): string => DESCRIPTIONS[s
 export function toEventWithStatus(e: StoredEvent): EventWithStatus {
   return {
     referenceId: e.referenceId,
-    eventPayload: e.payload as Event,
+    eventPayload: e.payload,
     ingestionStatus: { status: e.status, statusDescription: DESCRIPTIONS[e.status] },
     createdAt: new Date(e.createdAt).toISOString(),
   };
