@@ -745,6 +745,113 @@ export interface components {
                 key: string;
                 undo: components["schemas"]["LedgerUndo"];
             }[];
+            directory?: components["schemas"]["DirectorySnapshot"];
+        };
+        /**
+         * @description The tenant's customers (with contacts) and accounts (with alias windows and their wallet
+         *     and its entries), in creation order. Times are epoch milliseconds; an alias window's
+         *     open end is null. Absent in snapshots of older versions: every ledger account then gets
+         *     an account of its own customer, as if made on first use.
+         */
+        DirectorySnapshot: {
+            /** @description State of the directory's id generator (togaiCustomerId, togaiAccountId, wallet, entry and alias ids). */
+            ids: number;
+            customers: components["schemas"]["CustomerSnapshot"][];
+            accounts: components["schemas"]["DirectoryAccountSnapshot"][];
+        };
+        CustomerSnapshot: {
+            id: string;
+            togaiCustomerId: string;
+            name: string;
+            primaryEmail: string;
+            address: components["schemas"]["DirectoryAddress"];
+            settings?: components["schemas"]["DirectorySetting"][];
+            /** @enum {string} */
+            status: "ACTIVE" | "ARCHIVED";
+            createdAt: number;
+            updatedAt: number;
+            accountIds: string[];
+            contacts: {
+                username: string;
+                preferredUsername?: string;
+                name: string;
+                email: string;
+                phone?: string;
+                loginAccess: boolean;
+                verified: boolean;
+                createdAt: number;
+                /** @description A salted SHA-256 of the contact's password; the password itself is never kept. */
+                passwordHash?: string;
+            }[];
+        };
+        DirectoryAddress: {
+            phoneNumber?: string;
+            line1?: string;
+            line2?: string;
+            postalCode?: string;
+            city?: string;
+            state?: string;
+            country?: string;
+        };
+        DirectorySetting: {
+            id: string;
+            value: string;
+            namespace: string;
+            name: string;
+            /** @enum {string} */
+            dataType: "STRING" | "NUMERIC" | "JSON" | "JSON_LOGIC";
+        };
+        DirectoryAccountSnapshot: {
+            id: string;
+            togaiAccountId: string;
+            customerId: string;
+            name: string;
+            invoiceCurrency: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+            primaryEmail?: string;
+            address?: components["schemas"]["DirectoryAddress"];
+            billingInformation?: {
+                emailRecipients?: string[];
+                additionalEmailRecipients?: string[];
+            };
+            settings?: components["schemas"]["DirectorySetting"][];
+            netTermDays?: number;
+            metadata?: {
+                [key: string]: string;
+            };
+            createdAt: number;
+            updatedAt: number;
+            aliases: {
+                id: string;
+                value: string;
+                from: number | null;
+                until: number | null;
+                createdAt: number;
+                updatedAt: number;
+            }[];
+            wallet: {
+                id: string;
+                /** @enum {string} */
+                status: "ACTIVE" | "INACTIVE";
+                balance: number;
+                holdAmount: number;
+                effectiveFrom: number;
+                createdAt: number;
+                updatedAt: number;
+                entries: {
+                    id: string;
+                    /** @enum {string} */
+                    transactionType: "CREDITED" | "DEBITED";
+                    /** @enum {string} */
+                    status: "COMPLETED" | "ON_HOLD";
+                    amount: number;
+                    createdAt: number;
+                    closingBalance: number;
+                    entityId?: string;
+                    invoiceId?: string;
+                }[];
+            };
         };
         AccountSnapshot: {
             id: string;

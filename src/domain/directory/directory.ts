@@ -105,6 +105,16 @@ function overlaps(a: { from: number | null; until: number | null }, b: { from: n
 
 const isOpenAt = (a: AliasRecord, now: number): boolean => a.until === null || a.until > now;
 
+/**
+ * What a contact's password is kept as: a salted SHA-256. Hashed before the
+ * change is logged (the command carries this, never the password), with a
+ * salt its caller draws.
+ */
+export function hashPassword(password: string, salt: string): string {
+  const digest = createHash('sha256').update(salt).update('\u0000').update(password).digest('hex');
+  return `sha256$${salt}$${digest}`;
+}
+
 export class Directory {
   private readonly customers = new OrderedTable<CustomerRecord>();
   private readonly accounts = new OrderedTable<AccountRecord>();
@@ -350,18 +360,11 @@ export class Directory {
     };
     if (input.preferredUsername !== undefined) contact.preferredUsername = input.preferredUsername;
     if (input.phone !== undefined) contact.phone = input.phone;
-    if (input.password !== undefined) contact.passwordHash = this.hashPassword(input.password);
+    if (input.passwordHash !== undefined) contact.passwordHash = input.passwordHash;
     this.claimUsername(username);
     this.push(c.contacts, contact);
     this.set(c, 'updatedAt', now);
     return contact;
-  }
-
-  /** A salted SHA-256 of the password; the salt comes from the seeded generator, so replays store the same. */
-  private hashPassword(password: string): string {
-    const salt = this.ids.prefixed('salt');
-    const digest = createHash('sha256').update(salt).update('\u0000').update(password).digest('hex');
-    return `sha256$${salt}$${digest}`;
   }
 
   // ---------------------------------------------------------------- accounts

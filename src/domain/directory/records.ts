@@ -160,10 +160,11 @@ export interface AccountPatch {
   metadata?: Record<string, string>;
 }
 
+/** A contact to store: the request's fields with its password already hashed (hashPassword). */
 export interface ContactInput {
   preferredUsername?: string;
   name: string;
-  password?: string;
+  passwordHash?: string;
   email: string;
   phone?: string;
   verified?: boolean;
