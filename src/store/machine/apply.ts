@@ -27,7 +27,7 @@ import type { Command, CommandInput, CommandOf, CommandResults, CommandType, Sta
 import type { Engine, EngineAccess } from './engine.js';
 import { checkSnapshot } from './snapshot.js';
 import type { MockState } from './state.js';
-import { SHARED_TENANT, adoptLedgerAccounts, type Tenant } from './store.js';
+import { SHARED_TENANT, adoptLedgerAccounts, reseedDirectory, type Tenant } from './store.js';
 import { accountForUse, ledgerAccountFor, prepareGrant } from './accounts-link.js';
 import { toAccount, toContact, toCreateCustomerResponse, toCustomer, toWallet } from '../../domain/directory/shapes.js';
 import type { AccountRecord as DirectoryAccount } from '../../domain/directory/records.js';
@@ -151,6 +151,7 @@ const handlers: Handlers = {
   seed: onTenant<'seed'>((t, now, c, _state, ctx) => {
     // Without a seed of its own, the command's draw: the same seed wherever it is applied.
     const seed = c.seed ?? (c.entropy ?? 0) >>> 1;
+    reseedDirectory(t, seed);
     const made = seedLedger(
       ctx.faker(),
       t.ledger,
@@ -180,6 +181,7 @@ const handlers: Handlers = {
     try {
       return inTenant(state, SHARED_TENANT, c.entropy, c.at, (t, now): StartupResult => {
         const result: StartupResult = { applied: true };
+        if (c.seed !== undefined) reseedDirectory(t, c.seed.seed);
         if (c.seed !== undefined)
           result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
         if (c.fixtures !== undefined)

@@ -148,7 +148,7 @@ export class MemoryStore {
   reseedTenant(key: string, seed: number): Tenant {
     const t = this.tenant(key, seed);
     t.ledger.reseed(idSeedFor(seed, t.ledger.creditCount + t.ledger.accountCount));
-    t.directory.idState = directorySeed(idSeedFor(seed, t.directory.customerCount + t.directory.accountCount));
+    reseedDirectory(t, seed);
     return t;
   }
 
@@ -213,4 +213,13 @@ export function adoptLedgerAccounts(t: Tenant): void {
   for (const a of t.ledger.listAccounts()) {
     if (!t.directory.account(a.id)) t.directory.adoptAccount(a.id, a.customerId, a.currency, a.createdAt);
   }
+}
+
+/**
+ * Makes the directory's new ids follow `seed` (as a seed does the ledger's,
+ * domain/seed.ts): the same seed on the same data makes the same customers'
+ * and accounts' ids in every process.
+ */
+export function reseedDirectory(t: Tenant, seed: number): void {
+  t.directory.idState = directorySeed(idSeedFor(seed, t.directory.customerCount + t.directory.accountCount));
 }
