@@ -220,6 +220,21 @@ describe('credits hang on accounts', () => {
   });
 });
 
+describe('seeded accounts', () => {
+  it('every account a seed makes is a Togai account of a customer, with its wallet', async () => {
+    const seeded = await mock.call('POST', '/_mock/seed', { body: { seed: 5, accounts: 3, creditsPerAccount: 1 } });
+    expect(seeded.status).toBe(200);
+    const listed = await mock.call('GET', '/accounts');
+    expect(listed.body.data.map((a: any) => a.id)).toEqual(seeded.body.accounts.map((a: any) => a.accountId));
+    for (const a of seeded.body.accounts) {
+      const got = (await mock.call('GET', `/accounts/${a.accountId}`)).body;
+      expect(got).toMatchObject({ customerId: a.customerId, invoiceCurrency: a.currency, status: 'ACTIVE' });
+      expect((await mock.call('GET', `/customers/${a.customerId}`)).status).toBe(200);
+      expect((await mock.call('GET', `/accounts/${a.accountId}/wallet`)).body.creditUnit).toBe(a.currency);
+    }
+  });
+});
+
 describe('--strict-accounts', () => {
   let strict: TestMock;
   beforeAll(async () => {
