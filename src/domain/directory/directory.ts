@@ -120,6 +120,8 @@ export class Directory {
   private readonly accounts = new OrderedTable<AccountRecord>();
   /** Every alias window ever given, by value, with its account. */
   private readonly aliasIndex = new Map<string, Array<{ accountId: string; alias: AliasRecord }>>();
+  /** Each wallet entry's position in its wallet's entries (entry ids are unique): cursor pages start there. */
+  private readonly entryPositions = new Map<string, number>();
   /** Contact usernames in use (a login name is unique). */
   private readonly usernames = new Set<string>();
   private readonly ids: IdGenerator;
@@ -267,8 +269,10 @@ export class Directory {
     const entries = this.mustAccount(accountId).wallet.entries;
     let start = 0;
     if (afterId !== undefined) {
-      const i = entries.findIndex((e) => e.id === afterId);
-      if (i < 0) throw invalid(`nextToken refers to no entry of the wallet of account ${accountId}`);
+      const i = this.entryPositions.get(afterId);
+      if (i === undefined || entries[i]?.id !== afterId) {
+        throw invalid(`nextToken refers to no entry of the wallet of account ${accountId}`);
+      }
       start = i + 1;
     }
     return { items: entries.slice(start, start + pageSize), more: entries.length > start + pageSize };
@@ -698,6 +702,8 @@ export class Directory {
     const w = a.wallet;
     const entry: WalletEntryRecord = { id: this.ids.prefixed('wtxn'), ...e, createdAt: now, closingBalance };
     this.push(w.entries, entry);
+    this.entryPositions.set(entry.id, w.entries.length - 1);
+    this.record(() => this.entryPositions.delete(entry.id));
     this.set(w, 'balance', closingBalance);
     this.set(w, 'updatedAt', now);
     return entry;
@@ -733,6 +739,7 @@ export class Directory {
       const copy = structuredClone(a);
       this.accounts.add(copy);
       for (const alias of copy.aliases) this.indexAlias(copy.id, alias);
+      copy.wallet.entries.forEach((e, i) => this.entryPositions.set(e.id, i));
     }
     for (const c of this.customers.values()) {
       for (const id of c.accountIds) {
