@@ -170,6 +170,23 @@ describe('aliases', () => {
     ).toMatch(/^accountAliases\[0\]\.effectiveUntil .* must be after effectiveFrom/);
   });
 
+  it('at most 10 aliases are in effect at any instant, past ones included', () => {
+    const d = withAccount();
+    const ten = Array.from({ length: 10 }, (_, i) => `alias-${i}`);
+    d.addAliases('A1', { aliases: ten }, NOW);
+    expect(kindOf(() => d.addAliases('A1', { aliases: ['one-more'] }, NOW)).message).toBe(
+      'aliases: an account has at most 10 aliases in effect at any instant (this would make 11)',
+    );
+    d.removeAliases('A1', { aliases: ten }, NOW);
+    // Ten more from now on: fine, the first ten ended. Unbounded into the past, they would overlap them.
+    d.addAliases(
+      'A1',
+      { accountAliases: ten.map((v) => ({ value: `${v}-b`, effectiveFrom: new Date(NOW).toISOString() })) },
+      NOW,
+    );
+    expect(kindOf(() => d.addAliases('A1', { aliases: ['since-ever'] }, NOW)).kind).toBe('invalid');
+  });
+
   it('removing ends the window at `from` (soft): the alias stays listed, the value is free afterwards', () => {
     const d = withAccount();
     d.createAccount('C1', { id: 'A2', name: 'other' }, NOW);

@@ -47,7 +47,7 @@ export interface DirectoryOptions {
   defaultCurrency?: string;
 }
 
-/** How many aliases an account may hold open at once (the Account schema shows at most 10). */
+/** How many aliases may be in effect for an account at one instant (the Account schema shows at most 10). */
 export const MAX_OPEN_ALIASES = 10;
 
 export interface WalletDebitInput {
@@ -101,6 +101,26 @@ function overlaps(a: { from: number | null; until: number | null }, b: { from: n
   const aEmpty = a.from !== null && a.until !== null && a.until <= a.from;
   const bEmpty = b.from !== null && b.until !== null && b.until <= b.from;
   return aBeforeBEnds && bBeforeAEnds && !aEmpty && !bEmpty;
+}
+
+/** The most windows [from, until) in effect at one instant (null ends unbounded; empty windows count for none). */
+function mostAtOnce(windows: ReadonlyArray<{ from: number | null; until: number | null }>): number {
+  const steps: Array<[number, number]> = [];
+  for (const w of windows) {
+    const from = w.from ?? -Infinity;
+    const until = w.until ?? Infinity;
+    if (until <= from) continue;
+    steps.push([from, 1], [until, -1]);
+  }
+  // At one instant an end comes before a start: [a, b) and [b, c) never overlap.
+  steps.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let running = 0;
+  let most = 0;
+  for (const [, d] of steps) {
+    running += d;
+    if (running > most) most = running;
+  }
+  return most;
 }
 
 const isOpenAt = (a: AliasRecord, now: number): boolean => a.until === null || a.until > now;
@@ -531,11 +551,10 @@ export class Directory {
         }
       }
     }
-    const open =
-      a.aliases.filter((x) => isOpenAt(x, now)).length + wanted.filter((w) => w.until === null || w.until > now).length;
-    if (open > MAX_OPEN_ALIASES) {
+    const most = mostAtOnce([...a.aliases, ...wanted]);
+    if (most > MAX_OPEN_ALIASES) {
       throw invalid(
-        `${at}aliases: an account holds at most ${MAX_OPEN_ALIASES} aliases not yet ended (this would make ${open})`,
+        `${at}aliases: an account has at most ${MAX_OPEN_ALIASES} aliases in effect at any instant (this would make ${most})`,
       );
     }
     for (const w of wanted) {
