@@ -4,29 +4,13 @@
 // mutable in place, always through Directory (which records how to take
 // every change back, see directory.ts).
 
-/** The Togai Address object, stored as sent. */
-export interface Address {
-  phoneNumber?: string;
-  line1?: string;
-  line2?: string;
-  postalCode?: string;
-  city?: string;
-  state?: string;
-  country?: string;
-}
+import type * as Spec from '../../spec/accounts-types.js';
 
-export interface EntitySetting {
-  id: string;
-  value: string;
-  namespace: string;
-  name: string;
-  dataType: 'STRING' | 'NUMERIC' | 'JSON' | 'JSON_LOGIC';
-}
-
-export interface BillingInformation {
-  emailRecipients?: string[];
-  additionalEmailRecipients?: string[];
-}
+// Shapes of the Togai API's requests, as the spec defines them: the
+// directory stores what they carry.
+export type Address = Spec.Address;
+export type EntitySetting = Spec.CreateEntitySetting;
+export type BillingInformation = Spec.AccountsBillingInformation;
 
 export interface ContactRecord {
   username: string;
@@ -113,75 +97,17 @@ export interface AccountRecord {
 }
 
 /** A window in the request's terms: ISO date-times, either end may be absent (unbounded). */
-export interface AliasWindowInput {
-  value: string;
-  effectiveFrom?: string;
-  effectiveUntil?: string;
-}
-
-export interface AccountInput {
-  id: string;
-  name: string;
-  invoiceCurrency?: string;
-  aliases?: string[];
-  accountAliases?: AliasWindowInput[];
-  address?: Address;
-  primaryEmail?: string;
-  billingInformation?: BillingInformation;
-  settings?: EntitySetting[];
-  netTermDays?: number;
-  metadata?: Record<string, string>;
-  status?: 'ACTIVE' | 'DRAFT';
-}
-
-export interface CustomerInput {
-  id: string;
-  name: string;
-  primaryEmail: string;
-  address: Address;
-  settings?: EntitySetting[];
-  account?: AccountInput;
-}
-
-export interface CustomerPatch {
-  name?: string;
-  primaryEmail?: string;
-  address?: Address;
-}
-
-export interface AccountPatch {
-  name?: string;
-  status?: 'ACTIVE' | 'DRAFT';
-  invoiceCurrency?: string;
-  netTermDays?: number;
-  primaryEmail?: string;
-  billingInformation?: BillingInformation;
-  address?: Address;
-  metadata?: Record<string, string>;
-}
+export type AliasWindowInput = Spec.CreateAccountAliasRequest;
+export type AccountInput = Spec.CreateAccountRequestWithoutCustomerId;
+export type CustomerInput = Spec.CreateCustomerRequest;
+export type CustomerPatch = Spec.UpdateCustomerRequest;
+export type AccountPatch = Spec.UpdateAccountRequest;
+export type AddAliasesInput = Spec.AddAccountAliasesRequest;
+export type RemoveAliasesInput = Spec.RemoveAccountAliasesRequest;
+export type WalletPatch = Spec.UpdateWalletRequest;
 
 /** A contact to store: the request's fields with its password already hashed (hashPassword). */
-export interface ContactInput {
-  preferredUsername?: string;
-  name: string;
-  passwordHash?: string;
-  email: string;
-  phone?: string;
-  verified?: boolean;
+export type ContactInput = Omit<Spec.CreateCustomerContactRequest, 'password' | 'loginAccess'> & {
   loginAccess?: boolean;
-}
-
-export interface RemoveAliasesInput {
-  aliases?: string[];
-  accountAliases?: Array<{ id: string; from?: string }>;
-}
-
-export interface AddAliasesInput {
-  aliases?: string[];
-  accountAliases?: AliasWindowInput[];
-}
-
-export interface WalletPatch {
-  effectiveFrom?: string;
-  status?: 'ACTIVE' | 'INACTIVE';
-}
+  passwordHash?: string;
+};

@@ -3,6 +3,15 @@
 // Optional fields appear only when they hold something; the password hash
 // never leaves the directory.
 
+import type {
+  Account,
+  AccountAlias,
+  CreateCustomerContactResponse,
+  CreateCustomerResponse,
+  Customer,
+  WalletBalanceResponse,
+  WalletEntry,
+} from '../../spec/accounts-types.js';
 import { iso } from '../api-shapes.js';
 import type {
   AccountRecord,
@@ -36,7 +45,7 @@ export function billingAddressOf(a: Address): string {
   return parts.join(', ').slice(0, BILLING_ADDRESS_MAX);
 }
 
-export function toCustomer(c: CustomerRecord): Record<string, unknown> {
+export function toCustomer(c: CustomerRecord): Customer {
   return {
     id: c.id,
     togaiCustomerId: c.togaiCustomerId,
@@ -51,8 +60,8 @@ export function toCustomer(c: CustomerRecord): Record<string, unknown> {
 }
 
 /** POST /customers' answer: the customer's fields (no status or times, per its schema) and the account made with it. */
-export function toCreateCustomerResponse(c: CustomerRecord, account: Record<string, unknown> | undefined) {
-  const out: Record<string, unknown> = {
+export function toCreateCustomerResponse(c: CustomerRecord, account: Account | undefined): CreateCustomerResponse {
+  const out: CreateCustomerResponse = {
     id: c.id,
     togaiCustomerId: c.togaiCustomerId,
     name: c.name,
@@ -65,15 +74,17 @@ export function toCreateCustomerResponse(c: CustomerRecord, account: Record<stri
   return out;
 }
 
-export function toContact(c: ContactRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = { username: c.username };
-  if (c.preferredUsername !== undefined) out.preferredUsername = c.preferredUsername;
-  out.name = c.name;
-  out.email = c.email;
-  if (c.phone !== undefined) out.phone = c.phone;
-  out.loginAccess = c.loginAccess;
-  out.createdAt = iso(c.createdAt);
-  out.verified = c.verified;
+export function toContact(c: ContactRecord): CreateCustomerContactResponse {
+  const out: CreateCustomerContactResponse = {
+    username: c.username,
+    ...(c.preferredUsername === undefined ? {} : { preferredUsername: c.preferredUsername }),
+    name: c.name,
+    email: c.email,
+    ...(c.phone === undefined ? {} : { phone: c.phone }),
+    loginAccess: c.loginAccess,
+    createdAt: iso(c.createdAt),
+    verified: c.verified,
+  };
   return out;
 }
 
@@ -89,8 +100,8 @@ export interface AccountView {
   includeGroupDetails?: boolean;
 }
 
-export function toAccount(a: AccountRecord, view: AccountView): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function toAccount(a: AccountRecord, view: AccountView): Account {
+  const out: Account = {
     id: a.id,
     togaiAccountId: a.togaiAccountId,
     togaiCustomerId: view.togaiCustomerId,
@@ -98,12 +109,12 @@ export function toAccount(a: AccountRecord, view: AccountView): Record<string, u
     customerId: a.customerId,
     invoiceCurrency: a.invoiceCurrency,
     aliases: a.aliases.filter((x) => aliasEffectiveAt(x, view.effectiveOn)).map((x) => ({ alias: x.value })),
+    status: a.status,
   };
   if (a.netTermDays !== undefined) out.netTermDays = a.netTermDays;
   if (a.address !== undefined) out.address = { ...a.address };
   if (a.primaryEmail !== undefined) out.primaryEmail = a.primaryEmail;
   if (a.billingInformation !== undefined) out.billingInformation = structuredClone(a.billingInformation);
-  out.status = a.status;
   if (a.settings !== undefined) out.settings = a.settings.map((s) => ({ ...s }));
   // The fake keeps no invoice groups: every account is alone in one of its own when asked.
   if (view.includeGroupDetails === true) {
@@ -121,7 +132,7 @@ export function toAccount(a: AccountRecord, view: AccountView): Record<string, u
   return out;
 }
 
-export function toAlias(a: AliasRecord): Record<string, unknown> {
+export function toAlias(a: AliasRecord): AccountAlias {
   return {
     id: a.id,
     value: a.value,
@@ -132,7 +143,7 @@ export function toAlias(a: AliasRecord): Record<string, unknown> {
   };
 }
 
-export function toWallet(a: AccountRecord): Record<string, unknown> {
+export function toWallet(a: AccountRecord): WalletBalanceResponse {
   const w: WalletRecord = a.wallet;
   return {
     id: w.id,
@@ -148,16 +159,15 @@ export function toWallet(a: AccountRecord): Record<string, unknown> {
   };
 }
 
-export function toWalletEntry(walletId: string, e: WalletEntryRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function toWalletEntry(walletId: string, e: WalletEntryRecord): WalletEntry {
+  return {
     id: e.id,
     walletId,
     transactionType: e.transactionType,
     status: e.status,
+    ...(e.entityId === undefined ? {} : { entityId: e.entityId }),
+    amount: e.amount,
+    createdAt: iso(e.createdAt),
+    closingBalance: e.closingBalance,
   };
-  if (e.entityId !== undefined) out.entityId = e.entityId;
-  out.amount = e.amount;
-  out.createdAt = iso(e.createdAt);
-  out.closingBalance = e.closingBalance;
-  return out;
 }

@@ -31,6 +31,7 @@ import { SHARED_TENANT, adoptLedgerAccounts, reseedDirectory, type Tenant } from
 import { accountForUse, ledgerAccountFor, prepareGrant } from './accounts-link.js';
 import { toAccount, toContact, toCreateCustomerResponse, toCustomer, toWallet } from '../../domain/directory/shapes.js';
 import type { AccountRecord as DirectoryAccount } from '../../domain/directory/records.js';
+import type { Account } from '../../spec/accounts-types.js';
 
 /**
  * What applying needs besides the state: the spec's validators (code, the
@@ -99,7 +100,7 @@ function inTenant<R>(
 }
 
 /** An account in the Togai API's shape as of `now`. */
-function accountView(t: Tenant, a: DirectoryAccount, now: number): Record<string, unknown> {
+function accountView(t: Tenant, a: DirectoryAccount, now: number): Account {
   return toAccount(a, { effectiveOn: now, togaiCustomerId: t.directory.customer(a.customerId)!.togaiCustomerId });
 }
 

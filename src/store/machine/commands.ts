@@ -23,6 +23,13 @@ import type { Fixtures, Seeded } from '../../domain/seed.js';
 import type { components } from '../../spec/control-types.gen.js';
 import type { ProviderStateName, ProviderStateParams, ProviderStateValues } from '../../spec/provider-states.js';
 import type { Credit, CreditRequest } from '../../spec/types.js';
+import type {
+  Account,
+  CreateCustomerContactResponse,
+  CreateCustomerResponse,
+  Customer,
+  WalletBalanceResponse,
+} from '../../spec/accounts-types.js';
 import type { FaultInput, FaultRule, FaultTarget } from './fault-rules.js';
 import type {
   WalletDebitInput,
@@ -150,32 +157,24 @@ export interface CommandResults {
   faultFire: FaultRule | undefined;
   /** The limit now in force. */
   rateLimitSet: number;
-  // ---- The directory (each answers the Togai API's shape of what it changed)
-  /** CreateCustomerResponse. */
-  createCustomer: ApiObject;
-  /** Customer. */
-  updateCustomer: ApiObject;
+  // ---- The directory (each answers the Togai API's shape of what it changed, as of the command's time)
+  createCustomer: CreateCustomerResponse;
+  updateCustomer: Customer;
   deleteCustomer: void;
-  /** CreateCustomerContactResponse. */
-  createCustomerContact: ApiObject;
-  /** Account (aliases effective at the command's time). */
-  togaiCreateAccount: ApiObject;
-  updateAccount: ApiObject;
+  createCustomerContact: CreateCustomerContactResponse;
+  togaiCreateAccount: Account;
+  updateAccount: Account;
   deleteAccount: void;
-  addAliases: ApiObject;
-  removeAliases: ApiObject;
-  /** WalletBalanceResponse. */
-  walletTopUp: ApiObject;
-  updateWallet: ApiObject;
+  addAliases: Account;
+  removeAliases: Account;
+  walletTopUp: WalletBalanceResponse;
+  updateWallet: WalletBalanceResponse;
   walletDebit: WalletDebitResult;
   walletHold: WalletDebitResult;
   walletSettle: WalletHoldOutcome;
   walletRelease: WalletHoldOutcome;
   // ---- end of the directory's results
 }
-
-/** A response object of the Accounts spec, built when the command is applied. */
-export type ApiObject = Record<string, unknown>;
 
 /** The result of a command of type `T`. */
 export type CommandResult<T extends CommandType> = CommandResults[T];
