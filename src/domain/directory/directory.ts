@@ -13,21 +13,18 @@
 // windows end when it is archived, so the value may be claimed again.
 //
 // All or nothing: atomically(fn) takes back whatever `fn` changed if it
-// throws. Every change to a stored record goes through set()/push()/add(),
-// which record the step that undoes it while a capture is open.
+// throws; every change here goes through the recording helpers of
+// DirectoryState (state.ts), which also holds the storage and the reads.
 
 import { createHash } from 'node:crypto';
-import { IdGenerator } from '../ids.js';
 import { MockError, invalid, notFound } from '../errors.js';
 import { add, sub } from '../money.js';
 import type {
   AccountInput,
   AccountPatch,
   AccountRecord,
-  AccountStatus,
   AddAliasesInput,
   AliasRecord,
-  AliasWindowInput,
   ContactInput,
   ContactRecord,
   CustomerInput,
@@ -37,18 +34,11 @@ import type {
   WalletEntryRecord,
   WalletPatch,
 } from './records.js';
-import { aliasEffectiveAt } from './shapes.js';
-import { OrderedTable } from './table.js';
+import { DirectoryState } from './state.js';
+import { MAX_OPEN_ALIASES, isOpenAt, mostAtOnce, overlaps, windowOf } from './windows.js';
 
-export interface DirectoryOptions {
-  /** Seed of the id generator (uint32). */
-  seed?: number;
-  /** Invoice currency of accounts made without one. Default USD. */
-  defaultCurrency?: string;
-}
-
-/** How many aliases may be in effect for an account at one instant (the Account schema shows at most 10). */
-export const MAX_OPEN_ALIASES = 10;
+export type { DirectoryOptions, DirectorySnapshot } from './state.js';
+export { MAX_OPEN_ALIASES } from './windows.js';
 
 export interface WalletDebitInput {
   amount: number;
@@ -80,51 +70,6 @@ export interface WalletHoldOutcome {
   total: number;
 }
 
-type Undo = () => void;
-
-/** A window's ends as instants (null: unbounded), checked. */
-function windowOf(w: AliasWindowInput, at: string): { from: number | null; until: number | null } {
-  const from = w.effectiveFrom === undefined ? null : Date.parse(w.effectiveFrom);
-  const until = w.effectiveUntil === undefined ? null : Date.parse(w.effectiveUntil);
-  if (from !== null && Number.isNaN(from)) throw invalid(`${at}.effectiveFrom must be a date-time`);
-  if (until !== null && Number.isNaN(until)) throw invalid(`${at}.effectiveUntil must be a date-time`);
-  if (from !== null && until !== null && until <= from) {
-    throw invalid(`${at}.effectiveUntil (${w.effectiveUntil}) must be after effectiveFrom (${w.effectiveFrom})`);
-  }
-  return { from, until };
-}
-
-/** Whether two windows [from, until) share an instant (null ends unbounded). */
-function overlaps(a: { from: number | null; until: number | null }, b: { from: number | null; until: number | null }) {
-  const aBeforeBEnds = a.from === null || b.until === null || a.from < b.until;
-  const bBeforeAEnds = b.from === null || a.until === null || b.from < a.until;
-  const aEmpty = a.from !== null && a.until !== null && a.until <= a.from;
-  const bEmpty = b.from !== null && b.until !== null && b.until <= b.from;
-  return aBeforeBEnds && bBeforeAEnds && !aEmpty && !bEmpty;
-}
-
-/** The most windows [from, until) in effect at one instant (null ends unbounded; empty windows count for none). */
-function mostAtOnce(windows: ReadonlyArray<{ from: number | null; until: number | null }>): number {
-  const steps: Array<[number, number]> = [];
-  for (const w of windows) {
-    const from = w.from ?? -Infinity;
-    const until = w.until ?? Infinity;
-    if (until <= from) continue;
-    steps.push([from, 1], [until, -1]);
-  }
-  // At one instant an end comes before a start: [a, b) and [b, c) never overlap.
-  steps.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let running = 0;
-  let most = 0;
-  for (const [, d] of steps) {
-    running += d;
-    if (running > most) most = running;
-  }
-  return most;
-}
-
-const isOpenAt = (a: AliasRecord, now: number): boolean => a.until === null || a.until > now;
-
 /**
  * What a contact's password is kept as: a salted SHA-256. Hashed before the
  * change is logged (the command carries this, never the password), with a
@@ -135,187 +80,7 @@ export function hashPassword(password: string, salt: string): string {
   return `sha256$${salt}$${digest}`;
 }
 
-export class Directory {
-  private readonly customers = new OrderedTable<CustomerRecord>();
-  private readonly accounts = new OrderedTable<AccountRecord>();
-  /** Every alias window ever given, by value, with its account. */
-  private readonly aliasIndex = new Map<string, Array<{ accountId: string; alias: AliasRecord }>>();
-  /** Each wallet entry's position in its wallet's entries (entry ids are unique): cursor pages start there. */
-  private readonly entryPositions = new Map<string, number>();
-  /** Contact usernames in use (a login name is unique). */
-  private readonly usernames = new Set<string>();
-  private readonly ids: IdGenerator;
-  readonly defaultCurrency: string;
-  private readonly frames: Undo[][] = [];
-
-  constructor(options: DirectoryOptions = {}) {
-    this.ids = new IdGenerator(options.seed ?? 0);
-    this.defaultCurrency = options.defaultCurrency ?? 'USD';
-  }
-
-  get customerCount(): number {
-    return this.customers.size;
-  }
-
-  get accountCount(): number {
-    return this.accounts.size;
-  }
-
-  /** The id generator's state (uint32). */
-  get idState(): number {
-    return this.ids.state;
-  }
-
-  set idState(value: number) {
-    this.ids.state = value;
-  }
-
-  // ------------------------------------------------------------ all or nothing
-
-  /** Runs `change`; if it throws, every change it made here is taken back, newest first. */
-  atomically<T>(change: () => T): T {
-    const idsBefore = this.ids.state;
-    const frame: Undo[] = [];
-    this.frames.push(frame);
-    try {
-      const result = change();
-      this.frames.pop();
-      // A nested capture's steps belong to the one around it too.
-      this.frames[this.frames.length - 1]?.push(...frame);
-      return result;
-    } catch (err) {
-      this.frames.pop();
-      for (let i = frame.length - 1; i >= 0; i--) frame[i]!();
-      this.ids.state = idsBefore;
-      throw err;
-    }
-  }
-
-  private record(undo: Undo): void {
-    this.frames[this.frames.length - 1]?.push(undo);
-  }
-
-  /** Sets one field of a stored record (undefined: removes it). */
-  private set<O extends object, K extends keyof O>(obj: O, key: K, value: O[K]): void {
-    const had = Object.hasOwn(obj, key);
-    const before = obj[key];
-    if (value === undefined) delete obj[key];
-    else obj[key] = value;
-    this.record(() => {
-      if (had) obj[key] = before;
-      else delete obj[key];
-    });
-  }
-
-  private push<T>(list: T[], item: T): void {
-    list.push(item);
-    this.record(() => {
-      list.pop();
-    });
-  }
-
-  private indexAlias(accountId: string, alias: AliasRecord): void {
-    let list = this.aliasIndex.get(alias.value);
-    if (!list) {
-      list = [];
-      this.aliasIndex.set(alias.value, list);
-      const made = list;
-      this.record(() => {
-        if (this.aliasIndex.get(alias.value) === made) this.aliasIndex.delete(alias.value);
-      });
-    }
-    this.push(list, { accountId, alias });
-  }
-
-  private claimUsername(name: string): void {
-    this.usernames.add(name);
-    this.record(() => this.usernames.delete(name));
-  }
-
-  private addCustomerRecord(c: CustomerRecord): void {
-    this.customers.add(c);
-    this.record(() => this.customers.removeLast(c));
-  }
-
-  private addAccountRecord(a: AccountRecord): void {
-    this.accounts.add(a);
-    this.record(() => this.accounts.removeLast(a));
-  }
-
-  // ------------------------------------------------------------------- reads
-
-  customer(id: string): CustomerRecord | undefined {
-    return this.customers.get(id);
-  }
-
-  account(id: string): AccountRecord | undefined {
-    return this.accounts.get(id);
-  }
-
-  mustCustomer(id: string): CustomerRecord {
-    const c = this.customers.get(id);
-    if (!c) throw notFound(`Customer ${id} does not exist`);
-    return c;
-  }
-
-  mustAccount(id: string): AccountRecord {
-    const a = this.accounts.get(id);
-    if (!a) throw notFound(`Account ${id} does not exist`);
-    return a;
-  }
-
-  /** Customers not archived, in creation order, after the one named `afterId`. */
-  listCustomers(afterId: string | undefined, pageSize: number): { items: CustomerRecord[]; more: boolean } {
-    if (afterId !== undefined && !this.customers.has(afterId)) {
-      throw invalid('nextToken refers to a customer that does not exist (was the mock reset?)');
-    }
-    return this.customers.page(afterId, pageSize, (c) => c.status !== 'ARCHIVED');
-  }
-
-  /** Accounts not archived, in creation order, after the one named `afterId`. */
-  listAccounts(afterId: string | undefined, pageSize: number): { items: AccountRecord[]; more: boolean } {
-    if (afterId !== undefined && !this.accounts.has(afterId)) {
-      throw invalid('nextToken refers to an account that does not exist (was the mock reset?)');
-    }
-    return this.accounts.page(afterId, pageSize, (a) => a.status !== 'ARCHIVED');
-  }
-
-  /** A wallet's entries in the order they were written, after the entry `afterId`. */
-  walletEntries(
-    accountId: string,
-    afterId: string | undefined,
-    pageSize: number,
-  ): { items: WalletEntryRecord[]; more: boolean } {
-    const entries = this.mustAccount(accountId).wallet.entries;
-    let start = 0;
-    if (afterId !== undefined) {
-      const i = this.entryPositions.get(afterId);
-      if (i === undefined || entries[i]?.id !== afterId) {
-        throw invalid(`nextToken refers to no entry of the wallet of account ${accountId}`);
-      }
-      start = i + 1;
-    }
-    return { items: entries.slice(start, start + pageSize), more: entries.length > start + pageSize };
-  }
-
-  /**
-   * The account an event names: by its id, or by an alias whose window
-   * contains `at`. Undefined when neither names one.
-   */
-  resolveForEvent(idOrAlias: string, at: number): { accountId: string; status: AccountStatus } | undefined {
-    const byId = this.accounts.get(idOrAlias);
-    if (byId) return { accountId: byId.id, status: byId.status };
-    const claims = this.aliasIndex.get(idOrAlias);
-    if (!claims) return undefined;
-    for (const { accountId, alias } of claims) {
-      if (aliasEffectiveAt(alias, at)) {
-        const a = this.accounts.get(accountId)!;
-        return { accountId: a.id, status: a.status };
-      }
-    }
-    return undefined;
-  }
-
+export class Directory extends DirectoryState {
   // --------------------------------------------------------------- customers
 
   createCustomer(input: CustomerInput, now: number): { customer: CustomerRecord; account?: AccountRecord } {
@@ -727,52 +492,6 @@ export class Directory {
     this.set(w, 'updatedAt', now);
     return entry;
   }
-
-  // ---------------------------------------------------------------- snapshot
-
-  /** Everything, as plain JSON (the control spec's DirectorySnapshot). */
-  toJSON(): DirectorySnapshot {
-    return {
-      ids: this.ids.state,
-      customers: this.customers.values().map((c) => structuredClone(c)),
-      accounts: this.accounts.values().map((a) => structuredClone(a)),
-    };
-  }
-
-  /** Loads a snapshot into this (empty) directory; throws on an inconsistent one. */
-  restore(snap: DirectorySnapshot): void {
-    if (this.customers.size > 0 || this.accounts.size > 0) throw new Error('Directory.restore: not empty');
-    this.ids.state = snap.ids;
-    for (const c of snap.customers) {
-      if (this.customers.has(c.id)) throw invalid(`snapshot: customer ${c.id} appears twice`);
-      const copy = structuredClone(c);
-      this.customers.add(copy);
-      for (const contact of copy.contacts) this.usernames.add(contact.username);
-    }
-    for (const a of snap.accounts) {
-      if (this.accounts.has(a.id)) throw invalid(`snapshot: account ${a.id} appears twice`);
-      const customer = this.customers.get(a.customerId);
-      if (!customer || !customer.accountIds.includes(a.id)) {
-        throw invalid(`snapshot: account ${a.id} names customer ${a.customerId}, which does not list it`);
-      }
-      const copy = structuredClone(a);
-      this.accounts.add(copy);
-      for (const alias of copy.aliases) this.indexAlias(copy.id, alias);
-      copy.wallet.entries.forEach((e, i) => this.entryPositions.set(e.id, i));
-    }
-    for (const c of this.customers.values()) {
-      for (const id of c.accountIds) {
-        if (!this.accounts.has(id)) throw invalid(`snapshot: customer ${c.id} lists account ${id}, which is missing`);
-      }
-    }
-  }
-}
-
-/** The directory's part of a tenant snapshot (times in epoch ms, alias window ends null when unbounded). */
-export interface DirectorySnapshot {
-  ids: number;
-  customers: CustomerRecord[];
-  accounts: AccountRecord[];
 }
 
 function refOf(x: { invoiceId?: string | undefined; entityId?: string | undefined }) {
