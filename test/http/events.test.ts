@@ -303,3 +303,32 @@ describe('all or nothing', () => {
     expect((await ingest(event({ id: 'first' }))).body.success).toBe(true);
   });
 });
+
+describe('accounts from the directory', () => {
+  it('an event names its account by an alias in effect at its timestamp, and is listed under the account', async () => {
+    const added = await mock.call('POST', '/accounts/ACC1/add_aliases', {
+      body: {
+        accountAliases: [
+          { value: 'acme-eu', effectiveFrom: '2024-05-01T00:00:00Z', effectiveUntil: '2024-06-01T00:00:00Z' },
+        ],
+      },
+    });
+    expect(added.status, added.text).toBe(200);
+    const inside = await ingest(event({ id: 'by-alias', accountId: 'acme-eu', timestamp: '2024-05-31T23:59:59Z' }));
+    expect(inside.body.success).toBe(true);
+    const outside = await ingest(event({ id: 'late', accountId: 'acme-eu', timestamp: '2024-06-01T00:00:00Z' }));
+    expect(outside.body.code).toBe('INGESTION_FAILED_ACCOUNT_NOT_FOUND');
+    const listed = await list('account_id=ACC1');
+    expect(listed.body.events.map((e: any) => [e.eventPayload.id, e.eventPayload.accountId])).toEqual([
+      ['by-alias', 'acme-eu'],
+    ]);
+  });
+
+  it('a deleted (ARCHIVED) account receives no events; its events stay listed', async () => {
+    expect((await ingest(event({ id: 'before' }))).body.success).toBe(true);
+    const deleted = await mock.call('DELETE', '/accounts/ACC1');
+    expect(deleted.status, deleted.text).toBe(200);
+    expect((await ingest(event({ id: 'after' }))).body.code).toBe('INGESTION_FAILED_ACCOUNT_NOT_FOUND');
+    expect((await list('account_id=ACC1')).body.events.map((e: any) => e.eventPayload.id)).toEqual(['before', 'after']);
+  });
+});

@@ -16,6 +16,9 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { RedisLog } from '../../src/store/backends/redis/log.js';
 import { silentLogger } from '../../src/store/logger.js';
 import { COMMAND_FORMAT, COMMAND_INTRODUCED } from '../../src/store/machine/format.js';
+
+/** A format this version does not read yet. */
+const NEWER = COMMAND_FORMAT + 1;
 import { creditRequest } from '../helpers/mock.js';
 import { redisAvailable, TestRedis, warnIfRedisMissing } from '../helpers/redis.js';
 import { engineOn, grantOf, SharedLog } from './engine-support.js';
@@ -140,7 +143,7 @@ describe('an engine that meets what it cannot read stops applying', () => {
     const listed = await call(mock, 'GET', '/credits?accountId=FIRST');
     expect(listed.status).toBe(503);
     const stoppedAt1 = new RegExp(
-      `^togai-mock stopped applying changes after seq 1: log entry 2 cannot be applied: .* format ${COMMAND_FORMAT + 1}`,
+      `^togai-mock stopped applying changes after seq 1: log entry 2 cannot be applied: .* format ${NEWER}`,
     );
     expect(listed.body).toEqual({ message: expect.stringMatching(stoppedAt1) });
     expect(Object.keys(listed.body)).toEqual(['message']);
@@ -150,7 +153,7 @@ describe('an engine that meets what it cannot read stops applying', () => {
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'degraded', connected: true, appliedSeq: 1, logSeq: 2, lag: 1 });
     const reason = expect.stringMatching(
-      new RegExp(`^log entry 2 cannot be applied: it holds commands of format ${COMMAND_FORMAT + 1}`),
+      new RegExp(`^log entry 2 cannot be applied: it holds commands of format ${NEWER}`),
     );
     expect(health.body.stopped).toEqual({ seq: 1, reason });
   });
@@ -184,9 +187,7 @@ describe('what older versions wrote still loads', () => {
     const text = `${JSON.stringify({ seq: 1, format: COMMAND_FORMAT + 1, commands: [grantOf('shared', 'X')] })}\n`;
     writeFileSync(`${file}.log`, text);
     await expect(start({ stateFile: file })).rejects.toThrow(
-      new RegExp(
-        `log entry 1 cannot be applied: it holds commands of format ${COMMAND_FORMAT + 1}, written by a newer togai-mock`,
-      ),
+      new RegExp(`log entry 1 cannot be applied: it holds commands of format ${NEWER}, written by a newer togai-mock`),
     );
     expect(readFileSync(`${file}.log`, 'utf8')).toBe(text);
   });
@@ -217,15 +218,13 @@ describe.skipIf(!redisAvailable)('replicas on one Redis prefix', () => {
     expect(answered.status).toBe(503);
     expect(answered.body.message).toMatch(
       new RegExp(
-        `^togai-mock stopped applying changes after seq \\d+: log entry \\d+ cannot be applied: .* format ${COMMAND_FORMAT + 1}`,
+        `^togai-mock stopped applying changes after seq \\d+: log entry \\d+ cannot be applied: .* format ${NEWER}`,
       ),
     );
     const health = await call(mock, 'GET', '/_mock/health');
     expect(health.body).toMatchObject({ status: 'degraded', backend: 'redis', connected: true, appliedSeq: head });
     expect(health.body.stopped.seq).toBe(head);
-    expect(health.body.stopped.reason).toMatch(
-      new RegExp(`format ${COMMAND_FORMAT + 1}, written by a newer togai-mock`),
-    );
+    expect(health.body.stopped.reason).toMatch(`format ${NEWER}, written by a newer togai-mock`);
     // The log still holds everything: an upgraded replica would apply it.
     expect((await newer.readAfter(0)).map((e) => e.seq)).toEqual([...Array(head + 1).keys()].map((i) => i + 1));
   });

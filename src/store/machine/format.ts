@@ -49,6 +49,23 @@ export const COMMAND_INTRODUCED: Readonly<Record<CommandType, number>> = {
   faultClear: 1,
   faultFire: 1,
   rateLimitSet: 1,
+  // ---- The directory: customers, accounts, aliases, wallets
+  createCustomer: 2,
+  updateCustomer: 2,
+  deleteCustomer: 2,
+  createCustomerContact: 2,
+  togaiCreateAccount: 2,
+  updateAccount: 2,
+  deleteAccount: 2,
+  addAliases: 2,
+  removeAliases: 2,
+  walletTopUp: 2,
+  updateWallet: 2,
+  walletDebit: 2,
+  walletHold: 2,
+  walletSettle: 2,
+  walletRelease: 2,
+  // ---- end of the directory's commands
   // Events
   ingest: 2,
   eventCorrection: 2,

@@ -12,7 +12,7 @@
 // file's snapshot, Redis keys). A list of JSON values, so that a million
 // credits are never one giant string: parts[0] is a header (the log seq it
 // covers, the tenant keys, the fault rules and the rate limit set), then per
-// tenant one part with its clock, accounts and holds, followed by its credits
+// tenant one part with its clock, accounts, holds and directory, followed by its credits
 // in chunks of CREDITS_PER_PART. A log may also hand back a version 1
 // document as the only part (a state file written before logs existed).
 // A version above 2 was written by a newer togai-mock: UnknownFormatError,
@@ -89,6 +89,8 @@ interface TenantPart {
   clock: TenantSnapshot['clock'];
   ledger: Omit<LedgerSnapshot, 'credits'>;
   providerStates?: TenantSnapshot['providerStates'];
+  /** Customers, accounts, aliases and wallets (absent in parts of older versions). */
+  directory?: TenantSnapshot['directory'];
   creditParts: number;
 }
 
@@ -116,6 +118,7 @@ export function snapshotParts(state: MockState, seq: number, now: number): unkno
       chunks.push({ tenant: t.key, credits: credits.slice(i, i + CREDITS_PER_PART) });
     const part: TenantPart = { tenant: t.key, clock: t.clock, ledger, creditParts: chunks.length };
     if (t.providerStates !== undefined) part.providerStates = t.providerStates;
+    if (t.directory !== undefined) part.directory = t.directory;
     parts.push(part, ...chunks);
   }
   return parts;
@@ -168,6 +171,7 @@ export function restoreParts(
     }
     const tenant: TenantSnapshot = { key, clock: part.clock, ledger: { ...part.ledger, credits } };
     if (part.providerStates !== undefined) tenant.providerStates = part.providerStates;
+    if (part.directory !== undefined) tenant.directory = part.directory;
     tenants.push(tenant);
   }
   if (i !== parts.length) throw invalid(`snapshot: ${parts.length - i} parts follow the last tenant's`);
