@@ -332,3 +332,15 @@ describe('accounts from the directory', () => {
     expect((await list('account_id=ACC1')).body.events.map((e: any) => e.eventPayload.id)).toEqual(['before', 'after']);
   });
 });
+
+describe('the duplicate window follows the fake clock', () => {
+  it('an id is refused until 45 days after its completed event, then accepted', async () => {
+    expect((await ingest(event())).body.success).toBe(true);
+    mock.setTime('2024-07-16T11:59:59.999Z');
+    expect((await ingest(event({ timestamp: '2024-07-16T11:00:00Z' }))).body.code).toBe(
+      'INGESTION_FAILED_DUPLICATE_EVENT',
+    );
+    mock.setTime('2024-07-16T12:00:00Z');
+    expect((await ingest(event({ timestamp: '2024-07-16T11:00:00Z' }))).body.success).toBe(true);
+  });
+});
