@@ -816,6 +816,7 @@ export interface components {
                  */
                 idState?: number;
             };
+            events?: components["schemas"]["EventsSnapshot"];
             /**
              * @description Provider states set up and not yet torn down, oldest first, each with what
              *     teardown puts back (POST /_mock/provider-states).
@@ -939,6 +940,22 @@ export interface components {
             currency: string;
             createdAt: number;
             updatedAt: number;
+        };
+        /**
+         * @description A tenant's ingested events, in ingestion order (an event's referenceId is its place
+         *     in it). Absent in snapshots of older versions and of tenants without events.
+         */
+        EventsSnapshot: {
+            events: {
+                /** @description The event as it was sent (POST /ingest, /ingestBatch), as JSON text. */
+                payload: string;
+                /** @description The account it is listed under (resolved from an alias; as sent when none matched). */
+                accountId: string;
+                /** @enum {string} */
+                status: "INGESTION_COMPLETED_NO_MATCHING_METERS" | "INGESTION_FAILED_NO_EVENT_ID" | "INGESTION_FAILED_ACCOUNT_NOT_FOUND" | "INGESTION_FAILED_PAST_GRACE_PERIOD" | "INGESTION_FAILED_DUPLICATE_EVENT" | "REVERTED";
+                /** @description Epoch ms of the tenant's clock when it was ingested. */
+                createdAt: number;
+            }[];
         };
         CreditSnapshot: {
             id: string;

@@ -21,6 +21,7 @@
 
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
+import type { EventAccountLookup } from '../../domain/events/event-store.js';
 import { seededRandom } from '../../domain/ids.js';
 import { loadFixtures, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
 import type { Command, CommandInput, CommandOf, CommandResults, CommandType, StartupResult } from './commands.js';
@@ -91,18 +92,20 @@ function inTenant<R>(
   const now = timeOf(t, at);
   // Each part of the tenant takes back its own changes when the command
   // throws; nested, they make the command all or nothing across all of them.
-  return t.ledger.atomically(() =>
-    t.directory.atomically(
-      // (events join here the same way)
-      () => change(t, now),
-    ),
-  );
+  return t.ledger.atomically(() => t.directory.atomically(() => t.events.atomically(() => change(t, now))));
 }
 
 /** An account in the Togai API's shape as of `now`. */
 function accountView(t: Tenant, a: DirectoryAccount, now: number): Account {
   return toAccount(a, { effectiveOn: now, togaiCustomerId: t.directory.customer(a.customerId)!.togaiCustomerId });
 }
+
+// ---------------------------------------------------------------- events
+/** The accounts events are matched against: the tenant's directory (accounts by id, aliases by their windows). */
+function eventAccounts(t: Tenant): EventAccountLookup {
+  return t.directory;
+}
+// ---------------------------------------------------------------- end of events
 
 /**
  * Moving the clock first brings the ledger to the time it leaves: the
@@ -135,6 +138,12 @@ const handlers: Handlers = {
   consume: onTenant<'consume'>((t, now, c) => t.ledger.consume(c.accountId, c.input, now)),
   settleHolds: onTenant<'settleHolds'>((t, now, c) => t.ledger.settleHolds(c.accountId, c.selector, now)),
   releaseHolds: onTenant<'releaseHolds'>((t, now, c) => t.ledger.releaseHolds(c.accountId, c.selector, now)),
+
+  // Events
+  ingest: onTenant<'ingest'>((t, now, c) => t.events.ingest(c.events, now, eventAccounts(t))),
+  eventCorrection: onTenant<'eventCorrection'>((t, now, c) =>
+    t.events.correct(c.action, c.event, now, eventAccounts(t)),
+  ),
 
   clockSet: onTenant<'clockSet'>((t, now, c) => {
     settleBeforeMoving(t, now);

@@ -18,6 +18,12 @@
 // Engine.execute answers it, so callers need no casts.
 
 import type { AccountInput, ConsumeInput, ConsumeResult, HoldOutcome, HoldSelector } from '../../domain/ledger.js';
+import type {
+  CorrectionAction,
+  CorrectionOutcome,
+  EventPayload,
+  IngestOutcome,
+} from '../../domain/events/event-store.js';
 import type { AccountRecord } from '../../domain/records.js';
 import type { Fixtures, Seeded } from '../../domain/seed.js';
 import type { components } from '../../spec/control-types.gen.js';
@@ -76,6 +82,14 @@ export type Command =
   | (TenantCommand & { type: 'consume'; accountId: string; input: ConsumeInput })
   | (TenantCommand & { type: 'settleHolds'; accountId: string; selector: HoldSelector })
   | (TenantCommand & { type: 'releaseHolds'; accountId: string; selector: HoldSelector })
+  // Events (POST /ingest and /ingestBatch are both one `ingest`; `endpoint` says which was called)
+  | (TenantCommand & { type: 'ingest'; events: EventPayload[]; endpoint: 'ingest' | 'ingestBatch' })
+  | (TenantCommand & {
+      type: 'eventCorrection';
+      action: CorrectionAction;
+      event: EventPayload;
+      requireConfirmation?: boolean | undefined;
+    })
   // The tenant's fake clock
   | (TenantCommand & { type: 'clockSet'; now: number })
   | (TenantCommand & { type: 'clockAdvance'; ms: number })
@@ -139,6 +153,9 @@ export interface CommandResults {
   consume: ConsumeResult;
   settleHolds: HoldOutcome;
   releaseHolds: HoldOutcome;
+  /** Each event's status and referenceId, in the order sent. */
+  ingest: IngestOutcome[];
+  eventCorrection: CorrectionOutcome;
   clockSet: void;
   clockAdvance: void;
   clockReset: void;

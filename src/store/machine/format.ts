@@ -66,6 +66,9 @@ export const COMMAND_INTRODUCED: Readonly<Record<CommandType, number>> = {
   walletSettle: 2,
   walletRelease: 2,
   // ---- end of the directory's commands
+  // Events
+  ingest: 2,
+  eventCorrection: 2,
 };
 
 /** State written in a format this version cannot read: answered 503 (the process stops applying). */

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../../domain/clock.js';
 import { MockError } from '../../domain/errors.js';
+import { EventStore, type EventStoreOptions, type EventsSnapshot } from '../../domain/events/event-store.js';
 import { idSeedFor, seedFromText } from '../../domain/ids.js';
 import { Ledger, type LedgerOptions } from '../../domain/ledger.js';
 import { ProviderStateStack } from '../../domain/provider-states.js';
@@ -30,6 +31,8 @@ export interface Tenant {
   readonly providerStates: ProviderStateStack;
   /** Togai's customers, accounts (aliases, wallets) of the tenant: each ledger account has one here. */
   readonly directory: Directory;
+  /** Ingested usage events (POST /ingest, /ingestBatch), with their statuses. */
+  readonly events: EventStore;
 }
 
 /** The directory's id seed, apart from the ledger's (the same seed must not replay credit ids as customer ids). */
@@ -65,6 +68,8 @@ export class MemoryStore {
     /** Real time for clocks that follow it: what reads and stamping see (apply uses commands' `at`). */
     private readonly realTime: TimeSource,
     private readonly limits: StoreLimits = {},
+    /** Every tenant's event store: grace period and cap (TOGAI_MOCK_EVENT_GRACE_PERIOD_DAYS, TOGAI_MOCK_MAX_EVENTS). */
+    private readonly eventOptions: EventStoreOptions = {},
   ) {
     this.absent = this.newTenant('', 0);
   }
@@ -131,6 +136,7 @@ export class MemoryStore {
       clock: new MockClock(this.realTime),
       providerStates: new ProviderStateStack(),
       directory: this.newDirectory(seed),
+      events: new EventStore(this.eventOptions),
     };
   }
 
@@ -172,6 +178,8 @@ export class MemoryStore {
       const snap: TenantSnapshot = { key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() };
       if (t.providerStates.size > 0) snap.providerStates = t.providerStates.toJSON();
       snap.directory = t.directory.toJSON();
+      // Only when there are some: a tenant without events writes what older versions wrote.
+      if (t.events.size > 0) snap.events = t.events.snapshot();
       return snap;
     });
   }
@@ -195,6 +203,7 @@ export class MemoryStore {
       t.clock.restore(s.clock);
       if (s.directory !== undefined) t.directory.restore(s.directory as DirectorySnapshot);
       else adoptLedgerAccounts(t);
+      t.events.restore(s.events as EventsSnapshot | undefined);
       rebuilt.set(s.key, t);
     }
     this.tenants.clear();
