@@ -317,7 +317,7 @@ type ControlSchemas = components['schemas'];
 /** An account as this API's AccountInput describes it (`accountId`): a ledger account first. */
 export type LedgerAccountFixture = ControlSchemas['AccountInput'];
 /** A contact of a fixture customer: its password, if any, is hashed before the command is logged. */
-export type FixtureContact = Omit<Togai.CreateCustomerContactRequest, 'password'> & { passwordHash?: string };
+export type FixtureContact = ContactInput;
 export type FixtureCustomer = Togai.CreateCustomerRequest & { contacts?: FixtureContact[] };
 export type FixtureAccount = LedgerAccountFixture | Togai.CreateAccountRequest;
 export type WalletFixture = ControlSchemas['WalletFixture'];
@@ -500,9 +500,7 @@ export function loadTenantFixtures(
       const made = directory.createCustomer(input, now);
       out.customers.push(made.customer);
       if (made.account !== undefined) ledgerAccountOf(made.account);
-      (contacts ?? []).forEach((k, j) =>
-        within(`contacts[${j}]`, () => directory.createContact(c.id, k as ContactInput, now)),
-      );
+      (contacts ?? []).forEach((k, j) => within(`contacts[${j}]`, () => directory.createContact(c.id, k, now)));
     }),
   );
   const ledgerAccounts: LedgerAccountFixture[] = [];

@@ -107,7 +107,8 @@ describe('POST /_mock/seed: the whole tenant', () => {
     // Replayed from a state file's log: the same customers, ids, wallets and events.
     const file = join(mkdtempSync(join(tmpdir(), 'togai-mock-seed-')), 'state.json');
     const first = await startTogaiMock({ stateFile: file });
-    const get = async (url: string, path: string, init?: RequestInit) => (await fetch(`${url}${path}`, init)).json();
+    const get = async (url: string, path: string, init?: RequestInit): Promise<any> =>
+      (await fetch(`${url}${path}`, init)).json();
     const post = (path: string, body: unknown) => ({
       method: path.startsWith('/_mock/clock') ? 'PUT' : 'POST',
       headers: { 'content-type': 'application/json' },
