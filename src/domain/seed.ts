@@ -242,7 +242,6 @@ export function seedTenant(makeFaker: SeedFaker, data: TenantData, plan: TenantS
         name: count > 1 ? `${company} ${REGIONS[k]!}`.slice(0, 255) : company,
         invoiceCurrency: currency,
         primaryEmail: customer.primaryEmail,
-        status: f.datatype.boolean(0.1) ? 'DRAFT' : 'ACTIVE',
       };
       if (alias !== undefined) input.aliases = [alias];
       directory.createAccount(customerId, input, now);
