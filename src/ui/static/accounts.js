@@ -230,8 +230,7 @@ export async function showAccount(view, accountId) {
         balanceChart(a.accountId, credits, a.balance?.unit ?? a.currency, Date.parse(clock?.now)),
       ),
     ),
-    profile &&
-      h('div', { class: 'panels' }, h('div', null, walletSection(profile)), h('div', null, aliasesSection(profile))),
+    profile && h('div', { class: 'profile' }, walletSection(profile), aliasesSection(profile)),
     holds.length > 0 &&
       h(
         'section',
