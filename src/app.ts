@@ -1,9 +1,10 @@
 // Assembles the Express application of one running mock: request id and
 // access log (with the journal recorder), the dashboard and the control API
-// under /_mock, the Togai Credits API mounted from spec/, the fallback when
-// there is one, then 404 and the single error mapping. The only place that
-// knows every part; http/ is the generic pipeline and the Togai API, and
-// control/, ui/ and fallback/ are mounted here on top of it.
+// under /_mock, the Togai API (credits; customers, accounts, wallet and
+// events) mounted from spec/, the fallback when there is one, then 404 and
+// the single error mapping. The only place that knows every part; http/ is
+// the generic pipeline and the Togai API, and control/, ui/ and fallback/
+// are mounted here on top of it.
 
 import express, { type Express, type RequestHandler } from 'express';
 import { controlRouter } from './control/router.js';
@@ -11,10 +12,12 @@ import { MockError } from './domain/errors.js';
 import { authenticate } from './http/auth.js';
 import { errorHandler } from './http/errors.js';
 import { faultStage } from './http/faults.js';
+import { accountHandlers } from './http/account-handlers.js';
+import { eventHandlers } from './http/event-handlers.js';
 import { creditHandlers } from './http/handlers.js';
 import { journalRecorder } from './http/journal-recorder.js';
 import { originGuard } from './http/origin-guard.js';
-import { operationRoutes, type OperationHandler } from './http/pipeline.js';
+import { notImplemented, operationRoutes, type OperationHandler } from './http/pipeline.js';
 import { requestLog } from './http/request-log.js';
 import { responseSelfCheck } from './http/respond.js';
 import type { MockRuntime } from './runtime.js';
@@ -25,9 +28,12 @@ export interface AppExtras {
   /** Answers routes that are not ours (--fallback-spec); runs just before the 404. */
   fallback?: RequestHandler | undefined;
   /**
-   * Replaces Togai API handlers by operationId. For tests only (e.g. one that
-   * makes a handler break the spec, to see the self-check catch it).
+   * Replaces Togai API handlers by operationId, of either document. For tests
+   * only (e.g. one that makes a handler break the spec, to see the self-check
+   * catch it).
    */
+  handlers?: Readonly<Record<string, OperationHandler>> | undefined;
+  /** The former name of `handlers`, still accepted; `handlers` wins where both name an operation. */
   creditHandlers?: Readonly<Record<string, OperationHandler>> | undefined;
 }
 
@@ -68,8 +74,16 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
   app.use(underMock(mock));
 
   const auth = authenticate(options.tokens, runtime.tenantKeyForCredential);
+  // Both Togai documents in one route table: their paths and operationIds do not overlap.
+  const togaiHandlers = {
+    ...creditHandlers,
+    ...accountHandlers,
+    ...eventHandlers,
+    ...extras.creditHandlers,
+    ...extras.handlers,
+  };
   app.use(
-    operationRoutes(runtime.credits.operations, {
+    operationRoutes([...runtime.credits.operations, ...runtime.accounts.operations], {
       // Faults, the rate limit and Prefer: code act after auth (they need the
       // credential) and before the body is read and the handler runs.
       before: (op) => [...(op.secured ? [auth] : []), faultStage(runtime, op)],
@@ -77,7 +91,8 @@ export function createApp(runtime: MockRuntime, extras: AppExtras = {}): Express
       // one that was not would act on the shared tenant). The engine as the request's scope opened it:
       // the fault stage and the handler read after the same catch-up.
       contextOf: (_req, scope) => ({ tenantKey: scope.tenantKey ?? SHARED_TENANT, engine: scope.engine }),
-      handlers: extras.creditHandlers ? { ...creditHandlers, ...extras.creditHandlers } : creditHandlers,
+      handlers: togaiHandlers,
+      unhandled: notImplemented,
       selfCheck,
     }),
   );

@@ -14,7 +14,7 @@
 import { pino, type Logger } from 'pino';
 import { creditRequestCheck } from './control/seed.js';
 import type { CreditRequestCheck } from './domain/seed.js';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
+import { ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
 import { precompiledValidators } from './spec/precompiled.js';
 import type { MockEngine } from './store/machine/apply.js';
@@ -42,6 +42,8 @@ export class MockRuntime {
   /** Every change goes through it; reads too (engine.read). */
   readonly engine: MockEngine;
   readonly credits: SpecValidators;
+  /** Customers, accounts, wallet and events (spec/togai-accounts.yaml). */
+  readonly accounts: SpecValidators;
   readonly control: SpecValidators;
   readonly logger: Logger;
   /** Responses that did not match spec/ (only recorded with validateResponses). */
@@ -59,6 +61,9 @@ export class MockRuntime {
     // Request validators come from the build when it made them (see spec/precompiled.ts).
     this.credits = compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits', {
       precompiled: precompiledValidators(CREDITS_SPEC_FILE),
+    });
+    this.accounts = compileOperations(loadSpec(ACCOUNTS_SPEC_FILE), 'togai-accounts', {
+      precompiled: precompiledValidators(ACCOUNTS_SPEC_FILE),
     });
     this.control = compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control', {
       precompiled: precompiledValidators(CONTROL_SPEC_FILE),

@@ -68,10 +68,10 @@ export function createHttpServer(handler: RequestListener, limits: SlowClientLim
 }
 
 /** Replacements for parts of the app and its state's log; tests only (see AppExtras, RuntimeOverrides). */
-export type ServerOverrides = Pick<AppExtras, 'creditHandlers'> & RuntimeOverrides;
+export type ServerOverrides = Pick<AppExtras, 'handlers' | 'creditHandlers'> & RuntimeOverrides;
 
 export async function startServer(options: TogaiMockOptions, overrides: ServerOverrides = {}): Promise<RunningServer> {
-  const { creditHandlers, ...runtimeOverrides } = overrides;
+  const { handlers, creditHandlers, ...runtimeOverrides } = overrides;
   const runtime = new MockRuntime(options, runtimeOverrides);
   const closeHooks: CloseHook[] = [];
   // Loaded before listening so a bad --fallback-spec fails the start, not the first request.
@@ -91,7 +91,7 @@ export async function startServer(options: TogaiMockOptions, overrides: ServerOv
     throw err;
   }
   // A change is answered only once its command is in the log: the engine's promise (no wrapper needed here).
-  const app = createApp(runtime, { fallback, creditHandlers });
+  const app = createApp(runtime, { fallback, handlers, creditHandlers });
   const server = createHttpServer(app);
   // Last: finishes queued changes and lets go of the state file (its lock).
   closeHooks.push(() => runtime.engine.close());

@@ -11,8 +11,9 @@ import { PactFileError } from './pacts.js';
 const HELP = `Usage: togai-mock check-pacts <file|dir>... [--json]
 
 Checks every interaction of the given pact files (or every *.json under the
-given directories, subdirectories included) against togai-mock's OpenAPI description of the Togai Credits API, and reports
-what the real API could never do: unknown paths or methods, invalid requests
+given directories, subdirectories included) against togai-mock's OpenAPI
+descriptions of the Togai API (credits; customers, accounts, wallet and
+events), and reports what the real API could never do: unknown paths or methods, invalid requests
 that expect success, requests without credentials that expect anything but
 401, statuses the spec does not list, expected response fields it never sends
 or sends with another type. Provider states outside togai-mock's vocabulary

@@ -1,5 +1,5 @@
-// `togai-mock check-pacts`: judges pacts against spec/togai-credits.yaml
-// without running anything (what PactFlow calls bi-directional testing, done
+// `togai-mock check-pacts`: judges pacts against spec/togai-credits.yaml and
+// spec/togai-accounts.yaml without running anything (what PactFlow calls bi-directional testing, done
 // locally). For every interaction it asks: could the real API ever behave
 // like this? Unknown paths and methods, invalid requests that expect success,
 // missing credentials that expect anything but 401, statuses the spec does not
@@ -14,7 +14,7 @@
 
 import type { ValidateFunction } from 'ajv';
 import type { OpenAPIV3 } from 'openapi-types';
-import { CREDITS_SPEC_FILE, deref, loadSpec } from '../spec/load.js';
+import { ACCOUNTS_SPEC_FILE, CREDITS_SPEC_FILE, deref, loadSpec } from '../spec/load.js';
 import { describeError } from '../spec/messages.js';
 import { compileOperations, type CompiledOperation } from '../spec/operations.js';
 import { PROVIDER_STATES, type ProviderStateName } from '../spec/provider-states.js';
@@ -69,12 +69,21 @@ function queryParameterNames(doc: OpenAPIV3.Document, op: CompiledOperation): st
 
 let routes: Route[] | undefined;
 
+/** The Togai API documents the mock serves, by the id their compilations are named after. */
+const DOCUMENTS: ReadonlyArray<readonly [string, string]> = [
+  ['togai-credits', CREDITS_SPEC_FILE],
+  ['togai-accounts', ACCOUNTS_SPEC_FILE],
+];
+
 function compiledRoutes(): Route[] {
-  if (routes) return routes;
-  const doc = loadSpec(CREDITS_SPEC_FILE);
-  const full = compileOperations(doc, 'togai-credits-check').operations;
-  const partial = compileOperations(withoutRequired(doc) as OpenAPIV3.Document, 'togai-credits-partial').operations;
-  routes = full.map((op) => {
+  routes ??= DOCUMENTS.flatMap(([id, file]) => documentRoutes(id, loadSpec(file)));
+  return routes;
+}
+
+function documentRoutes(id: string, doc: OpenAPIV3.Document): Route[] {
+  const full = compileOperations(doc, `${id}-check`).operations;
+  const partial = compileOperations(withoutRequired(doc) as OpenAPIV3.Document, `${id}-partial`).operations;
+  return full.map((op) => {
     const names: string[] = [];
     const source = op.path
       .split(/(\{[^}]+\})/)
@@ -93,7 +102,6 @@ function compiledRoutes(): Route[] {
       queryNames: new Set(queryParameterNames(doc, op)),
     };
   });
-  return routes;
 }
 
 const firstError = (validate: ValidateFunction, data: unknown, root: string): string | undefined =>
@@ -124,7 +132,7 @@ export function checkInteraction(i: PactInteraction): Array<Omit<CheckProblem, '
   }
   const onPath = compiledRoutes().filter((r) => r.pattern.test(pathname));
   if (onPath.length === 0) {
-    error(`${i.request.method} ${rawPath}: no such path in the Togai Credits API`);
+    error(`${i.request.method} ${rawPath}: no such path in the Togai API`);
     return problems;
   }
   const route = onPath.find((r) => r.op.method.toUpperCase() === i.request.method);

@@ -10,7 +10,7 @@ import { MockError, notFound } from '../domain/errors.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
-import { operationIdNamed, type SpecValidators } from '../spec/operations.js';
+import { operationIdNamed, type CompiledOperation, type SpecValidators } from '../spec/operations.js';
 import type { ProviderStateRequest } from '../spec/provider-states.js';
 import type { MockEngine } from '../store/machine/apply.js';
 import type { FixturesInput } from '../store/machine/commands.js';
@@ -31,8 +31,13 @@ export interface ControlParts {
   engine: MockEngine;
   rateCounter: RateCounter;
   journal: RequestJournal;
-  /** The Togai API's spec: CreditRequest for fixtures, path templates for journal filters. */
+  /**
+   * The Togai API's credits spec: CreditRequest for fixtures; with `accounts`,
+   * the operations fault rules and journal filters name.
+   */
   credits: SpecValidators;
+  /** The Togai API's customers, accounts, wallet and events spec. */
+  accounts: SpecValidators;
   /** The control API's own spec. */
   control: SpecValidators;
   /** GET /_mock/health's answer: where the state is kept, and whether it can be reached. */
@@ -50,28 +55,45 @@ const clockView = (tenant: Tenant) => ({
 });
 
 /** Journal entries keep their operationId; this gives back its path template for `path` filters. */
-function templateOf(credits: SpecValidators): (e: { operationId?: string | undefined }) => string | undefined {
-  const templates = new Map(credits.operations.map((op) => [op.operationId, op.path]));
+function templateOf(
+  togai: readonly CompiledOperation[],
+): (e: { operationId?: string | undefined }) => string | undefined {
+  const templates = new Map(togai.map((op) => [op.operationId, op.path]));
   return (e) => (e.operationId === undefined ? undefined : templates.get(e.operationId));
 }
 
 /** A fault rule as given, its match.operationId (any case) put in Togai's spelling; 400 when it names no operation. */
-function faultInput(body: unknown, credits: SpecValidators): FaultInput {
+function faultInput(body: unknown, togai: readonly CompiledOperation[]): FaultInput {
   const input = body as FaultInput;
   const typed = input.match?.operationId;
   if (typed === undefined) return input;
-  const operationId = operationIdNamed(credits.operations, typed);
+  const operationId = operationIdNamed(togai, typed);
   if (operationId === undefined) {
-    const known = credits.operations.map((op) => op.operationId).join(', ');
-    throw new MockError('invalid', `match.operationId must be one of ${known} (in any case)`);
+    // The list of every operation would not fit a message: name the few a user most likely meant.
+    const near = togai.map((op) => op.operationId).filter((id) => closeTo(id, typed));
+    const hint = near.length > 0 ? `; did you mean ${near.join(' or ')}?` : '';
+    throw new MockError(
+      'invalid',
+      `match.operationId ${JSON.stringify(typed)} is no operationId of the Togai API (in any case)${hint} ` +
+        'Every one is listed in the API reference, /_mock/docs',
+    );
   }
   return { ...input, match: { ...input.match, operationId } };
 }
 
+/** Whether one operationId contains the other, ignoring case (creditBalance, CreditBalanceForAccount). */
+function closeTo(operationId: string, typed: string): boolean {
+  const a = operationId.toLowerCase();
+  const b = typed.toLowerCase();
+  return b.length >= 4 && (a.includes(b) || b.includes(a));
+}
+
 /** The control API's handlers, over the parts of one running mock. */
 export function controlHandlers(parts: ControlParts): Record<string, ControlHandler> {
-  const { engine, rateCounter, journal, credits } = parts;
-  const templates = templateOf(credits);
+  const { engine, rateCounter, journal } = parts;
+  // The Togai API's operations (never the control API's own): what fault rules and journal filters name.
+  const togai = [...parts.credits.operations, ...parts.accounts.operations];
+  const templates = templateOf(togai);
   /** Runs `fn` on the call's tenant as a read sees it (never creating it). */
   const readTenant = <T>({ tenantKey }: Input, fn: (tenant: Tenant, state: MockState) => T): T | Promise<T> =>
     engine.read((state) => fn(state.tenants.peek(tenantKey), state));
@@ -123,7 +145,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
       });
     },
 
-    createAccount({ tenantKey, body }) {
+    createMockAccount({ tenantKey, body }) {
       return engine.execute(
         { type: 'createAccount', tenant: tenantKey, account: body as Schemas['AccountInput'] },
         (account, state) => {
@@ -149,7 +171,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
       });
     },
 
-    getAccount(input) {
+    getMockAccount(input) {
       return readTenant(input, (tenant) => {
         const account = tenant.ledger.getAccount(input.params.accountId!);
         if (!account) throw notFound(`Account ${input.params.accountId} does not exist`);
@@ -237,7 +259,7 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
     // ---------------------------------------------------------------- faults
 
     createFault({ scope, body }) {
-      return engine.execute({ type: 'faultAdd', tenant: scope, input: faultInput(body, credits) }, (rule) => ({
+      return engine.execute({ type: 'faultAdd', tenant: scope, input: faultInput(body, togai) }, (rule) => ({
         status: 201,
         body: rule,
       }));

@@ -70,6 +70,11 @@ export interface MountOptions<C> {
   /** The context of a request (its tenant...), resolved once, after the guards and validation. */
   contextOf: (req: Request, scope: RequestScope) => C;
   handlers: Readonly<Record<string, OperationHandler<C>>>;
+  /**
+   * The handler of an operation `handlers` lacks. Without it such an
+   * operation fails the mount (a spec operation nobody serves is a bug).
+   */
+  unhandled?: ((op: CompiledOperation) => OperationHandler<C>) | undefined;
   /** Judges each response against the spec before it is sent (validateResponses). */
   selfCheck?: SelfCheck | undefined;
 }
@@ -103,12 +108,40 @@ function paramsOf(route: { names: string[] }, match: RegExpExecArray): Record<st
   return params;
 }
 
+/** Orders path templates so that, segment by segment, a literal comes before a parameter. */
+function literalFirst(a: string, b: string): number {
+  const as = a.split('/');
+  const bs = b.split('/');
+  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+    const aParam = as[i]!.startsWith('{');
+    const bParam = bs[i]!.startsWith('{');
+    if (aParam !== bParam) return aParam ? 1 : -1;
+  }
+  // Templates of different lengths never match the same path; this only keeps the order total.
+  return as.length - bs.length;
+}
+
+/**
+ * Answers 501 for a documented operation the fake does not serve (yet): the
+ * request was authenticated and validated like any other, so a client learns
+ * its call was well-formed and only the fake falls short.
+ */
+export function notImplemented<C>(op: CompiledOperation): OperationHandler<C> {
+  const body = { message: `${op.operationId} is not implemented by togai-mock` };
+  return () => ({ status: 501, body });
+}
+
+/** The operation of `route` for `method` (HEAD is served by GET). */
+function operationFor<C>(route: Route<C>, method: string): Operation<C> | undefined {
+  return route.byMethod.get(method) ?? (method === 'HEAD' ? route.byMethod.get('GET') : undefined);
+}
+
 /** One middleware serving every operation of `ops`; other paths go on to `next`. */
 export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptions<C>): RequestHandler {
   const routes: Array<Route<C>> = [];
   const { selfCheck } = options;
   for (const op of ops) {
-    const handler = options.handlers[op.operationId];
+    const handler = options.handlers[op.operationId] ?? options.unhandled?.(op);
     if (!handler) throw new Error(`spec operation ${op.operationId} has no handler`);
     let route = routes.find((r) => r.template === op.path);
     if (!route) {
@@ -117,6 +150,9 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
     }
     route.byMethod.set(op.method.toUpperCase(), { op, guards: options.before?.(op) ?? [], handler });
   }
+  // A concrete path wins over a template that also matches it (OpenAPI's rule):
+  // POST /events/correction is not /events/{event_id}.
+  routes.sort((a, b) => literalFirst(a.template, b.template));
   for (const route of routes) {
     const methods = [...route.byMethod.keys()];
     if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
@@ -161,11 +197,18 @@ export function operationRoutes<C>(ops: CompiledOperation[], options: MountOptio
 
   return (req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
-    for (const route of routes) {
+    for (let r = 0; r < routes.length; r++) {
+      const route = routes[r]!;
       const match = route.pattern.exec(path);
       if (match === null) continue;
-      const operation =
-        route.byMethod.get(req.method) ?? (req.method === 'HEAD' ? route.byMethod.get('GET') : undefined);
+      const operation = operationFor(route, req.method);
+      // A concrete path without this method does not hide a template that has it:
+      // GET /events/correction is the event with id "correction".
+      if (
+        operation === undefined &&
+        routes.slice(r + 1).some((o) => o.pattern.test(path) && operationFor(o, req.method))
+      )
+        continue;
       if (operation === undefined) {
         // A known path with a method it does not support: 405 with Allow (OPTIONS: 204 with Allow).
         if (req.method === 'OPTIONS') {

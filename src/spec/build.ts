@@ -2,7 +2,7 @@
 // writes into dist/spec/, next to the built loader, what a start would
 // otherwise work out from spec/*.yaml every time (a start-up cost):
 //  - each spec/*.yaml as pre-parsed JSON (load.ts), and
-//  - the request validators and component schema validators of the two
+//  - the request validators and component schema validators of the
 //    documents the mock serves, as ajv standalone code (precompiled.ts).
 // Generated output only, each stamped with the SHA-256 of its YAML: never
 // edit it, edit the YAML. A stale or missing file is ignored at run time.
@@ -12,7 +12,15 @@ import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type AjvStandalone from 'ajv/dist/standalone/index.js';
-import { BUILT_SPEC_DIR, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, SPEC_DIR, buildSpec, loadSpec } from './load.js';
+import {
+  ACCOUNTS_SPEC_FILE,
+  BUILT_SPEC_DIR,
+  CONTROL_SPEC_FILE,
+  CREDITS_SPEC_FILE,
+  SPEC_DIR,
+  buildSpec,
+  loadSpec,
+} from './load.js';
 import { compileOperations, componentExport, makeAjv, type PrecompiledKind } from './operations.js';
 import { currentStamp, validatorsFile } from './precompiled.js';
 
@@ -64,10 +72,10 @@ export function generateValidators(specFile: string, kind: PrecompiledKind): str
 
 export const PRECOMPILED_KINDS: PrecompiledKind[] = ['coercing', 'strict', 'components'];
 
-/** Writes the generated validators of both served specs into `outDir`; answers the files written. */
+/** Writes the generated validators of the served specs into `outDir`; answers the files written. */
 export function writeValidators(outDir = BUILT_SPEC_DIR): string[] {
   const written: string[] = [];
-  for (const specFile of [CREDITS_SPEC_FILE, CONTROL_SPEC_FILE]) {
+  for (const specFile of [CREDITS_SPEC_FILE, ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE]) {
     for (const kind of PRECOMPILED_KINDS) {
       const target = validatorsFile(specFile, kind, outDir);
       writeFileSync(target, generateValidators(specFile, kind));

@@ -164,7 +164,7 @@ export interface paths {
          *     accounts are strict (`TOGAI_MOCK_STRICT_ACCOUNTS=1`); otherwise
          *     accounts are also created on their first grant.
          */
-        post: operations["createAccount"];
+        post: operations["createMockAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -179,7 +179,7 @@ export interface paths {
             cookie?: never;
         };
         /** One account with its credits, transactions and holds */
-        get: operations["getAccount"];
+        get: operations["getMockAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -585,10 +585,11 @@ export interface components {
             /** @example /credits */
             path?: string;
             /**
-             * @description One of the Credits API's operationIds (createCredit, listCredits,
-             *     getCreditDetails, voidCredit, CreditBalanceForAccount), in any
+             * @description One of the Togai API's operationIds (those of togai-credits.yaml,
+             *     such as createCredit or CreditBalanceForAccount, and of
+             *     togai-accounts.yaml, such as createAccount or ingest), in any
              *     case; the rule is stored with Togai's spelling. Anything else is
-             *     a 400.
+             *     a 400. The control API's own operations are never faulted.
              * @example CreditBalanceForAccount
              */
             operationId?: string;
@@ -1168,7 +1169,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    createAccount: {
+    createMockAccount: {
         parameters: {
             query?: never;
             header?: {
@@ -1199,7 +1200,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    getAccount: {
+    getMockAccount: {
         parameters: {
             query?: never;
             header?: {
@@ -1465,7 +1466,7 @@ export interface operations {
                 method?: string;
                 /** @description A request path, an OpenAPI path template, or a pattern where `*` stands for any characters. */
                 path?: string;
-                /** @description An operationId of the Credits API, matched case-insensitively. */
+                /** @description An operationId of the Togai API (either document), matched case-insensitively. */
                 operationId?: string;
                 /** @description Only entries with an id greater than this (for polling). */
                 after?: number;

@@ -22,6 +22,7 @@ export const SPEC_DIR = fileURLToPath(new URL('../../spec/', import.meta.url));
 
 export const CREDITS_SPEC_FILE = `${SPEC_DIR}togai-credits.yaml`;
 export const CONTROL_SPEC_FILE = `${SPEC_DIR}togai-mock-control.yaml`;
+export const ACCOUNTS_SPEC_FILE = `${SPEC_DIR}togai-accounts.yaml`;
 
 /** Where the build puts the pre-parsed documents: next to this module (dist/spec/ when built). */
 export const BUILT_SPEC_DIR = dirname(fileURLToPath(import.meta.url));

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { MockError } from '../domain/errors.js';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../spec/load.js';
+import { ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../spec/load.js';
 
 /**
  * The static files live in src/ui/ (no build step), found from src/ui (tests,
@@ -21,6 +21,7 @@ export const DOCS_DIR = fileURLToPath(new URL('../../src/ui/docs/', import.meta.
 /** The documents /_mock/docs offers, by the name used in its URLs. */
 const SPECS: Record<string, string> = {
   'togai-credits': CREDITS_SPEC_FILE,
+  'togai-accounts': ACCOUNTS_SPEC_FILE,
   'togai-mock-control': CONTROL_SPEC_FILE,
 };
 

@@ -88,11 +88,47 @@ describe('togai-mock check-pacts', () => {
     const path = variant('unknown-path', "a request for an account's credits", (i) => {
       i.request.path = '/credit_notes';
     });
-    expect(errorsOf(path)).toEqual(['GET /credit_notes: no such path in the Togai Credits API']);
+    expect(errorsOf(path)).toEqual(['GET /credit_notes: no such path in the Togai API']);
     const method = variant('wrong-method', "a request for an account's credits", (i) => {
       i.request.method = 'DELETE';
     });
     expect(errorsOf(method)[0]).toBe('DELETE /credits: method not allowed on this path (allowed: GET, POST)');
+  });
+
+  it("judges interactions with the accounts document's operations against that document", () => {
+    const valid = variant('ingest', 'a request to grant a credit', (i) => {
+      i.description = 'an event';
+      i.providerStates = [];
+      i.request.method = 'POST';
+      i.request.path = '/ingest';
+      i.request.body = {
+        content: {
+          event: {
+            schemaName: 'Rides',
+            id: 'ride-1',
+            timestamp: '2024-06-01T00:00:00Z',
+            accountId: 'ACC001',
+            attributes: [{ name: 'rides', value: '1' }],
+            dimensions: {},
+          },
+        },
+      };
+      i.response = { status: 202, body: { content: { success: true } } };
+    });
+    expect(errorsOf(valid)).toEqual([]);
+    const wrong = variant('wallet', "a request for an account's credits", (i) => {
+      i.providerStates = [];
+      i.request.path = '/accounts/ACC001/wallet';
+      i.response = { status: 200, body: { content: { balance: '100' } } };
+    });
+    expect(errorsOf(wrong)).toEqual(['WalletBalanceForAccount 200: balance must be number']);
+    const correction = variant('correction', 'a request to grant a credit', (i) => {
+      i.providerStates = [];
+      i.request.path = '/events/correction';
+      i.request.body = { content: { event: { schemaName: 'Rides' } } };
+    });
+    // Routed to eventCorrection (not a 405 of GET /events/{event_id}), whose `action` is missing.
+    expect(errorsOf(correction)[0]).toMatch(/^eventCorrection: request query: action is required/);
   });
 
   it('reports statuses the operation does not list', () => {

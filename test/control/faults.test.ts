@@ -60,7 +60,7 @@ describe('fault rules', () => {
     },
   );
 
-  it('refuses a rule whose operationId names no Credits operation, listing them', async () => {
+  it('refuses a rule whose operationId names no Togai operation, suggesting what it may mean', async () => {
     const bad = await mock.call('POST', '/_mock/faults', {
       body: { match: { operationId: 'creditBalance' }, status: 502 },
     });
@@ -68,10 +68,40 @@ describe('fault rules', () => {
       status: 400,
       body: {
         message:
-          'match.operationId must be one of listCredits, createCredit, getCreditDetails, voidCredit, CreditBalanceForAccount (in any case)',
+          'match.operationId "creditBalance" is no operationId of the Togai API (in any case); ' +
+          'did you mean CreditBalanceForAccount? Every one is listed in the API reference, /_mock/docs',
       },
     });
+    const none = await mock.call('POST', '/_mock/faults', { body: { match: { operationId: 'xyzzy' }, status: 502 } });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toBe(
+      'match.operationId "xyzzy" is no operationId of the Togai API (in any case) ' +
+        'Every one is listed in the API reference, /_mock/docs',
+    );
+    // The control API's own operations are not the Togai API's.
+    const control = await mock.call('POST', '/_mock/faults', {
+      body: { match: { operationId: 'createMockAccount' }, status: 502 },
+    });
+    expect(control.status).toBe(400);
     expect((await mock.call('GET', '/_mock/faults')).body.faults).toEqual([]);
+  });
+
+  it("a rule on createAccount fires on Togai's POST /accounts, not on the control API's POST /_mock/accounts", async () => {
+    const add = await mock.call('POST', '/_mock/faults', {
+      body: { match: { operationId: 'createaccount' }, status: 503 },
+    });
+    expect(add.status).toBe(201);
+    expect(add.body.match).toEqual({ operationId: 'createAccount' });
+    const togai = await mock.call('POST', '/accounts', {
+      body: { id: 'ACC-F1', name: 'Fault test', customerId: 'C1' },
+    });
+    expect(togai.status).toBe(503);
+    const control = await mock.call('POST', '/_mock/accounts', { body: { accountId: 'ACC-F2' } });
+    expect(control.status).toBe(201);
+    const recorded = await mock.call('GET', '/_mock/requests?operationId=createAccount');
+    expect(recorded.body.requests.map((r: { path: string; status: number }) => [r.path, r.status])).toEqual([
+      ['/accounts', 503],
+    ]);
   });
 
   it('matches by method and by path, also a template or a pattern, and leaves other routes alone', async () => {

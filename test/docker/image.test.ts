@@ -38,7 +38,7 @@ describe.skipIf(skipReason !== '')('the togai-mock image', () => {
     });
     expect(grant.status).toBe(200);
     // prism-http is a production dependency: the fallback works in the image.
-    expect((await fetch(`${mock.url}/accounts/ACC001`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${mock.url}/price_plans/PP001`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${mock.url}/_mock/ui/`)).status).toBe(200);
     expect((await fetch(`${mock.url}/_mock/docs/`)).status).toBe(200);
   });

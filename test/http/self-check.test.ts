@@ -12,6 +12,20 @@ let mock: RunningServer;
 beforeAll(async () => {
   const original = creditHandlers.CreditBalanceForAccount!;
   mock = await startServer(resolveOptions({ port: 0, logLevel: 'silent', validateResponses: true }), {
+    // The accounts document's operations are checked the same way; this one answers a wallet without its balance.
+    handlers: {
+      WalletBalanceForAccount: ({ params }) => ({
+        status: 200,
+        body: {
+          id: 'wal.1',
+          accountId: params.account_id,
+          customerId: params.account_id,
+          creditUnit: 'USD',
+          status: 'ACTIVE',
+          effectiveFrom: '2024-01-01T00:00:00Z',
+        },
+      }),
+    },
     creditHandlers: {
       CreditBalanceForAccount: (input) => {
         const result = original(input) as { status: number; body: Record<string, unknown> };
@@ -33,5 +47,17 @@ describe('response self-check', () => {
       message: 'togai-mock response self-check failed: CreditBalanceForAccount 200: unit is required',
     });
     expect(mock.runtime.selfCheckFailures).toEqual(['CreditBalanceForAccount 200: unit is required']);
+  });
+
+  it("checks the accounts document's operations too, whose handlers the same overrides replace", async () => {
+    const res = await fetch(`${mock.url}/accounts/A/wallet`, { headers: { authorization: 'Bearer t' } });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      message: 'togai-mock response self-check failed: WalletBalanceForAccount 200: balance is required',
+    });
+    expect(mock.runtime.selfCheckFailures).toEqual([
+      'CreditBalanceForAccount 200: unit is required',
+      'WalletBalanceForAccount 200: balance is required',
+    ]);
   });
 });

@@ -240,7 +240,7 @@ describe('admin token', () => {
       }),
       setClock: '{"now":"2030-01-01T00:00:00Z"}',
       advanceClock: '{"seconds":3600}',
-      createAccount: '{"accountId":"EVIL-ACCOUNT"}',
+      createMockAccount: '{"accountId":"EVIL-ACCOUNT"}',
       consume: '{"amount":1}',
       releaseHolds: '{}',
       settleHolds: '{}',

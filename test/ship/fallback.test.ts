@@ -39,10 +39,10 @@ const call = async (
 
 describe('routes from the fallback document', () => {
   it('answer with the example of the document', async () => {
-    const r = await call('GET', '/accounts/ACC001');
+    const r = await call('GET', '/price_plans/PP001');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(r.body).toEqual({ id: 'ACC001', name: 'Example account', customerId: 'CUST001', status: 'ACTIVE' });
+    expect(r.body).toEqual({ id: 'PP001', name: 'Example price plan', currency: 'USD', status: 'ACTIVE' });
   });
 
   it('validate the request body and answer invalid ones with a Togai-style 400', async () => {
@@ -62,9 +62,9 @@ describe('routes from the fallback document', () => {
   });
 
   it('validate path parameters', async () => {
-    const r = await call('GET', `/accounts/${'x'.repeat(51)}`);
+    const r = await call('GET', `/price_plans/${'x'.repeat(51)}`);
     expect(r.status).toBe(400);
-    expect(r.body.message).toMatch(/account_id/);
+    expect(r.body.message).toMatch(/price_plan_id/);
   });
 
   it('reject a body of the wrong media type with 415', async () => {
@@ -74,10 +74,10 @@ describe('routes from the fallback document', () => {
   });
 
   it('use our authentication: credentials and the token list apply', async () => {
-    const none = await call('GET', '/accounts/ACC001', { token: null });
+    const none = await call('GET', '/price_plans/PP001', { token: null });
     expect(none.status).toBe(401);
     expect(none.body.message).toMatch(/Missing credentials/);
-    const wrong = await call('GET', '/accounts/ACC001', { token: 'other' });
+    const wrong = await call('GET', '/price_plans/PP001', { token: 'other' });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual({ message: 'Invalid credentials' });
     // An operation with `security: []` is open.
@@ -92,9 +92,9 @@ describe('routes from the fallback document', () => {
   });
 
   it('journal and request log name the operation', async () => {
-    await call('GET', '/accounts/ACC002');
-    const recorded = await mock.requests({ path: '/accounts/ACC002' });
-    expect(recorded.at(-1)).toMatchObject({ method: 'GET', status: 200, operationId: 'getAccount' });
+    await call('GET', '/price_plans/PP002');
+    const recorded = await mock.requests({ path: '/price_plans/PP002' });
+    expect(recorded.at(-1)).toMatchObject({ method: 'GET', status: 200, operationId: 'getPricePlan' });
   });
 });
 
@@ -148,9 +148,9 @@ describe('from the command line', () => {
       },
     );
     const url = await urlOf(child);
-    const acc = await fetch(`${url}/accounts/ACC001`, { headers: { 'x-api-key': 'k' } });
+    const acc = await fetch(`${url}/price_plans/PP001`, { headers: { 'x-api-key': 'k' } });
     expect(acc.status).toBe(200);
-    expect(((await acc.json()) as { id: string }).id).toBe('ACC001');
+    expect(((await acc.json()) as { id: string }).id).toBe('PP001');
     const credits = await fetch(`${url}/credits`, { headers: { 'x-api-key': 'k' } });
     expect(await credits.json()).toEqual({ data: [] });
     process.kill(child.proc.pid!, 'SIGTERM');

@@ -108,6 +108,7 @@ describe('the packed tarball', () => {
       expect(files).toContain(f);
     }
     expect(files).toContain('spec/togai-credits.yaml');
+    expect(files).toContain('spec/togai-accounts.yaml');
     expect(files).toContain('spec/togai-mock-control.yaml');
     expect(files.some((f) => f.startsWith('src/ui/static/'))).toBe(true);
     // README's links into docs/ and SECURITY.md work in the installed package (and on npm's page).
@@ -197,7 +198,7 @@ describe('installed into an empty project', () => {
   });
 
   it('uses what the build prepared from its specs: pre-parsed JSON and generated request validators, both fresh', async () => {
-    for (const spec of ['togai-credits', 'togai-mock-control']) {
+    for (const spec of ['togai-credits', 'togai-accounts', 'togai-mock-control']) {
       expect(files).toEqual(
         expect.arrayContaining([
           `dist/spec/${spec}.json`,
@@ -210,7 +211,7 @@ describe('installed into an empty project', () => {
       "const dir = new URL('./node_modules/togai-mock/dist/spec/', 'file://' + process.cwd() + '/');",
       "const load = await import(new URL('load.js', dir).href);",
       "const { precompiledValidators } = await import(new URL('precompiled.js', dir).href);",
-      'const files = [load.CREDITS_SPEC_FILE, load.CONTROL_SPEC_FILE];',
+      'const files = [load.CREDITS_SPEC_FILE, load.ACCOUNTS_SPEC_FILE, load.CONTROL_SPEC_FILE];',
       'const parsed = files.map((f) => load.readSpec(f).from);',
       "const generated = files.flatMap((f) => ['coercing', 'strict', 'components'].map((kind) => precompiledValidators(f).get(kind) !== undefined));",
       'console.log(JSON.stringify({ parsed, generated }));',
@@ -220,7 +221,7 @@ describe('installed into an empty project', () => {
       env: npmEnv(),
     });
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout.trim())).toEqual({ parsed: ['json', 'json'], generated: Array(6).fill(true) });
+    expect(JSON.parse(run.stdout.trim())).toEqual({ parsed: ['json', 'json', 'json'], generated: Array(9).fill(true) });
   });
 
   it('`npx togai-mock --version` and a bad flag behave as documented', async () => {

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeBuiltSpecs } from '../../src/spec/build.js';
 import {
+  ACCOUNTS_SPEC_FILE,
   CONTROL_SPEC_FILE,
   CREDITS_SPEC_FILE,
   SPEC_DIR,
@@ -30,7 +31,9 @@ const built = (file: string): BuiltSpec => JSON.parse(readFileSync(builtSpecFile
 describe('the built specs', () => {
   it('cover every spec/*.yaml, including both documents the mock loads', () => {
     expect(written.map((f) => basename(f))).toEqual(yamlFiles.map((n) => n.replace(/\.yaml$/, '.json')));
-    expect(yamlFiles).toEqual(expect.arrayContaining([basename(CREDITS_SPEC_FILE), basename(CONTROL_SPEC_FILE)]));
+    expect(yamlFiles).toEqual(
+      expect.arrayContaining([basename(CREDITS_SPEC_FILE), basename(ACCOUNTS_SPEC_FILE), basename(CONTROL_SPEC_FILE)]),
+    );
   });
 
   it.each(yamlFiles)('%s: hold exactly the parsed YAML, stamped with its SHA-256', (name) => {
@@ -42,7 +45,7 @@ describe('the built specs', () => {
   });
 
   it('are what a fresh build reads instead of the YAML', () => {
-    for (const file of [CREDITS_SPEC_FILE, CONTROL_SPEC_FILE]) {
+    for (const file of [CREDITS_SPEC_FILE, ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE]) {
       const read = readSpec(file, out);
       expect(read.from).toBe('json');
       expect(read.document).toEqual(readSpec(file, join(out, 'nowhere')).document);

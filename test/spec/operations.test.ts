@@ -5,11 +5,12 @@
 // compiled late behaves as one compiled early.
 import type { OpenAPIV3 } from 'openapi-types';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
+import { ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
 import { compileOperations } from '../../src/spec/operations.js';
 
 describe.each([
   ['togai-credits', CREDITS_SPEC_FILE],
+  ['togai-accounts', ACCOUNTS_SPEC_FILE],
   ['togai-mock-control', CONTROL_SPEC_FILE],
 ])('%s', (id, file) => {
   const doc = loadSpec(file);

@@ -11,7 +11,13 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ValidateFunction } from 'ajv';
 import { PRECOMPILED_KINDS, writeValidators } from '../../src/spec/build.js';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec, resolvePointer } from '../../src/spec/load.js';
+import {
+  ACCOUNTS_SPEC_FILE,
+  CONTROL_SPEC_FILE,
+  CREDITS_SPEC_FILE,
+  loadSpec,
+  resolvePointer,
+} from '../../src/spec/load.js';
 import { compileOperations, componentExport, type CompiledOperation } from '../../src/spec/operations.js';
 import { precompiledValidators, validatorsFile } from '../../src/spec/precompiled.js';
 
@@ -92,6 +98,7 @@ const validatorsOf = (op: CompiledOperation) =>
 
 describe.each([
   ['togai-credits', CREDITS_SPEC_FILE],
+  ['togai-accounts', ACCOUNTS_SPEC_FILE],
   ['togai-mock-control', CONTROL_SPEC_FILE],
 ])('%s', (id, file) => {
   const doc = loadSpec(file);
@@ -167,6 +174,7 @@ describe.each([
 describe('integer parameters, precompiled or compiled at run time', () => {
   const cases = [
     [CREDITS_SPEC_FILE, 'togai-credits', 'listCredits', 'pageSize'],
+    [ACCOUNTS_SPEC_FILE, 'togai-accounts', 'getEvents', 'pageSize'],
     [CONTROL_SPEC_FILE, 'togai-mock-control', 'listRequests', 'limit'],
     [CONTROL_SPEC_FILE, 'togai-mock-control', 'listAccounts', 'offset'],
   ] as const;

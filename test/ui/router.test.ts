@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE } from '../../src/spec/load.js';
+import { ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE } from '../../src/spec/load.js';
 import { startTestMock } from '../helpers/mock.js';
 
 const ADMIN = 'ui-admin-secret';
@@ -98,15 +98,17 @@ describe('GET /_mock/docs', () => {
     expect((await get('/_mock/docs/assets/swagger-ui.css')).status).toBe(200);
     const init = await get('/_mock/docs/docs.js');
     expect(init.text).toContain('specs/togai-credits.json');
+    expect(init.text).toContain('specs/togai-accounts.json');
     expect(init.text).not.toContain('petstore');
     // Only the files the page needs, not the package's demo page.
     expect((await get('/_mock/docs/assets/index.html')).status).toBe(404);
     expect((await get('/_mock/docs/assets/package.json')).status).toBe(404);
   });
 
-  it('offers both documents as the YAML in spec/ and as JSON naming this server first', async () => {
+  it('offers every document as the YAML in spec/ and as JSON naming this server first', async () => {
     for (const [name, file] of [
       ['togai-credits', CREDITS_SPEC_FILE],
+      ['togai-accounts', ACCOUNTS_SPEC_FILE],
       ['togai-mock-control', CONTROL_SPEC_FILE],
     ] as const) {
       const yaml = await get(`/_mock/docs/specs/${name}.yaml`);
@@ -128,6 +130,7 @@ describe('GET /_mock/docs', () => {
     const res = await get('/_mock/docs/specs/secrets.json');
     expect(res.status).toBe(404);
     expect(JSON.parse(res.text).message).toContain('togai-credits.yaml');
+    expect(JSON.parse(res.text).message).toContain('togai-accounts.yaml');
     expect((await get('/_mock/docs/specs/..%2Fpackage.json')).status).toBe(404);
   });
 });

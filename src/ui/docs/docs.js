@@ -1,4 +1,4 @@
-// Starts Swagger UI on our two documents, served by this mock as JSON (with
+// Starts Swagger UI on our three documents, served by this mock as JSON (with
 // this server listed first, so "Try it out" calls it). No external URLs.
 /* global SwaggerUIBundle, SwaggerUIStandalonePreset */
 'use strict';
@@ -6,6 +6,7 @@ window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({
     urls: [
       { url: 'specs/togai-credits.json', name: 'Togai Credits API (faked)' },
+      { url: 'specs/togai-accounts.json', name: 'Togai Customers, Accounts, Wallet and Events API (faked)' },
       { url: 'specs/togai-mock-control.json', name: 'togai-mock control API (/_mock)' },
     ],
     'urls.primaryName':

@@ -316,15 +316,20 @@ async function drawFaults(box) {
   fillOperationIds(operations);
 }
 
-/** Offers the Credits API's operationIds, read from the spec the mock serves. */
+/** Offers the Togai API's operationIds, read from the specs the mock serves. */
 async function fillOperationIds(datalist) {
   try {
-    const res = await fetch(new URL('docs/specs/togai-credits.json', controlUrl('')));
-    const doc = await res.json();
-    const ids = Object.values(doc.paths ?? {}).flatMap((item) =>
-      Object.values(item)
-        .map((op) => op?.operationId)
-        .filter(Boolean),
+    const docs = await Promise.all(
+      ['togai-credits', 'togai-accounts'].map(async (name) =>
+        (await fetch(new URL(`docs/specs/${name}.json`, controlUrl('')))).json(),
+      ),
+    );
+    const ids = docs.flatMap((doc) =>
+      Object.values(doc.paths ?? {}).flatMap((item) =>
+        Object.values(item)
+          .map((op) => op?.operationId)
+          .filter(Boolean),
+      ),
     );
     mount(
       datalist,
