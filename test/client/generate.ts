@@ -20,6 +20,7 @@ export const GENERATED = join(ROOT, 'test', 'client', 'generated');
 /** The documents a client is made from, by the directory it goes to. */
 export const DOCUMENTS: Record<string, string> = {
   credits: 'spec/togai-credits.yaml',
+  accounts: 'spec/togai-accounts.yaml',
 };
 
 /** Writes one client per document under `outRoot` (outRoot/credits/, ...). */

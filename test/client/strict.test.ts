@@ -7,8 +7,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCustomer, getEvents, getSingleEvent } from './generated/accounts/index.js';
 import { getCreditDetails } from './generated/credits/index.js';
-import { creditsClient, rejection, type StrictClient } from './strict.js';
+import { accountsClient, creditsClient, rejection, type StrictClient } from './strict.js';
 
 let server: Server;
 /** What the server answers next, and the last request it saw. */
@@ -46,7 +47,7 @@ describe('a strict generated client', () => {
   beforeAll(() => {
     client = creditsClient(baseUrl, 'tok-1');
   });
-  const fetchCredit = () => getCreditDetails({ client, path: { credit_id: credit.id } });
+  const fetchCredit = () => getCreditDetails<true>({ client, path: { credit_id: credit.id } });
 
   it('accepts a body that matches the spec, sending the bearer credential', async () => {
     answer = { status: 200, body: credit };
@@ -77,5 +78,79 @@ describe('a strict generated client', () => {
       body: { message: 'Credit with id nope not found' },
       invalid: undefined,
     });
+  });
+});
+
+const customer = {
+  id: 'CUS001',
+  togaiCustomerId: 'cust.1a2b3c.d4e5f',
+  name: 'Acme',
+  primaryEmail: 'billing@acme.example',
+  billingAddress: '{}',
+  address: {},
+  status: 'ACTIVE',
+  createdAt: '2024-01-01T00:00:00.000Z',
+  updatedAt: '2024-01-01T00:00:00.000Z',
+};
+const event = {
+  referenceId: 'ref-1',
+  eventPayload: {
+    id: 'ev-1',
+    schemaName: 'api_calls',
+    timestamp: '2024-01-01T00:00:00.000Z',
+    accountId: 'ACC001',
+    attributes: [{ name: 'calls', value: '3' }],
+    dimensions: {},
+  },
+  ingestionStatus: { status: 'INGESTION_COMPLETED_NO_MATCHING_METERS' },
+  createdAt: '2024-01-01T00:00:00.000Z',
+};
+
+describe("a strict client of Togai's accounts and events", () => {
+  let client: StrictClient;
+  beforeAll(() => {
+    client = accountsClient(baseUrl);
+  });
+  const fetchCustomer = () => getCustomer<true>({ client, path: { customer_id: 'CUS001' } });
+  const listEvents = () => getEvents<true>({ client, query: { account_id: 'ACC001' } });
+  const fetchEvent = () => getSingleEvent<true>({ client, path: { event_id: 'ev-1' } });
+
+  it('accepts a customer, a page of events and a single event that match the spec', async () => {
+    answer = { status: 200, body: customer };
+    expect((await fetchCustomer()).data).toEqual(customer);
+    answer = { status: 200, body: { events: [event] } };
+    expect((await listEvents()).data).toEqual({ events: [event] });
+    expect(seen?.url).toBe('/events?account_id=ACC001');
+    answer = { status: 200, body: { events: [{ ...event, eventPipelineInfo: {} }] } };
+    expect((await fetchEvent()).data.events).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'a customer lacks its billingAddress',
+      fetchCustomer,
+      { ...customer, billingAddress: undefined },
+      'billingAddress',
+    ],
+    ['a customer has a status Togai does not have', fetchCustomer, { ...customer, status: 'DELETED' }, 'status'],
+    ['a customer name is too short', fetchCustomer, { ...customer, name: 'Ac' }, 'name'],
+    [
+      'a listed event lacks its referenceId',
+      listEvents,
+      { events: [{ ...event, referenceId: undefined }] },
+      'referenceId',
+    ],
+    [
+      'an event attribute value is not a number',
+      listEvents,
+      { events: [{ ...event, eventPayload: { ...event.eventPayload, attributes: [{ name: 'calls', value: 'x' }] } }] },
+      'value',
+    ],
+    ['a single event lacks its eventPipelineInfo', fetchEvent, { events: [event] }, 'eventPipelineInfo'],
+  ])('throws when %s', async (_, call, body, field) => {
+    answer = { status: 200, body };
+    const error = await rejection(call());
+    expect(error.status).toBe(200);
+    expect(error.invalid).toContain(`"${field}"`);
   });
 });

@@ -5,6 +5,7 @@
 // `body` for an error answer; `invalid` (the zod issues) for an answer that
 // broke the spec, which is how Togai's generated clients fail on such a response.
 
+import { createClient as createAccountsClient } from './generated/accounts/client/index.js';
 import { createClient as createCreditsClient } from './generated/credits/client/index.js';
 
 export type StrictClient = ReturnType<typeof createCreditsClient>;
@@ -49,6 +50,9 @@ export function strictClient(factory: ClientFactory, baseUrl: string, token = 't
 
 export const creditsClient = (baseUrl: string, token?: string): StrictClient =>
   strictClient(createCreditsClient as ClientFactory, baseUrl, token);
+
+export const accountsClient = (baseUrl: string, token?: string): StrictClient =>
+  strictClient(createAccountsClient as ClientFactory, baseUrl, token);
 
 /** The ClientError a promise rejects with (fails the test when it resolves or rejects otherwise). */
 export async function rejection(promise: Promise<unknown>): Promise<ClientError> {
