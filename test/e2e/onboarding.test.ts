@@ -120,6 +120,23 @@ async function onboarding(sides: Side[], p: string): Promise<void> {
     const account = await accounts.getAccount<true>({ client: r.accounts, path: { account_id: accountId } });
     expect(account.data).toMatchObject({ id: accountId, togaiAccountId, customerId, invoiceCurrency: 'EUR' });
 
+    // A contact for the customer: its password is taken, never given back.
+    const contact = await accounts.createCustomerContact<true>({
+      client: w.accounts,
+      path: { customer_id: customerId },
+      body: {
+        name: 'Ada Billing',
+        email: 'ada@acme.example',
+        preferredUsername: 'adabilling',
+        password: 'Onboarding-Secret-1',
+        loginAccess: true,
+      },
+    });
+    expect(contact.response.status).toBe(201);
+    expect(contact.data).toMatchObject({ name: 'Ada Billing', email: 'ada@acme.example', loginAccess: true });
+    expect(contact.data).not.toHaveProperty('password');
+    expect(JSON.stringify(contact.data)).not.toContain('Onboarding-Secret-1');
+
     const listedCustomers = await allPages(sides, async (s, nextToken) => {
       const { data } = await accounts.getCustomers<true>({ client: s.accounts, query: { pageSize: 2, nextToken } });
       return { items: data.data ?? [], nextToken: data.nextToken };
