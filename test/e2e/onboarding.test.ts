@@ -505,8 +505,12 @@ describe('onboarding through strict generated clients', () => {
   let mock: TestMock;
   let strict: TestMock;
   beforeAll(async () => {
-    // Their afterAll also checks that every answer matched spec/ (the response self-check).
-    [mock, strict] = await Promise.all([startTestMock(), startTestMock({ strictAccounts: true })]);
+    [mock, strict] = await Promise.all([
+      // Its answers are checked against spec/ by the mock itself too (the self-check turns a bad one into a 500).
+      startTestMock(),
+      // Here the strict clients alone judge what the mock answers, as Togai's clients judge Togai.
+      startTestMock({ strictAccounts: true, validateResponses: false }),
+    ]);
   });
 
   const sideOf = (m: TestMock): Side => ({
