@@ -6,9 +6,10 @@
 // client throw, so the flow fails on a mock that drifts from the spec even
 // where the assertions below would not look.
 //
-// It runs twice: on one in-process mock (with the response self-check on), and
-// on two replicas sharing one Redis, each change made through one replica and
-// read back through the other, alternating.
+// It runs on one in-process mock (with the mock's response self-check on);
+// again with --strict-accounts and the self-check off, so that the strict
+// clients alone judge the answers; and on two replicas sharing one Redis, each
+// change made through one replica and read back through the other, alternating.
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as accounts from '../client/generated/accounts/index.js';
