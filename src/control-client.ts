@@ -37,14 +37,42 @@ export interface MockClock {
   reset(): Promise<ClockState>;
 }
 
+export type WalletDebitResult = ControlSchemas['WalletDebitResult'];
+export type WalletHoldOutcome = components['responses']['WalletHoldOutcome']['content']['application/json'];
+
+/** Which holds: all of the wallet's, those of an invoice, or one. */
+export interface WalletHoldSelector {
+  invoiceId?: string;
+  holdId?: string;
+}
+
+/**
+ * Drawing on account wallets where Togai's invoices would (POST
+ * /_mock/accounts/{id}/wallet/...): entries appear in the wallet's entries.
+ */
+export interface MockWallets {
+  /** Debits the wallet by `amount`, as far as its balance covers it. */
+  debit(accountId: string, amount: number, ref?: { invoiceId?: string; entityId?: string }): Promise<WalletDebitResult>;
+  /** Puts `amount` on hold (an ON_HOLD entry whose id is `entryId`). */
+  hold(accountId: string, amount: number, ref?: { invoiceId?: string; entityId?: string }): Promise<WalletDebitResult>;
+  /** Turns holds into debits. */
+  settleHolds(accountId: string, selector?: WalletHoldSelector): Promise<WalletHoldOutcome>;
+  /** Gives held amounts back. */
+  releaseHolds(accountId: string, selector?: WalletHoldSelector): Promise<WalletHoldOutcome>;
+}
+
 /** The control helpers, acting on one tenant (see `forTenant`). */
 export interface MockControl {
+  /** Wallet debits and holds. */
+  readonly wallets: MockWallets;
   /** Seeds realistic accounts and credits (POST /_mock/seed). */
   seed(options?: SeedOptions): Promise<SeedResult>;
   readonly clock: MockClock;
   /** What the Togai API received, oldest first (GET /_mock/requests). */
   requests(filter?: RequestFilter): Promise<RecordedRequest[]>;
 }
+
+const walletPath = (accountId: string): string => `/_mock/accounts/${encodeURIComponent(accountId)}/wallet`;
 
 function toIso(time: string | Date | number): string {
   if (typeof time === 'string') return time;
@@ -87,6 +115,16 @@ export function controlClient(url: string, adminToken: string | undefined, tenan
       set: (time) => call<ClockState>('PUT', '/_mock/clock', { now: toIso(time) }),
       advance: (seconds) => call<ClockState>('POST', '/_mock/clock/advance', { seconds }),
       reset: () => call<ClockState>('DELETE', '/_mock/clock'),
+    },
+    wallets: {
+      debit: (accountId, amount, ref = {}) =>
+        call<WalletDebitResult>('POST', `${walletPath(accountId)}/debit`, { amount, ...ref }),
+      hold: (accountId, amount, ref = {}) =>
+        call<WalletDebitResult>('POST', `${walletPath(accountId)}/debit`, { amount, ...ref, hold: true }),
+      settleHolds: (accountId, selector = {}) =>
+        call<WalletHoldOutcome>('POST', `${walletPath(accountId)}/holds/settle`, selector),
+      releaseHolds: (accountId, selector = {}) =>
+        call<WalletHoldOutcome>('POST', `${walletPath(accountId)}/holds/release`, selector),
     },
     async requests(filter = {}) {
       const query = new URLSearchParams();

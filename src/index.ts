@@ -21,6 +21,10 @@ export type {
   RequestFilter,
   SeedOptions,
   SeedResult,
+  MockWallets,
+  WalletDebitResult,
+  WalletHoldOutcome,
+  WalletHoldSelector,
 } from './control-client.js';
 
 export interface TogaiMock extends MockControl {

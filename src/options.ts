@@ -45,6 +45,10 @@ export interface TogaiMockOptions {
   rateLimit: number;
   /** Requests kept in the journal (GET /_mock/requests). Default 1000; 0 records nothing. */
   journalLimit: number;
+  /** Days an event's timestamp may lie in the past before ingestion fails it (INGESTION_FAILED_PAST_GRACE_PERIOD). */
+  eventGracePeriodDays: number;
+  /** Events each tenant may hold, failed ones included; an ingestion past it answers 507. */
+  maxEvents: number;
   /** Currency of accounts that do not name one. */
   defaultCurrency: string;
   /** An OpenAPI document (e.g. Togai's full spec) that answers every other route via Prism. */
@@ -330,6 +334,26 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     parse: (name, raw) => parseCount(name, raw, 1_000_000),
     default: 1000,
     help: 'requests kept for GET /_mock/requests; 0 records nothing',
+  },
+  eventGracePeriodDays: {
+    flag: 'event-grace-period-days',
+    env: ['TOGAI_MOCK_EVENT_GRACE_PERIOD_DAYS'],
+    value: '<n>',
+    parse: (name, raw) => parseCount(name, raw, 3650),
+    default: 35,
+    help: 'days an event timestamp may lie in the past; older ones fail with INGESTION_FAILED_PAST_GRACE_PERIOD',
+  },
+  maxEvents: {
+    flag: 'max-events',
+    env: ['TOGAI_MOCK_MAX_EVENTS'],
+    value: '<n>',
+    parse: (name, raw) => {
+      const n = parseCount(name, raw, 100_000_000);
+      if (n < 1) throw new OptionError(`${name} must be at least 1 (got "${raw}")`);
+      return n;
+    },
+    default: 2_000_000,
+    help: 'events each tenant may hold (failed ones included); ingesting past it answers 507',
   },
   defaultCurrency: {
     flag: 'currency',

@@ -75,6 +75,8 @@ export class MockRuntime {
       seed: options.seed,
       rateLimit: options.rateLimit,
       maxTenants: options.maxTenants,
+      eventGracePeriodDays: options.eventGracePeriodDays,
+      maxEvents: options.maxEvents,
       realTime: wallClock,
     });
     const machine = new MockMachine(this.state, {

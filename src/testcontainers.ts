@@ -21,6 +21,7 @@ import {
   type RequestFilter,
   type SeedOptions,
   type SeedResult,
+  type MockWallets,
 } from './control-client.js';
 
 export { TogaiMockError } from './control-client.js';
@@ -32,6 +33,10 @@ export type {
   RequestFilter,
   SeedOptions,
   SeedResult,
+  MockWallets,
+  WalletDebitResult,
+  WalletHoldOutcome,
+  WalletHoldSelector,
 } from './control-client.js';
 
 /** The image `docker build -t togai-mock .` makes (docs/docker.md). */
@@ -171,6 +176,11 @@ export class StartedTogaiMockContainer extends AbstractStartedContainer implemen
 
   get clock(): MockClock {
     return this.control().clock;
+  }
+
+  /** Wallet debits and holds, where Togai's invoices would draw on a wallet. */
+  get wallets(): MockWallets {
+    return this.control().wallets;
   }
 
   requests(filter?: RequestFilter): Promise<RecordedRequest[]> {

@@ -235,6 +235,32 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
       );
     },
 
+    // --------------------------------------------------------------- wallets
+
+    debitWallet({ tenantKey, params, body }) {
+      const { hold, ...input } = body as { amount: number; invoiceId?: string; entityId?: string; hold?: boolean };
+      return engine.execute(
+        { type: hold === true ? 'walletHold' : 'walletDebit', tenant: tenantKey, accountId: params.accountId!, input },
+        (result) => ({ status: 200, body: result }),
+      );
+    },
+
+    releaseWalletHolds({ tenantKey, params, body }) {
+      const selector = (body ?? {}) as HoldSelector;
+      return engine.execute(
+        { type: 'walletRelease', tenant: tenantKey, accountId: params.accountId!, selector },
+        (outcome) => ({ status: 200, body: outcome }),
+      );
+    },
+
+    settleWalletHolds({ tenantKey, params, body }) {
+      const selector = (body ?? {}) as HoldSelector;
+      return engine.execute(
+        { type: 'walletSettle', tenant: tenantKey, accountId: params.accountId!, selector },
+        (outcome) => ({ status: 200, body: outcome }),
+      );
+    },
+
     // ------------------------------------------------------- provider states
 
     providerState({ tenantKey, body }) {

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'too_large' // 413
   | 'unsupported_media_type' // 415
   | 'rate_limited' // 429
+  | 'insufficient_storage' // 507: a store cap reached (events)
   | 'internal' // 500: a bug in togai-mock
   | 'unavailable'; // 503
 

@@ -104,6 +104,22 @@ export class IdGenerator {
   hold(): string {
     return this.make('hold');
   }
+
+  // ---- Customers, accounts and wallets (the directory's own generator)
+
+  /** An id of the usual shape with any prefix (`customer`, `account`, `wallet`, ...). */
+  prefixed(prefix: string): string {
+    return this.make(prefix);
+  }
+
+  /** A version-4-shaped UUID from the same draws (aliases are identified by UUIDs). */
+  uuid(): string {
+    const hex: string[] = [];
+    for (let i = 0; i < 4; i++) hex.push(this.next().toString(16).padStart(8, '0'));
+    const h = hex.join('');
+    const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
 }
 
 /**

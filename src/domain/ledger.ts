@@ -131,6 +131,22 @@ export class Ledger extends LedgerState {
     return account;
   }
 
+  /** Whether the account holds any credit (its currency then counts them). */
+  hasCredits(accountId: string): boolean {
+    return (this.accounts.get(accountId)?.credits.length ?? 0) > 0;
+  }
+
+  /** Changes the currency of an account that holds no credit yet (its new credits take it). */
+  setCurrency(accountId: string, currency: string, now: number): void {
+    const account = this.accounts.get(accountId);
+    if (!account) throw notFound(`Account ${accountId} does not exist`);
+    if (account.credits.length > 0) throw invalid(`Account ${accountId} holds credits in ${account.currency}`);
+    for (const c of this.captures) c.account(account);
+    account.currency = currency;
+    account.updatedAt = Math.max(account.updatedAt, now);
+    this.changes++;
+  }
+
   // ------------------------------------------------------------------ grant
 
   /**

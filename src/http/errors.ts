@@ -22,6 +22,7 @@ export const STATUS: Record<ErrorKind, number> = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  insufficient_storage: 507,
 };
 
 /** Togai documents messages of at most 500 characters. */

@@ -117,12 +117,28 @@ function entryOf(pending: JournalPending, res: Response, scope: RequestScope): R
     query: qIndex >= 0 && qIndex < url.length - 1 ? url.slice(qIndex + 1, qIndex + 2001) : undefined,
     operationId: scope.operationId,
     fault: scope.fault,
-    requestText: scope.requestText !== undefined ? scope.requestText.slice(0, BODY_CLIP + 1) : undefined,
-    requestValue: scope.requestText === undefined ? req.body : undefined,
+    requestText:
+      scope.requestText !== undefined ? withoutPasswords(scope.requestText.slice(0, BODY_CLIP + 1)) : undefined,
+    requestValue: scope.requestText === undefined ? withoutPasswordValue(req.body) : undefined,
     responseText: scope.responseText?.slice(0, BODY_CLIP + 1),
     // Clipped by bytes here (a character cut in two decodes as U+FFFD); the journal clips the decoded text.
     responseBytes: scope.responseBytes?.subarray(0, 4 * BODY_CLIP + 4),
   };
+}
+
+// A contact's password (POST /customers/{id}/contacts) is never journaled:
+// the body is recorded as sent except for the value of every "password"
+// field, text or parsed, whichever shape the request arrived in.
+const PASSWORD_FIELD = /("password"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]*)/g;
+const REDACTED = '"[redacted]"';
+
+function withoutPasswords(text: string): string {
+  return text.includes('"password"') ? text.replace(PASSWORD_FIELD, `$1${REDACTED}`) : text;
+}
+
+function withoutPasswordValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'password')) return value;
+  return { ...(value as Record<string, unknown>), password: '[redacted]' };
 }
 
 /** Puts back the status and headers an answer had when it was recorded. */

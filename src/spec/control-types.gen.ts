@@ -255,6 +255,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_mock/accounts/{accountId}/wallet/debit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draw on a wallet as an invoice would
+         * @description Debits the account's wallet by `amount`, or with `hold: true` puts it
+         *     on hold, as far as the balance covers it; what it does not cover is
+         *     answered as `unmet` (not an error). Writes a DEBITED entry (COMPLETED,
+         *     or ON_HOLD for a hold: its id is the hold's id). Only an ACTIVE
+         *     account with an ACTIVE wallet is drawn on (a DRAFT or ARCHIVED one
+         *     is a 400); an unknown account is a 404.
+         */
+        post: operations["debitWallet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_mock/accounts/{accountId}/wallet/holds/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a wallet's held amounts back
+         * @description Releases the wallet's holds (all of them, those of `invoiceId`, or the
+         *     one `holdId`): each held entry becomes COMPLETED and a CREDITED entry
+         *     gives its amount back to the balance.
+         */
+        post: operations["releaseWalletHolds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_mock/accounts/{accountId}/wallet/holds/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a wallet's held amounts into debits
+         * @description Settles the wallet's holds (all of them, those of `invoiceId`, or the
+         *     one `holdId`): each held entry becomes COMPLETED.
+         */
+        post: operations["settleWalletHolds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_mock/faults": {
         parameters: {
             query?: never;
@@ -578,6 +646,17 @@ export interface components {
             unmet: number;
             hold: boolean;
         };
+        WalletDebitResult: {
+            accountId: string;
+            requested: number;
+            /** @description What the wallet gave (at most its balance). */
+            amount: number;
+            /** @description The part of the amount the balance could not cover. */
+            unmet: number;
+            hold: boolean;
+            /** @description The DEBITED entry written (for a hold, the hold's id); absent when nothing was drawn. */
+            entryId?: string;
+        };
         /** @description All given fields must match; an empty match matches every Togai API request. */
         FaultMatch: {
             /** @example POST */
@@ -737,6 +816,7 @@ export interface components {
                  */
                 idState?: number;
             };
+            events?: components["schemas"]["EventsSnapshot"];
             /**
              * @description Provider states set up and not yet torn down, oldest first, each with what
              *     teardown puts back (POST /_mock/provider-states).
@@ -746,6 +826,113 @@ export interface components {
                 key: string;
                 undo: components["schemas"]["LedgerUndo"];
             }[];
+            directory?: components["schemas"]["DirectorySnapshot"];
+        };
+        /**
+         * @description The tenant's customers (with contacts) and accounts (with alias windows and their wallet
+         *     and its entries), in creation order. Times are epoch milliseconds; an alias window's
+         *     open end is null. Absent in snapshots of older versions: every ledger account then gets
+         *     an account of its own customer, as if made on first use.
+         */
+        DirectorySnapshot: {
+            /** @description State of the directory's id generator (togaiCustomerId, togaiAccountId, wallet, entry and alias ids). */
+            ids: number;
+            customers: components["schemas"]["CustomerSnapshot"][];
+            accounts: components["schemas"]["DirectoryAccountSnapshot"][];
+        };
+        CustomerSnapshot: {
+            id: string;
+            togaiCustomerId: string;
+            name: string;
+            primaryEmail: string;
+            address: components["schemas"]["DirectoryAddress"];
+            settings?: components["schemas"]["DirectorySetting"][];
+            /** @enum {string} */
+            status: "ACTIVE" | "ARCHIVED";
+            createdAt: number;
+            updatedAt: number;
+            accountIds: string[];
+            contacts: {
+                username: string;
+                preferredUsername?: string;
+                name: string;
+                email: string;
+                phone?: string;
+                loginAccess: boolean;
+                verified: boolean;
+                createdAt: number;
+                /** @description A salted SHA-256 of the contact's password; the password itself is never kept. */
+                passwordHash?: string;
+            }[];
+        };
+        DirectoryAddress: {
+            phoneNumber?: string;
+            line1?: string;
+            line2?: string;
+            postalCode?: string;
+            city?: string;
+            state?: string;
+            country?: string;
+        };
+        DirectorySetting: {
+            id: string;
+            value: string;
+            namespace: string;
+            name: string;
+            /** @enum {string} */
+            dataType: "STRING" | "NUMERIC" | "JSON" | "JSON_LOGIC";
+        };
+        DirectoryAccountSnapshot: {
+            id: string;
+            togaiAccountId: string;
+            customerId: string;
+            name: string;
+            invoiceCurrency: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+            primaryEmail?: string;
+            address?: components["schemas"]["DirectoryAddress"];
+            billingInformation?: {
+                emailRecipients?: string[];
+                additionalEmailRecipients?: string[];
+            };
+            settings?: components["schemas"]["DirectorySetting"][];
+            netTermDays?: number;
+            metadata?: {
+                [key: string]: string;
+            };
+            createdAt: number;
+            updatedAt: number;
+            aliases: {
+                id: string;
+                value: string;
+                from: number | null;
+                until: number | null;
+                createdAt: number;
+                updatedAt: number;
+            }[];
+            wallet: {
+                id: string;
+                /** @enum {string} */
+                status: "ACTIVE" | "INACTIVE";
+                balance: number;
+                holdAmount: number;
+                effectiveFrom: number;
+                createdAt: number;
+                updatedAt: number;
+                entries: {
+                    id: string;
+                    /** @enum {string} */
+                    transactionType: "CREDITED" | "DEBITED";
+                    /** @enum {string} */
+                    status: "COMPLETED" | "ON_HOLD";
+                    amount: number;
+                    createdAt: number;
+                    closingBalance: number;
+                    entityId?: string;
+                    invoiceId?: string;
+                }[];
+            };
         };
         AccountSnapshot: {
             id: string;
@@ -753,6 +940,22 @@ export interface components {
             currency: string;
             createdAt: number;
             updatedAt: number;
+        };
+        /**
+         * @description A tenant's ingested events, in ingestion order (an event's referenceId is its place
+         *     in it). Absent in snapshots of older versions and of tenants without events.
+         */
+        EventsSnapshot: {
+            events: {
+                /** @description The event as it was sent (POST /ingest, /ingestBatch), as JSON text. */
+                payload: string;
+                /** @description The account it is listed under (resolved from an alias; as sent when none matched). */
+                accountId: string;
+                /** @enum {string} */
+                status: "INGESTION_COMPLETED_NO_MATCHING_METERS" | "INGESTION_FAILED_NO_EVENT_ID" | "INGESTION_FAILED_ACCOUNT_NOT_FOUND" | "INGESTION_FAILED_PAST_GRACE_PERIOD" | "INGESTION_FAILED_DUPLICATE_EVENT" | "REVERTED";
+                /** @description Epoch ms of the tenant's clock when it was ingested. */
+                createdAt: number;
+            }[];
         };
         CreditSnapshot: {
             id: string;
@@ -879,6 +1082,25 @@ export interface components {
                         amount: number;
                         /** @description The DEBITED transaction (settle only). */
                         transactionId?: string;
+                    }[];
+                    total: number;
+                };
+            };
+        };
+        /** @description The wallet holds released or settled. */
+        WalletHoldOutcome: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    accountId: string;
+                    holds: {
+                        /** @description The held entry's id. */
+                        holdId: string;
+                        amount: number;
+                        /** @description The CREDITED entry that gave the amount back (release only). */
+                        entryId?: string;
                     }[];
                     total: number;
                 };
@@ -1309,6 +1531,92 @@ export interface operations {
         requestBody?: components["requestBodies"]["HoldSelector"];
         responses: {
             200: components["responses"]["HoldOutcome"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    debitWallet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
+            path: {
+                accountId: components["parameters"]["AccountId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Greater than 0.
+                     * @example 40
+                     */
+                    amount: number;
+                    /** @example inv.2024.06.0001 */
+                    invoiceId?: string;
+                    entityId?: string;
+                    /** @default false */
+                    hold?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description What the wallet gave, and what was left unmet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletDebitResult"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    releaseWalletHolds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
+            path: {
+                accountId: components["parameters"]["AccountId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["HoldSelector"];
+        responses: {
+            200: components["responses"]["WalletHoldOutcome"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    settleWalletHolds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
+            path: {
+                accountId: components["parameters"]["AccountId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["HoldSelector"];
+        responses: {
+            200: components["responses"]["WalletHoldOutcome"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];

@@ -4,7 +4,8 @@
 // keys and invalid ones, voids, accounts, consumption and holds, clock moves
 // backwards and forwards and back to real time, seeds, fixtures (some
 // refused), provider states set up and torn down, resets of one tenant or
-// all, fault rules added, fired, removed and cleared, rate limits) through
+// all, fault rules added, fired, removed and cleared, rate limits, events
+// ingested (now and then a command refused whole) and corrected) through
 // two separate engines, each on its own log, fed the same commands as JSON
 // (as a log hands them on). One of them also serves reads between the
 // commands (lists, balances, credit details, account views). Both answer every
@@ -68,6 +69,8 @@ type Op =
       amount: number;
       teardown: boolean;
     }
+  | { kind: 'ingest'; tenant: number; events: EventSpec[]; batch: boolean }
+  | { kind: 'eventCorrection'; tenant: number; id: number; action: number; account: number }
   | { kind: 'wait'; ms: number }
   /** A clock set forward and then back (a test checking expiry, then going on): the reader reads in between. */
   | { kind: 'timeTrip'; tenant: number; there: number; back: number };
@@ -85,6 +88,15 @@ interface GrantSpec {
 // Mostly the one tenant, so that changes pile up on the same credits.
 const tenant = fc.constantFrom(0, 0, 0, 1);
 const STATES = PROVIDER_STATE_NAMES;
+
+/** An event: its id (null: none), account (2: one never made), timestamp in days from now (maybe past grace). */
+interface EventSpec {
+  id: number | null;
+  account: number;
+  days: number;
+  bad: boolean;
+}
+const CORRECTIONS = ['UNDO', 'REDO', 'REDO_EVENT'] as const;
 
 interface FixtureCredit {
   account: number;
@@ -239,8 +251,48 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       back: fc.integer({ min: -10, max: 5 }),
     }),
   },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('ingest' as const),
+      tenant,
+      batch: fc.boolean(),
+      events: fc.array(
+        fc.record({
+          id: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+          account: fc.integer({ min: 0, max: 2 }),
+          days: fc.integer({ min: -40, max: 0 }),
+          // Now and then a timestamp that is no date: the whole command is refused (on both).
+          bad: fc.constantFrom(false, false, false, false, false, false, false, true),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('eventCorrection' as const),
+      tenant,
+      id: fc.integer({ min: 0, max: 4 }),
+      action: fc.integer({ min: 0, max: CORRECTIONS.length - 1 }),
+      account: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 4 * DAY }) }) },
 );
+
+/** An event of account A, B or one never made (index 2), with id `ev<id>` (null: none). */
+function eventOf(id: number | null, account: number, timestamp: string) {
+  return {
+    ...(id === null ? {} : { id: `ev${id}` }),
+    accountId: ACCOUNTS[account] ?? 'NOBODY',
+    schemaName: 'fuzz',
+    timestamp,
+    attributes: [{ name: 'n', value: '1' }],
+    dimensions: {},
+  };
+}
 
 /** The command of an op, with what it refers to (a credit, a fault rule) resolved in `ref`'s state. */
 function commandOf(
@@ -371,6 +423,24 @@ function commandOf(
           })) as NonNullable<FixturesInput['credits']>,
         },
       };
+    case 'ingest':
+      return {
+        ...base,
+        type: 'ingest',
+        tenant: key(o.tenant),
+        endpoint: o.batch ? 'ingestBatch' : 'ingest',
+        events: o.events.map((e) =>
+          eventOf(e.id, e.account, e.bad ? 'not a date' : new Date(at + e.days * DAY).toISOString()),
+        ),
+      };
+    case 'eventCorrection':
+      return {
+        ...base,
+        type: 'eventCorrection',
+        tenant: key(o.tenant),
+        action: CORRECTIONS[o.action]!,
+        event: eventOf(o.id, o.account, new Date(at).toISOString()),
+      };
     case 'providerState': {
       const state = STATES[o.state]!;
       const params = { accountId: `PS${o.account}`, creditId: `cred.providerSta${o.credit}.00000`, amount: o.amount };
@@ -408,6 +478,8 @@ function readEverything(engine: MockEngine): void {
       if (account) accountDetailsView(t.ledger, account, now);
     }
     for (const c of t.ledger.snapshot().credits.slice(0, 5)) t.ledger.getCreditDetails(c.id, now);
+    t.events.list({ pageSize: 50 });
+    for (let i = 0; i < 4; i++) t.events.eventsOf(`ev${i}`);
   }
 }
 
@@ -427,6 +499,9 @@ function readAnswers(engine: MockEngine): string {
     for (const status of [undefined, 'ACTIVE', 'EXPIRED', 'VOIDED', 'CONSUMED'] as const) {
       attempt(() => t.ledger.list({ pageSize: 50, ...(status ? { status } : {}) }, now));
     }
+    attempt(() => t.events.list({ pageSize: 50 }));
+    for (const id of ACCOUNTS) attempt(() => t.events.list({ pageSize: 3, accountId: id }));
+    for (let i = 0; i < 4; i++) attempt(() => t.events.eventsOf(`ev${i}`));
     for (const id of ACCOUNTS) {
       attempt(() => t.ledger.list({ pageSize: 2, accountId: id }, now));
       attempt(() => t.ledger.balance(id, now));

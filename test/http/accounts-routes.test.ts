@@ -82,6 +82,9 @@ describe('the operations of spec/togai-accounts.yaml', () => {
   });
 
   it.each(Object.entries(VALID))('%s answers 501 while no handler serves it', async (operationId, r) => {
+    // On an empty store: a request valid by the document may still be refused by the state
+    // the ones before it left (an archived customer takes no changes).
+    await mock.reset();
     const res = await mock.call(r.method, r.path, { body: r.body });
     if (accountHandlers[operationId] === undefined && eventHandlers[operationId] === undefined) {
       expect(res).toMatchObject({

@@ -16,6 +16,10 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { RedisLog } from '../../src/store/backends/redis/log.js';
 import { silentLogger } from '../../src/store/logger.js';
 import { COMMAND_FORMAT, COMMAND_INTRODUCED } from '../../src/store/machine/format.js';
+import { PARTS_FORMAT_VERSION } from '../../src/store/machine/snapshot.js';
+
+/** A format this version does not read yet. */
+const NEWER = COMMAND_FORMAT + 1;
 import { creditRequest } from '../helpers/mock.js';
 import { redisAvailable, TestRedis, warnIfRedisMissing } from '../helpers/redis.js';
 import { engineOn, grantOf, SharedLog } from './engine-support.js';
@@ -114,11 +118,12 @@ describe('an engine that meets what it cannot read stops applying', () => {
     const behind = engineOn(shared.handle());
     await Promise.all([writer.start(), behind.start()]);
     for (let i = 0; i < 3; i++) await writer.execute(grantOf('shared', `S-${i}`));
-    await shared.handle().writeSnapshot(3, [{ formatVersion: 3, seq: 3, whatever: 'a newer version holds' }]);
+    const newer = PARTS_FORMAT_VERSION + 1;
+    await shared.handle().writeSnapshot(3, [{ formatVersion: newer, seq: 3, whatever: 'a newer version holds' }]);
     shared.trimmedTo = 3;
     await expect(Promise.resolve().then(() => behind.read(() => 1))).rejects.toThrow(
-      'stopped applying changes after seq 0: snapshot formatVersion 3 is not supported; ' +
-        'this togai-mock reads version 1 (a document) and 2 (parts)',
+      `stopped applying changes after seq 0: snapshot formatVersion ${newer} is not supported; ` +
+        `this togai-mock reads version 1 (a document) and ${PARTS_FORMAT_VERSION} (parts)`,
     );
     expect((await behind.health()).stopped?.seq).toBe(0);
   });
@@ -139,7 +144,9 @@ describe('an engine that meets what it cannot read stops applying', () => {
 
     const listed = await call(mock, 'GET', '/credits?accountId=FIRST');
     expect(listed.status).toBe(503);
-    const stoppedAt1 = /^togai-mock stopped applying changes after seq 1: log entry 2 cannot be applied: .* format 2/;
+    const stoppedAt1 = new RegExp(
+      `^togai-mock stopped applying changes after seq 1: log entry 2 cannot be applied: .* format ${NEWER}`,
+    );
     expect(listed.body).toEqual({ message: expect.stringMatching(stoppedAt1) });
     expect(Object.keys(listed.body)).toEqual(['message']);
     expect((await call(mock, 'POST', '/credits', grant('SECOND'))).status).toBe(503);
@@ -147,7 +154,9 @@ describe('an engine that meets what it cannot read stops applying', () => {
     const health = await call(mock, 'GET', '/_mock/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'degraded', connected: true, appliedSeq: 1, logSeq: 2, lag: 1 });
-    const reason = expect.stringMatching(/^log entry 2 cannot be applied: it holds commands of format 2/);
+    const reason = expect.stringMatching(
+      new RegExp(`^log entry 2 cannot be applied: it holds commands of format ${NEWER}`),
+    );
     expect(health.body.stopped).toEqual({ seq: 1, reason });
   });
 });
@@ -180,7 +189,7 @@ describe('what older versions wrote still loads', () => {
     const text = `${JSON.stringify({ seq: 1, format: COMMAND_FORMAT + 1, commands: [grantOf('shared', 'X')] })}\n`;
     writeFileSync(`${file}.log`, text);
     await expect(start({ stateFile: file })).rejects.toThrow(
-      /log entry 1 cannot be applied: it holds commands of format 2, written by a newer togai-mock/,
+      new RegExp(`log entry 1 cannot be applied: it holds commands of format ${NEWER}, written by a newer togai-mock`),
     );
     expect(readFileSync(`${file}.log`, 'utf8')).toBe(text);
   });
@@ -210,12 +219,14 @@ describe.skipIf(!redisAvailable)('replicas on one Redis prefix', () => {
     const answered = await call(mock, 'GET', '/credits?accountId=FIRST');
     expect(answered.status).toBe(503);
     expect(answered.body.message).toMatch(
-      /^togai-mock stopped applying changes after seq \d+: log entry \d+ cannot be applied: .* format 2/,
+      new RegExp(
+        `^togai-mock stopped applying changes after seq \\d+: log entry \\d+ cannot be applied: .* format ${NEWER}`,
+      ),
     );
     const health = await call(mock, 'GET', '/_mock/health');
     expect(health.body).toMatchObject({ status: 'degraded', backend: 'redis', connected: true, appliedSeq: head });
     expect(health.body.stopped.seq).toBe(head);
-    expect(health.body.stopped.reason).toMatch(/format 2, written by a newer togai-mock/);
+    expect(health.body.stopped.reason).toMatch(`format ${NEWER}, written by a newer togai-mock`);
     // The log still holds everything: an upgraded replica would apply it.
     expect((await newer.readAfter(0)).map((e) => e.seq)).toEqual([...Array(head + 1).keys()].map((i) => i + 1));
   });

@@ -21,13 +21,18 @@
 
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
+import type { EventAccountLookup } from '../../domain/events/event-store.js';
 import { seededRandom } from '../../domain/ids.js';
 import { loadFixtures, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
 import type { Command, CommandInput, CommandOf, CommandResults, CommandType, StartupResult } from './commands.js';
 import type { Engine, EngineAccess } from './engine.js';
 import { checkSnapshot } from './snapshot.js';
 import type { MockState } from './state.js';
-import { SHARED_TENANT, type Tenant } from './store.js';
+import { SHARED_TENANT, adoptLedgerAccounts, reseedDirectory, type Tenant } from './store.js';
+import { accountForUse, ledgerAccountFor, prepareGrant } from './accounts-link.js';
+import { toAccount, toContact, toCreateCustomerResponse, toCustomer, toWallet } from '../../domain/directory/shapes.js';
+import type { AccountRecord as DirectoryAccount } from '../../domain/directory/records.js';
+import type { Account } from '../../spec/accounts-types.js';
 
 /**
  * What applying needs besides the state: the spec's validators (code, the
@@ -85,8 +90,22 @@ function inTenant<R>(
 ): R {
   const t = state.tenantFor(key, entropy, at);
   const now = timeOf(t, at);
-  return t.ledger.atomically(() => change(t, now));
+  // Each part of the tenant takes back its own changes when the command
+  // throws; nested, they make the command all or nothing across all of them.
+  return t.ledger.atomically(() => t.directory.atomically(() => t.events.atomically(() => change(t, now))));
 }
+
+/** An account in the Togai API's shape as of `now`. */
+function accountView(t: Tenant, a: DirectoryAccount, now: number): Account {
+  return toAccount(a, { effectiveOn: now, togaiCustomerId: t.directory.customer(a.customerId)!.togaiCustomerId });
+}
+
+// ---------------------------------------------------------------- events
+/** The accounts events are matched against: the tenant's directory (accounts by id, aliases by their windows). */
+function eventAccounts(t: Tenant): EventAccountLookup {
+  return t.directory;
+}
+// ---------------------------------------------------------------- end of events
 
 /**
  * Moving the clock first brings the ledger to the time it leaves: the
@@ -98,15 +117,33 @@ function settleBeforeMoving(t: Tenant, now: number): void {
 }
 
 const handlers: Handlers = {
-  grant: onTenant<'grant'>((t, now, c) => t.ledger.grant(c.requests, now)),
+  grant: onTenant<'grant'>((t, now, c) => {
+    prepareGrant(
+      t,
+      c.requests.map((r) => r.accountId),
+      now,
+    );
+    return t.ledger.grant(c.requests, now);
+  }),
   void: onTenant<'void'>((t, now, c) => t.ledger.void(c.creditId, now)),
   createAccount: onTenant<'createAccount'>((t, now, c) => {
     t.ledger.settle(now);
-    return t.ledger.createAccount(c.account, now);
+    const account = t.ledger.createAccount(c.account, now);
+    if (t.directory.account(account.id)) {
+      throw new MockError('conflict', `Account ${account.id} already exists`);
+    }
+    t.directory.adoptAccount(account.id, account.customerId, account.currency, now);
+    return account;
   }),
   consume: onTenant<'consume'>((t, now, c) => t.ledger.consume(c.accountId, c.input, now)),
   settleHolds: onTenant<'settleHolds'>((t, now, c) => t.ledger.settleHolds(c.accountId, c.selector, now)),
   releaseHolds: onTenant<'releaseHolds'>((t, now, c) => t.ledger.releaseHolds(c.accountId, c.selector, now)),
+
+  // Events
+  ingest: onTenant<'ingest'>((t, now, c) => t.events.ingest(c.events, now, eventAccounts(t))),
+  eventCorrection: onTenant<'eventCorrection'>((t, now, c) =>
+    t.events.correct(c.action, c.event, now, eventAccounts(t)),
+  ),
 
   clockSet: onTenant<'clockSet'>((t, now, c) => {
     settleBeforeMoving(t, now);
@@ -124,20 +161,26 @@ const handlers: Handlers = {
   seed: onTenant<'seed'>((t, now, c, _state, ctx) => {
     // Without a seed of its own, the command's draw: the same seed wherever it is applied.
     const seed = c.seed ?? (c.entropy ?? 0) >>> 1;
+    reseedDirectory(t, seed);
     const made = seedLedger(
       ctx.faker(),
       t.ledger,
       { seed, accounts: c.accounts, creditsPerAccount: c.creditsPerAccount },
       now,
     );
+    adoptLedgerAccounts(t);
     return { seed, ...made };
   }),
-  fixtures: onTenant<'fixtures'>((t, now, c, _state, ctx) =>
-    loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now),
-  ),
-  providerStateSetup: onTenant<'providerStateSetup'>((t, now, c) =>
-    t.providerStates.setup(t.ledger, now, c.state, c.params),
-  ),
+  fixtures: onTenant<'fixtures'>((t, now, c, _state, ctx) => {
+    const loaded = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+    adoptLedgerAccounts(t);
+    return loaded;
+  }),
+  providerStateSetup: onTenant<'providerStateSetup'>((t, now, c) => {
+    const values = t.providerStates.setup(t.ledger, now, c.state, c.params);
+    adoptLedgerAccounts(t);
+    return values;
+  }),
   providerStateTeardown: onTenant<'providerStateTeardown'>((t, _now, c) => {
     t.providerStates.teardown(t.ledger, c.state, c.params);
   }),
@@ -148,10 +191,12 @@ const handlers: Handlers = {
     try {
       return inTenant(state, SHARED_TENANT, c.entropy, c.at, (t, now): StartupResult => {
         const result: StartupResult = { applied: true };
+        if (c.seed !== undefined) reseedDirectory(t, c.seed.seed);
         if (c.seed !== undefined)
           result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
         if (c.fixtures !== undefined)
           result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+        adoptLedgerAccounts(t);
         return result;
       });
     } catch (err) {
@@ -186,6 +231,57 @@ const handlers: Handlers = {
     state.rateLimitSet = c.limit;
     return c.limit;
   },
+
+  // ---- The directory: customers, accounts, aliases, wallets
+  createCustomer: onTenant<'createCustomer'>((t, now, c) => {
+    const { customer, account } = t.directory.createCustomer(c.input, now);
+    if (account) ledgerAccountFor(t, account, now);
+    return toCreateCustomerResponse(customer, account && accountView(t, account, now));
+  }),
+  updateCustomer: onTenant<'updateCustomer'>((t, now, c) =>
+    toCustomer(t.directory.updateCustomer(c.customerId, c.patch, now)),
+  ),
+  deleteCustomer: onTenant<'deleteCustomer'>((t, now, c) => {
+    t.directory.deleteCustomer(c.customerId, now);
+  }),
+  createCustomerContact: onTenant<'createCustomerContact'>((t, now, c) =>
+    toContact(t.directory.createContact(c.customerId, c.input, now)),
+  ),
+  togaiCreateAccount: onTenant<'togaiCreateAccount'>((t, now, c) => {
+    const account = t.directory.createAccount(c.customerId, c.input, now);
+    ledgerAccountFor(t, account, now);
+    return accountView(t, account, now);
+  }),
+  updateAccount: onTenant<'updateAccount'>((t, now, c) => {
+    const before = t.directory.mustAccount(c.accountId).invoiceCurrency;
+    const account = t.directory.updateAccount(c.accountId, c.patch, now, t.ledger.hasCredits(c.accountId));
+    ledgerAccountFor(t, account, now);
+    if (account.invoiceCurrency !== before) t.ledger.setCurrency(account.id, account.invoiceCurrency, now);
+    return accountView(t, account, now);
+  }),
+  deleteAccount: onTenant<'deleteAccount'>((t, now, c) => {
+    t.directory.deleteAccount(c.accountId, now);
+  }),
+  addAliases: onTenant<'addAliases'>((t, now, c) =>
+    accountView(t, t.directory.addAliases(c.accountId, c.input, now), now),
+  ),
+  removeAliases: onTenant<'removeAliases'>((t, now, c) =>
+    accountView(t, t.directory.removeAliases(c.accountId, c.input, now), now),
+  ),
+  walletTopUp: onTenant<'walletTopUp'>((t, now, c) => {
+    accountForUse(t, c.accountId, now, 'wallet top-ups');
+    return toWallet(t.directory.topUp(c.accountId, c.amount, now));
+  }),
+  updateWallet: onTenant<'updateWallet'>((t, now, c) => toWallet(t.directory.updateWallet(c.accountId, c.patch, now))),
+  walletDebit: onTenant<'walletDebit'>((t, now, c) =>
+    t.directory.walletDebit(c.accountId, { ...c.input, hold: false }, now),
+  ),
+  walletHold: onTenant<'walletHold'>((t, now, c) =>
+    t.directory.walletDebit(c.accountId, { ...c.input, hold: true }, now),
+  ),
+  walletSettle: onTenant<'walletSettle'>((t, now, c) => t.directory.settleWalletHolds(c.accountId, c.selector, now)),
+  walletRelease: onTenant<'walletRelease'>((t, now, c) => t.directory.releaseWalletHolds(c.accountId, c.selector, now)),
+  // ---- end of the directory's handlers
 };
 
 /** Applies one command to the state; answers what the change made (a credit, an account, ...: CommandResults). */

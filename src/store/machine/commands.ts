@@ -18,12 +18,41 @@
 // Engine.execute answers it, so callers need no casts.
 
 import type { AccountInput, ConsumeInput, ConsumeResult, HoldOutcome, HoldSelector } from '../../domain/ledger.js';
+import type {
+  CorrectionAction,
+  CorrectionOutcome,
+  EventPayload,
+  IngestOutcome,
+} from '../../domain/events/event-store.js';
 import type { AccountRecord } from '../../domain/records.js';
 import type { Fixtures, Seeded } from '../../domain/seed.js';
 import type { components } from '../../spec/control-types.gen.js';
 import type { ProviderStateName, ProviderStateParams, ProviderStateValues } from '../../spec/provider-states.js';
 import type { Credit, CreditRequest } from '../../spec/types.js';
+import type {
+  Account,
+  CreateCustomerContactResponse,
+  CreateCustomerResponse,
+  Customer,
+  WalletBalanceResponse,
+} from '../../spec/accounts-types.js';
 import type { FaultInput, FaultRule, FaultTarget } from './fault-rules.js';
+import type {
+  WalletDebitInput,
+  WalletDebitResult,
+  WalletHoldOutcome,
+  WalletHoldSelector,
+} from '../../domain/directory/directory.js';
+import type {
+  AccountInput as TogaiAccountInput,
+  AccountPatch,
+  AddAliasesInput,
+  ContactInput,
+  CustomerInput,
+  CustomerPatch,
+  RemoveAliasesInput,
+  WalletPatch,
+} from '../../domain/directory/records.js';
 
 type Schemas = components['schemas'];
 
@@ -53,6 +82,14 @@ export type Command =
   | (TenantCommand & { type: 'consume'; accountId: string; input: ConsumeInput })
   | (TenantCommand & { type: 'settleHolds'; accountId: string; selector: HoldSelector })
   | (TenantCommand & { type: 'releaseHolds'; accountId: string; selector: HoldSelector })
+  // Events (POST /ingest and /ingestBatch are both one `ingest`; `endpoint` says which was called)
+  | (TenantCommand & { type: 'ingest'; events: EventPayload[]; endpoint: 'ingest' | 'ingestBatch' })
+  | (TenantCommand & {
+      type: 'eventCorrection';
+      action: CorrectionAction;
+      event: EventPayload;
+      requireConfirmation?: boolean | undefined;
+    })
   // The tenant's fake clock
   | (TenantCommand & { type: 'clockSet'; now: number })
   | (TenantCommand & { type: 'clockAdvance'; ms: number })
@@ -73,7 +110,27 @@ export type Command =
   | (StoreCommand & { type: 'faultRemove'; id: string })
   | (StoreCommand & { type: 'faultClear' })
   | (StoreCommand & { type: 'faultFire'; target: FaultTarget })
-  | (StoreCommand & { type: 'rateLimitSet'; limit: number });
+  | (StoreCommand & { type: 'rateLimitSet'; limit: number })
+  // ---- The directory: Togai's customers, accounts, aliases and wallets (format 2)
+  | (TenantCommand & { type: 'createCustomer'; input: CustomerInput })
+  | (TenantCommand & { type: 'updateCustomer'; customerId: string; patch: CustomerPatch })
+  | (TenantCommand & { type: 'deleteCustomer'; customerId: string })
+  // The contact's password is hashed before the command is made: logs never hold it.
+  | (TenantCommand & { type: 'createCustomerContact'; customerId: string; input: ContactInput })
+  // Togai's POST /accounts (`createAccount` is the control API's older command).
+  | (TenantCommand & { type: 'togaiCreateAccount'; customerId: string; input: TogaiAccountInput })
+  | (TenantCommand & { type: 'updateAccount'; accountId: string; patch: AccountPatch })
+  | (TenantCommand & { type: 'deleteAccount'; accountId: string })
+  | (TenantCommand & { type: 'addAliases'; accountId: string; input: AddAliasesInput })
+  | (TenantCommand & { type: 'removeAliases'; accountId: string; input: RemoveAliasesInput })
+  | (TenantCommand & { type: 'walletTopUp'; accountId: string; amount: number })
+  | (TenantCommand & { type: 'updateWallet'; accountId: string; patch: WalletPatch })
+  // Where Togai's invoices would draw on a wallet (control API).
+  | (TenantCommand & { type: 'walletDebit'; accountId: string; input: Omit<WalletDebitInput, 'hold'> })
+  | (TenantCommand & { type: 'walletHold'; accountId: string; input: Omit<WalletDebitInput, 'hold'> })
+  | (TenantCommand & { type: 'walletSettle'; accountId: string; selector: WalletHoldSelector })
+  | (TenantCommand & { type: 'walletRelease'; accountId: string; selector: WalletHoldSelector });
+// ---- end of the directory's commands
 
 /** The start-up seed: the configured seed and counts. */
 export interface StartupSeed {
@@ -96,6 +153,9 @@ export interface CommandResults {
   consume: ConsumeResult;
   settleHolds: HoldOutcome;
   releaseHolds: HoldOutcome;
+  /** Each event's status and referenceId, in the order sent. */
+  ingest: IngestOutcome[];
+  eventCorrection: CorrectionOutcome;
   clockSet: void;
   clockAdvance: void;
   clockReset: void;
@@ -114,6 +174,23 @@ export interface CommandResults {
   faultFire: FaultRule | undefined;
   /** The limit now in force. */
   rateLimitSet: number;
+  // ---- The directory (each answers the Togai API's shape of what it changed, as of the command's time)
+  createCustomer: CreateCustomerResponse;
+  updateCustomer: Customer;
+  deleteCustomer: void;
+  createCustomerContact: CreateCustomerContactResponse;
+  togaiCreateAccount: Account;
+  updateAccount: Account;
+  deleteAccount: void;
+  addAliases: Account;
+  removeAliases: Account;
+  walletTopUp: WalletBalanceResponse;
+  updateWallet: WalletBalanceResponse;
+  walletDebit: WalletDebitResult;
+  walletHold: WalletDebitResult;
+  walletSettle: WalletHoldOutcome;
+  walletRelease: WalletHoldOutcome;
+  // ---- end of the directory's results
 }
 
 /** The result of a command of type `T`. */

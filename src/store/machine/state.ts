@@ -22,6 +22,10 @@ export interface StateConfig {
   rateLimit: number;
   /** Tenants that may exist besides the shared one (0 or absent: no limit). */
   maxTenants?: number | undefined;
+  /** Days an event's timestamp may lie in the past (default 35). */
+  eventGracePeriodDays?: number | undefined;
+  /** Events each tenant may hold (default 2,000,000); past it 507. */
+  maxEvents?: number | undefined;
   /** Real time, for clocks that are not frozen (reads and stamping only: apply uses each command's `at`). */
   realTime: TimeSource;
 }
@@ -41,6 +45,10 @@ export class MockState {
       },
       config.realTime,
       config.maxTenants === undefined ? {} : { maxTenants: config.maxTenants },
+      {
+        ...(config.eventGracePeriodDays === undefined ? {} : { gracePeriodDays: config.eventGracePeriodDays }),
+        ...(config.maxEvents === undefined ? {} : { maxEvents: config.maxEvents }),
+      },
     );
   }
 

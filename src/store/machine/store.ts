@@ -14,9 +14,11 @@
 import { createHash } from 'node:crypto';
 import { MockClock, type TimeSource } from '../../domain/clock.js';
 import { MockError } from '../../domain/errors.js';
+import { EventStore, type EventStoreOptions, type EventsSnapshot } from '../../domain/events/event-store.js';
 import { idSeedFor, seedFromText } from '../../domain/ids.js';
 import { Ledger, type LedgerOptions } from '../../domain/ledger.js';
 import { ProviderStateStack } from '../../domain/provider-states.js';
+import { Directory, type DirectorySnapshot } from '../../domain/directory/directory.js';
 import type { components } from '../../spec/control-types.gen.js';
 
 export const SHARED_TENANT = 'shared';
@@ -27,7 +29,14 @@ export interface Tenant {
   readonly clock: MockClock;
   /** Provider states set up and not yet torn down (POST /_mock/provider-states). */
   readonly providerStates: ProviderStateStack;
+  /** Togai's customers, accounts (aliases, wallets) of the tenant: each ledger account has one here. */
+  readonly directory: Directory;
+  /** Ingested usage events (POST /ingest, /ingestBatch), with their statuses. */
+  readonly events: EventStore;
 }
+
+/** The directory's id seed, apart from the ledger's (the same seed must not replay credit ids as customer ids). */
+const directorySeed = (seed: number): number => (seed ^ 0x6a09e667) >>> 0;
 
 /** One tenant in the snapshot document (its `ledger` is what Ledger.snapshot() writes). */
 export type TenantSnapshot = components['schemas']['TenantSnapshot'];
@@ -59,6 +68,8 @@ export class MemoryStore {
     /** Real time for clocks that follow it: what reads and stamping see (apply uses commands' `at`). */
     private readonly realTime: TimeSource,
     private readonly limits: StoreLimits = {},
+    /** Every tenant's event store: grace period and cap (TOGAI_MOCK_EVENT_GRACE_PERIOD_DAYS, TOGAI_MOCK_MAX_EVENTS). */
+    private readonly eventOptions: EventStoreOptions = {},
   ) {
     this.absent = this.newTenant('', 0);
   }
@@ -124,7 +135,15 @@ export class MemoryStore {
       ledger: new Ledger({ ...this.ledgerOptions, seed }),
       clock: new MockClock(this.realTime),
       providerStates: new ProviderStateStack(),
+      directory: this.newDirectory(seed),
+      events: new EventStore(this.eventOptions),
     };
+  }
+
+  private newDirectory(seed: number): Directory {
+    const options: { seed: number; defaultCurrency?: string } = { seed: directorySeed(seed) };
+    if (this.ledgerOptions.defaultCurrency !== undefined) options.defaultCurrency = this.ledgerOptions.defaultCurrency;
+    return new Directory(options);
   }
 
   /**
@@ -135,6 +154,7 @@ export class MemoryStore {
   reseedTenant(key: string, seed: number): Tenant {
     const t = this.tenant(key, seed);
     t.ledger.reseed(idSeedFor(seed, t.ledger.creditCount + t.ledger.accountCount));
+    reseedDirectory(t, seed);
     return t;
   }
 
@@ -157,6 +177,9 @@ export class MemoryStore {
     return [...this.tenants.values()].map((t) => {
       const snap: TenantSnapshot = { key: t.key, clock: t.clock.toJSON(), ledger: t.ledger.snapshot() };
       if (t.providerStates.size > 0) snap.providerStates = t.providerStates.toJSON();
+      snap.directory = t.directory.toJSON();
+      // Only when there are some: a tenant without events writes what older versions wrote.
+      if (t.events.size > 0) snap.events = t.events.snapshot();
       return snap;
     });
   }
@@ -178,9 +201,34 @@ export class MemoryStore {
       };
       t.ledger.restore(s.ledger);
       t.clock.restore(s.clock);
+      if (s.directory !== undefined) t.directory.restore(s.directory as DirectorySnapshot);
+      else adoptLedgerAccounts(t);
+      t.events.restore(s.events as EventsSnapshot | undefined);
       rebuilt.set(s.key, t);
     }
     this.tenants.clear();
     for (const [k, t] of rebuilt) this.tenants.set(k, t);
   }
+}
+
+/**
+ * Gives every ledger account without one a directory account (and its
+ * customer when there is none), as if made when the ledger account was: after a snapshot
+ * of an older version, and after seed, fixtures or provider states, which
+ * make ledger accounts. Cheap when the two agree already (counts equal).
+ */
+export function adoptLedgerAccounts(t: Tenant): void {
+  if (t.directory.accountCount === t.ledger.accountCount) return;
+  for (const a of t.ledger.listAccounts()) {
+    if (!t.directory.account(a.id)) t.directory.adoptAccount(a.id, a.customerId, a.currency, a.createdAt);
+  }
+}
+
+/**
+ * Makes the directory's new ids follow `seed` (as a seed does the ledger's,
+ * domain/seed.ts): the same seed on the same data makes the same customers'
+ * and accounts' ids in every process.
+ */
+export function reseedDirectory(t: Tenant, seed: number): void {
+  t.directory.idState = directorySeed(idSeedFor(seed, t.directory.customerCount + t.directory.accountCount));
 }

@@ -1,0 +1,253 @@
+// The directory's storage and the mechanics its rules stand on: customers
+// and accounts by id and in creation order, the alias index, wallet entry
+// positions, contact usernames, the id generator; the reads; snapshots; and
+// all or nothing (atomically). The rules themselves are in directory.ts, as
+// the ledger's are in ledger.ts over ledger-state.ts.
+//
+// All or nothing: atomically(fn) takes back whatever `fn` changed if it
+// throws. Every change to a stored record goes through set()/push() or the
+// add helpers here, which record the step that undoes it while a capture is
+// open (nested captures hand their steps to the one around them).
+
+import { IdGenerator } from '../ids.js';
+import { invalid, notFound } from '../errors.js';
+import type { AccountRecord, AccountStatus, AliasRecord, CustomerRecord, WalletEntryRecord } from './records.js';
+import { aliasEffectiveAt } from './shapes.js';
+import { OrderedTable } from './table.js';
+
+export interface DirectoryOptions {
+  /** Seed of the id generator (uint32). */
+  seed?: number;
+  /** Invoice currency of accounts made without one. Default USD. */
+  defaultCurrency?: string;
+}
+
+type Undo = () => void;
+
+/** The directory's part of a tenant snapshot (times in epoch ms, alias window ends null when unbounded). */
+export interface DirectorySnapshot {
+  ids: number;
+  customers: CustomerRecord[];
+  accounts: AccountRecord[];
+}
+
+export class DirectoryState {
+  protected readonly customers = new OrderedTable<CustomerRecord>();
+  protected readonly accounts = new OrderedTable<AccountRecord>();
+  /** Every alias window ever given, by value, with its account. */
+  protected readonly aliasIndex = new Map<string, Array<{ accountId: string; alias: AliasRecord }>>();
+  /** Each wallet entry's position in its wallet's entries (entry ids are unique): cursor pages start there. */
+  protected readonly entryPositions = new Map<string, number>();
+  /** Contact usernames in use (a login name is unique). */
+  protected readonly usernames = new Set<string>();
+  protected readonly ids: IdGenerator;
+  readonly defaultCurrency: string;
+  protected readonly frames: Undo[][] = [];
+
+  constructor(options: DirectoryOptions = {}) {
+    this.ids = new IdGenerator(options.seed ?? 0);
+    this.defaultCurrency = options.defaultCurrency ?? 'USD';
+  }
+
+  get customerCount(): number {
+    return this.customers.size;
+  }
+
+  get accountCount(): number {
+    return this.accounts.size;
+  }
+
+  /** The id generator's state (uint32). */
+  get idState(): number {
+    return this.ids.state;
+  }
+
+  set idState(value: number) {
+    this.ids.state = value;
+  }
+
+  // ------------------------------------------------------------ all or nothing
+
+  /** Runs `change`; if it throws, every change it made here is taken back, newest first. */
+  atomically<T>(change: () => T): T {
+    const idsBefore = this.ids.state;
+    const frame: Undo[] = [];
+    this.frames.push(frame);
+    try {
+      const result = change();
+      this.frames.pop();
+      // A nested capture's steps belong to the one around it too.
+      this.frames[this.frames.length - 1]?.push(...frame);
+      return result;
+    } catch (err) {
+      this.frames.pop();
+      for (let i = frame.length - 1; i >= 0; i--) frame[i]!();
+      this.ids.state = idsBefore;
+      throw err;
+    }
+  }
+
+  protected record(undo: Undo): void {
+    this.frames[this.frames.length - 1]?.push(undo);
+  }
+
+  /** Sets one field of a stored record (undefined: removes it). */
+  protected set<O extends object, K extends keyof O>(obj: O, key: K, value: O[K]): void {
+    const had = Object.hasOwn(obj, key);
+    const before = obj[key];
+    if (value === undefined) delete obj[key];
+    else obj[key] = value;
+    this.record(() => {
+      if (had) obj[key] = before;
+      else delete obj[key];
+    });
+  }
+
+  protected push<T>(list: T[], item: T): void {
+    list.push(item);
+    this.record(() => {
+      list.pop();
+    });
+  }
+
+  protected indexAlias(accountId: string, alias: AliasRecord): void {
+    let list = this.aliasIndex.get(alias.value);
+    if (!list) {
+      list = [];
+      this.aliasIndex.set(alias.value, list);
+      const made = list;
+      this.record(() => {
+        if (this.aliasIndex.get(alias.value) === made) this.aliasIndex.delete(alias.value);
+      });
+    }
+    this.push(list, { accountId, alias });
+  }
+
+  protected claimUsername(name: string): void {
+    this.usernames.add(name);
+    this.record(() => this.usernames.delete(name));
+  }
+
+  protected addCustomerRecord(c: CustomerRecord): void {
+    this.customers.add(c);
+    this.record(() => this.customers.removeLast(c));
+  }
+
+  protected addAccountRecord(a: AccountRecord): void {
+    this.accounts.add(a);
+    this.record(() => this.accounts.removeLast(a));
+  }
+
+  // ------------------------------------------------------------------- reads
+
+  customer(id: string): CustomerRecord | undefined {
+    return this.customers.get(id);
+  }
+
+  account(id: string): AccountRecord | undefined {
+    return this.accounts.get(id);
+  }
+
+  mustCustomer(id: string): CustomerRecord {
+    const c = this.customers.get(id);
+    if (!c) throw notFound(`Customer ${id} does not exist`);
+    return c;
+  }
+
+  mustAccount(id: string): AccountRecord {
+    const a = this.accounts.get(id);
+    if (!a) throw notFound(`Account ${id} does not exist`);
+    return a;
+  }
+
+  /** Customers not archived, in creation order, after the one named `afterId`. */
+  listCustomers(afterId: string | undefined, pageSize: number): { items: CustomerRecord[]; more: boolean } {
+    if (afterId !== undefined && !this.customers.has(afterId)) {
+      throw invalid('nextToken refers to a customer that does not exist (was the mock reset?)');
+    }
+    return this.customers.page(afterId, pageSize, (c) => c.status !== 'ARCHIVED');
+  }
+
+  /** Accounts not archived, in creation order, after the one named `afterId`. */
+  listAccounts(afterId: string | undefined, pageSize: number): { items: AccountRecord[]; more: boolean } {
+    if (afterId !== undefined && !this.accounts.has(afterId)) {
+      throw invalid('nextToken refers to an account that does not exist (was the mock reset?)');
+    }
+    return this.accounts.page(afterId, pageSize, (a) => a.status !== 'ARCHIVED');
+  }
+
+  /** A wallet's entries in the order they were written, after the entry `afterId`. */
+  walletEntries(
+    accountId: string,
+    afterId: string | undefined,
+    pageSize: number,
+  ): { items: WalletEntryRecord[]; more: boolean } {
+    const entries = this.mustAccount(accountId).wallet.entries;
+    let start = 0;
+    if (afterId !== undefined) {
+      const i = this.entryPositions.get(afterId);
+      if (i === undefined || entries[i]?.id !== afterId) {
+        throw invalid(`nextToken refers to no entry of the wallet of account ${accountId}`);
+      }
+      start = i + 1;
+    }
+    return { items: entries.slice(start, start + pageSize), more: entries.length > start + pageSize };
+  }
+
+  /**
+   * The account an event names: by its id, or by an alias whose window
+   * contains `at`. Undefined when neither names one.
+   */
+  resolveForEvent(idOrAlias: string, at: number): { accountId: string; status: AccountStatus } | undefined {
+    const byId = this.accounts.get(idOrAlias);
+    if (byId) return { accountId: byId.id, status: byId.status };
+    const claims = this.aliasIndex.get(idOrAlias);
+    if (!claims) return undefined;
+    for (const { accountId, alias } of claims) {
+      if (aliasEffectiveAt(alias, at)) {
+        const a = this.accounts.get(accountId)!;
+        return { accountId: a.id, status: a.status };
+      }
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- snapshot
+
+  /** Everything, as plain JSON (the control spec's DirectorySnapshot). */
+  toJSON(): DirectorySnapshot {
+    return {
+      ids: this.ids.state,
+      customers: this.customers.values().map((c) => structuredClone(c)),
+      accounts: this.accounts.values().map((a) => structuredClone(a)),
+    };
+  }
+
+  /** Loads a snapshot into this (empty) directory; throws on an inconsistent one. */
+  restore(snap: DirectorySnapshot): void {
+    if (this.customers.size > 0 || this.accounts.size > 0) throw new Error('Directory.restore: not empty');
+    this.ids.state = snap.ids;
+    for (const c of snap.customers) {
+      if (this.customers.has(c.id)) throw invalid(`snapshot: customer ${c.id} appears twice`);
+      const copy = structuredClone(c);
+      this.customers.add(copy);
+      for (const contact of copy.contacts) this.usernames.add(contact.username);
+    }
+    for (const a of snap.accounts) {
+      if (this.accounts.has(a.id)) throw invalid(`snapshot: account ${a.id} appears twice`);
+      const customer = this.customers.get(a.customerId);
+      if (!customer || !customer.accountIds.includes(a.id)) {
+        throw invalid(`snapshot: account ${a.id} names customer ${a.customerId}, which does not list it`);
+      }
+      const copy = structuredClone(a);
+      this.accounts.add(copy);
+      for (const alias of copy.aliases) this.indexAlias(copy.id, alias);
+      copy.wallet.entries.forEach((e, i) => this.entryPositions.set(e.id, i));
+    }
+    for (const c of this.customers.values()) {
+      for (const id of c.accountIds) {
+        if (!this.accounts.has(id)) throw invalid(`snapshot: customer ${c.id} lists account ${id}, which is missing`);
+      }
+    }
+  }
+}

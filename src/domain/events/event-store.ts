@@ -1,0 +1,534 @@
+// A tenant's ingested usage events: what /ingest and /ingestBatch stored, with
+// the status each got, what GET /events lists and POST /events/correction
+// changes. Pure: time is the `now` each change is given (the command's), the
+// account an event names is looked up through EventAccountLookup (the
+// tenant's directory), and nothing is decided on read.
+//
+// The rules, decided once when an event is ingested, in this order:
+// - no `id` (the schema leaves it optional) or an empty one: INGESTION_FAILED_NO_EVENT_ID;
+// - an account that is neither an account id nor an alias effective at the
+//   event's `timestamp`, or an ARCHIVED one: INGESTION_FAILED_ACCOUNT_NOT_FOUND;
+// - a `timestamp` before now minus the grace period: INGESTION_FAILED_PAST_GRACE_PERIOD;
+// - an id with a completed event ingested less than 45 days ago (the
+//   tenant's clock; the same batch included): INGESTION_FAILED_DUPLICATE_EVENT;
+// - otherwise INGESTION_COMPLETED_NO_MATCHING_METERS: the fake has no meters,
+//   so an accepted event matches none.
+// Failed events are stored too, listed with their status; an id never has two
+// completed events inside the window.
+//
+// Storage is compact (a million events in a few hundred MB): an event is its
+// id, the rest of its payload as one JSON string, and a few numbers in typed
+// columns (columns.ts): its account (as sent and as resolved) and schema as
+// interned indexes, its status code, its time. Its payload is put together
+// again on read, id, accountId and schemaName first, the rest as sent.
+// Events are kept in ingestion order; their position is their referenceId's
+// number and the cursor of a listing, and each account has its positions in
+// an ascending column, so a page of one account's events costs a binary
+// search and the page, whatever the store's size.
+
+import type { Event } from '../../spec/accounts-types.js';
+import { MockError, invalid, notFound } from '../errors.js';
+import { float64Column, int32Column, uint8Column, type Column } from './columns.js';
+
+/** An event as a client sends it. */
+export type EventPayload = Event;
+
+export type AccountStatus = 'ACTIVE' | 'DRAFT' | 'ARCHIVED';
+
+/** How the store learns which account an event names (the tenant's directory answers it). */
+export interface EventAccountLookup {
+  /** The account `idOrAlias` names at `at` (an id, or an alias whose window contains `at`). */
+  resolveForEvent(idOrAlias: string, at: number): { accountId: string; status: AccountStatus } | undefined;
+}
+
+/** Statuses an event of the fake can have; the index is the stored code. */
+export const EVENT_STATUSES = [
+  'INGESTION_COMPLETED_NO_MATCHING_METERS',
+  'INGESTION_FAILED_NO_EVENT_ID',
+  'INGESTION_FAILED_ACCOUNT_NOT_FOUND',
+  'INGESTION_FAILED_PAST_GRACE_PERIOD',
+  'INGESTION_FAILED_DUPLICATE_EVENT',
+  'REVERTED',
+] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+const COMPLETED = 0;
+const NO_EVENT_ID = 1;
+const ACCOUNT_NOT_FOUND = 2;
+const PAST_GRACE = 3;
+const DUPLICATE = 4;
+const REVERTED = 5;
+
+const DAY = 86_400_000;
+/** Togai refuses an id used by an event in the last 45 days. */
+export const DUPLICATE_WINDOW_MS = 45 * DAY;
+export const DEFAULT_GRACE_PERIOD_DAYS = 35;
+export const DEFAULT_MAX_EVENTS = 2_000_000;
+
+export interface EventStoreOptions {
+  /** How far back an event's timestamp may lie (TOGAI_MOCK_EVENT_GRACE_PERIOD_DAYS). Default 35 days. */
+  gracePeriodDays?: number;
+  /** Events a tenant may hold, failed ones included (TOGAI_MOCK_MAX_EVENTS); past it 507. */
+  maxEvents?: number;
+}
+
+/** One stored event as the API shows it (before the spec's shapes, see shapes.ts). */
+export interface StoredEvent {
+  referenceId: string;
+  /** The event as it was sent (an alias stays an alias here). */
+  payload: EventPayload;
+  /** The account it is listed under: the resolved account id, else the accountId as sent. */
+  accountId: string;
+  status: EventStatus;
+  createdAt: number;
+}
+
+/** What ingesting one event did. */
+export interface IngestOutcome {
+  status: EventStatus;
+  referenceId: string;
+  id?: string;
+}
+
+export type CorrectionAction = 'UNDO' | 'REDO' | 'REDO_EVENT';
+
+export interface CorrectionOutcome {
+  status: 'REVERTED' | 'REVERTED_AND_REINGESTED' | 'FAILED';
+  reason: string;
+  /** The event the outcome shows: the reverted one, the re-ingested one, or (FAILED) the one named. */
+  event: StoredEvent;
+}
+
+/** The plain-JSON form of a stored event (TenantSnapshot.events in the control spec), in ingestion order. */
+export interface EventSnapshot {
+  /** The event as it was sent, as JSON text. */
+  payload: string;
+  accountId: string;
+  status: EventStatus;
+  /** Epoch ms of the tenant clock when it was ingested. */
+  createdAt: number;
+}
+
+export interface EventsSnapshot {
+  events: EventSnapshot[];
+}
+
+export interface EventQuery {
+  accountId?: string | undefined;
+  schemaName?: string | undefined;
+  status?: EventStatus | undefined;
+  /** Position of the last event of the previous page (from its referenceId). */
+  after?: number | undefined;
+  pageSize: number;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** The referenceId to continue after, when more events match. */
+  next?: string;
+}
+
+const REFERENCE_PREFIX = 'evt_';
+
+/** The referenceId of the event at `pos`: its place in the tenant's ingestion order, so it is stable and unique. */
+export const referenceIdOf = (pos: number): string => `${REFERENCE_PREFIX}${(pos + 1).toString().padStart(10, '0')}`;
+
+/** The position a referenceId names, or undefined when it is not one of ours. */
+export function positionOf(referenceId: string): number | undefined {
+  if (!referenceId.startsWith(REFERENCE_PREFIX)) return undefined;
+  const digits = referenceId.slice(REFERENCE_PREFIX.length);
+  if (!/^\d{1,15}$/.test(digits)) return undefined;
+  const n = Number(digits) - 1;
+  return n >= 0 ? n : undefined;
+}
+
+/** One step to take back (atomically): an event appended, a status changed. */
+type UndoStep = { kind: 'append' } | { kind: 'status'; pos: number; old: number };
+
+export class EventStore {
+  private readonly gracePeriodMs: number;
+  readonly maxEvents: number;
+  readonly gracePeriodDays: number;
+
+  // Columns by position.
+  /** The event's id ('' or undefined when it had none: the same string as byId's key). */
+  private readonly ids: Array<string | undefined> = [];
+  /** The payload without id, accountId and schemaName, as JSON text. */
+  private readonly rests: string[] = [];
+  /** The accountId as sent (an alias stays one), interned. */
+  private readonly sentAccount = int32Column();
+  private readonly account = int32Column();
+  private readonly schema = int32Column();
+  private readonly status = uint8Column();
+  private readonly createdAt = float64Column();
+  /** Interned account ids and schema names. */
+  private readonly names: string[] = [];
+  private readonly nameIndex = new Map<string, number>();
+  /**
+   * An id's latest event; each event links to the one before it with the
+   * same id (-1: none). A chain rather than a list per id: most ids have one
+   * event, and a million of them should not cost a million arrays.
+   */
+  private readonly byId = new Map<string, number>();
+  private readonly prevSameId = int32Column();
+  /** Each account's positions, ascending. */
+  private readonly byAccount = new Map<number, Column<Int32Array>>();
+  /** Open atomically() calls record here what to take back. */
+  private undo: UndoStep[] | undefined;
+
+  constructor(options: EventStoreOptions = {}) {
+    this.gracePeriodDays = options.gracePeriodDays ?? DEFAULT_GRACE_PERIOD_DAYS;
+    this.gracePeriodMs = this.gracePeriodDays * DAY;
+    this.maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  }
+
+  get size(): number {
+    return this.rests.length;
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  /**
+   * Ingests events in order (one /ingest event, or a batch) at `now`. Every
+   * event is stored with its own status; refused whole (507, nothing stored)
+   * when they would take the tenant past its cap.
+   */
+  ingest(events: readonly EventPayload[], now: number, lookup: EventAccountLookup): IngestOutcome[] {
+    this.admit(events.length);
+    const out: IngestOutcome[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const { status, accountId } = this.evaluate(event, now, lookup, i, events.length > 1);
+      const pos = this.append(event, accountId, status, now);
+      const outcome: IngestOutcome = { status: EVENT_STATUSES[status]!, referenceId: referenceIdOf(pos) };
+      if (event.id !== undefined && event.id !== '') outcome.id = event.id;
+      out.push(outcome);
+    }
+    return out;
+  }
+
+  /**
+   * POST /events/correction, following the spec's actions: UNDO marks the
+   * id's completed event REVERTED and frees its id; REDO undoes it and
+   * ingests the same payload again; REDO_EVENT undoes it and ingests the
+   * payload given instead. A REDO may also start from the id's REVERTED
+   * event (nothing to undo then). The re-ingestion follows the ingestion
+   * rules at `now`; when it would not complete, the correction is FAILED and
+   * changes nothing. An id with no stored event: 404.
+   */
+  correct(action: CorrectionAction, event: EventPayload, now: number, lookup: EventAccountLookup): CorrectionOutcome {
+    const id = event.id;
+    if (id === undefined || id === '') throw invalid('event.id is required: it names the event to correct');
+    const positions = this.positionsOf(id);
+    if (positions.length === 0) throw notFound(`Event ${id} does not exist`);
+    const livePos = this.liveOf(id);
+    const latest = positions[positions.length - 1]!;
+    if (action === 'UNDO') {
+      if (livePos === undefined) {
+        return this.failed(latest, `event ${id} has no completed event to undo (it is ${this.statusOf(latest)})`);
+      }
+      this.setStatus(livePos, REVERTED);
+      return {
+        status: 'REVERTED',
+        reason: `event ${id} was reverted; its id may be ingested again`,
+        event: this.at(livePos),
+      };
+    }
+    let from = livePos;
+    if (from === undefined) {
+      for (let i = positions.length - 1; i >= 0 && from === undefined; i--) {
+        if (this.status.get(positions[i]!) === REVERTED) from = positions[i]!;
+      }
+    }
+    if (from === undefined) {
+      return this.failed(latest, `event ${id} was never ingested successfully (it is ${this.statusOf(latest)})`);
+    }
+    const payload: EventPayload = action === 'REDO' ? this.payloadAt(from) : { ...event, id };
+    // Judged with the id free, as it will be once the completed event is reverted.
+    const judged = this.evaluate(payload, now, lookup, 0, false, true);
+    if (judged.status !== COMPLETED) {
+      return this.failed(from, `re-ingesting event ${id} would fail: ${EVENT_STATUSES[judged.status]!}`);
+    }
+    this.admit(1);
+    if (livePos !== undefined) this.setStatus(livePos, REVERTED);
+    const pos = this.append(payload, judged.accountId, COMPLETED, now);
+    return {
+      status: 'REVERTED_AND_REINGESTED',
+      reason: `event ${id} was reverted and ingested again${action === 'REDO_EVENT' ? ' with the payload given' : ''}`,
+      event: this.at(pos),
+    };
+  }
+
+  /**
+   * Runs `change` all or nothing: if it throws, every event it stored and
+   * every status it changed is taken back. Costs what it changed.
+   */
+  atomically<T>(change: () => T): T {
+    const outer = this.undo;
+    const steps: UndoStep[] = [];
+    this.undo = steps;
+    try {
+      const result = change();
+      if (outer !== undefined) outer.push(...steps);
+      return result;
+    } catch (err) {
+      this.revert(steps);
+      throw err;
+    } finally {
+      this.undo = outer;
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** An event id's event as GET /events/{event_id} shows it: its completed one, else the latest stored. */
+  get(id: string): StoredEvent | undefined {
+    const positions = this.positionsOf(id);
+    if (positions.length === 0) return undefined;
+    return this.at(this.liveOf(id) ?? positions[positions.length - 1]!);
+  }
+
+  /**
+   * Every stored event of an id (GET /events/{event_id} answers a list): the
+   * one in force first (its completed event, else its latest), then the
+   * others, newest first. Empty for an id never ingested.
+   */
+  eventsOf(id: string): StoredEvent[] {
+    const newestFirst = this.positionsOf(id).reverse();
+    if (newestFirst.length === 0) return [];
+    const current = this.liveOf(id) ?? newestFirst[0]!;
+    return [current, ...newestFirst.filter((p) => p !== current)].map((p) => this.at(p));
+  }
+
+  /** A page of events, oldest first, filtered; a page of one account reads only that account's events. */
+  list(q: EventQuery): EventPage {
+    const after = q.after ?? -1;
+    const schemaIdx = q.schemaName === undefined ? undefined : this.nameIndex.get(q.schemaName);
+    if (q.schemaName !== undefined && schemaIdx === undefined) return { events: [] };
+    const statusCode = q.status === undefined ? undefined : EVENT_STATUSES.indexOf(q.status);
+    if (statusCode === -1) return { events: [] };
+    const matches = (pos: number): boolean =>
+      (schemaIdx === undefined || this.schema.get(pos) === schemaIdx) &&
+      (statusCode === undefined || this.status.get(pos) === statusCode);
+    const picked: number[] = [];
+    let more = false;
+    const take = (pos: number): boolean => {
+      if (!matches(pos)) return true;
+      if (picked.length === q.pageSize) {
+        more = true;
+        return false;
+      }
+      picked.push(pos);
+      return true;
+    };
+    if (q.accountId !== undefined) {
+      const idx = this.nameIndex.get(q.accountId);
+      const col = idx === undefined ? undefined : this.byAccount.get(idx);
+      if (col !== undefined) {
+        for (let i = col.firstAbove(after); i < col.length; i++) if (!take(col.get(i))) break;
+      }
+    } else {
+      for (let pos = after + 1; pos < this.rests.length; pos++) if (!take(pos)) break;
+    }
+    const page: EventPage = { events: picked.map((pos) => this.at(pos)) };
+    if (more) page.next = referenceIdOf(picked[picked.length - 1]!);
+    return page;
+  }
+
+  // ---------------------------------------------------------------- snapshot
+
+  snapshot(): EventsSnapshot {
+    const events: EventSnapshot[] = new Array<EventSnapshot>(this.rests.length);
+    for (let pos = 0; pos < this.rests.length; pos++) {
+      events[pos] = {
+        payload: this.payloadText(pos),
+        accountId: this.names[this.account.get(pos)]!,
+        status: EVENT_STATUSES[this.status.get(pos)]!,
+        createdAt: this.createdAt.get(pos),
+      };
+    }
+    return { events };
+  }
+
+  /** Loads a snapshot into this (empty) store; the statuses are taken as saved, nothing is judged again. */
+  restore(snap: EventsSnapshot | undefined): void {
+    if (this.rests.length > 0) throw new Error('EventStore.restore: the store is not empty');
+    for (const [i, e] of (snap?.events ?? []).entries()) {
+      const code = EVENT_STATUSES.indexOf(e.status);
+      if (code < 0) throw invalid(`snapshot: events[${i}].status ${JSON.stringify(e.status)} is not an event status`);
+      let payload: EventPayload;
+      try {
+        payload = JSON.parse(e.payload) as EventPayload;
+      } catch {
+        throw invalid(`snapshot: events[${i}].payload is not JSON text`);
+      }
+      if (typeof payload !== 'object' || payload === null || typeof payload.schemaName !== 'string') {
+        throw invalid(`snapshot: events[${i}].payload is not an event`);
+      }
+      this.append(payload, e.accountId, code, e.createdAt);
+    }
+  }
+
+  // ---------------------------------------------------------------- inside
+
+  /** Refuses (507) what would take the store past its cap: never a silent drop. */
+  private admit(n: number): void {
+    if (this.rests.length + n <= this.maxEvents) return;
+    throw new MockError(
+      'insufficient_storage',
+      `Event limit reached: this tenant holds ${this.rests.length} events and may hold ${this.maxEvents} ` +
+        `(--max-events / TOGAI_MOCK_MAX_EVENTS); ${n} more were not stored. Reset the mock or raise the limit`,
+    );
+  }
+
+  /** The status an event gets at `now`, and the account it is listed under. */
+  private evaluate(
+    event: EventPayload,
+    now: number,
+    lookup: EventAccountLookup,
+    index: number,
+    inBatch: boolean,
+    idFree = false,
+  ): { status: number; accountId: string } {
+    const at = Date.parse(event.timestamp);
+    if (Number.isNaN(at)) {
+      throw invalid(`${inBatch ? `events[${index}]` : 'event'}.timestamp must be an RFC 3339 date-time`);
+    }
+    if (event.id === undefined || event.id === '') return { status: NO_EVENT_ID, accountId: event.accountId };
+    const account = lookup.resolveForEvent(event.accountId, at);
+    if (account === undefined || account.status === 'ARCHIVED') {
+      return { status: ACCOUNT_NOT_FOUND, accountId: account?.accountId ?? event.accountId };
+    }
+    if (at < now - this.gracePeriodMs) return { status: PAST_GRACE, accountId: account.accountId };
+    if (!idFree) {
+      const live = this.liveOf(event.id);
+      if (live !== undefined && now - this.createdAt.get(live) < DUPLICATE_WINDOW_MS) {
+        return { status: DUPLICATE, accountId: account.accountId };
+      }
+    }
+    return { status: COMPLETED, accountId: account.accountId };
+  }
+
+  private intern(name: string): number {
+    let idx = this.nameIndex.get(name);
+    if (idx === undefined) {
+      idx = this.names.length;
+      this.names.push(name);
+      this.nameIndex.set(name, idx);
+    }
+    return idx;
+  }
+
+  private append(event: EventPayload, accountId: string, status: number, now: number): number {
+    const pos = this.rests.length;
+    const acct = this.intern(accountId);
+    const { id: _id, accountId: sent, schemaName: _schema, ...rest } = event;
+    this.rests.push(JSON.stringify(rest));
+    this.ids.push(event.id);
+    this.sentAccount.push(this.intern(sent));
+    this.account.push(acct);
+    this.schema.push(this.intern(event.schemaName));
+    this.status.push(status);
+    this.createdAt.push(now);
+    let col = this.byAccount.get(acct);
+    if (col === undefined) this.byAccount.set(acct, (col = int32Column()));
+    col.push(pos);
+    const id = event.id;
+    if (id !== undefined && id !== '') {
+      this.prevSameId.push(this.byId.get(id) ?? -1);
+      this.byId.set(id, pos);
+    } else {
+      this.prevSameId.push(-1);
+    }
+    this.undo?.push({ kind: 'append' });
+    return pos;
+  }
+
+  private setStatus(pos: number, status: number): void {
+    this.undo?.push({ kind: 'status', pos, old: this.status.get(pos) });
+    this.status.set(pos, status);
+  }
+
+  private revert(steps: UndoStep[]): void {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i]!;
+      if (step.kind === 'status') this.status.set(step.pos, step.old);
+      else this.dropLast();
+    }
+  }
+
+  /** Takes back the last append. */
+  private dropLast(): void {
+    const pos = this.rests.length - 1;
+    const col = this.byAccount.get(this.account.get(pos))!;
+    col.pop();
+    if (col.length === 0) this.byAccount.delete(this.account.get(pos));
+    const id = this.ids[pos];
+    if (id !== undefined && id !== '') {
+      const prev = this.prevSameId.get(pos);
+      if (prev < 0) this.byId.delete(id);
+      else this.byId.set(id, prev);
+    }
+    this.prevSameId.pop();
+    this.rests.pop();
+    this.ids.pop();
+    this.sentAccount.pop();
+    this.account.pop();
+    this.schema.pop();
+    this.status.pop();
+    this.createdAt.pop();
+  }
+
+  /** An id's events, oldest first. */
+  private positionsOf(id: string): number[] {
+    const out: number[] = [];
+    for (let pos = this.byId.get(id) ?? -1; pos >= 0; pos = this.prevSameId.get(pos)) out.push(pos);
+    return out.reverse();
+  }
+
+  /** The id's latest completed event. */
+  private liveOf(id: string): number | undefined {
+    for (let pos = this.byId.get(id) ?? -1; pos >= 0; pos = this.prevSameId.get(pos)) {
+      if (this.status.get(pos) === COMPLETED) return pos;
+    }
+    return undefined;
+  }
+
+  private statusOf(pos: number): EventStatus {
+    return EVENT_STATUSES[this.status.get(pos)]!;
+  }
+
+  private failed(pos: number, reason: string): CorrectionOutcome {
+    return { status: 'FAILED', reason, event: this.at(pos) };
+  }
+
+  /** The event as it was sent (id, accountId and schemaName first). */
+  private payloadAt(pos: number): EventPayload {
+    const head: Partial<EventPayload> = {};
+    const id = this.ids[pos];
+    if (id !== undefined) head.id = id;
+    head.accountId = this.names[this.sentAccount.get(pos)]!;
+    head.schemaName = this.names[this.schema.get(pos)]!;
+    return Object.assign(head, JSON.parse(this.rests[pos]!) as object) as EventPayload;
+  }
+
+  /** payloadAt's JSON text, put together without parsing the rest. */
+  private payloadText(pos: number): string {
+    const id = this.ids[pos];
+    let head = id === undefined ? '{' : `{"id":${JSON.stringify(id)},`;
+    head += `"accountId":${JSON.stringify(this.names[this.sentAccount.get(pos)]!)}`;
+    head += `,"schemaName":${JSON.stringify(this.names[this.schema.get(pos)]!)}`;
+    const rest = this.rests[pos]!;
+    return rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
+  }
+
+  private at(pos: number): StoredEvent {
+    return {
+      referenceId: referenceIdOf(pos),
+      payload: this.payloadAt(pos),
+      accountId: this.names[this.account.get(pos)]!,
+      status: EVENT_STATUSES[this.status.get(pos)]!,
+      createdAt: this.createdAt.get(pos),
+    };
+  }
+}
