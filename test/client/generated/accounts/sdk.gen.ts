@@ -362,7 +362,7 @@ export const updateWalletForAccount = <ThrowOnError extends boolean = false>(opt
 /**
  * List an account's wallet entries
  *
- * The wallet's entries, newest first, one page at a time. Pass the
+ * The wallet's entries, oldest first, one page at a time. Pass the
  * `nextToken` of a page to get the next one; it is absent on the last page.
  *
  */
