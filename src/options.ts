@@ -15,7 +15,7 @@ export interface TogaiMockOptions {
   host: string;
   /** Accepted credentials. Empty: any non-empty credential is accepted. */
   tokens: string[];
-  /** Accounts must be created (seeded) before credits are granted to them. */
+  /** The Togai-like mode: accounts must exist before credits or wallet top-ups name them. */
   strictAccounts: boolean;
   /** Give every credential its own ledger and clock. */
   isolateTenants: boolean;
@@ -279,7 +279,7 @@ const TABLE: { [K in keyof TogaiMockOptions]: OptionDef<K> } = {
     env: ['TOGAI_MOCK_STRICT_ACCOUNTS'],
     parse: parseBoolean,
     default: false,
-    help: 'accounts must be created (seeded) before credits are granted',
+    help: 'the Togai-like mode: accounts must exist before credits or wallet top-ups name them (else 404)',
   },
   isolateTenants: {
     flag: 'isolate-tenants',

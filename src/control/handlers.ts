@@ -7,6 +7,7 @@
 // (see tenant.ts).
 
 import { MockError, notFound } from '../domain/errors.js';
+import { positionOf, type EventStatus } from '../domain/events/event-store.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
 import type { Seeded } from '../domain/seed.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
@@ -29,6 +30,7 @@ import {
   hashFixturePasswords,
 } from './seed.js';
 import type { ControlContext } from './tenant.js';
+import { accountProfileView, customerView, eventView } from './directory-views.js';
 import { accountDetailsView, accountView } from './views.js';
 
 type Schemas = components['schemas'];
@@ -200,6 +202,53 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
         const account = tenant.ledger.getAccount(input.params.accountId!);
         if (!account) throw notFound(`Account ${input.params.accountId} does not exist`);
         return { status: 200, body: accountDetailsView(tenant.ledger, account, tenant.clock.now()) };
+      });
+    },
+
+    // ------------------------------------------- customers, accounts, events
+
+    listMockCustomers(input) {
+      const offset = (input.query.offset as number | undefined) ?? 0;
+      const limit = (input.query.limit as number | undefined) ?? 50;
+      return readTenant(input, (tenant) => {
+        const all = tenant.directory.allCustomers();
+        return {
+          status: 200,
+          body: {
+            customers: all.slice(offset, offset + limit).map((c) => customerView(tenant.directory, c)),
+            total: all.length,
+          },
+        };
+      });
+    },
+
+    getMockAccountProfile(input) {
+      const entries = (input.query.entries as number | undefined) ?? 50;
+      return readTenant(input, (tenant) => {
+        const account = tenant.directory.account(input.params.accountId!);
+        if (!account) throw notFound(`Account ${input.params.accountId} does not exist`);
+        return { status: 200, body: accountProfileView(tenant.directory, account, tenant.clock.now(), entries) };
+      });
+    },
+
+    listMockAccountEvents(input) {
+      const token = input.query.nextToken as string | undefined;
+      // The token is the referenceId of the previous page's last event.
+      const after = token === undefined ? undefined : positionOf(token);
+      if (token !== undefined && after === undefined) {
+        throw new MockError('invalid', 'nextToken is malformed: pass back the nextToken of the previous page');
+      }
+      return readTenant(input, (tenant) => {
+        const page = tenant.events.list({
+          accountId: input.params.accountId!,
+          status: input.query.status as EventStatus | undefined,
+          after,
+          pageSize: (input.query.limit as number | undefined) ?? 50,
+        });
+        return {
+          status: 200,
+          body: { events: page.events.map(eventView), ...(page.next === undefined ? {} : { nextToken: page.next }) },
+        };
       });
     },
 

@@ -248,7 +248,7 @@ export interface paths {
         };
         /**
          * List an account's wallet entries
-         * @description The wallet's entries, newest first, one page at a time. Pass the
+         * @description The wallet's entries, oldest first, one page at a time. Pass the
          *     `nextToken` of a page to get the next one; it is absent on the last page.
          */
         get: operations["WalletEntriesForAccount"];

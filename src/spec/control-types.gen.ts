@@ -197,6 +197,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_mock/accounts/{accountId}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One account's customer, aliases and wallet
+         * @description The account as the customers and accounts API keeps it: its customer,
+         *     every alias it ever claimed with its window (past and future ones
+         *     too, each marked whether it is in effect now), and its wallet with
+         *     its newest entries. Archived accounts are answered too. Reads only.
+         */
+        get: operations["getMockAccountProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_mock/accounts/{accountId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One account's events with their ingestion statuses
+         * @description The events listed under the account, oldest first, failed ones
+         *     included: those that named it (by its id, or by an alias in effect at
+         *     their timestamp), and those that named its id while no account had
+         *     it. Reads only.
+         */
+        get: operations["listMockAccountEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_mock/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List customers with their accounts
+         * @description Every customer in order of creation, archived ones included (with
+         *     their status, unlike the Togai API's list), each with its accounts;
+         *     one page at a time. Reads only.
+         */
+        get: operations["listMockCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_mock/accounts/{accountId}/consume": {
         parameters: {
             query?: never;
@@ -667,6 +735,113 @@ export interface components {
             /** @description The account's credits in creation order, each with its transactions. */
             credits: components["schemas"]["CreditSketch"][];
             holds: components["schemas"]["Hold"][];
+        };
+        MockCustomer: {
+            id: string;
+            togaiCustomerId: string;
+            name: string;
+            primaryEmail: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "ARCHIVED";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            contactCount: number;
+            /** @description The customer's accounts in creation order, archived ones included. */
+            accounts: components["schemas"]["MockAccountSummary"][];
+        };
+        MockAccountSummary: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+            invoiceCurrency: string;
+        };
+        AccountProfile: {
+            customer: {
+                id: string;
+                togaiCustomerId: string;
+                name: string;
+                primaryEmail: string;
+                /** @enum {string} */
+                status: "ACTIVE" | "ARCHIVED";
+            };
+            account: {
+                id: string;
+                togaiAccountId: string;
+                name: string;
+                /** @enum {string} */
+                status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+                invoiceCurrency: string;
+                primaryEmail?: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+            };
+            /**
+             * @description Every alias of the account in the order they were added. An open
+             *     end is written as the Togai API writes it (0001-01-01 or
+             *     9999-12-31).
+             */
+            aliases: {
+                id: string;
+                value: string;
+                /** Format: date-time */
+                effectiveFrom: string;
+                /** Format: date-time */
+                effectiveUntil: string;
+                /** @description Whether the window contains the tenant clock's now. */
+                effectiveNow: boolean;
+            }[];
+            wallet: {
+                id: string;
+                /** @enum {string} */
+                status: "ACTIVE" | "INACTIVE";
+                /** @description What is spendable (top-ups minus debits minus what is on hold). */
+                balance: number;
+                holdAmount: number;
+                creditUnit: string;
+                /** Format: date-time */
+                effectiveFrom: string;
+                /** Format: date-time */
+                updatedAt: string;
+            };
+            /** @description The wallet's newest entries, newest first. */
+            walletEntries: {
+                id: string;
+                /** @enum {string} */
+                transactionType: "CREDITED" | "DEBITED";
+                /** @enum {string} */
+                status: "COMPLETED" | "ON_HOLD";
+                amount: number;
+                closingBalance: number;
+                /** Format: date-time */
+                createdAt: string;
+                entityId?: string;
+                invoiceId?: string;
+            }[];
+            walletEntryCount: number;
+        };
+        /** @enum {string} */
+        EventStatus: "INGESTION_COMPLETED_NO_MATCHING_METERS" | "INGESTION_FAILED_NO_EVENT_ID" | "INGESTION_FAILED_ACCOUNT_NOT_FOUND" | "INGESTION_FAILED_PAST_GRACE_PERIOD" | "INGESTION_FAILED_DUPLICATE_EVENT" | "REVERTED";
+        MockEvent: {
+            referenceId: string;
+            status: components["schemas"]["EventStatus"];
+            statusDescription: string;
+            /**
+             * Format: date-time
+             * @description When it was ingested, by the tenant's clock.
+             */
+            ingestedAt: string;
+            /** @description The event as it was sent (its accountId may be an alias). */
+            event: {
+                id?: string;
+                schemaName: string;
+                accountId: string;
+                timestamp: string;
+            };
         };
         /** @description A Credit (or CreditDetailsResponse) exactly as defined in togai-credits.yaml. */
         CreditSketch: {
@@ -1506,6 +1681,111 @@ export interface operations {
             };
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMockAccountProfile: {
+        parameters: {
+            query?: {
+                /** @description How many of the wallet's newest entries to include, 0 to 500. */
+                entries?: number;
+            };
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
+            path: {
+                accountId: components["parameters"]["AccountId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's profile. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountProfile"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMockAccountEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events with this ingestion status. */
+                status?: components["schemas"]["EventStatus"];
+                /** @description The `nextToken` of the previous page. */
+                nextToken?: string;
+                /** @description Events per page, 1 to 200. */
+                limit?: number;
+            };
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
+            path: {
+                accountId: components["parameters"]["AccountId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the account's events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: components["schemas"]["MockEvent"][];
+                        /** @description Present when more events follow; pass it back for the next page. */
+                        nextToken?: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMockCustomers: {
+        parameters: {
+            query?: {
+                /** @description Customers to skip. */
+                offset?: number;
+                /** @description Customers per page, 1 to 500. */
+                limit?: number;
+            };
+            header?: {
+                /** @description With isolated tenants, the credential whose tenant the call acts on. */
+                "X-Mock-Tenant"?: components["parameters"]["MockTenant"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers, and how many there are in all. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customers: components["schemas"]["MockCustomer"][];
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };

@@ -37,6 +37,7 @@ export const PAGES = [
   'README.md',
   'docs/command-line.md',
   'docs/control-api.md',
+  'docs/accounts-and-events.md',
   'docs/contract-testing.md',
   'docs/library.md',
   'docs/dashboard.md',

@@ -33,12 +33,25 @@ export async function runTour(baseUrl: string): Promise<void> {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l));
-  const [granted, listed, details, balance, voided, error, ...rest] = answers;
+  const [customer, granted, listed, details, balance, voided, error, wallet, ingested, ...rest] = answers;
   expect(rest).toEqual([]);
+  expect(customer).toMatchObject({ id: 'CUS001', account: { id: 'ACC001', customerId: 'CUS001', status: 'ACTIVE' } });
+  expect(customer.togaiCustomerId).toEqual(customer.account.togaiCustomerId);
   expect(granted.credits.map((c: any) => c.creditAmount)).toEqual([1000, 50]);
+  // The credits carry the account's customer and currency.
+  expect(granted.credits.map((c: any) => [c.customerId, c.creditUnit])).toEqual([
+    ['CUS001', 'EUR'],
+    ['CUS001', 'EUR'],
+  ]);
   expect(listed.data).toHaveLength(2);
   expect(details.transactions.map((t: any) => t.transactionType)).toEqual(['CREDITED']);
-  expect(balance).toMatchObject({ activeCredits: 1050, availableBalance: 1050, unit: 'USD' });
+  expect(balance).toMatchObject({ activeCredits: 1050, availableBalance: 1050, unit: 'EUR' });
   expect(voided).toMatchObject({ id: details.id, status: 'VOIDED' });
   expect(error).toEqual({ message: 'creditRequests[0].priority must be integer' });
+  expect(wallet).toMatchObject({ accountId: 'ACC001', customerId: 'CUS001', balance: 200, creditUnit: 'EUR' });
+  expect(ingested).toMatchObject({
+    success: true,
+    statusCode: 202,
+    details: { events: [{ id: 'ride-0001', status: 'INGESTION_COMPLETED_NO_MATCHING_METERS' }] },
+  });
 }

@@ -4,7 +4,10 @@
 // duplicate never completed, corrections, `Prefer: code=`, the snapshot round
 // trip. The response self-check is on: every response here is checked
 // against spec/.
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { creditRequest, startTestMock, type TestMock } from '../helpers/mock.js';
 
 const NOW = '2024-06-01T12:00:00Z';
@@ -342,5 +345,47 @@ describe('the duplicate window follows the fake clock', () => {
     );
     mock.setTime('2024-07-16T12:00:00Z');
     expect((await ingest(event({ timestamp: '2024-07-16T11:00:00Z' }))).body.success).toBe(true);
+  });
+});
+
+describe('a restart from a compacted state file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'togai-mock-events-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('holds every event, in its order and with its status, across more than one snapshot part', async () => {
+    const file = join(dir, 'state.json');
+    // A snapshot every few commands: the restart reads the events back from snapshot parts, not from the log.
+    const first = await startTestMock({ stateFile: file, stateSnapshotEvery: 2 });
+    first.setTime(NOW);
+    expect(
+      (await first.call('POST', '/credits', { body: { creditRequests: [creditRequest({ accountId: 'ACC1' })] } }))
+        .status,
+    ).toBe(200);
+    // 1,500 events: two parts of events (1,000 a part), with failed ones among them.
+    for (let b = 0; b < 3; b++) {
+      const events = Array.from({ length: 500 }, (_, i) =>
+        event({ id: `p${b}-${i}`, accountId: i % 50 === 0 ? 'NOBODY' : 'ACC1' }),
+      );
+      expect([202, 207]).toContain((await first.call('POST', '/ingestBatch', { body: { events } })).status);
+    }
+    const read = async (m: TestMock) => {
+      const pages: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const r = await m.call('GET', `/events?pageSize=50${token ? `&nextToken=${token}` : ''}`);
+        pages.push(r.body.events);
+        token = r.body.nextToken;
+      } while (token !== undefined);
+      return pages.flat();
+    };
+    const before = await read(first);
+    expect(before).toHaveLength(1500);
+    await first.close();
+    const second = await startTestMock({ stateFile: file });
+    expect(await read(second)).toEqual(before);
+    // The duplicate rule still knows the ids that came back.
+    const again = await second.call('POST', '/ingest', { body: { event: event({ id: 'p0-1' }) } });
+    expect(again.body.code).toBe('INGESTION_FAILED_DUPLICATE_EVENT');
+    await second.close();
   });
 });

@@ -61,3 +61,34 @@ describe('prepaid credits', () => {
     expect(calls[0]!.status).toBe(200);
   });
 });
+
+describe('an onboarded customer', () => {
+  it("credits carry the account's customer and currency; the wallet shows every entry", async () => {
+    const onboarded = await callTogai('POST', '/customers', {
+      id: 'CUS-1',
+      name: 'Acme Inc',
+      primaryEmail: 'billing@acme.example',
+      address: {},
+      account: { id: 'ACC-2', name: 'Acme main', invoiceCurrency: 'EUR' },
+    });
+    expect(onboarded.status).toBe(201);
+
+    const grant = await callTogai('POST', '/credits', {
+      creditRequests: [
+        { accountId: 'ACC-2', purpose: 'PROMOTIONAL', effectiveFrom: '2024-06-01', creditAmount: 20, priority: 1 },
+      ],
+    });
+    expect(grant.body.credits[0]).toMatchObject({ customerId: 'CUS-1', creditUnit: 'EUR' });
+
+    await callTogai('POST', '/accounts/ACC-2/wallet_topup', { topupAmount: 100 });
+    // Where Togai's invoice would draw on the wallet.
+    const debit = await togai.wallets.debit('ACC-2', 30, { invoiceId: 'inv-1' });
+    expect(debit.unmet).toBe(0);
+
+    const entries = await callTogai('GET', '/accounts/ACC-2/wallet/entries');
+    expect(entries.body.data.map((e: any) => [e.transactionType, e.closingBalance])).toEqual([
+      ['CREDITED', 100],
+      ['DEBITED', 70],
+    ]);
+  });
+});

@@ -16,6 +16,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { RedisLog } from '../../src/store/backends/redis/log.js';
 import { silentLogger } from '../../src/store/logger.js';
 import { COMMAND_FORMAT, COMMAND_INTRODUCED } from '../../src/store/machine/format.js';
+import { PARTS_FORMAT_VERSION } from '../../src/store/machine/snapshot.js';
 
 /** A format this version does not read yet. */
 const NEWER = COMMAND_FORMAT + 1;
@@ -117,11 +118,12 @@ describe('an engine that meets what it cannot read stops applying', () => {
     const behind = engineOn(shared.handle());
     await Promise.all([writer.start(), behind.start()]);
     for (let i = 0; i < 3; i++) await writer.execute(grantOf('shared', `S-${i}`));
-    await shared.handle().writeSnapshot(3, [{ formatVersion: 3, seq: 3, whatever: 'a newer version holds' }]);
+    const newer = PARTS_FORMAT_VERSION + 1;
+    await shared.handle().writeSnapshot(3, [{ formatVersion: newer, seq: 3, whatever: 'a newer version holds' }]);
     shared.trimmedTo = 3;
     await expect(Promise.resolve().then(() => behind.read(() => 1))).rejects.toThrow(
-      'stopped applying changes after seq 0: snapshot formatVersion 3 is not supported; ' +
-        'this togai-mock reads version 1 (a document) and 2 (parts)',
+      `stopped applying changes after seq 0: snapshot formatVersion ${newer} is not supported; ` +
+        `this togai-mock reads version 1 (a document) and ${PARTS_FORMAT_VERSION} (parts)`,
     );
     expect((await behind.health()).stopped?.seq).toBe(0);
   });

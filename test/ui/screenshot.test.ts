@@ -2,7 +2,8 @@
 // browser (Debian's headless Chromium via playwright-core, as in
 // dashboard.test.ts). A clean, realistic account is built the way a user's
 // test run would build one: seeded accounts (faker), then ten weeks of
-// invoices consuming credits, a top-up and an expiry, all on the fake clock.
+// invoices consuming credits and drawing on the wallet, usage events, a
+// top-up and an expiry, all on the fake clock.
 // The chart's points are checked against the account's transactions and its
 // balance; the page is saved to test-artifacts/dashboard.png. To refresh the
 // README's picture from it:
@@ -69,11 +70,33 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
     const seeded = await control('POST', '/seed', { seed: 2024, accounts: 8, creditsPerAccount: 3 });
     featured = seeded.accounts[0].accountId;
 
+    // Its alias and wallet, so the picture shows every part of the account view.
+    const togai = async (path: string, body: unknown) => {
+      const r = await mock.call('POST', path, { body });
+      expect(r.status, `POST ${path}: ${r.text}`).toBeLessThan(300);
+    };
+    await togai(`/accounts/${encodeURIComponent(featured)}/add_aliases`, { aliases: ['acme-production'] });
+    await togai(`/accounts/${encodeURIComponent(featured)}/wallet_topup`, { topupAmount: 1500 });
+
     // Ten weeks of the featured account's life: a weekly invoice draws on its
-    // credits, a top-up arrives in week 4, and the clock passes expiries.
+    // credits and wallet, usage events arrive (one of them twice), a top-up
+    // arrives in week 4, and the clock passes expiries.
     const invoices = [420, 380, 510, 460, 390, 620, 540, 480, 700, 560];
+    const start = Date.parse('2025-01-06T09:00:00Z');
     for (const [week, amount] of invoices.entries()) {
       await control('POST', '/clock/advance', { seconds: 7 * DAY_S });
+      if (week >= 6) {
+        const event = {
+          id: `usage-week-${week + 1}`,
+          accountId: week % 2 === 0 ? featured : 'acme-production',
+          schemaName: 'api_calls',
+          timestamp: new Date(start + (week + 1) * 7 * DAY_S * 1000 - 3_600_000).toISOString(),
+          attributes: [{ name: 'calls', value: String(amount * 10) }],
+          dimensions: { region: 'eu-west-1' },
+        };
+        await togai('/ingest', { event });
+        if (week === 8) await togai('/ingest', { event }); // sent again: a duplicate
+      }
       if (week === 3) {
         const topUp = await mock.call('POST', '/credits', {
           body: {
@@ -95,6 +118,12 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
         amount,
         invoiceId: `INV-2025-${String(week + 1).padStart(3, '0')}`,
       });
+      if (week >= 7) {
+        await control('POST', `/accounts/${featured}/wallet/debit`, {
+          amount: amount / 4,
+          invoiceId: `INV-2025-${String(week + 1).padStart(3, '0')}`,
+        });
+      }
     }
     // Accounts at the two small ends of the chart: no transaction, and one.
     await control('POST', '/accounts', { accountId: 'acc-new-customer', customerId: 'cus_new' });
@@ -181,6 +210,22 @@ describe.skipIf(!hasChromium)('account view in headless Chromium: balance chart 
     const timeline = page.locator('#credits-table tr.detail .timeline li');
     await timeline.first().waitFor();
     expect(await timeline.count()).toBe(busiest.transactions.length);
+    // The rest of the account: a top-up and three debits, its alias, four events and a duplicate.
+    expect(await page.locator('#wallet-entries tbody tr').count()).toBe(4);
+    expect(await page.locator('#aliases-table tbody tr').count()).toBe(1);
+    expect(
+      await page
+        .locator('#events-table tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))),
+    ).toEqual([
+      'INGESTION_COMPLETED_NO_MATCHING_METERS',
+      'INGESTION_COMPLETED_NO_MATCHING_METERS',
+      'INGESTION_COMPLETED_NO_MATCHING_METERS',
+      'INGESTION_FAILED_DUPLICATE_EVENT',
+      'INGESTION_COMPLETED_NO_MATCHING_METERS',
+    ]);
+    // From the top: clicking the credit scrolled the page, and sticky table headers would follow.
+    await page.evaluate('window.scrollTo(0, 0)');
     const file = `${ARTIFACTS}dashboard.png`;
     await page.screenshot({ path: file, fullPage: true });
     if (process.env.UPDATE_README_SCREENSHOT === '1') copyFileSync(file, README_PICTURE);

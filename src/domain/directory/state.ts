@@ -160,6 +160,11 @@ export class DirectoryState {
     return a;
   }
 
+  /** Every customer in creation order, archived ones included (the control API's view). */
+  allCustomers(): readonly CustomerRecord[] {
+    return this.customers.values();
+  }
+
   /** Customers not archived, in creation order, after the one named `afterId`. */
   listCustomers(afterId: string | undefined, pageSize: number): { items: CustomerRecord[]; more: boolean } {
     if (afterId !== undefined && !this.customers.has(afterId)) {

@@ -399,7 +399,8 @@ export class EventStore {
     throw new MockError(
       'insufficient_storage',
       `Event limit reached: this tenant holds ${this.rests.length} events and may hold ${this.maxEvents} ` +
-        `(--max-events / TOGAI_MOCK_MAX_EVENTS); ${n} more were not stored. Reset the mock or raise the limit`,
+        `(--max-events / TOGAI_MOCK_MAX_EVENTS); this request's ${n === 1 ? 'event was' : `${n} events were`} not stored. ` +
+        'Reset the mock or raise the limit',
     );
   }
 

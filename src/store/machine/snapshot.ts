@@ -30,8 +30,12 @@ import type { MockState } from './state.js';
 import type { MemoryStore, TenantSnapshot } from './store.js';
 
 export const FORMAT_VERSION = 1;
-export const PARTS_FORMAT_VERSION = 2;
+// 3: tenants' events follow their credits in parts of their own (version 2 parts, which have none, still load).
+export const PARTS_FORMAT_VERSION = 3;
+/** The oldest parts version this one reads. */
+const OLDEST_PARTS_VERSION = 2;
 export const CREDITS_PER_PART = 1000;
+export const EVENTS_PER_PART = 1000;
 
 export type Snapshot = components['schemas']['Snapshot'];
 
@@ -74,7 +78,7 @@ export function checkSnapshot(doc: unknown, validate: ValidateFunction): Snapsho
 // ------------------------------------------------------------------ parts
 
 interface PartsHeader {
-  formatVersion: typeof PARTS_FORMAT_VERSION;
+  formatVersion: number;
   seq: number;
   savedAt: string;
   tenants: string[];
@@ -92,11 +96,20 @@ interface TenantPart {
   /** Customers, accounts, aliases and wallets (absent in parts of older versions). */
   directory?: TenantSnapshot['directory'];
   creditParts: number;
+  /** How many EventsParts follow the credits' (absent in version 2 parts). */
+  eventParts?: number;
 }
 
 interface CreditsPart {
   tenant: string;
   credits: LedgerSnapshot['credits'];
+}
+
+type EventsSnapshot = NonNullable<TenantSnapshot['events']>;
+
+interface EventsPart {
+  tenant: string;
+  events: EventsSnapshot['events'];
 }
 
 /** The state as parts, at log seq `seq`. Copies only: the parts never change with the state. */
@@ -116,16 +129,21 @@ export function snapshotParts(state: MockState, seq: number, now: number): unkno
     const chunks: CreditsPart[] = [];
     for (let i = 0; i < credits.length; i += CREDITS_PER_PART)
       chunks.push({ tenant: t.key, credits: credits.slice(i, i + CREDITS_PER_PART) });
+    const eventChunks: EventsPart[] = [];
+    const events = t.events?.events ?? [];
+    for (let i = 0; i < events.length; i += EVENTS_PER_PART)
+      eventChunks.push({ tenant: t.key, events: events.slice(i, i + EVENTS_PER_PART) });
     const part: TenantPart = { tenant: t.key, clock: t.clock, ledger, creditParts: chunks.length };
     if (t.providerStates !== undefined) part.providerStates = t.providerStates;
     if (t.directory !== undefined) part.directory = t.directory;
-    parts.push(part, ...chunks);
+    if (eventChunks.length > 0) part.eventParts = eventChunks.length;
+    parts.push(part, ...chunks, ...eventChunks);
   }
   return parts;
 }
 
 /**
- * Replaces the whole state with a snapshot: version 2 parts, or a version 1
+ * Replaces the whole state with a snapshot: parts of version 2 or 3, or a version 1
  * document as the only part; no parts: the empty state. All or nothing:
  * throws a MockError naming the problem and changes nothing.
  */
@@ -147,8 +165,10 @@ export function restoreParts(
         `(a document) and ${PARTS_FORMAT_VERSION} (parts)`,
     );
   }
-  if (typeof head !== 'object' || head === null || head.formatVersion !== PARTS_FORMAT_VERSION) {
-    if (parts.length !== 1) throw invalid('snapshot: its first part is not a header of format version 2');
+  const isParts = typeof version === 'number' && version >= OLDEST_PARTS_VERSION;
+  if (typeof head !== 'object' || head === null || !isParts) {
+    if (parts.length !== 1)
+      throw invalid(`snapshot: its first part is not a header of format version ${OLDEST_PARTS_VERSION} or later`);
     // A document of version 1 (or another one, which checkSnapshot refuses by name).
     const snap = checkSnapshot(head, validate());
     loading(() => state.tenants.restore(snap.tenants));
@@ -169,9 +189,17 @@ export function restoreParts(
         throw invalid(`snapshot: part ${i - 1} is not a chunk of tenant ${key}'s credits`);
       for (const c of chunk.credits) credits.push(c);
     }
+    const events: EventsSnapshot['events'] = [];
+    for (let k = 0; k < (part.eventParts ?? 0); k++) {
+      const chunk = parts[i++] as EventsPart | undefined;
+      if (chunk?.tenant !== key || !Array.isArray(chunk.events))
+        throw invalid(`snapshot: part ${i - 1} is not a chunk of tenant ${key}'s events`);
+      for (const e of chunk.events) events.push(e);
+    }
     const tenant: TenantSnapshot = { key, clock: part.clock, ledger: { ...part.ledger, credits } };
     if (part.providerStates !== undefined) tenant.providerStates = part.providerStates;
     if (part.directory !== undefined) tenant.directory = part.directory;
+    if (events.length > 0) tenant.events = { events };
     tenants.push(tenant);
   }
   if (i !== parts.length) throw invalid(`snapshot: ${parts.length - i} parts follow the last tenant's`);

@@ -5,7 +5,8 @@
 
 import { call } from './api.js';
 import { balanceChart } from './chart.js';
-import { amount, h, mount, pill, timeEl } from './dom.js';
+import { aliasesSection, eventsSection, loadProfile, profileMeta, walletSection } from './directory.js';
+import { amount, h, mount, pager, pill, timeEl } from './dom.js';
 
 export const ACCOUNTS_PAGE = 50;
 export const CREDITS_PAGE = 50;
@@ -90,32 +91,18 @@ export async function showAccounts(view, { offset = 0 } = {}) {
   );
 }
 
-/** Prev/next paging: "51–100 of 1,000". */
-function pager(offset, size, total, shown, go) {
-  if (total <= size && offset === 0) return h('p', { class: 'pager' }, `${amount(total)} in total`);
-  return h(
-    'div',
-    { class: 'pager' },
-    h(
-      'button',
-      { type: 'button', disabled: offset === 0, onclick: () => go(Math.max(0, offset - size)) },
-      '← Previous',
-    ),
-    h(
-      'span',
-      null,
-      shown === 0 ? `— of ${amount(total)}` : `${amount(offset + 1)}–${amount(offset + shown)} of ${amount(total)}`,
-    ),
-    h('button', { type: 'button', disabled: offset + shown >= total, onclick: () => go(offset + size) }, 'Next →'),
-  );
-}
-
 /** One account: balance and its history, holds, credits and their transactions. */
 export async function showAccount(view, accountId) {
   // The tenant's clock ends the balance chart at the fake "now".
-  const [a, clock] = await Promise.all([
+  const events = eventsSection(accountId);
+  const [a, clock, profile] = await Promise.all([
     call('GET', `accounts/${encodeURIComponent(accountId)}`),
     call('GET', 'clock').catch(() => undefined),
+    // Every account is in the directory too, but a state file from an older
+    // version may hold ledger accounts only: then the page shows no profile.
+    loadProfile(accountId),
+    // Its first page is drawn into its (still detached) section, so the view appears whole.
+    events.ready,
   ]);
   const credits = a.credits ?? [];
   const holds = a.holds ?? [];
@@ -201,18 +188,20 @@ export async function showAccount(view, accountId) {
       h('h2', null, h('a', { href: '#/accounts' }, 'Accounts'), ' / ', h('span', { id: 'account-id' }, a.accountId)),
       h('button', { type: 'button', onclick: () => showAccount(view, accountId) }, 'Refresh'),
     ),
-    h(
-      'p',
-      { class: 'meta' },
-      'Customer ',
-      h('strong', null, a.customerId),
-      ' · currency ',
-      h('strong', null, a.currency),
-      ' · created ',
-      timeEl(a.createdAt),
-      ' · updated ',
-      timeEl(a.updatedAt),
-    ),
+    profile
+      ? profileMeta(profile)
+      : h(
+          'p',
+          { class: 'meta' },
+          'Customer ',
+          h('strong', null, a.customerId),
+          ' · currency ',
+          h('strong', null, a.currency),
+          ' · created ',
+          timeEl(a.createdAt),
+          ' · updated ',
+          timeEl(a.updatedAt),
+        ),
     h(
       'div',
       { class: 'overview' },
@@ -241,6 +230,7 @@ export async function showAccount(view, accountId) {
         balanceChart(a.accountId, credits, a.balance?.unit ?? a.currency, Date.parse(clock?.now)),
       ),
     ),
+    profile && h('div', { class: 'profile' }, walletSection(profile), aliasesSection(profile)),
     holds.length > 0 &&
       h(
         'section',
@@ -301,6 +291,7 @@ export async function showAccount(view, accountId) {
       ),
       creditsBox,
     ),
+    events.section,
   );
   drawCredits();
 }

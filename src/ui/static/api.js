@@ -48,9 +48,10 @@ export function onApiError(fn) {
 
 /**
  * call('GET', 'accounts', { query: { offset: 0 } }) -> parsed JSON (undefined for 204).
- * Throws ApiError carrying the mock's {"message"}.
+ * Throws ApiError carrying the mock's {"message"}. With `optional`, a 404
+ * answers undefined instead (something that may simply not exist, not a failure).
  */
-export async function call(method, path, { query, body } = {}) {
+export async function call(method, path, { query, body, optional = false } = {}) {
   const { token, tenant } = settings();
   const headers = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -74,6 +75,7 @@ export async function call(method, path, { query, body } = {}) {
   } catch {
     parsed = undefined;
   }
+  if (optional && res.status === 404) return undefined;
   if (!res.ok) {
     const message = parsed && typeof parsed.message === 'string' ? parsed.message : `HTTP ${res.status}`;
     const hint = res.status === 401 ? ' — enter the admin token above' : '';

@@ -1,9 +1,11 @@
 // The dashboard's shell: settings (admin token, tenant), hash routes
-// (#/accounts, #/accounts/<id>, #/journal, #/controls) and the status line.
+// (#/customers, #/accounts, #/accounts/<id>, #/journal,
+// #/controls) and the status line.
 
 import { showAccount, showAccounts } from './accounts.js';
 import { onApiError, saveSettings, settings } from './api.js';
 import { showControls } from './controls.js';
+import { showCustomers } from './directory.js';
 import { showJournal } from './journal.js';
 
 const view = document.getElementById('view');
@@ -44,6 +46,7 @@ async function route() {
   try {
     if (tab === 'journal') stopCurrent = showJournal(view);
     else if (tab === 'controls') showControls(view);
+    else if (tab === 'customers') await showCustomers(view, { offset: Number(query.get('offset') ?? 0) });
     else if (parts[1] !== undefined) await showAccount(view, parts[1]);
     else await showAccounts(view, { offset: Number(query.get('offset') ?? 0) });
   } catch (err) {

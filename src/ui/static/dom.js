@@ -63,3 +63,23 @@ export function httpStatusKind(status) {
   if (status >= 300) return 'http3';
   return 'http2';
 }
+
+/** Prev/next paging: "51–100 of 1,000". */
+export function pager(offset, size, total, shown, go) {
+  if (total <= size && offset === 0) return h('p', { class: 'pager' }, `${amount(total)} in total`);
+  return h(
+    'div',
+    { class: 'pager' },
+    h(
+      'button',
+      { type: 'button', disabled: offset === 0, onclick: () => go(Math.max(0, offset - size)) },
+      '← Previous',
+    ),
+    h(
+      'span',
+      null,
+      shown === 0 ? `— of ${amount(total)}` : `${amount(offset + 1)}–${amount(offset + shown)} of ${amount(total)}`,
+    ),
+    h('button', { type: 'button', disabled: offset + shown >= total, onclick: () => go(offset + size) }, 'Next →'),
+  );
+}
