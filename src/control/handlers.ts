@@ -76,9 +76,11 @@ function seededView(t: Tenant, made: Seeded): Omit<Schemas['SeedResponse'], 'see
   }
   if (made.walletTopUps !== undefined) body.walletTopUps = made.walletTopUps;
   if (made.events !== undefined && made.events.length > 0) {
-    body.events = made.events.map((e) =>
-      e.id !== undefined ? { ...e } : { referenceId: e.referenceId, status: e.status },
-    );
+    body.events = made.events.map((e) => ({
+      ...(e.id === undefined ? {} : { id: e.id }),
+      referenceId: e.referenceId,
+      status: e.status,
+    }));
   }
   return body;
 }
