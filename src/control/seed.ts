@@ -45,14 +45,18 @@ export function fixtureCheck(accounts: SpecValidators, control: SpecValidators):
  */
 export function hashFixturePasswords(fixtures: Fixtures): Fixtures {
   const customers = fixtures.customers;
-  if (!Array.isArray(customers) || !customers.some((c) => Array.isArray(c?.contacts))) return fixtures;
+  const hasContacts = (c: unknown): c is { contacts: unknown[] } =>
+    c !== null && typeof c === 'object' && Array.isArray((c as { contacts?: unknown }).contacts);
+  if (!Array.isArray(customers) || !customers.some(hasContacts)) return fixtures;
   return {
     ...fixtures,
     customers: customers.map((c, i) => {
-      if (!Array.isArray(c?.contacts)) return c;
+      if (!hasContacts(c)) return c;
       return {
         ...c,
         contacts: c.contacts.map((k, j) => {
+          // Anything but an object is left for the schema check to name.
+          if (k === null || typeof k !== 'object') return k;
           const { password, ...rest } = k as typeof k & { password?: unknown };
           if (password === undefined) return k;
           const where = `customers[${i}].contacts[${j}].password`;

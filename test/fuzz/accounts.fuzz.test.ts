@@ -5,6 +5,9 @@
 //   parameters and query values) is answered without a 5xx, every error
 //   with a Togai {"message"}, and a 4xx stores nothing (the whole store is
 //   unchanged);
+// - so is any fixture document (a valid one with a value dropped or changed,
+//   or junk) sent to POST /_mock/fixtures, and no contact's password is ever
+//   stored;
 // - random sequences of valid changes (customers with and without an
 //   account, accounts, deletes, aliases, top-ups, wallet status, events by
 //   id or alias, some refused) leave the reads showing exactly what the 2xx
@@ -233,6 +236,66 @@ describe('fuzz: the accounts operations, any input', () => {
       expect([...seen].some((s) => s >= 400)).toBe(true);
       expect([...seen].some((s) => s < 300)).toBe(true);
       expect((await client.get('/_mock/health')).status).toBe(200);
+    },
+    FUZZ_TIMEOUT,
+  );
+});
+
+const FIXTURES = {
+  customers: [
+    {
+      id: 'FXC',
+      name: 'Fixture Co',
+      primaryEmail: 'f@fx.example',
+      address: { city: 'Y' },
+      account: { id: 'FXA', name: 'Fixture A', aliases: ['fx-alias'] },
+      contacts: [{ name: 'Jo', email: 'jo@fx.example', password: 'pw' }],
+    },
+  ],
+  accounts: [
+    { id: 'FXB', name: 'Fixture B', customerId: 'FXC', invoiceCurrency: 'EUR' },
+    { accountId: 'FXL', currency: 'GBP' },
+  ],
+  credits: [{ accountId: 'FXB', purpose: 'P', effectiveFrom: '2025-01-01', creditAmount: 5, priority: 1 }],
+  wallets: [{ accountId: 'FXA', topUps: [10, 2.5] }],
+  events: [{ ...EVENT, id: 'fx-ev', accountId: 'fx-alias' }],
+};
+
+describe('fuzz: fixtures', () => {
+  it(
+    'answer any document without a 5xx, every error with a message, and store nothing on a 4xx',
+    async () => {
+      const paths = pathsOf(FIXTURES);
+      const doc = fc.oneof(
+        { weight: 1, arbitrary: oddValue.map((v) => toJsonText(v)) },
+        {
+          weight: 6,
+          arbitrary: fc
+            .tuple(fc.constantFrom(...paths), oddValue, fc.boolean())
+            .map(([path, value, drop]) => toJsonText(changed(FIXTURES, path, value, drop && path.length > 0))),
+        },
+      );
+      let loaded = 0;
+      await fc.assert(
+        fc.asyncProperty(doc, async (body) => {
+          await mock.call('POST', '/_mock/reset');
+          // The tenant exists (as after any change): what a refusal must leave is its empty state.
+          await mock.call('PUT', '/_mock/clock', { body: { now: NOW } });
+          const before = state(mock);
+          const res = await send('POST', '/_mock/fixtures', body);
+          const what = `${body.slice(0, 300)}: ${res.text.slice(0, 300)}`;
+          expect(res.status, what).toBeLessThan(500);
+          if (res.status < 300) loaded++;
+          if (res.status >= 400) {
+            expect(isTogaiError(res), what).toBe(true);
+            expect(state(mock), `${what} changed the store`).toBe(before);
+          }
+          expect(state(mock)).not.toContain('"pw"');
+        }),
+        fcParams(300),
+      );
+      // Some mutations still make a valid document: both sides were checked.
+      expect(loaded).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT,
   );
