@@ -2,12 +2,21 @@
 //
 // Against togai-mock (in-process or any --provider-base-url that answers
 // /_mock/health) every state goes through POST /_mock/provider-states.
-// Against a real Togai (e.g. the sandbox) states are made through the public
-// Credits API where that is possible (grant, void), checked where they can
-// only be observed, and reported as unsupported otherwise: a state the
-// verifier cannot establish must never count as a pass.
+// Against a real Togai (e.g. the sandbox) states are made through its public
+// API where that is possible (customers, accounts, wallet top-ups, events,
+// credits), checked where they can only be observed, and reported as
+// unsupported otherwise: a state the verifier cannot establish must never
+// count as a pass. What a state made is cleaned up on teardown as far as the
+// API allows: its event undone, its accounts and customers deleted, its
+// credits voided.
 
-import { PROVIDER_STATE_NAMES, STATE_CREDIT_DEFAULTS, type ProviderStateName } from '../spec/provider-states.js';
+import {
+  PROVIDER_STATE_NAMES,
+  STATE_CREDIT_DEFAULTS,
+  STATE_EVENT_SCHEMA,
+  STATE_WALLET_BALANCE,
+  type ProviderStateName,
+} from '../spec/provider-states.js';
 
 export type StateValues = Record<string, string | number>;
 
@@ -90,14 +99,23 @@ export interface ApiDriverOptions {
   today?: () => string;
 }
 
+/** What one setup made on a real Togai, to clean up on teardown (newest last). */
+interface Made {
+  creditId?: string;
+  event?: Record<string, unknown>;
+  accounts: string[];
+  customers: string[];
+}
+
 /**
- * States on a real Togai, through its public Credits API. Credits made here
- * get Togai's ids, not the requested ones: pacts reach them through
- * `fromProviderState('${creditId}')`, which this driver feeds.
+ * States on a real Togai, through its public API. Credits made here get
+ * Togai's ids, not the requested ones: pacts reach them through
+ * `fromProviderState('${creditId}')`, which this driver feeds (and
+ * `${togaiCustomerId}` for a customer a state made or found).
  */
 export function apiStateDriver(options: ApiDriverOptions): StateDriver {
   const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
-  const made = new Map<string, string>();
+  const made = new Map<string, Made>();
   const keyOf = (state: string, params: Record<string, unknown>) => `${state}\u0000${JSON.stringify(params)}`;
   const api = async (method: string, path: string, body?: unknown): Promise<Response> =>
     fetch(`${options.baseUrl}${path}`, {
@@ -114,6 +132,8 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     if (typeof v !== 'string' || v === '') throw new Error(`provider state '${state}' needs params.${name} (a string)`);
     return v;
   };
+  const optStr = (params: Record<string, unknown>, name: string): string | undefined =>
+    typeof params[name] === 'string' && params[name] !== '' ? params[name] : undefined;
   const grant = async (state: string, params: Record<string, unknown>): Promise<string> => {
     const request: Record<string, unknown> = {
       accountId: str(params, 'accountId', state),
@@ -130,57 +150,180 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     return id;
   };
   const voidIt = async (id: string): Promise<Response> => api('POST', `/credits/${encodeURIComponent(id)}/void`);
+  const refuseArchived = (what: string, id: string, state: string, status: unknown): void => {
+    if (status === 'ARCHIVED') {
+      throw new Error(
+        `provider state '${state}': ${what} ${id} was deleted in Togai (ARCHIVED) and its id cannot be used again; use a fresh id`,
+      );
+    }
+  };
+
+  /** The customer, found or made (recorded in `m`); answers its togaiCustomerId. */
+  const ensureCustomer = async (state: string, customerId: string, m: Made): Promise<string> => {
+    const found = await api('GET', `/customers/${encodeURIComponent(customerId)}`);
+    if (found.status === 200) {
+      const c = (await found.json()) as { status?: unknown; togaiCustomerId?: unknown };
+      refuseArchived('customer', customerId, state, c.status);
+      return String(c.togaiCustomerId);
+    }
+    if (found.status !== 404) {
+      throw new Error(`reading customer ${customerId} answered ${found.status}: ${await readMessage(found)}`);
+    }
+    const res = await api('POST', '/customers', {
+      id: customerId,
+      name: `Customer ${customerId}`,
+      primaryEmail: `${customerId}@example.com`,
+      address: {},
+    });
+    if (res.status !== 201 && res.status !== 200) {
+      throw new Error(`creating customer ${customerId} answered ${res.status}: ${await readMessage(res)}`);
+    }
+    m.customers.push(customerId);
+    return String(((await res.json()) as { togaiCustomerId?: unknown }).togaiCustomerId);
+  };
+
+  /** The account, found or made with its customer (recorded in `m`). */
+  const ensureAccount = async (state: string, params: Record<string, unknown>, accountId: string, m: Made) => {
+    const found = await api('GET', `/accounts/${encodeURIComponent(accountId)}`);
+    if (found.status === 200) {
+      refuseArchived('account', accountId, state, ((await found.json()) as { status?: unknown }).status);
+      return;
+    }
+    if (found.status !== 404) {
+      throw new Error(`reading account ${accountId} answered ${found.status}: ${await readMessage(found)}`);
+    }
+    const customerId = optStr(params, 'customerId') ?? accountId;
+    await ensureCustomer(state, customerId, m);
+    const body: Record<string, unknown> = { id: accountId, name: `Account ${accountId}`, customerId };
+    const currency = optStr(params, 'invoiceCurrency');
+    if (currency !== undefined) body.invoiceCurrency = currency;
+    const res = await api('POST', '/accounts', body);
+    if (res.status !== 201 && res.status !== 200) {
+      throw new Error(`creating account ${accountId} answered ${res.status}: ${await readMessage(res)}`);
+    }
+    m.accounts.push(accountId);
+  };
+
+  const setupState = async (state: string, params: Record<string, unknown>, m: Made): Promise<StateValues> => {
+    switch (state) {
+      case 'an account exists': {
+        const accountId = str(params, 'accountId', state);
+        await ensureAccount(state, params, accountId, m);
+        return { accountId };
+      }
+      case 'a customer exists': {
+        const customerId = str(params, 'customerId', state);
+        const togaiCustomerId = await ensureCustomer(state, customerId, m);
+        const values: StateValues = { customerId, togaiCustomerId };
+        const accountId = optStr(params, 'accountId');
+        if (accountId !== undefined) {
+          await ensureAccount(state, { ...params, customerId }, accountId, m);
+          values.accountId = accountId;
+        }
+        return values;
+      }
+      case 'an account has a wallet balance': {
+        const accountId = str(params, 'accountId', state);
+        const target = typeof params.balance === 'number' ? params.balance : STATE_WALLET_BALANCE;
+        await ensureAccount(state, params, accountId, m);
+        const path = `/accounts/${encodeURIComponent(accountId)}/wallet`;
+        const wallet = await api('GET', path);
+        if (wallet.status !== 200) {
+          throw new Error(`reading the wallet of ${accountId} answered ${wallet.status}: ${await readMessage(wallet)}`);
+        }
+        const balance = Number(((await wallet.json()) as { balance?: unknown }).balance ?? 0);
+        if (balance >= target) return { accountId, balance };
+        const res = await api('POST', `/accounts/${encodeURIComponent(accountId)}/wallet_topup`, {
+          topupAmount: target - balance,
+        });
+        if (res.status !== 200) {
+          throw new Error(`topping up the wallet of ${accountId} answered ${res.status}: ${await readMessage(res)}`);
+        }
+        return { accountId, balance: target };
+      }
+      case 'an event was ingested': {
+        const accountId = str(params, 'accountId', state);
+        const eventId = str(params, 'eventId', state);
+        const schemaName = optStr(params, 'schemaName') ?? STATE_EVENT_SCHEMA;
+        await ensureAccount(state, params, accountId, m);
+        const event = {
+          id: eventId,
+          accountId,
+          schemaName,
+          timestamp: optStr(params, 'timestamp') ?? new Date().toISOString(),
+          attributes: [],
+          dimensions: {},
+        };
+        const res = await api('POST', '/ingest', { event });
+        if (res.status !== 200 && res.status !== 202) {
+          throw new Error(`ingesting event ${eventId} answered ${res.status}: ${await readMessage(res)}`);
+        }
+        m.event = event;
+        return { accountId, eventId, schemaName };
+      }
+      case 'an account has an active credit': {
+        const creditId = await grant(state, params);
+        m.creditId = creditId;
+        return { accountId: str(params, 'accountId', state), creditId };
+      }
+      case 'a credit is voided': {
+        const creditId = await grant(state, params);
+        const res = await voidIt(creditId);
+        if (res.status !== 200)
+          throw new Error(`voiding ${creditId} answered ${res.status}: ${await readMessage(res)}`);
+        return { accountId: str(params, 'accountId', state), creditId };
+      }
+      case 'no credit exists': {
+        const creditId = str(params, 'creditId', state);
+        const res = await api('GET', `/credits/${encodeURIComponent(creditId)}`);
+        if (res.status === 404) return { creditId };
+        throw new UnsupportedStateError(
+          `'${state}': credit ${creditId} answered ${res.status}, and a real Togai cannot delete credits`,
+        );
+      }
+      case 'an account has consumed credits':
+        throw new UnsupportedStateError(
+          `'${state}' cannot be set up on a real Togai: credits are consumed only by invoices, which the Credits API does not create`,
+        );
+      default:
+        throw new UnsupportedStateError(`'${state}' is not a togai-mock provider state`);
+    }
+  };
+
+  /**
+   * Best effort, newest first: the interaction may have done part of it
+   * already (voided the credit, deleted the account). A real API cannot
+   * delete credits or wallet entries: voiding the state's credit keeps the
+   * balance as it was, and a top-up of an account the state did not make
+   * stays (the docs say so).
+   */
+  const cleanUp = async (m: Made): Promise<void> => {
+    const quietly = (p: Promise<Response>) => p.catch(() => undefined);
+    if (m.creditId !== undefined) await quietly(voidIt(m.creditId));
+    if (m.event !== undefined) await quietly(api('POST', '/events/correction?action=UNDO', { event: m.event }));
+    for (const id of [...m.accounts].reverse()) await quietly(api('DELETE', `/accounts/${encodeURIComponent(id)}`));
+    for (const id of [...m.customers].reverse()) await quietly(api('DELETE', `/customers/${encodeURIComponent(id)}`));
+  };
 
   return {
     kind: 'api',
     async setup(state, params): Promise<StateValues> {
-      switch (state) {
-        case 'an account exists': {
-          const accountId = str(params, 'accountId', state);
-          // The Credits API cannot create accounts; the state holds if Togai knows the account.
-          const res = await api('GET', `/accounts/${encodeURIComponent(accountId)}/credit_balance`);
-          if (res.status === 200) return { accountId };
-          throw new UnsupportedStateError(
-            `'${state}' cannot be created through the Credits API and account ${accountId} is not there ` +
-              `(credit_balance answered ${res.status}: ${await readMessage(res)}); create it in Togai first`,
-          );
-        }
-        case 'an account has an active credit': {
-          const creditId = await grant(state, params);
-          made.set(keyOf(state, params), creditId);
-          return { accountId: str(params, 'accountId', state), creditId };
-        }
-        case 'a credit is voided': {
-          const creditId = await grant(state, params);
-          const res = await voidIt(creditId);
-          if (res.status !== 200)
-            throw new Error(`voiding ${creditId} answered ${res.status}: ${await readMessage(res)}`);
-          return { accountId: str(params, 'accountId', state), creditId };
-        }
-        case 'no credit exists': {
-          const creditId = str(params, 'creditId', state);
-          const res = await api('GET', `/credits/${encodeURIComponent(creditId)}`);
-          if (res.status === 404) return { creditId };
-          throw new UnsupportedStateError(
-            `'${state}': credit ${creditId} answered ${res.status}, and a real Togai cannot delete credits`,
-          );
-        }
-        case 'an account has consumed credits':
-          throw new UnsupportedStateError(
-            `'${state}' cannot be set up on a real Togai: credits are consumed only by invoices, which the Credits API does not create`,
-          );
-        default:
-          throw new UnsupportedStateError(`'${state}' is not a togai-mock provider state`);
+      const m: Made = { accounts: [], customers: [] };
+      try {
+        const values = await setupState(state, params, m);
+        made.set(keyOf(state, params), m);
+        return values;
+      } catch (err) {
+        // A setup that fails half-way takes back what it made.
+        await cleanUp(m);
+        throw err;
       }
     },
     async teardown(state, params) {
-      // A real API cannot delete credits; voiding the one the state granted
-      // keeps the account's balance as it was. Best effort: the interaction
-      // may have voided it already.
       const key = keyOf(state, params);
-      const id = made.get(key);
+      const m = made.get(key);
       made.delete(key);
-      if (id !== undefined) await voidIt(id).catch(() => undefined);
+      if (m !== undefined) await cleanUp(m);
     },
   };
 }
