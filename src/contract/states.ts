@@ -24,6 +24,8 @@ export interface StateDriver {
   readonly kind: 'mock' | 'api';
   setup(state: string, params: Record<string, unknown>): Promise<StateValues>;
   teardown(state: string, params: Record<string, unknown>): Promise<void>;
+  /** After the last interaction: cleans up what states made for the whole run (a real Togai's customers and accounts). */
+  finish?(): Promise<void>;
 }
 
 /** A state that cannot be established on this provider. */
@@ -99,12 +101,10 @@ export interface ApiDriverOptions {
   today?: () => string;
 }
 
-/** What one setup made on a real Togai, to clean up on teardown (newest last). */
+/** What one setup made on a real Togai that its teardown takes back. */
 interface Made {
   creditId?: string;
   event?: Record<string, unknown>;
-  accounts: string[];
-  customers: string[];
 }
 
 /**
@@ -112,10 +112,23 @@ interface Made {
  * Togai's ids, not the requested ones: pacts reach them through
  * `fromProviderState('${creditId}')`, which this driver feeds (and
  * `${togaiCustomerId}` for a customer a state made or found).
+ *
+ * Togai only archives what is deleted, and an archived id can never be used
+ * again. So customers and accounts made by states live for the whole run
+ * (the next interaction's state finds them) and are deleted when it ends
+ * (finish()); a state naming one that is archived (a deleting interaction,
+ * or an earlier run) gets a fresh id instead, `<id>-<suffix>`, handed back
+ * as `${customerId}` / `${accountId}` for pacts to use. Teardown voids the
+ * state's credit and undoes its event.
  */
 export function apiStateDriver(options: ApiDriverOptions): StateDriver {
   const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
   const made = new Map<string, Made>();
+  /** Customers and accounts made during the run, in creation order; and the fresh ids given for archived ones. */
+  const run = { customers: [] as string[], accounts: [] as string[] };
+  const renamed = new Map<string, string>();
+  let fresh = 0;
+  const freshId = (id: string): string => `${id.slice(0, 40)}-${Date.now().toString(36).slice(-5)}${fresh++}`;
   const keyOf = (state: string, params: Record<string, unknown>) => `${state}\u0000${JSON.stringify(params)}`;
   const api = async (method: string, path: string, body?: unknown): Promise<Response> =>
     fetch(`${options.baseUrl}${path}`, {
@@ -150,21 +163,15 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     return id;
   };
   const voidIt = async (id: string): Promise<Response> => api('POST', `/credits/${encodeURIComponent(id)}/void`);
-  const refuseArchived = (what: string, id: string, state: string, status: unknown): void => {
-    if (status === 'ARCHIVED') {
-      throw new Error(
-        `provider state '${state}': ${what} ${id} was deleted in Togai (ARCHIVED) and its id cannot be used again; use a fresh id`,
-      );
-    }
-  };
-
-  /** The customer, found or made (recorded in `m`); answers its togaiCustomerId. */
-  const ensureCustomer = async (state: string, customerId: string, m: Made): Promise<string> => {
+  /** The customer, found or made; answers the id it goes by (fresh when the one asked for is archived) and its togaiCustomerId. */
+  const ensureCustomer = async (asked: string): Promise<{ id: string; togaiCustomerId: string }> => {
+    const customerId = renamed.get(`c:${asked}`) ?? asked;
     const found = await api('GET', `/customers/${encodeURIComponent(customerId)}`);
     if (found.status === 200) {
       const c = (await found.json()) as { status?: unknown; togaiCustomerId?: unknown };
-      refuseArchived('customer', customerId, state, c.status);
-      return String(c.togaiCustomerId);
+      if (c.status !== 'ARCHIVED') return { id: customerId, togaiCustomerId: String(c.togaiCustomerId) };
+      renamed.set(`c:${asked}`, freshId(asked));
+      return ensureCustomer(asked);
     }
     if (found.status !== 404) {
       throw new Error(`reading customer ${customerId} answered ${found.status}: ${await readMessage(found)}`);
@@ -178,22 +185,26 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     if (res.status !== 201 && res.status !== 200) {
       throw new Error(`creating customer ${customerId} answered ${res.status}: ${await readMessage(res)}`);
     }
-    m.customers.push(customerId);
-    return String(((await res.json()) as { togaiCustomerId?: unknown }).togaiCustomerId);
+    run.customers.push(customerId);
+    return {
+      id: customerId,
+      togaiCustomerId: String(((await res.json()) as { togaiCustomerId?: unknown }).togaiCustomerId),
+    };
   };
 
-  /** The account, found or made with its customer (recorded in `m`). */
-  const ensureAccount = async (state: string, params: Record<string, unknown>, accountId: string, m: Made) => {
+  /** The account, found or made with its customer; answers the id it goes by (fresh when the one asked for is archived). */
+  const ensureAccount = async (params: Record<string, unknown>, asked: string): Promise<string> => {
+    const accountId = renamed.get(`a:${asked}`) ?? asked;
     const found = await api('GET', `/accounts/${encodeURIComponent(accountId)}`);
     if (found.status === 200) {
-      refuseArchived('account', accountId, state, ((await found.json()) as { status?: unknown }).status);
-      return;
+      if (((await found.json()) as { status?: unknown }).status !== 'ARCHIVED') return accountId;
+      renamed.set(`a:${asked}`, freshId(asked));
+      return ensureAccount(params, asked);
     }
     if (found.status !== 404) {
       throw new Error(`reading account ${accountId} answered ${found.status}: ${await readMessage(found)}`);
     }
-    const customerId = optStr(params, 'customerId') ?? accountId;
-    await ensureCustomer(state, customerId, m);
+    const customerId = (await ensureCustomer(optStr(params, 'customerId') ?? asked)).id;
     const body: Record<string, unknown> = { id: accountId, name: `Account ${accountId}`, customerId };
     const currency = optStr(params, 'invoiceCurrency');
     if (currency !== undefined) body.invoiceCurrency = currency;
@@ -201,31 +212,25 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     if (res.status !== 201 && res.status !== 200) {
       throw new Error(`creating account ${accountId} answered ${res.status}: ${await readMessage(res)}`);
     }
-    m.accounts.push(accountId);
+    run.accounts.push(accountId);
+    return accountId;
   };
 
   const setupState = async (state: string, params: Record<string, unknown>, m: Made): Promise<StateValues> => {
     switch (state) {
       case 'an account exists': {
-        const accountId = str(params, 'accountId', state);
-        await ensureAccount(state, params, accountId, m);
-        return { accountId };
+        return { accountId: await ensureAccount(params, str(params, 'accountId', state)) };
       }
       case 'a customer exists': {
-        const customerId = str(params, 'customerId', state);
-        const togaiCustomerId = await ensureCustomer(state, customerId, m);
-        const values: StateValues = { customerId, togaiCustomerId };
-        const accountId = optStr(params, 'accountId');
-        if (accountId !== undefined) {
-          await ensureAccount(state, { ...params, customerId }, accountId, m);
-          values.accountId = accountId;
-        }
+        const customer = await ensureCustomer(str(params, 'customerId', state));
+        const values: StateValues = { customerId: customer.id, togaiCustomerId: customer.togaiCustomerId };
+        const asked = optStr(params, 'accountId');
+        if (asked !== undefined) values.accountId = await ensureAccount({ ...params, customerId: customer.id }, asked);
         return values;
       }
       case 'an account has a wallet balance': {
-        const accountId = str(params, 'accountId', state);
+        const accountId = await ensureAccount(params, str(params, 'accountId', state));
         const target = typeof params.balance === 'number' ? params.balance : STATE_WALLET_BALANCE;
-        await ensureAccount(state, params, accountId, m);
         const path = `/accounts/${encodeURIComponent(accountId)}/wallet`;
         const wallet = await api('GET', path);
         if (wallet.status !== 200) {
@@ -242,10 +247,9 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
         return { accountId, balance: target };
       }
       case 'an event was ingested': {
-        const accountId = str(params, 'accountId', state);
+        const accountId = await ensureAccount(params, str(params, 'accountId', state));
         const eventId = str(params, 'eventId', state);
         const schemaName = optStr(params, 'schemaName') ?? STATE_EVENT_SCHEMA;
-        await ensureAccount(state, params, accountId, m);
         const event = {
           id: eventId,
           accountId,
@@ -290,25 +294,30 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     }
   };
 
+  const quietly = (p: Promise<Response>) => p.catch(() => undefined);
   /**
-   * Best effort, newest first: the interaction may have done part of it
-   * already (voided the credit, deleted the account). A real API cannot
-   * delete credits or wallet entries: voiding the state's credit keeps the
-   * balance as it was, and a top-up of an account the state did not make
-   * stays (the docs say so).
+   * Best effort: the interaction may have done it already (voided the
+   * credit, undone the event). A real API cannot delete credits or wallet
+   * entries: voiding the state's credit keeps the balance as it was, and a
+   * wallet top-up stays until its account is deleted (the docs say so).
    */
   const cleanUp = async (m: Made): Promise<void> => {
-    const quietly = (p: Promise<Response>) => p.catch(() => undefined);
     if (m.creditId !== undefined) await quietly(voidIt(m.creditId));
     if (m.event !== undefined) await quietly(api('POST', '/events/correction?action=UNDO', { event: m.event }));
-    for (const id of [...m.accounts].reverse()) await quietly(api('DELETE', `/accounts/${encodeURIComponent(id)}`));
-    for (const id of [...m.customers].reverse()) await quietly(api('DELETE', `/customers/${encodeURIComponent(id)}`));
   };
 
   return {
     kind: 'api',
+    async finish() {
+      for (const id of run.accounts.splice(0).reverse()) {
+        await quietly(api('DELETE', `/accounts/${encodeURIComponent(id)}`));
+      }
+      for (const id of run.customers.splice(0).reverse()) {
+        await quietly(api('DELETE', `/customers/${encodeURIComponent(id)}`));
+      }
+    },
     async setup(state, params): Promise<StateValues> {
-      const m: Made = { accounts: [], customers: [] };
+      const m: Made = {};
       try {
         const values = await setupState(state, params, m);
         made.set(keyOf(state, params), m);

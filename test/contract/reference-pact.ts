@@ -31,6 +31,8 @@ const CUSTOMER = 'togai-mock-pact-cus-1';
 const NEW_CUSTOMER = 'togai-mock-pact-cus-2';
 const NEW_ACCOUNT = 'togai-mock-pact-acc-2';
 const SECOND_ACCOUNT = 'togai-mock-pact-acc-3';
+/** The account the delete interaction archives; on a real Togai a fresh id each run (via `${accountId}`). */
+const DELETED_ACCOUNT = 'togai-mock-pact-acc-9';
 const EVENT_ID = 'togai-mock-pact-evt-1';
 const MISSING = 'togai-mock-pact-missing';
 
@@ -377,10 +379,12 @@ async function writeAccountInteractions(pact: PactV4, client: Client): Promise<v
     .addInteraction()
     .given('a customer exists', { customerId: CUSTOMER })
     .uponReceiving('a request for a customer')
-    .withRequest('GET', `/customers/${CUSTOMER}`, (b) => b.headers(authorized))
+    .withRequest('GET', fromProviderState('/customers/${customerId}', `/customers/${CUSTOMER}`), (b) =>
+      b.headers(authorized),
+    )
     .willRespondWith(200, (b) =>
       b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({
-        id: CUSTOMER,
+        id: like(CUSTOMER),
         togaiCustomerId: like('customer.pactRefCus0.00001'),
         name: like('Customer togai-mock-pact-cus-1'),
         primaryEmail: like('togai-mock-pact-cus-1@example.com'),
@@ -412,11 +416,15 @@ async function writeAccountInteractions(pact: PactV4, client: Client): Promise<v
     .addInteraction()
     .given('a customer exists', { customerId: CUSTOMER })
     .uponReceiving('a request to create an account of a customer')
-    .withRequest('POST', '/accounts', (b) => json(b).jsonBody(newAccount))
+    .withRequest('POST', '/accounts', (b) =>
+      json(b).jsonBody({ ...newAccount, customerId: fromProviderState('${customerId}', CUSTOMER) }),
+    )
     .willRespondWith(201, (b) =>
       b
         .headers({ 'Content-Type': JSON_TYPE })
-        .jsonBody(account({ id: SECOND_ACCOUNT, customerId: CUSTOMER, invoiceCurrency: 'EUR', status: 'ACTIVE' })),
+        .jsonBody(
+          account({ id: SECOND_ACCOUNT, customerId: like(CUSTOMER), invoiceCurrency: 'EUR', status: 'ACTIVE' }),
+        ),
     )
     .executeTest(async (server) => {
       const res = await client(server.url).createAccount(newAccount);
@@ -511,7 +519,7 @@ async function writeAccountInteractions(pact: PactV4, client: Client): Promise<v
     .given('an account has a wallet balance', { accountId: ACCOUNT, balance: 500 })
     .uponReceiving("a request for an account's wallet")
     .withRequest('GET', `/accounts/${ACCOUNT}/wallet`, (b) => b.headers(authorized))
-    .willRespondWith(200, (b) => b.headers({ 'Content-Type': JSON_TYPE }).jsonBody(wallet({ balance: 500 })))
+    .willRespondWith(200, (b) => b.headers({ 'Content-Type': JSON_TYPE }).jsonBody(wallet({ balance: like(500) })))
     .executeTest(async (server) => {
       const res = await client(server.url).walletBalance(ACCOUNT);
       assert.equal(res.body.balance, 500);
@@ -691,12 +699,14 @@ async function writeAccountInteractions(pact: PactV4, client: Client): Promise<v
   // ----------------------------------------------------------- deleteAccount
   await pact
     .addInteraction()
-    .given('an account exists', { accountId: ACCOUNT })
+    .given('an account exists', { accountId: DELETED_ACCOUNT })
     .uponReceiving('a request to delete an account')
-    .withRequest('DELETE', `/accounts/${ACCOUNT}`, (b) => b.headers(authorized))
+    .withRequest('DELETE', fromProviderState('/accounts/${accountId}', `/accounts/${DELETED_ACCOUNT}`), (b) =>
+      b.headers(authorized),
+    )
     .willRespondWith(200, (b) => b.headers({ 'Content-Type': JSON_TYPE }).jsonBody({ success: true }))
     .executeTest(async (server) => {
-      assert.equal((await client(server.url).deleteAccount(ACCOUNT)).status, 200);
+      assert.equal((await client(server.url).deleteAccount(DELETED_ACCOUNT)).status, 200);
     });
 
   await pact
