@@ -24,7 +24,7 @@ export interface StateDriver {
   readonly kind: 'mock' | 'api';
   setup(state: string, params: Record<string, unknown>): Promise<StateValues>;
   teardown(state: string, params: Record<string, unknown>): Promise<void>;
-  /** After the last interaction: cleans up what states made for the whole run (a real Togai's customers and accounts). */
+  /** After the last interaction: cleans up what states made for the whole run (a real Togai's accounts). */
   finish?(): Promise<void>;
 }
 
@@ -163,7 +163,7 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     return id;
   };
   const voidIt = async (id: string): Promise<Response> => api('POST', `/credits/${encodeURIComponent(id)}/void`);
-  /** The customer, found or made; answers the id it goes by (fresh when the one asked for is archived) and its togaiCustomerId. */
+  /** The customer, found or made: the id it goes by (fresh when the one asked for is archived), its togaiCustomerId. */
   const ensureCustomer = async (asked: string): Promise<{ id: string; togaiCustomerId: string }> => {
     const customerId = renamed.get(`c:${asked}`) ?? asked;
     const found = await api('GET', `/customers/${encodeURIComponent(customerId)}`);
@@ -192,7 +192,7 @@ export function apiStateDriver(options: ApiDriverOptions): StateDriver {
     };
   };
 
-  /** The account, found or made with its customer; answers the id it goes by (fresh when the one asked for is archived). */
+  /** The account, found or made with its customer: the id it goes by (fresh when the one asked is archived). */
   const ensureAccount = async (params: Record<string, unknown>, asked: string): Promise<string> => {
     const accountId = renamed.get(`a:${asked}`) ?? asked;
     const found = await api('GET', `/accounts/${encodeURIComponent(accountId)}`);

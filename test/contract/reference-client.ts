@@ -1,5 +1,6 @@
 // The reference consumer: the kind of small Togai client a consumer team
-// writes (credits, and the customers, accounts, wallet and events around them). Its pact (contracts/pacts/) is what this repo verifies against
+// writes (credits, and the customers, accounts, wallet and events around
+// them). Its pact (contracts/pacts/) is what this repo verifies against
 // togai-mock and, with credentials, against Togai's sandbox.
 
 export type Credential = { bearer: string } | { apiKey: string } | null;
