@@ -3,6 +3,7 @@
 // before setup.
 
 import { beforeEach, describe, expect, it } from 'vitest';
+import { apiStateDriver } from '../../src/contract/states.js';
 import { startTestMock } from '../helpers/mock.js';
 
 const mock = await startTestMock();
@@ -228,5 +229,55 @@ describe('provider states', () => {
     });
     expect(expired.status).toBe(400);
     expect(mock.runtime.store.peek('shared').ledger.has('cred.providerSt.00009')).toBe(false);
+  });
+});
+
+// The mock stands in for a real Togai here: the driver uses only Togai's public API.
+describe('provider states on a real Togai (the API driver)', () => {
+  const driver = () => apiStateDriver({ baseUrl: mock.url, token: 'sandbox-token' });
+
+  it('makes customers and accounts through the API, keeps them for the run and deletes them at its end', async () => {
+    const d = driver();
+    const values = await d.setup('a customer exists', { customerId: 'CUS-API', accountId: 'ACC-API' });
+    expect(values).toEqual({ customerId: 'CUS-API', accountId: 'ACC-API', togaiCustomerId: expect.any(String) });
+    await d.teardown('a customer exists', { customerId: 'CUS-API', accountId: 'ACC-API' });
+    // Still there for the next interaction's state: Togai's deletion is for ever.
+    expect((await mock.call('GET', '/accounts/ACC-API')).body).toMatchObject({
+      customerId: 'CUS-API',
+      status: 'ACTIVE',
+    });
+    expect(await d.setup('an account has a wallet balance', { accountId: 'ACC-API', balance: 70 })).toEqual({
+      accountId: 'ACC-API',
+      balance: 70,
+    });
+    expect((await mock.call('GET', '/accounts/ACC-API/wallet')).body.balance).toBe(70);
+    await d.finish!();
+    expect((await mock.call('GET', '/accounts/ACC-API')).body.status).toBe('ARCHIVED');
+    expect((await mock.call('GET', '/customers/CUS-API')).body.status).toBe('ARCHIVED');
+  });
+
+  it('gives an archived account a fresh id, handed back for the pact', async () => {
+    const d = driver();
+    await d.setup('an account exists', { accountId: 'ACC-GONE' });
+    expect((await mock.call('DELETE', '/accounts/ACC-GONE')).status).toBe(200); // the interaction
+    const again = await d.setup('an account exists', { accountId: 'ACC-GONE' });
+    expect(again.accountId).toMatch(/^ACC-GONE-\w+$/);
+    expect((await mock.call('GET', `/accounts/${again.accountId}`)).body.status).toBe('ACTIVE');
+    // The same fresh id for the rest of the run.
+    expect(await d.setup('an account exists', { accountId: 'ACC-GONE' })).toEqual(again);
+  });
+
+  it('ingests the state event and undoes it on teardown, freeing its id', async () => {
+    const d = driver();
+    const params = { accountId: 'ACC-EV', eventId: 'ev-api-1' };
+    expect(await d.setup('an event was ingested', params)).toEqual({ ...params, schemaName: 'provider_state' });
+    const stored = await mock.call('GET', '/events/ev-api-1');
+    expect(stored.body.events[0].ingestionStatus.status).toBe('INGESTION_COMPLETED_NO_MATCHING_METERS');
+    await d.teardown('an event was ingested', params);
+    expect((await mock.call('GET', '/events/ev-api-1')).body.events[0].ingestionStatus.status).toBe('REVERTED');
+    await d.setup('an event was ingested', params);
+    expect((await mock.call('GET', '/events/ev-api-1')).body.events[0].ingestionStatus.status).toBe(
+      'INGESTION_COMPLETED_NO_MATCHING_METERS',
+    );
   });
 });
