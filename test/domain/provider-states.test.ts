@@ -401,4 +401,24 @@ describe('provider states on the directory and events', () => {
     expect(whole.events).toEqual(archived.events);
     expect(stack.size).toBe(1);
   });
+
+  it('a repeated setup that fails puts back what its unwinding took: events, accounts and wallets', () => {
+    const t = busyTenant();
+    const stack = new ProviderStateStack();
+    const params = { accountId: 'PS-EV', eventId: 'ev-again', timestamp: new Date(NOW).toISOString() };
+    stack.setup(t, NOW, 'an event was ingested', params);
+    stack.setup(t, NOW, 'an account has a wallet balance', { accountId: 'PS-EV' });
+    const before = imageOf(t);
+    // 40 days on, the same event is past the grace period: refused, after unwinding both setups.
+    const later = NOW + 40 * 86_400_000;
+    expect(() => atomically(t, () => stack.setup(t, later, 'an event was ingested', params))).toThrow(
+      /INGESTION_FAILED_PAST_GRACE_PERIOD/,
+    );
+    expect(stack.size).toBe(2);
+    const { ledger, ...rest } = imageOf(t);
+    const { ledger: ledgerBefore, ...restBefore } = before;
+    expect(rest).toEqual(restBefore);
+    expect(ledger.accounts).toEqual(ledgerBefore.accounts);
+    expect(t.events.get('ev-again')?.status).toBe('INGESTION_COMPLETED_NO_MATCHING_METERS');
+  });
 });
