@@ -539,7 +539,8 @@ export interface paths {
         put?: never;
         /**
          * Set up or tear down a Pact provider state
-         * @description Puts the tenant's ledger into one of the named provider states that
+         * @description Puts the tenant (its credits, customers, accounts, wallets and
+         *     events) into one of the named provider states that
          *     consumer pacts may use (`given(...)`), or undoes a previous setup.
          *     The body is the one Pact verifiers POST to a state-change URL, and the
          *     answer is the map of values they inject into the request under test
