@@ -264,6 +264,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       failedInteractions = failuresOf(verifierError);
       if (failedInteractions.length > 0) verifierError = `${failedInteractions.length} interaction(s) failed`;
     }
+    try {
+      await driver.finish?.();
+    } catch (err) {
+      out(`warning: cleaning up after the provider states failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const selfCheckFailures = mock ? [...mock.runtime.selfCheckFailures] : [];
     const result: VerifyResult = {
       passed: verifierError === undefined && problems.length === 0 && selfCheckFailures.length === 0,

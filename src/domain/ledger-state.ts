@@ -182,6 +182,18 @@ export class LedgerState {
     return true;
   }
 
+  /**
+   * Removes an account with its credits and holds (a provider state's
+   * teardown taking away an account made since its setup); false when there
+   * is none. Recorded by open captures like every change.
+   */
+  removeAccount(id: string): boolean {
+    const account = this.accounts.get(id);
+    if (!account) return false;
+    this.undoTarget.dropAccount(account);
+    return true;
+  }
+
   /** Adds a stored credit to the idempotency keys; the first in order keeps a key. */
   protected index(record: CreditRecord): void {
     const key = record.extra?.idempotencyKey;

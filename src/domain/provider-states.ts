@@ -1,23 +1,29 @@
-// Pact provider states on a ledger (POST /_mock/provider-states). Setup puts
-// the ledger into the named state; teardown undoes exactly what that setup
-// changed. The request and response shapes (and the state names) are in
-// spec/togai-mock-control.yaml, the vocabulary in spec/provider-states.ts;
-// this file holds what each state means.
+// Pact provider states on a tenant's ledger, directory and events
+// (POST /_mock/provider-states). Setup puts them into the named state;
+// teardown undoes exactly what that setup changed. The request and response
+// shapes (and the state names) are in spec/togai-mock-control.yaml, the
+// vocabulary in spec/provider-states.ts; this file holds what each state
+// means.
 //
-// Undo is the ledger's change capture (undo.ts): setup records the
-// before-image of every account and credit it touches and what it creates,
-// and teardown reverts that. Each state stays a few lines of ordinary ledger
-// calls, and teardown also cleans up what the interaction itself did to
-// state-made data (a credit voided by the request under test disappears with
-// the state that granted it). Nothing is copied: a setup costs what it
-// touches, however big the ledger.
-//
-// The stack of pending setups is plain JSON (toJSON/fromJSON), kept with the
-// tenant in snapshots, so a teardown works after a restart or on another
-// process that loaded the same state.
+// Undo is plain JSON, kept with the tenant in snapshots, so a teardown works
+// after a restart or on another process that loaded the same state:
+// - the ledger's change capture (undo.ts): setup records the before-image of
+//   every account and credit it touches and what it creates, and teardown
+//   reverts that, which also cleans up what the interaction did to
+//   state-made data (a credit voided by the request under test disappears
+//   with the state that granted it);
+// - the directory's and the events' marks: how many customers, accounts and
+//   events there were before the setup. Teardown removes the ones made since
+//   (by the state or by the interaction: a customer created by the request
+//   under test goes too, so the same pact verifies again on the same mock),
+//   with their ledger accounts, and puts back the wallets of older accounts
+//   that the setup topped up.
+// Nothing is copied: a setup costs what it touches, however big the tenant.
 
 import {
   STATE_CREDIT_DEFAULTS,
+  STATE_EVENT_SCHEMA,
+  STATE_WALLET_BALANCE,
   type ProviderStateName,
   type ProviderStateParams,
   type ProviderStateValues,
@@ -26,7 +32,21 @@ import type { components } from '../spec/control-types.gen.js';
 import type { CreditRequest } from '../spec/types.js';
 import { utcDate } from './dates.js';
 import { MockError, invalid } from './errors.js';
-import type { Ledger } from './ledger.js';
+import type { Directory, DirectoryUndo } from './directory/directory.js';
+import type { EventStore } from './events/event-store.js';
+import { Ledger } from './ledger.js';
+
+/**
+ * The parts of a tenant a state works on. A bare ledger (no directory, no
+ * events) takes the credit states only, as before accounts had a customer.
+ */
+export interface StateParts {
+  ledger: Ledger;
+  directory?: Directory | undefined;
+  events?: EventStore | undefined;
+}
+
+const partsOf = (target: Ledger | StateParts): StateParts => (target instanceof Ledger ? { ledger: target } : target);
 
 /** One setup not yet torn down: its state and params (as a key) and how to undo it (a LedgerUndo). */
 type PendingSetup = NonNullable<components['schemas']['TenantSnapshot']['providerStates']>[number];
@@ -60,35 +80,62 @@ export class ProviderStateStack {
    * setup included); run it in Ledger.atomically, as the state machine runs
    * every command, and the ledger is left as it was too.
    */
-  setup(ledger: Ledger, now: number, state: ProviderStateName, params: ProviderStateParams): ProviderStateValues {
+  setup(
+    target: Ledger | StateParts,
+    now: number,
+    state: ProviderStateName,
+    params: ProviderStateParams,
+  ): ProviderStateValues {
+    const parts = partsOf(target);
+    const { ledger, directory, events } = parts;
     const key = keyOf(state, params);
     ledger.settle(now);
-    const unwound = this.unwind(ledger, key);
+    const unwound = this.unwind(parts, key);
+    const mark = directory?.mark();
+    const eventsBefore = events?.size;
+    const wallets: DirectoryUndo['wallets'] = [];
     ledger.beginCapture(); // this state's own changes, for teardown
     let values: ProviderStateValues;
     try {
-      values = applyState(ledger, now, state, params);
+      values = applyState(parts, now, state, params, wallets);
     } catch (err) {
       ledger.endCapture();
-      // The stack as it was; the ledger's changes (the unwinding too) are taken back by the command's atomically.
+      // The stack as it was; the changes (the unwinding too) are taken back by the command's atomically.
       this.pending.push(...unwound);
       throw err;
     }
-    const undo = ledger.endCapture();
-    this.pending.push({ key, undo });
+    const entry: PendingSetup = { key, undo: ledger.endCapture() };
+    if (directory && mark) {
+      entry.directory = {
+        customers: mark.customers,
+        accounts: mark.accounts,
+        wallets,
+        ids: { before: mark.ids, after: directory.idState },
+      };
+    }
+    if (eventsBefore !== undefined) entry.events = eventsBefore;
+    this.pending.push(entry);
     return values;
   }
 
   /** Undoes the setup of the same state and params (and every later one); nothing to undo is fine. */
-  teardown(ledger: Ledger, state: ProviderStateName, params: ProviderStateParams): void {
-    this.unwind(ledger, keyOf(state, params));
+  teardown(target: Ledger | StateParts, state: ProviderStateName, params: ProviderStateParams): void {
+    this.unwind(partsOf(target), keyOf(state, params));
   }
 
   /** Undoes the setup under `key` and every later one, newest first; returns what it undid. */
-  private unwind(ledger: Ledger, key: string): PendingSetup[] {
+  private unwind({ ledger, directory, events }: StateParts, key: string): PendingSetup[] {
     const at = this.pending.findIndex((p) => p.key === key);
     if (at < 0) return [];
-    for (let i = this.pending.length - 1; i >= at; i--) ledger.revert(this.pending[i]!.undo);
+    for (let i = this.pending.length - 1; i >= at; i--) {
+      const p = this.pending[i]!;
+      ledger.revert(p.undo);
+      if (p.directory && directory) {
+        // Accounts made since the setup leave the ledger with the directory: every account is in both.
+        for (const id of directory.rewind(p.directory as DirectoryUndo)) ledger.removeAccount(id);
+      }
+      if (p.events !== undefined && events) events.truncate(p.events);
+    }
     return this.pending.splice(at);
   }
 
@@ -120,15 +167,49 @@ function need<K extends keyof ProviderStateParams>(
   return v as NonNullable<ProviderStateParams[K]>;
 }
 
-/** Puts the ledger into one state at `now`; returns the values to inject. */
+/** Puts the tenant's parts into one state at `now`; returns the values to inject. */
 function applyState(
-  ledger: Ledger,
+  { ledger, directory, events }: StateParts,
   now: number,
   state: ProviderStateName,
   params: ProviderStateParams,
+  wallets: DirectoryUndo['wallets'],
 ): ProviderStateValues {
+  const needDirectory = (): Directory => {
+    if (!directory) throw invalid(`provider state '${state}' needs the tenant's directory`);
+    return directory;
+  };
+  /** The account, in the directory (with its customer) and the ledger alike; made when missing. */
   const ensureAccount = (accountId: string): void => {
-    if (!ledger.getAccount(accountId)) ledger.createAccount({ accountId }, now);
+    if (!directory) {
+      if (!ledger.getAccount(accountId)) ledger.createAccount({ accountId }, now);
+      return;
+    }
+    let a = directory.account(accountId);
+    if (!a) {
+      const inLedger = ledger.getAccount(accountId);
+      a = directory.adoptAccount(
+        accountId,
+        params.customerId ?? inLedger?.customerId ?? accountId,
+        params.invoiceCurrency ?? inLedger?.currency ?? directory.defaultCurrency,
+        now,
+      );
+    }
+    if (a.status === 'ARCHIVED') {
+      throw new MockError(
+        'conflict',
+        `provider state '${state}': account ${accountId} is ARCHIVED (deleted); use a fresh accountId or reset the mock`,
+      );
+    }
+    if (params.customerId !== undefined && a.customerId !== params.customerId) {
+      throw new MockError(
+        'conflict',
+        `provider state '${state}': account ${accountId} belongs to customer ${a.customerId}, not ${params.customerId}`,
+      );
+    }
+    if (!ledger.getAccount(accountId)) {
+      ledger.createAccount({ accountId, customerId: a.customerId, currency: a.invoiceCurrency }, now);
+    }
   };
   const grantActive = (accountId: string, creditId: string): void => {
     if (ledger.has(creditId)) {
@@ -211,6 +292,74 @@ function applyState(
       const creditId = need(state, params, 'creditId');
       ledger.removeCredit(creditId);
       return { creditId };
+    }
+    case 'a customer exists': {
+      const dir = needDirectory();
+      const customerId = need(state, params, 'customerId');
+      let customer = dir.customer(customerId);
+      if (!customer) {
+        customer = dir.createCustomer(
+          { id: customerId, name: `Customer ${customerId}`, primaryEmail: `${customerId}@example.com`, address: {} },
+          now,
+        ).customer;
+      }
+      if (customer.status === 'ARCHIVED') {
+        throw new MockError(
+          'conflict',
+          `provider state '${state}': customer ${customerId} is ARCHIVED (deleted); use a fresh customerId or reset the mock`,
+        );
+      }
+      const values: ProviderStateValues = { customerId, togaiCustomerId: customer.togaiCustomerId };
+      if (params.accountId !== undefined) {
+        ensureAccount(params.accountId); // of this customer (params.customerId), or a conflict
+        values.accountId = params.accountId;
+      }
+      return values;
+    }
+    case 'an account has a wallet balance': {
+      const dir = needDirectory();
+      const accountId = need(state, params, 'accountId');
+      const balance = params.balance ?? STATE_WALLET_BALANCE;
+      if (!(balance > 0)) throw invalid(`provider state '${state}': params.balance must be greater than 0`);
+      const older = dir.account(accountId);
+      ensureAccount(accountId);
+      const wallet = dir.account(accountId)!.wallet;
+      if (wallet.balance < balance) {
+        // An account older than the setup gets its wallet back on teardown.
+        if (older) wallets.push({ accountId, wallet: structuredClone(wallet) });
+        dir.topUp(accountId, balance - wallet.balance, now);
+      }
+      return { accountId, balance: dir.account(accountId)!.wallet.balance };
+    }
+    case 'an event was ingested': {
+      const dir = needDirectory();
+      if (!events) throw invalid(`provider state '${state}' needs the tenant's events`);
+      const accountId = need(state, params, 'accountId');
+      const eventId = need(state, params, 'eventId');
+      const schemaName = params.schemaName ?? STATE_EVENT_SCHEMA;
+      ensureAccount(accountId);
+      const [outcome] = events.ingest(
+        [
+          {
+            id: eventId,
+            accountId,
+            schemaName,
+            timestamp: params.timestamp ?? new Date(now).toISOString(),
+            attributes: [],
+            dimensions: {},
+          },
+        ],
+        now,
+        dir,
+      );
+      if (outcome!.status !== 'INGESTION_COMPLETED_NO_MATCHING_METERS') {
+        throw new MockError(
+          outcome!.status === 'INGESTION_FAILED_DUPLICATE_EVENT' ? 'conflict' : 'invalid',
+          `provider state '${state}': event ${eventId} would be ${outcome!.status} at the mock's time ${new Date(now).toISOString()}` +
+            (outcome!.status === 'INGESTION_FAILED_DUPLICATE_EVENT' ? '; use a fresh eventId or reset the mock' : ''),
+        );
+      }
+      return { accountId, eventId, schemaName };
     }
   }
 }

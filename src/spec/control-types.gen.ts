@@ -548,7 +548,8 @@ export interface paths {
         put?: never;
         /**
          * Set up or tear down a Pact provider state
-         * @description Puts the tenant's ledger into one of the named provider states that
+         * @description Puts the tenant (its credits, customers, accounts, wallets and
+         *     events) into one of the named provider states that
          *     consumer pacts may use (`given(...)`), or undoes a previous setup.
          *     The body is the one Pact verifiers POST to a state-change URL, and the
          *     answer is the map of values they inject into the request under test
@@ -566,10 +567,31 @@ export interface paths {
          *       drawn from the account's credits; a state credit tops the account
          *       up first when its spendable balance is short.
          *     - `no credit exists` {creditId}: removed if present.
+         *     - `a customer exists` {customerId, accountId?}: an ACTIVE customer
+         *       (name `Customer <customerId>`, email `<customerId>@example.com`),
+         *       with an ACTIVE account `accountId` when given (name
+         *       `Account <accountId>`, `invoiceCurrency` the mock's default
+         *       unless `invoiceCurrency` says otherwise).
+         *     - `an account exists` {accountId, customerId?, invoiceCurrency?}: the
+         *       account, through Togai's API as much as the ledger: of customer
+         *       `customerId` (default: a customer of the account's own id, made
+         *       when missing), ACTIVE, with its wallet.
+         *     - `an account has a wallet balance` {accountId, balance?}: the
+         *       account (made as above when missing) with a wallet balance of at
+         *       least `balance` (default 1000): topped up by what it lacks.
+         *     - `an event was ingested` {accountId, eventId, schemaName?,
+         *       timestamp?}: the account (made as above when missing) and a
+         *       completed event `eventId` of schema `schemaName` (default
+         *       `provider_state`) at `timestamp` (default the mock's now), with no
+         *       attributes or dimensions.
          *
          *     Teardown undoes exactly what the matching setup (same state and
          *     params) changed, including what the interaction did to credits and
          *     accounts that setup made; a teardown with nothing to undo is a no-op.
+         *     Customers and accounts made since the setup (by the state or the
+         *     interaction) are removed, not archived, with their ledger accounts,
+         *     and the events ingested since the setup are removed too, so the
+         *     same pact verifies again on the same mock.
          *     Setting up a state again before its teardown undoes the first setup.
          */
         post: operations["providerState"];
@@ -591,7 +613,7 @@ export interface components {
              * @description The state's name, exactly as below.
              * @enum {string}
              */
-            state: "an account exists" | "an account has an active credit" | "a credit is voided" | "an account has consumed credits" | "no credit exists";
+            state: "an account exists" | "an account has an active credit" | "a credit is voided" | "an account has consumed credits" | "no credit exists" | "a customer exists" | "an account has a wallet balance" | "an event was ingested";
             params?: components["schemas"]["ProviderStateParams"];
             /**
              * @default setup
@@ -611,6 +633,19 @@ export interface components {
             effectiveUntil?: string;
             /** @description Amount consumed (`an account has consumed credits`), greater than 0. */
             amount?: number;
+            customerId?: string;
+            /** @description Invoice currency of an account a state makes (default the mock's default currency). */
+            invoiceCurrency?: string;
+            /** @description Least wallet balance (`an account has a wallet balance`); default 1000. */
+            balance?: number;
+            eventId?: string;
+            /** @description Schema of a state's event; default `provider_state`. */
+            schemaName?: string;
+            /**
+             * Format: date-time
+             * @description When a state's event happened; default the mock's now.
+             */
+            timestamp?: string;
         };
         /** @description Values for injection into the request under test. */
         ProviderStateValues: {
@@ -1057,8 +1092,28 @@ export interface components {
                 /** @description The state's name and params. */
                 key: string;
                 undo: components["schemas"]["LedgerUndo"];
+                directory?: components["schemas"]["DirectoryUndo"];
+                /** @description How many events the tenant held before the setup; teardown keeps only those. */
+                events?: number;
             }[];
             directory?: components["schemas"]["DirectorySnapshot"];
+        };
+        /**
+         * @description What tearing a provider state down puts back in the directory: the customers and
+         *     accounts it held before the setup (counts, in creation order: later ones are removed),
+         *     the wallets the setup changed as they were, and the id generator's state around it.
+         */
+        DirectoryUndo: {
+            customers: number;
+            accounts: number;
+            wallets: {
+                accountId: string;
+                wallet: components["schemas"]["DirectoryAccountSnapshot"]["wallet"];
+            }[];
+            ids: {
+                before: number;
+                after: number;
+            };
         };
         /**
          * @description The tenant's customers (with contacts) and accounts (with alias windows and their wallet

@@ -16,6 +16,9 @@ export const PROVIDER_STATES = {
   'a credit is voided': ['accountId', 'creditId'],
   'an account has consumed credits': ['accountId', 'amount'],
   'no credit exists': ['creditId'],
+  'a customer exists': ['customerId'],
+  'an account has a wallet balance': ['accountId'],
+  'an event was ingested': ['accountId', 'eventId'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ProviderStateName = keyof typeof PROVIDER_STATES;
@@ -36,3 +39,7 @@ export const VOCABULARY_MATCHES_SPEC: Same<ProviderStateName, ProviderStateReque
 
 /** Defaults of a credit made by a state, documented in the control spec. */
 export const STATE_CREDIT_DEFAULTS = { creditAmount: 1000, priority: 1, purpose: 'PROVIDER_STATE' } as const;
+
+/** Defaults of the wallet and event states, documented in the control spec. */
+export const STATE_WALLET_BALANCE = 1000;
+export const STATE_EVENT_SCHEMA = 'provider_state';

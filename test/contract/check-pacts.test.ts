@@ -60,13 +60,13 @@ const errorsOf = (file: string): string[] =>
 describe('togai-mock check-pacts', () => {
   it('passes the committed contracts/pacts/ with no errors and no warnings', async () => {
     const r = await run([PACTS]);
-    expect(r.out).toContain('12 interaction(s) in 1 file(s): 0 error(s), 0 warning(s)');
+    expect(r.out).toContain('39 interaction(s) in 1 file(s): 0 error(s), 0 warning(s)');
     expect(r.code).toBe(0);
   });
 
   it('finds the pacts under a directory, in subdirectories too (contracts/ holds them in pacts/)', async () => {
     const r = await run([fileURLToPath(new URL('../../contracts', import.meta.url))]);
-    expect(r.out).toContain('12 interaction(s) in 1 file(s): 0 error(s), 0 warning(s)');
+    expect(r.out).toContain('39 interaction(s) in 1 file(s): 0 error(s), 0 warning(s)');
     expect(r.code).toBe(0);
   });
 
@@ -129,6 +129,39 @@ describe('togai-mock check-pacts', () => {
     });
     // Routed to eventCorrection (not a 405 of GET /events/{event_id}), whose `action` is missing.
     expect(errorsOf(correction)[0]).toMatch(/^eventCorrection: request query: action is required/);
+  });
+
+  it("checks the reference pact's accounts interactions: unknown fields, wrong statuses, state params", () => {
+    const unknownField = variant('account-field', 'a request for an account', (i) => {
+      i.response.body!.content.loyaltyTier = 'GOLD';
+    });
+    expect(errorsOf(unknownField)[0]).toContain('getAccount 200: loyaltyTier is not an allowed field');
+    const customerField = variant('customer-field', 'a request for a customer', (i) => {
+      i.response.body!.content.status = 'DELETED';
+    });
+    expect(errorsOf(customerField)[0]).toMatch(/^getCustomer 200: status must be one of/);
+    const requestField = variant('account-request', 'a request to create an account of a customer', (i) => {
+      i.request.body!.content.plan = 'gold';
+    });
+    expect(errorsOf(requestField)[0]).toMatch(/^createAccount: .*plan/);
+    const created = variant('customer-status', 'a request to create a customer with an account', (i) => {
+      i.response.status = 200;
+    });
+    expect(errorsOf(created)[0]).toContain('status 200 is not a response of this operation');
+    const batch = variant('batch-status', 'a batch of usage events that all complete', (i) => {
+      i.response.status = 206;
+    });
+    expect(errorsOf(batch)[0]).toContain('status 206 is not a response of this operation');
+    const events = variant('events-field', "a request for an account's events", (i) => {
+      i.response.body!.content.events[0].ingestionStatus.status = 'INGESTED';
+    });
+    expect(errorsOf(events)[0]).toMatch(/^getEvents 200: .*status must be one of/);
+    const state = variant('event-state', 'a request for an event', (i) => {
+      i.providerStates = [{ name: 'an event was ingested', params: { accountId: 'togai-mock-pact-acc-1' } }];
+    });
+    expect(checkPacts([state]).problems.map((p) => p.message)).toEqual([
+      "provider state 'an event was ingested' lacks params eventId",
+    ]);
   });
 
   it('reports statuses the operation does not list', () => {

@@ -49,7 +49,7 @@ describe('reference consumer pact', { timeout: 120_000 }, () => {
     }
   });
 
-  it('covers all five operations, with 400, 401 and 404 cases', () => {
+  it('covers the credits operations and the accounts operations, with 400, 401 and 404 cases', () => {
     const pact = JSON.parse(readFileSync(join(dir, 'togai-mock-reference-consumer-togai-credits-api.json'), 'utf8'));
     const seen = pact.interactions.map(
       (i: { request: { method: string; path: string }; response: { status: number } }) =>
@@ -69,6 +69,33 @@ describe('reference consumer pact', { timeout: 120_000 }, () => {
         'POST /credits/{id}/void 404',
         'GET /accounts/togai-mock-pact-acc-1/credit_balance 200',
         'GET /accounts/togai-mock-pact-acc-1/credit_balance 401',
+        'POST /customers 201',
+        'POST /customers 400',
+        'GET /customers/togai-mock-pact-cus-1 200',
+        'GET /customers/togai-mock-pact-missing 404',
+        'POST /accounts 201',
+        'POST /accounts 404',
+        'GET /accounts/togai-mock-pact-acc-1 200',
+        'GET /accounts/togai-mock-pact-missing 404',
+        'POST /accounts/togai-mock-pact-acc-1/add_aliases 200',
+        'POST /accounts/togai-mock-pact-acc-1/add_aliases 400',
+        'POST /accounts/togai-mock-pact-acc-1/wallet_topup 200',
+        'POST /accounts/togai-mock-pact-acc-1/wallet_topup 400',
+        'GET /accounts/togai-mock-pact-acc-1/wallet 200',
+        'GET /accounts/togai-mock-pact-missing/wallet 404',
+        'GET /accounts/togai-mock-pact-acc-1/wallet/entries 200',
+        'POST /ingest 202',
+        'POST /ingest 400',
+        'POST /ingestBatch 202',
+        'POST /ingestBatch 207',
+        'GET /events 200',
+        'GET /events 400',
+        'GET /events/togai-mock-pact-evt-1 200',
+        'GET /events/togai-mock-pact-missing 404',
+        'POST /events/correction 200',
+        'POST /events/correction 404',
+        'DELETE /accounts/togai-mock-pact-acc-9 200',
+        'DELETE /accounts/togai-mock-pact-missing 404',
       ]),
     );
   });

@@ -1,7 +1,9 @@
 // POST /_mock/provider-states: every state of the vocabulary, over HTTP, and
-// that teardown leaves the ledger as it was before setup.
+// that teardown leaves the ledger, the directory and the events as they were
+// before setup.
 
 import { beforeEach, describe, expect, it } from 'vitest';
+import { apiStateDriver } from '../../src/contract/states.js';
 import { startTestMock } from '../helpers/mock.js';
 
 const mock = await startTestMock();
@@ -117,8 +119,94 @@ describe('provider states', () => {
     expect((await mock.call('GET', `/credits/${id}`)).status).toBe(200);
   });
 
+  it("an account exists: the account answers through Togai's API, and teardown removes it there too", async () => {
+    expect((await state('an account exists', { accountId: 'ACC-PS11', customerId: 'CUS-PS11' })).status).toBe(200);
+    const account = await mock.call('GET', '/accounts/ACC-PS11');
+    expect(account.status).toBe(200);
+    expect(account.body).toMatchObject({ id: 'ACC-PS11', customerId: 'CUS-PS11', status: 'ACTIVE' });
+    expect((await mock.call('GET', '/customers/CUS-PS11')).status).toBe(200);
+    await state('an account exists', { accountId: 'ACC-PS11', customerId: 'CUS-PS11' }, 'teardown');
+    expect((await mock.call('GET', '/accounts/ACC-PS11')).status).toBe(404);
+    expect((await mock.call('GET', '/customers/CUS-PS11')).status).toBe(404);
+    expect((await mock.call('GET', '/accounts')).body.data).toEqual([]);
+  });
+
+  it('a customer exists, with an account: what the interaction made under it goes on teardown', async () => {
+    const r = await state('a customer exists', {
+      customerId: 'CUS-PS12',
+      accountId: 'ACC-PS12',
+      invoiceCurrency: 'EUR',
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ customerId: 'CUS-PS12', accountId: 'ACC-PS12', togaiCustomerId: expect.any(String) });
+    const customer = await mock.call('GET', '/customers/CUS-PS12');
+    expect(customer.body).toMatchObject({ id: 'CUS-PS12', togaiCustomerId: r.body.togaiCustomerId, status: 'ACTIVE' });
+    expect((await mock.call('GET', '/accounts/ACC-PS12')).body).toMatchObject({ invoiceCurrency: 'EUR' });
+    // The interaction: a second account of the customer.
+    const made = await mock.call('POST', '/accounts', {
+      body: { id: 'ACC-PS12B', name: 'Second account', customerId: 'CUS-PS12', invoiceCurrency: 'EUR' },
+    });
+    expect(made.status).toBe(201);
+    // Taken through a state file (snapshot) and back: the pending teardown survives it.
+    const exported = await mock.call('GET', '/_mock/state');
+    expect((await mock.call('PUT', '/_mock/state', { body: exported.body })).status).toBe(204);
+    await state(
+      'a customer exists',
+      { customerId: 'CUS-PS12', accountId: 'ACC-PS12', invoiceCurrency: 'EUR' },
+      'teardown',
+    );
+    for (const path of ['/customers/CUS-PS12', '/accounts/ACC-PS12', '/accounts/ACC-PS12B']) {
+      expect((await mock.call('GET', path)).status).toBe(404);
+    }
+    expect(mock.runtime.store.peek('shared').ledger.getAccount('ACC-PS12B')).toBeUndefined();
+  });
+
+  it('an account has a wallet balance: the wallet and its entry answer it; teardown takes both away', async () => {
+    const r = await state('an account has a wallet balance', { accountId: 'ACC-PS13', balance: 300 });
+    expect(r.body).toEqual({ accountId: 'ACC-PS13', balance: 300 });
+    expect((await mock.call('GET', '/accounts/ACC-PS13/wallet')).body).toMatchObject({ balance: 300 });
+    const entries = await mock.call('GET', '/accounts/ACC-PS13/wallet/entries');
+    expect(entries.body.data).toMatchObject([{ transactionType: 'CREDITED', amount: 300, closingBalance: 300 }]);
+    await state('an account has a wallet balance', { accountId: 'ACC-PS13', balance: 300 }, 'teardown');
+    expect((await mock.call('GET', '/accounts/ACC-PS13/wallet')).status).toBe(404);
+  });
+
+  it('an event was ingested: fetched and listed; teardown takes it (and events sent since) away', async () => {
+    const params = { accountId: 'ACC-PS14', eventId: 'ev-ps-14', schemaName: 'rides' };
+    expect((await state('an event was ingested', params)).body).toEqual(params);
+    const one = await mock.call('GET', '/events/ev-ps-14');
+    expect(one.status).toBe(200);
+    const listed = await mock.call('GET', '/events?account_id=ACC-PS14');
+    expect(listed.body.events).toHaveLength(1);
+    // The interaction sends the same id again: a duplicate, kept as failed.
+    const again = await mock.call('POST', '/ingest', {
+      body: {
+        event: {
+          id: 'ev-ps-14',
+          accountId: 'ACC-PS14',
+          schemaName: 'rides',
+          timestamp: '2025-06-01T11:00:00Z',
+          attributes: [],
+          dimensions: {},
+        },
+      },
+    });
+    expect(again.status).toBe(202);
+    await state('an event was ingested', params, 'teardown');
+    expect((await mock.call('GET', '/events/ev-ps-14')).status).toBe(404);
+    expect(mock.runtime.store.peek('shared').events.size).toBe(0);
+    // The same state again: the event completes again.
+    expect((await state('an event was ingested', params)).status).toBe(200);
+    const duplicate = await state('an event was ingested', { ...params, schemaName: 'other' });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.message).toContain('INGESTION_FAILED_DUPLICATE_EVENT');
+  });
+
   it('rejects unknown states, missing params, unknown params and taken ids, changing nothing', async () => {
     const unknown = await state('a customer is happy', {});
+    expect((await state('an event was ingested', { accountId: 'ACC-PS15' })).body.message).toBe(
+      "provider state 'an event was ingested' needs params.eventId",
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toContain('state must be one of');
     const missing = await state('an account has an active credit', { accountId: 'ACC-PS7' });
@@ -141,5 +229,55 @@ describe('provider states', () => {
     });
     expect(expired.status).toBe(400);
     expect(mock.runtime.store.peek('shared').ledger.has('cred.providerSt.00009')).toBe(false);
+  });
+});
+
+// The mock stands in for a real Togai here: the driver uses only Togai's public API.
+describe('provider states on a real Togai (the API driver)', () => {
+  const driver = () => apiStateDriver({ baseUrl: mock.url, token: 'sandbox-token' });
+
+  it('makes customers and accounts through the API, keeps them for the run and deletes them at its end', async () => {
+    const d = driver();
+    const values = await d.setup('a customer exists', { customerId: 'CUS-API', accountId: 'ACC-API' });
+    expect(values).toEqual({ customerId: 'CUS-API', accountId: 'ACC-API', togaiCustomerId: expect.any(String) });
+    await d.teardown('a customer exists', { customerId: 'CUS-API', accountId: 'ACC-API' });
+    // Still there for the next interaction's state: Togai's deletion is for ever.
+    expect((await mock.call('GET', '/accounts/ACC-API')).body).toMatchObject({
+      customerId: 'CUS-API',
+      status: 'ACTIVE',
+    });
+    expect(await d.setup('an account has a wallet balance', { accountId: 'ACC-API', balance: 70 })).toEqual({
+      accountId: 'ACC-API',
+      balance: 70,
+    });
+    expect((await mock.call('GET', '/accounts/ACC-API/wallet')).body.balance).toBe(70);
+    await d.finish!();
+    expect((await mock.call('GET', '/accounts/ACC-API')).body.status).toBe('ARCHIVED');
+    expect((await mock.call('GET', '/customers/CUS-API')).body.status).toBe('ARCHIVED');
+  });
+
+  it('gives an archived account a fresh id, handed back for the pact', async () => {
+    const d = driver();
+    await d.setup('an account exists', { accountId: 'ACC-GONE' });
+    expect((await mock.call('DELETE', '/accounts/ACC-GONE')).status).toBe(200); // the interaction
+    const again = await d.setup('an account exists', { accountId: 'ACC-GONE' });
+    expect(again.accountId).toMatch(/^ACC-GONE-\w+$/);
+    expect((await mock.call('GET', `/accounts/${again.accountId}`)).body.status).toBe('ACTIVE');
+    // The same fresh id for the rest of the run.
+    expect(await d.setup('an account exists', { accountId: 'ACC-GONE' })).toEqual(again);
+  });
+
+  it('ingests the state event and undoes it on teardown, freeing its id', async () => {
+    const d = driver();
+    const params = { accountId: 'ACC-EV', eventId: 'ev-api-1' };
+    expect(await d.setup('an event was ingested', params)).toEqual({ ...params, schemaName: 'provider_state' });
+    const stored = await mock.call('GET', '/events/ev-api-1');
+    expect(stored.body.events[0].ingestionStatus.status).toBe('INGESTION_COMPLETED_NO_MATCHING_METERS');
+    await d.teardown('an event was ingested', params);
+    expect((await mock.call('GET', '/events/ev-api-1')).body.events[0].ingestionStatus.status).toBe('REVERTED');
+    await d.setup('an event was ingested', params);
+    expect((await mock.call('GET', '/events/ev-api-1')).body.events[0].ingestionStatus.status).toBe(
+      'INGESTION_COMPLETED_NO_MATCHING_METERS',
+    );
   });
 });

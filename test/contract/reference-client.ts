@@ -1,5 +1,6 @@
-// The reference consumer: the kind of small Togai Credits client a consumer
-// team writes. Its pact (contracts/pacts/) is what this repo verifies against
+// The reference consumer: the kind of small Togai client a consumer team
+// writes (credits, and the customers, accounts, wallet and events around
+// them). Its pact (contracts/pacts/) is what this repo verifies against
 // togai-mock and, with credentials, against Togai's sandbox.
 
 export type Credential = { bearer: string } | { apiKey: string } | null;
@@ -47,5 +48,61 @@ export class TogaiCreditsClient {
 
   creditBalance(accountId: string): Promise<ClientResponse> {
     return this.send('GET', `/accounts/${encodeURIComponent(accountId)}/credit_balance`);
+  }
+
+  createCustomer(body: Record<string, unknown>): Promise<ClientResponse> {
+    return this.send('POST', '/customers', body);
+  }
+
+  getCustomer(customerId: string): Promise<ClientResponse> {
+    return this.send('GET', `/customers/${encodeURIComponent(customerId)}`);
+  }
+
+  createAccount(body: Record<string, unknown>): Promise<ClientResponse> {
+    return this.send('POST', '/accounts', body);
+  }
+
+  getAccount(accountId: string): Promise<ClientResponse> {
+    return this.send('GET', `/accounts/${encodeURIComponent(accountId)}`);
+  }
+
+  deleteAccount(accountId: string): Promise<ClientResponse> {
+    return this.send('DELETE', `/accounts/${encodeURIComponent(accountId)}`);
+  }
+
+  addAliases(accountId: string, aliases: string[]): Promise<ClientResponse> {
+    return this.send('POST', `/accounts/${encodeURIComponent(accountId)}/add_aliases`, { aliases });
+  }
+
+  topUpWallet(accountId: string, topupAmount: number): Promise<ClientResponse> {
+    return this.send('POST', `/accounts/${encodeURIComponent(accountId)}/wallet_topup`, { topupAmount });
+  }
+
+  walletBalance(accountId: string): Promise<ClientResponse> {
+    return this.send('GET', `/accounts/${encodeURIComponent(accountId)}/wallet`);
+  }
+
+  walletEntries(accountId: string): Promise<ClientResponse> {
+    return this.send('GET', `/accounts/${encodeURIComponent(accountId)}/wallet/entries`);
+  }
+
+  ingest(event: Record<string, unknown>): Promise<ClientResponse> {
+    return this.send('POST', '/ingest', { event });
+  }
+
+  ingestBatch(events: Array<Record<string, unknown>>): Promise<ClientResponse> {
+    return this.send('POST', '/ingestBatch', { events });
+  }
+
+  events(query: Record<string, string>): Promise<ClientResponse> {
+    return this.send('GET', `/events?${new URLSearchParams(query).toString()}`);
+  }
+
+  event(eventId: string): Promise<ClientResponse> {
+    return this.send('GET', `/events/${encodeURIComponent(eventId)}`);
+  }
+
+  correctEvent(action: 'UNDO' | 'REDO' | 'REDO_EVENT', event: Record<string, unknown>): Promise<ClientResponse> {
+    return this.send('POST', `/events/correction?action=${action}`, { event });
   }
 }

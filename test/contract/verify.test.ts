@@ -57,7 +57,7 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
   it('verifies contracts/ (its pacts are one level down, in pacts/) against a mock started in-process', async () => {
     const r = await run(['--pacts', CONTRACTS]);
     expect(r.err).toBe('');
-    expect(r.out).toContain('12 interaction(s) in 1 pact file(s)');
+    expect(r.out).toContain('39 interaction(s) in 1 pact file(s)');
     expect(r.out).toContain('togai-mock verify: PASSED');
     expect(r.code).toBe(0);
   });
@@ -83,8 +83,8 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
       const without = await run(['--provider-base-url', locked.url, PACTS]);
       expect(without.code).toBe(1);
       expect(without.out).toMatch(/Given an account exists - a request to grant a credit: .*expected 200 but was 401/);
-      // Only the ten interactions with credentials failed; the two 401 contracts held.
-      expect(without.out).toContain('10 interaction(s) failed');
+      // Only the 37 interactions with credentials failed; the two 401 contracts held.
+      expect(without.out).toContain('37 interaction(s) failed');
     } finally {
       await locked.close();
     }
@@ -111,7 +111,7 @@ describe('togai-mock verify', { timeout: 120_000 }, () => {
     }
   });
 
-  it('against a non-mock API sets states up through the Credits API and reports unsupported ones by name', async () => {
+  it('against a non-mock API sets states up through its public API and reports unsupported ones by name', async () => {
     // A mock with states forced to "api" stands in for Togai: only the public API is used.
     const api = await startTogaiMock({});
     try {
@@ -301,8 +301,9 @@ describe('togai-mock verify against the real Togai API', () => {
       });
       expect(result.providerKind).toBe('api');
       // Consumption cannot be set up on a real Togai: exactly that state is reported.
-      // Anything else listed here needs fixing in the sandbox (e.g. the account
-      // togai-mock-pact-acc-1 must exist) or is a difference between Togai and the pact.
+      // States make the customers and accounts they name through Togai's API
+      // (deleted when the run ends); anything else listed here is a difference
+      // between Togai and the pact, or needs fixing in the sandbox.
       const report = JSON.stringify({ states: result.stateProblems, failed: result.failedInteractions }, null, 2);
       expect(
         result.stateProblems.map((p) => p.state),

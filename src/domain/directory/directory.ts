@@ -37,7 +37,7 @@ import type {
 import { DirectoryState } from './state.js';
 import { MAX_OPEN_ALIASES, isOpenAt, mostAtOnce, overlaps, windowOf } from './windows.js';
 
-export type { DirectoryOptions, DirectorySnapshot } from './state.js';
+export type { DirectoryMark, DirectoryOptions, DirectorySnapshot, DirectoryUndo } from './state.js';
 export { MAX_OPEN_ALIASES } from './windows.js';
 
 export interface WalletDebitInput {

@@ -11,7 +11,14 @@
 
 import { IdGenerator } from '../ids.js';
 import { invalid, notFound } from '../errors.js';
-import type { AccountRecord, AccountStatus, AliasRecord, CustomerRecord, WalletEntryRecord } from './records.js';
+import type {
+  AccountRecord,
+  AccountStatus,
+  AliasRecord,
+  CustomerRecord,
+  WalletEntryRecord,
+  WalletRecord,
+} from './records.js';
 import { aliasEffectiveAt } from './shapes.js';
 import { OrderedTable } from './table.js';
 
@@ -29,6 +36,22 @@ export interface DirectorySnapshot {
   ids: number;
   customers: CustomerRecord[];
   accounts: AccountRecord[];
+}
+
+/** Where a provider state's setup started (counts in creation order, the id generator's state). */
+export interface DirectoryMark {
+  customers: number;
+  accounts: number;
+  ids: number;
+}
+
+/** What a provider state's teardown puts back (DirectoryUndo in the control spec). */
+export interface DirectoryUndo {
+  customers: number;
+  accounts: number;
+  /** Wallets of accounts older than the setup that it changed, as they were. */
+  wallets: Array<{ accountId: string; wallet: WalletRecord }>;
+  ids: { before: number; after: number };
 }
 
 export class DirectoryState {
@@ -136,6 +159,72 @@ export class DirectoryState {
   protected addAccountRecord(a: AccountRecord): void {
     this.accounts.add(a);
     this.record(() => this.accounts.removeLast(a));
+  }
+
+  // ------------------------------------------------------ provider states
+
+  /** Where a provider state's setup starts: what teardown goes back to (DirectoryUndo in the control spec). */
+  mark(): DirectoryMark {
+    return { customers: this.customers.size, accounts: this.accounts.size, ids: this.ids.state };
+  }
+
+  /**
+   * Takes the directory back to `undo` (a provider state's teardown): the
+   * wallets it names get their images back, the accounts and customers made
+   * since its mark are removed (not archived: a test's data leaves no trace,
+   * so the same pact can run again), and the id generator goes back when
+   * nothing moved it since. Answers the accounts removed, newest first, so
+   * the ledger can drop its side of them. Tolerates a store reset since.
+   * Every step is recorded: inside atomically() it is all or nothing.
+   */
+  rewind(undo: DirectoryUndo): string[] {
+    for (const { accountId, wallet } of undo.wallets) {
+      const a = this.accounts.get(accountId);
+      if (!a) continue;
+      const image = structuredClone(wallet);
+      this.set(a, 'wallet', image);
+      image.entries.forEach((e, i) => this.entryPositions.set(e.id, i));
+    }
+    const removed: string[] = [];
+    const accounts = this.accounts.values();
+    while (accounts.length > undo.accounts) {
+      const a = accounts[accounts.length - 1]!;
+      for (const alias of a.aliases) {
+        const claims = this.aliasIndex.get(alias.value);
+        if (!claims) continue;
+        const kept = claims.filter((c) => c.accountId !== a.id);
+        this.aliasIndex.set(alias.value, kept);
+        this.record(() => this.aliasIndex.set(alias.value, claims));
+      }
+      const owner = this.customers.get(a.customerId);
+      if (owner)
+        this.set(
+          owner,
+          'accountIds',
+          owner.accountIds.filter((id) => id !== a.id),
+        );
+      this.accounts.removeLast(a);
+      this.record(() => this.accounts.add(a));
+      removed.push(a.id);
+    }
+    const customers = this.customers.values();
+    while (customers.length > undo.customers) {
+      const c = customers[customers.length - 1]!;
+      for (const contact of c.contacts) {
+        this.usernames.delete(contact.username);
+        this.record(() => this.usernames.add(contact.username));
+      }
+      this.customers.removeLast(c);
+      this.record(() => this.customers.add(c));
+    }
+    if (this.ids.state === undo.ids.after) {
+      const now = this.ids.state;
+      this.ids.state = undo.ids.before;
+      this.record(() => {
+        this.ids.state = now;
+      });
+    }
+    return removed;
   }
 
   // ------------------------------------------------------------------- reads

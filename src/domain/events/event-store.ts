@@ -152,7 +152,8 @@ export function positionOf(referenceId: string): number | undefined {
 }
 
 /** One step to take back (atomically): an event appended, a status changed. */
-type UndoStep = { kind: 'append' } | { kind: 'status'; pos: number; old: number };
+type UndoStep =
+  { kind: 'append' } | { kind: 'status'; pos: number; old: number } | { kind: 'dropped'; rows: EventSnapshot[] };
 
 export class EventStore {
   private readonly gracePeriodMs: number;
@@ -299,6 +300,26 @@ export class EventStore {
     } finally {
       this.undo = outer;
     }
+  }
+
+  /**
+   * Keeps only the first `size` events (a provider state's teardown: the
+   * events ingested since its setup go). Recorded, so atomically() can put
+   * them back.
+   */
+  truncate(size: number): void {
+    if (this.rests.length <= size) return;
+    const rows: EventSnapshot[] = [];
+    for (let pos = size; pos < this.rests.length; pos++) {
+      rows.push({
+        payload: this.payloadText(pos),
+        accountId: this.names[this.account.get(pos)]!,
+        status: EVENT_STATUSES[this.status.get(pos)]!,
+        createdAt: this.createdAt.get(pos),
+      });
+    }
+    while (this.rests.length > size) this.dropLast();
+    this.undo?.push({ kind: 'dropped', rows });
   }
 
   // ---------------------------------------------------------------- reads
@@ -479,7 +500,21 @@ export class EventStore {
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i]!;
       if (step.kind === 'status') this.status.set(step.pos, step.old);
+      else if (step.kind === 'dropped') this.putBack(step.rows);
       else this.dropLast();
+    }
+  }
+
+  /** Appends rows truncate() took away, as they were (recording nothing: this is an undo). */
+  private putBack(rows: readonly EventSnapshot[]): void {
+    const open = this.undo;
+    this.undo = undefined;
+    try {
+      for (const r of rows) {
+        this.append(JSON.parse(r.payload) as EventPayload, r.accountId, EVENT_STATUSES.indexOf(r.status), r.createdAt);
+      }
+    } finally {
+      this.undo = open;
     }
   }
 

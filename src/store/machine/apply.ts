@@ -214,12 +214,10 @@ const handlers: Handlers = {
     return loaded;
   }),
   providerStateSetup: onTenant<'providerStateSetup'>((t, now, c) => {
-    const values = t.providerStates.setup(t.ledger, now, c.state, c.params);
-    adoptLedgerAccounts(t);
-    return values;
+    return t.providerStates.setup(t, now, c.state, c.params);
   }),
   providerStateTeardown: onTenant<'providerStateTeardown'>((t, _now, c) => {
-    t.providerStates.teardown(t.ledger, c.state, c.params);
+    t.providerStates.teardown(t, c.state, c.params);
   }),
 
   startup: (state, c, ctx) => {
