@@ -12,8 +12,8 @@
 // same connection. This file never names one of them.
 
 import { pino, type Logger } from 'pino';
-import { creditRequestCheck } from './control/seed.js';
-import type { CreditRequestCheck } from './domain/seed.js';
+import { creditRequestCheck, fixtureCheck } from './control/seed.js';
+import type { CreditRequestCheck, FixtureCheck } from './domain/seed.js';
 import { ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from './spec/load.js';
 import { compileOperations, type SpecValidators } from './spec/operations.js';
 import { precompiledValidators } from './spec/precompiled.js';
@@ -69,6 +69,7 @@ export class MockRuntime {
       precompiled: precompiledValidators(CONTROL_SPEC_FILE),
     });
     let checkCredit: CreditRequestCheck | undefined;
+    let checkFixtureEntry: FixtureCheck | undefined;
     this.state = new MockState({
       defaultCurrency: options.defaultCurrency,
       strictAccounts: options.strictAccounts,
@@ -83,6 +84,7 @@ export class MockRuntime {
       now: wallClock,
       validateSnapshot: () => this.control.schema('Snapshot'),
       checkCreditRequest: () => (checkCredit ??= creditRequestCheck(this.credits.schema('CreditRequest'))),
+      checkFixture: () => (checkFixtureEntry ??= fixtureCheck(this.accounts, this.control)),
     });
     const storeLogger = storeLoggerOf(this.logger);
     const backend = openBackend(options, storeLogger, overrides.log);

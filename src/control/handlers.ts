@@ -9,6 +9,7 @@
 import { MockError, notFound } from '../domain/errors.js';
 import { positionOf, type EventStatus } from '../domain/events/event-store.js';
 import type { ConsumeInput, HoldSelector } from '../domain/ledger.js';
+import type { Seeded } from '../domain/seed.js';
 import type { OperationHandler, OperationInput } from '../http/pipeline.js';
 import type { components } from '../spec/control-types.gen.js';
 import { operationIdNamed, type CompiledOperation, type SpecValidators } from '../spec/operations.js';
@@ -21,7 +22,13 @@ import type { RateCounter } from '../store/services/types.js';
 import { takeSnapshot } from '../store/machine/snapshot.js';
 import type { MockState } from '../store/machine/state.js';
 import type { Tenant } from '../store/machine/store.js';
-import { DEFAULT_SEED_ACCOUNTS, DEFAULT_SEED_CREDITS_PER_ACCOUNT } from './seed.js';
+import {
+  DEFAULT_SEED_ACCOUNTS,
+  DEFAULT_SEED_CREDITS_PER_ACCOUNT,
+  DEFAULT_SEED_EVENTS_PER_ACCOUNT,
+  DEFAULT_SEED_TOP_UPS_PER_ACCOUNT,
+  hashFixturePasswords,
+} from './seed.js';
 import type { ControlContext } from './tenant.js';
 import { accountProfileView, customerView, eventView } from './directory-views.js';
 import { accountDetailsView, accountView } from './views.js';
@@ -50,6 +57,33 @@ export type Health = Schemas['Health'];
 
 export type ControlHandler = OperationHandler<ControlContext>;
 type Input = OperationInput<ControlContext>;
+
+/** What seed and fixtures made, as SeedResponse shows it (without the seed). */
+function seededView(t: Tenant, made: Seeded): Omit<Schemas['SeedResponse'], 'seed'> {
+  const now = t.clock.now();
+  const body: Omit<Schemas['SeedResponse'], 'seed'> = {
+    accounts: made.accounts.map((a) => accountView(t.ledger, a, now)),
+    credits: made.credits,
+  };
+  if (made.customers !== undefined && made.customers.length > 0) {
+    body.customers = made.customers.map((c) => ({
+      customerId: c.id,
+      togaiCustomerId: c.togaiCustomerId,
+      name: c.name,
+      primaryEmail: c.primaryEmail,
+      accountIds: [...c.accountIds],
+    }));
+  }
+  if (made.walletTopUps !== undefined) body.walletTopUps = made.walletTopUps;
+  if (made.events !== undefined && made.events.length > 0) {
+    body.events = made.events.map((e) => ({
+      ...(e.id === undefined ? {} : { id: e.id }),
+      referenceId: e.referenceId,
+      status: e.status,
+    }));
+  }
+  return body;
+}
 
 const clockView = (tenant: Tenant) => ({
   status: 200,
@@ -121,30 +155,22 @@ export function controlHandlers(parts: ControlParts): Record<string, ControlHand
         seed: b.seed,
         accounts: b.accounts ?? DEFAULT_SEED_ACCOUNTS,
         creditsPerAccount: b.creditsPerAccount ?? DEFAULT_SEED_CREDITS_PER_ACCOUNT,
+        topUpsPerAccount: b.topUpsPerAccount ?? DEFAULT_SEED_TOP_UPS_PER_ACCOUNT,
+        eventsPerAccount: b.eventsPerAccount ?? DEFAULT_SEED_EVENTS_PER_ACCOUNT,
       };
       return engine.execute(command, (made, state) => {
         const t = state.tenants.peek(tenantKey);
-        const now = t.clock.now();
-        return {
-          status: 200,
-          body: {
-            seed: made.seed,
-            accounts: made.accounts.map((a) => accountView(t.ledger, a, now)),
-            credits: made.credits,
-          },
-        };
+        return { status: 200, body: { seed: made.seed, ...seededView(t, made) } };
       });
     },
 
     loadFixtures({ tenantKey, body }) {
-      return engine.execute({ type: 'fixtures', tenant: tenantKey, fixtures: body as FixturesInput }, (made, state) => {
-        const t = state.tenants.peek(tenantKey);
-        const now = t.clock.now();
-        return {
-          status: 200,
-          body: { accounts: made.accounts.map((a) => accountView(t.ledger, a, now)), credits: made.credits },
-        };
-      });
+      // Passwords are hashed before the command exists: no log or replica ever holds one.
+      const fixtures = hashFixturePasswords(body as FixturesInput);
+      return engine.execute({ type: 'fixtures', tenant: tenantKey, fixtures }, (made, state) => ({
+        status: 200,
+        body: seededView(state.tenants.peek(tenantKey), made),
+      }));
     },
 
     createMockAccount({ tenantKey, body }) {

@@ -13,7 +13,12 @@ import { check, type SpecValidators } from '../spec/operations.js';
 import type { MockEngine } from '../store/machine/apply.js';
 import type { FixturesInput, StartupResult } from '../store/machine/commands.js';
 import { LogCorruptError } from '../store/backends/types.js';
-import { readFixtureFile } from './seed.js';
+import {
+  DEFAULT_SEED_EVENTS_PER_ACCOUNT,
+  DEFAULT_SEED_TOP_UPS_PER_ACCOUNT,
+  hashFixturePasswords,
+  readFixtureFile,
+} from './seed.js';
 
 /** What the start-up fills and reads: the engine, the options that say with what, both specs. */
 export interface StartupParts {
@@ -51,17 +56,23 @@ export async function prepareState(runtime: StartupParts): Promise<void> {
   if (o.stateFile !== undefined) log.info({ stateFile: o.stateFile }, 'no state file yet; starting empty');
   const seed =
     o.seed !== undefined && o.seedAccounts > 0
-      ? { seed: o.seed, accounts: o.seedAccounts, creditsPerAccount: o.seedCreditsPerAccount }
+      ? {
+          seed: o.seed,
+          accounts: o.seedAccounts,
+          creditsPerAccount: o.seedCreditsPerAccount,
+          topUpsPerAccount: DEFAULT_SEED_TOP_UPS_PER_ACCOUNT,
+          eventsPerAccount: DEFAULT_SEED_EVENTS_PER_ACCOUNT,
+        }
       : undefined;
   let fixtures: FixturesInput | undefined;
   if (o.fixturesFile !== undefined) {
     const document = readFixtureFile(o.fixturesFile);
     try {
       check(runtime.control.schema('Fixtures'), document, 'fixture');
+      fixtures = hashFixturePasswords(document as FixturesInput);
     } catch (err) {
       throw new Error(`fixture file ${o.fixturesFile} cannot be loaded: ${(err as Error).message}`, { cause: err });
     }
-    fixtures = document as FixturesInput;
   }
   if (seed === undefined && fixtures === undefined) return;
   // One command for both: applied only while the store is empty, so replicas that start

@@ -62,13 +62,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Seed realistic accounts and credits
-         * @description Creates `accounts` accounts with `creditsPerAccount` credits each,
-         *     with realistic values from a seeded generator. The same seed on an
-         *     empty tenant gives the same accounts, credits and ids (credit dates
-         *     are relative to the tenant's clock, so freeze the clock for
-         *     byte-identical results on different days). From then on the tenant's
-         *     new ids also follow the seed. All or nothing.
+         * Seed realistic customers, accounts, wallets, credits and events
+         * @description Creates `accounts` accounts, each of a customer (a customer has one
+         *     or two of them) with a realistic name, email and address, from a
+         *     seeded generator. Each account gets `topUpsPerAccount` wallet
+         *     top-ups, `creditsPerAccount` credits (in its currency, carrying its
+         *     customer) and `eventsPerAccount` usage events (some sent by the
+         *     account's alias). The same seed on an empty tenant gives the same
+         *     data and ids (dates are relative to the tenant's clock, so freeze the
+         *     clock for byte-identical results on different days). From then on
+         *     the tenant's new ids also follow the seed. All or nothing.
          */
         post: operations["seed"];
         delete?: never;
@@ -87,11 +90,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Load accounts and credits from a fixture
-         * @description Creates the given accounts, then grants the given credits (each a
-         *     Togai `CreditRequest`, optionally with a fixed `id`). The same format
-         *     as the file named by `TOGAI_MOCK_FIXTURES`. All or nothing: a bad
-         *     entry stores nothing.
+         * Load customers, accounts, wallets, credits and events from a fixture
+         * @description Creates the given customers (each a Togai `CreateCustomerRequest`,
+         *     with its `contacts`), then the given accounts (a Togai
+         *     `CreateAccountRequest`, aliases included, or this API's
+         *     `AccountInput`), then grants the given credits (each a Togai
+         *     `CreditRequest`, optionally with a fixed `id`), tops up the given
+         *     wallets and ingests the given events (each a Togai `Event`, which
+         *     must complete; the grace period does not apply to them). The same
+         *     format as the file named by `TOGAI_MOCK_FIXTURES`. Every entry is
+         *     checked against its Togai schema, with the field's path in the
+         *     message. All or nothing: a bad entry stores nothing.
          */
         post: operations["loadFixtures"];
         delete?: never;
@@ -652,18 +661,66 @@ export interface components {
             accounts: number;
             /** @default 3 */
             creditsPerAccount: number;
+            /**
+             * @description Wallet top-ups of each account.
+             * @default 2
+             */
+            topUpsPerAccount: number;
+            /**
+             * @description Usage events ingested for each account, all completed.
+             * @default 3
+             */
+            eventsPerAccount: number;
         };
         SeedResponse: {
             seed?: number;
             accounts: components["schemas"]["Account"][];
             credits: components["schemas"]["CreditSketch"][];
+            /** @description The customers made (absent when none were). */
+            customers?: components["schemas"]["SeededCustomer"][];
+            /** @description Wallet top-up entries written. */
+            walletTopUps?: number;
+            /** @description The events ingested, with the status each got (absent when none were). */
+            events?: components["schemas"]["SeededEvent"][];
+        };
+        SeededCustomer: {
+            customerId: string;
+            togaiCustomerId: string;
+            name: string;
+            primaryEmail: string;
+            accountIds: string[];
+        };
+        SeededEvent: {
+            id?: string;
+            referenceId: string;
+            status: string;
         };
         Fixtures: {
-            accounts?: components["schemas"]["AccountInput"][];
+            /**
+             * @description Each a Togai CreateCustomerRequest (togai-accounts.yaml, its
+             *     embedded `account` included) with an optional `contacts` list of
+             *     Togai CreateCustomerContactRequest.
+             */
+            customers?: Record<string, never>[];
+            /**
+             * @description Each either a Togai CreateAccountRequest (`id`, `name`,
+             *     `customerId`, aliases...) or this API's AccountInput
+             *     (`accountId`, made with an implicit customer when `customerId`
+             *     names none).
+             */
+            accounts?: Record<string, never>[];
+            wallets?: components["schemas"]["WalletFixture"][];
+            /** @description Each a Togai Event (togai-accounts.yaml), ingested in order; each must complete. */
+            events?: Record<string, never>[];
             /** @description Each a Togai CreditRequest (togai-credits.yaml), optionally with a fixed `id`. */
             credits?: {
                 id?: string;
             }[];
+        };
+        /** @description The wallet of an account, its balance made of top-up entries, in order. */
+        WalletFixture: {
+            accountId: string;
+            topUps: number[];
         };
         AccountInput: {
             /** @example ACC001 */
@@ -1426,7 +1483,9 @@ export interface operations {
                  * @example {
                  *       "seed": 42,
                  *       "accounts": 5,
-                 *       "creditsPerAccount": 3
+                 *       "creditsPerAccount": 3,
+                 *       "topUpsPerAccount": 2,
+                 *       "eventsPerAccount": 3
                  *     }
                  */
                 "application/json": components["schemas"]["SeedRequest"];

@@ -3,16 +3,20 @@
 // both are all or nothing without copying the ledger.
 
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Directory } from '../../src/domain/directory/directory.js';
 import { MockError } from '../../src/domain/errors.js';
+import { EventStore } from '../../src/domain/events/event-store.js';
 import { Ledger } from '../../src/domain/ledger.js';
 import {
   loadFixtures,
   loadSeedFaker,
   seedLedger,
+  seedTenant,
   type CreditRequestCheck,
   type Fixtures,
   type SeedFaker,
 } from '../../src/domain/seed.js';
+import { engineOn } from '../store/engine-support.js';
 
 const NOW = Date.parse('2024-06-01T00:00:00Z');
 const plan = { seed: 42, accounts: 4, creditsPerAccount: 3 };
@@ -149,5 +153,74 @@ describe('loadFixtures', () => {
     expect(l.snapshot()).toEqual(before);
     const ok = { ...fixtures, credits: fixtures.credits.slice(0, 1) };
     expect(loadFixtures(l, ok, check, NOW).credits).toHaveLength(1);
+  });
+});
+
+describe('seedTenant', () => {
+  const tenantPlan = { ...plan, topUpsPerAccount: 2, eventsPerAccount: 3 };
+  const data = () => {
+    const directory = new Directory({ seed: 9 });
+    return { ledger: new Ledger({ seed: 1 }), directory, events: new EventStore() };
+  };
+  const snap = (d: ReturnType<typeof data>) =>
+    JSON.stringify({ ledger: d.ledger.snapshot(), directory: d.directory.toJSON(), events: d.events.snapshot() });
+
+  it('gives the same customers, accounts, wallets, credits and events for the same seed', () => {
+    const a = data();
+    const b = data();
+    const made = seedTenant(makeFaker, a, tenantPlan, NOW);
+    expect(seedTenant(makeFaker, b, tenantPlan, NOW)).toEqual(made);
+    expect(snap(b)).toBe(snap(a));
+    expect(made.accounts).toHaveLength(4);
+    expect(made.credits).toHaveLength(12);
+    expect(made.walletTopUps).toBe(8);
+    expect(made.events).toHaveLength(12);
+    // Each account is its customer's, in the directory and the ledger alike, with the same currency.
+    for (const account of made.accounts) {
+      const d = a.directory.account(account.id)!;
+      expect(d.customerId).toBe(account.customerId);
+      expect(d.invoiceCurrency).toBe(account.currency);
+      expect(a.directory.customer(d.customerId)!.accountIds).toContain(account.id);
+    }
+    // Seeding again adds new data: no event is a duplicate of the first seed's.
+    const again = seedTenant(makeFaker, a, tenantPlan, NOW);
+    expect(again.events!.every((e) => e.status === 'INGESTION_COMPLETED_NO_MATCHING_METERS')).toBe(true);
+  });
+
+  it('takes back the ledger, directory and events alike when it fails half-way', () => {
+    const d = data();
+    seedTenant(makeFaker, d, { ...tenantPlan, accounts: 1 }, NOW);
+    const before = snap(d);
+    let calls = 0;
+    const failing: SeedFaker = (seed) => {
+      const f = makeFaker(seed);
+      const name = f.company.name.bind(f.company);
+      f.company.name = () => {
+        // The second customer (four accounts need at least two): the first one is stored by then.
+        if (++calls === 2) throw new Error('faker broke');
+        return name();
+      };
+      return f;
+    };
+    // As the state machine runs every command: in each part's atomically, nested.
+    expect(() =>
+      d.ledger.atomically(() =>
+        d.directory.atomically(() => d.events.atomically(() => seedTenant(failing, d, tenantPlan, NOW))),
+      ),
+    ).toThrow('faker broke');
+    expect(snap(d)).toBe(before);
+  });
+});
+
+describe('a seed command logged by an earlier version', () => {
+  it('replays as it was made then: ledger accounts and credits only, no wallets or events', async () => {
+    const engine = engineOn();
+    await engine.start();
+    const made = await engine.execute({ type: 'seed', tenant: 'shared', seed: 4, accounts: 2, creditsPerAccount: 1 });
+    expect(made.customers).toBeUndefined();
+    for (const a of made.accounts) expect(a.customerId).toMatch(/^cus_/);
+    const t = engine.state.tenants.peek('shared');
+    expect(t.events.size).toBe(0);
+    expect(t.directory.customer(made.accounts[0]!.customerId)!.name).toBe(`Customer ${made.accounts[0]!.customerId}`);
   });
 });

@@ -5,7 +5,9 @@
 // backwards and forwards and back to real time, seeds, fixtures (some
 // refused), provider states set up and torn down, resets of one tenant or
 // all, fault rules added, fired, removed and cleared, rate limits, events
-// ingested (now and then a command refused whole) and corrected) through
+// ingested (now and then a command refused whole, some by alias) and
+// corrected, and the directory's changes: customers, contacts, Togai
+// accounts, aliases with windows, wallets topped up, debited and held) through
 // two separate engines, each on its own log, fed the same commands as JSON
 // (as a log hands them on). One of them also serves reads between the
 // commands (lists, balances, credit details, account views). Both answer every
@@ -58,8 +60,34 @@ type Op =
   | { kind: 'faultClear'; tenant: number | null }
   | { kind: 'faultFire'; tenant: number; operation: number }
   | { kind: 'rateLimitSet'; limit: number }
-  | { kind: 'seed'; tenant: number; seed: number | null; accounts: number; credits: number }
-  | { kind: 'fixtures'; tenant: number; accounts: number[]; credits: FixtureCredit[] }
+  | {
+      kind: 'seed';
+      tenant: number;
+      seed: number | null;
+      accounts: number;
+      credits: number;
+      /** null: a seed command as an earlier version logged it (ledger only). */
+      more: { topUps: number; events: number } | null;
+    }
+  | {
+      kind: 'fixtures';
+      tenant: number;
+      accounts: number[];
+      credits: FixtureCredit[];
+      /** Customers C<n> with a Togai account CA<n> each, wallets topped up, events by id or alias. */
+      customers: number[];
+      topUps: Array<{ account: number; amount: number }>;
+      events: Array<{ id: number; account: number }>;
+    }
+  | {
+      kind: 'directory';
+      tenant: number;
+      action: number;
+      customer: number;
+      account: number;
+      amount: number;
+      flag: boolean;
+    }
   | {
       kind: 'providerState';
       tenant: number;
@@ -97,6 +125,27 @@ interface EventSpec {
   bad: boolean;
 }
 const CORRECTIONS = ['UNDO', 'REDO', 'REDO_EVENT'] as const;
+/** What events name: accounts A and B, one never made, an alias some account may hold. */
+const EVENT_ACCOUNTS = [...ACCOUNTS, 'NOBODY', 'alias-0'] as const;
+const DIRECTORY_ACTIONS = [
+  'createCustomer',
+  'updateCustomer',
+  'deleteCustomer',
+  'createCustomerContact',
+  'togaiCreateAccount',
+  'updateAccount',
+  'deleteAccount',
+  'addAliases',
+  'removeAliases',
+  'walletTopUp',
+  'updateWallet',
+  'walletDebit',
+  'walletHold',
+  'walletSettle',
+  'walletRelease',
+] as const;
+/** Accounts the directory's changes name: A, B (also the ledger's), and D2, made only through the directory. */
+const DIRECTORY_ACCOUNTS = [...ACCOUNTS, 'D2'] as const;
 
 interface FixtureCredit {
   account: number;
@@ -211,6 +260,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       seed: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
       accounts: fc.integer({ min: 0, max: 3 }),
       credits: fc.integer({ min: 0, max: 3 }),
+      more: fc.option(fc.record({ topUps: fc.integer({ min: 0, max: 2 }), events: fc.integer({ min: 0, max: 3 }) }), {
+        nil: null,
+      }),
     }),
   },
   {
@@ -228,6 +280,28 @@ const op: fc.Arbitrary<Op> = fc.oneof(
         }),
         { maxLength: 3 },
       ),
+      customers: fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+      topUps: fc.array(
+        fc.record({ account: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 0, max: 90 }) }),
+        {
+          maxLength: 2,
+        },
+      ),
+      events: fc.array(fc.record({ id: fc.integer({ min: 0, max: 4 }), account: fc.integer({ min: 0, max: 3 }) }), {
+        maxLength: 3,
+      }),
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('directory' as const),
+      tenant,
+      action: fc.integer({ min: 0, max: DIRECTORY_ACTIONS.length - 1 }),
+      customer: fc.integer({ min: 0, max: 2 }),
+      account: fc.integer({ min: 0, max: DIRECTORY_ACCOUNTS.length - 1 }),
+      amount: fc.integer({ min: -5, max: 300 }),
+      flag: fc.boolean(),
     }),
   },
   {
@@ -260,7 +334,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       events: fc.array(
         fc.record({
           id: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
-          account: fc.integer({ min: 0, max: 2 }),
+          account: fc.integer({ min: 0, max: EVENT_ACCOUNTS.length - 1 }),
           days: fc.integer({ min: -40, max: 0 }),
           // Now and then a timestamp that is no date: the whole command is refused (on both).
           bad: fc.constantFrom(false, false, false, false, false, false, false, true),
@@ -276,17 +350,17 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       tenant,
       id: fc.integer({ min: 0, max: 4 }),
       action: fc.integer({ min: 0, max: CORRECTIONS.length - 1 }),
-      account: fc.integer({ min: 0, max: 2 }),
+      account: fc.integer({ min: 0, max: EVENT_ACCOUNTS.length - 1 }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 4 * DAY }) }) },
 );
 
-/** An event of account A, B or one never made (index 2), with id `ev<id>` (null: none). */
+/** An event of account A, B, one never made (index 2) or an alias (3), with id `ev<id>` (null: none). */
 function eventOf(id: number | null, account: number, timestamp: string) {
   return {
     ...(id === null ? {} : { id: `ev${id}` }),
-    accountId: ACCOUNTS[account] ?? 'NOBODY',
+    accountId: EVENT_ACCOUNTS[account]!,
     schemaName: 'fuzz',
     timestamp,
     attributes: [{ name: 'n', value: '1' }],
@@ -404,6 +478,7 @@ function commandOf(
         ...(o.seed === null ? {} : { seed: o.seed }),
         accounts: o.accounts,
         creditsPerAccount: o.credits,
+        ...(o.more === null ? {} : { topUpsPerAccount: o.more.topUps, eventsPerAccount: o.more.events }),
       };
     case 'fixtures':
       return {
@@ -421,8 +496,24 @@ function commandOf(
             creditAmount: c.amount,
             priority: 1,
           })) as NonNullable<FixturesInput['credits']>,
+          customers: o.customers.map((c) => ({
+            id: `C${c}`,
+            name: `Customer ${c}`,
+            primaryEmail: `c${c}@example.com`,
+            address: {},
+            account: { id: `CA${c}`, name: `Account ${c}`, aliases: [`alias-${c}`] },
+            contacts: [{ name: 'Jo', email: `jo${c}@example.com` }],
+          })),
+          // Amount 0 is refused (the whole fixture, on both).
+          wallets: o.topUps.map((w) => ({ accountId: `CA${w.account}`, topUps: [w.amount] })),
+          events: o.events.map((e) => ({
+            ...eventOf(e.id, 0, new Date(at - DAY).toISOString()),
+            accountId: e.account === 3 ? 'alias-0' : `CA${e.account}`,
+          })),
         },
       };
+    case 'directory':
+      return { ...base, tenant: key(o.tenant), ...directoryCommand(o, at) } as Command;
     case 'ingest':
       return {
         ...base,
@@ -452,6 +543,80 @@ function commandOf(
         params,
       };
     }
+  }
+}
+
+/** A change of the directory: customers C0-C2, accounts A, B, D2, aliases alias-0..2, invoices inv-0..2. */
+function directoryCommand(o: Extract<Op, { kind: 'directory' }>, at: number): Record<string, unknown> {
+  const type = DIRECTORY_ACTIONS[o.action]!;
+  const customerId = `C${o.customer}`;
+  const accountId = DIRECTORY_ACCOUNTS[o.account]!;
+  const alias = `alias-${Math.abs(o.amount) % 3}`;
+  const iso = (t: number): string => new Date(t).toISOString();
+  switch (type) {
+    case 'createCustomer':
+      return {
+        type,
+        input: {
+          id: customerId,
+          name: `Customer ${o.customer}`,
+          primaryEmail: `c${o.customer}@example.com`,
+          address: { city: 'Springfield' },
+          ...(o.flag ? { account: { id: `CA${o.customer}`, name: 'Embedded', invoiceCurrency: 'EUR' } } : {}),
+        },
+      };
+    case 'updateCustomer':
+      return { type, customerId, patch: { name: `Renamed ${o.amount}` } };
+    case 'deleteCustomer':
+      return { type, customerId };
+    case 'createCustomerContact':
+      return {
+        type,
+        customerId,
+        input: {
+          name: 'Jo',
+          email: 'jo@example.com',
+          ...(o.flag ? { preferredUsername: `user${Math.abs(o.amount) % 3}` } : {}),
+        },
+      };
+    case 'togaiCreateAccount':
+      return {
+        type,
+        customerId,
+        input: {
+          id: accountId,
+          name: `Account ${accountId}`,
+          ...(o.flag ? { aliases: [alias], status: 'DRAFT' } : { invoiceCurrency: 'GBP' }),
+        },
+      };
+    case 'updateAccount':
+      return { type, accountId, patch: { name: `Upd ${o.amount}`, status: o.flag ? 'DRAFT' : 'ACTIVE' } };
+    case 'deleteAccount':
+      return { type, accountId };
+    case 'addAliases':
+      return {
+        type,
+        accountId,
+        input: o.flag
+          ? { aliases: [alias] }
+          : {
+              accountAliases: [
+                { value: alias, effectiveFrom: iso(at - DAY), effectiveUntil: iso(at + (o.amount * DAY) / 10) },
+              ],
+            },
+      };
+    case 'removeAliases':
+      return { type, accountId, input: { aliases: [alias] } };
+    case 'walletTopUp':
+      return { type, accountId, amount: o.amount };
+    case 'updateWallet':
+      return { type, accountId, patch: { status: o.flag ? 'INACTIVE' : 'ACTIVE' } };
+    case 'walletDebit':
+    case 'walletHold':
+      return { type, accountId, input: { amount: o.amount, invoiceId: `inv-${o.customer}` } };
+    case 'walletSettle':
+    case 'walletRelease':
+      return { type, accountId, selector: o.flag ? {} : { invoiceId: `inv-${o.customer}` } };
   }
 }
 
@@ -510,6 +675,10 @@ function readAnswers(engine: MockEngine): string {
       if (account) attempt(() => accountDetailsView(t.ledger, account, now));
     }
     for (const c of t.ledger.snapshot().credits) attempt(() => t.ledger.getCreditDetails(c.id, now));
+    attempt(() => t.directory.listCustomers(undefined, 50));
+    attempt(() => t.directory.listAccounts(undefined, 50));
+    for (const id of DIRECTORY_ACCOUNTS) attempt(() => t.directory.mustAccount(id));
+    for (let i = 0; i < 3; i++) attempt(() => t.directory.resolveForEvent(`alias-${i}`, now));
   }
   return JSON.stringify(answers);
 }

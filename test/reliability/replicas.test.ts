@@ -333,11 +333,26 @@ describe.skipIf(!redisAvailable)('two replicas on one Redis', () => {
     ]);
     expect(accountsB.body).toEqual(accountsA.body);
     for (const made of seeded.body.accounts) expect(accountsB.body.accounts).toContainEqual(made);
+    // ... and the seeded customers, wallets and events, as A serves them.
+    for (const path of [
+      '/customers',
+      '/accounts',
+      '/events',
+      `/accounts/${seeded.body.accounts[0].accountId}/wallet`,
+    ]) {
+      const [fromA, fromB] = await Promise.all([a.call('GET', path), b.call('GET', path)]);
+      expect(fromA.status, path).toBe(200);
+      expect(fromB.body, path).toEqual(fromA.body);
+    }
+    expect(seeded.body.customers.length).toBeGreaterThan(0);
+    expect(seeded.body.events.length).toBe(9);
 
     // A reset through B empties A.
     expect((await b.call('POST', '/_mock/reset')).status).toBe(204);
     expect((await a.call('GET', '/_mock/accounts')).body).toEqual({ accounts: [], total: 0 });
     expect((await a.call('GET', `/credits/${seeded.body.credits[0].id}`)).status).toBe(404);
+    expect((await a.call('GET', '/events')).body.events).toEqual([]);
+    expect((await a.call('GET', '/customers')).body.data).toEqual([]);
   });
 
   it('the journal shows what every replica answered, naming the replica', async () => {

@@ -3,8 +3,8 @@
 // see and steer what the engine does (count appends, fail them, share one
 // log between engines as replicas on Redis would).
 
-import { creditRequestCheck } from '../../src/control/seed.js';
-import { CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
+import { creditRequestCheck, fixtureCheck } from '../../src/control/seed.js';
+import { ACCOUNTS_SPEC_FILE, CONTROL_SPEC_FILE, CREDITS_SPEC_FILE, loadSpec } from '../../src/spec/load.js';
 import { compileOperations, type SpecValidators } from '../../src/spec/operations.js';
 import type { MockEngine } from '../../src/store/machine/apply.js';
 import { MockMachine } from '../../src/store/machine/mock-machine.js';
@@ -24,10 +24,11 @@ import {
 } from '../../src/store/backends/types.js';
 import { MockState, type StateConfig } from '../../src/store/machine/state.js';
 
-let specs: { credits: SpecValidators; control: SpecValidators } | undefined;
-function compiled(): { credits: SpecValidators; control: SpecValidators } {
+let specs: { credits: SpecValidators; accounts: SpecValidators; control: SpecValidators } | undefined;
+function compiled(): { credits: SpecValidators; accounts: SpecValidators; control: SpecValidators } {
   specs ??= {
     credits: compileOperations(loadSpec(CREDITS_SPEC_FILE), 'togai-credits'),
+    accounts: compileOperations(loadSpec(ACCOUNTS_SPEC_FILE), 'togai-accounts'),
     control: compileOperations(loadSpec(CONTROL_SPEC_FILE), 'togai-mock-control'),
   };
   return specs;
@@ -42,10 +43,11 @@ export const CONFIG: StateConfig = {
 
 /** A MockMachine over a fresh state; `now` is the real time stamped on commands. */
 export function machine(config: Partial<StateConfig> = {}, now?: () => number): MockMachine {
-  const { credits, control } = compiled();
+  const { credits, accounts, control } = compiled();
   return new MockMachine(new MockState({ ...CONFIG, ...config }), {
     validateSnapshot: () => control.schema('Snapshot'),
     checkCreditRequest: () => creditRequestCheck(credits.schema('CreditRequest')),
+    checkFixture: () => fixtureCheck(accounts, control),
     ...(now ? { now } : {}),
   });
 }

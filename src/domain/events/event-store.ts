@@ -83,6 +83,15 @@ export interface StoredEvent {
   createdAt: number;
 }
 
+export interface IngestOptions {
+  /**
+   * Stores events of any age: fixtures describe usage that happened, and a
+   * fixture file must not stop loading once its dates are older than the
+   * grace period.
+   */
+  ignoreGracePeriod?: boolean;
+}
+
 /** What ingesting one event did. */
 export interface IngestOutcome {
   status: EventStatus;
@@ -194,12 +203,25 @@ export class EventStore {
    * event is stored with its own status; refused whole (507, nothing stored)
    * when they would take the tenant past its cap.
    */
-  ingest(events: readonly EventPayload[], now: number, lookup: EventAccountLookup): IngestOutcome[] {
+  ingest(
+    events: readonly EventPayload[],
+    now: number,
+    lookup: EventAccountLookup,
+    options: IngestOptions = {},
+  ): IngestOutcome[] {
     this.admit(events.length);
     const out: IngestOutcome[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      const { status, accountId } = this.evaluate(event, now, lookup, i, events.length > 1);
+      const { status, accountId } = this.evaluate(
+        event,
+        now,
+        lookup,
+        i,
+        events.length > 1,
+        false,
+        options.ignoreGracePeriod ?? false,
+      );
       const pos = this.append(event, accountId, status, now);
       const outcome: IngestOutcome = { status: EVENT_STATUSES[status]!, referenceId: referenceIdOf(pos) };
       if (event.id !== undefined && event.id !== '') outcome.id = event.id;
@@ -411,6 +433,7 @@ export class EventStore {
     index: number,
     inBatch: boolean,
     idFree = false,
+    ignoreGracePeriod = false,
   ): { status: number; accountId: string } {
     const at = Date.parse(event.timestamp);
     if (Number.isNaN(at)) {
@@ -421,7 +444,9 @@ export class EventStore {
     if (account === undefined || account.status === 'ARCHIVED') {
       return { status: ACCOUNT_NOT_FOUND, accountId: account?.accountId ?? event.accountId };
     }
-    if (at < now - this.gracePeriodMs) return { status: PAST_GRACE, accountId: account.accountId };
+    if (!ignoreGracePeriod && at < now - this.gracePeriodMs) {
+      return { status: PAST_GRACE, accountId: account.accountId };
+    }
     if (!idFree) {
       const live = this.liveOf(event.id);
       if (live !== undefined && now - this.createdAt.get(live) < DUPLICATE_WINDOW_MS) {

@@ -23,7 +23,16 @@ import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
 import type { EventAccountLookup } from '../../domain/events/event-store.js';
 import { seededRandom } from '../../domain/ids.js';
-import { loadFixtures, seedLedger, type CreditRequestCheck, type SeedFaker } from '../../domain/seed.js';
+import {
+  loadTenantFixtures,
+  seedLedger,
+  seedTenant,
+  type CreditRequestCheck,
+  type FixtureCheck,
+  type SeedFaker,
+  type Seeded,
+  type SeedPlan,
+} from '../../domain/seed.js';
 import type { Command, CommandInput, CommandOf, CommandResults, CommandType, StartupResult } from './commands.js';
 import type { Engine, EngineAccess } from './engine.js';
 import { checkSnapshot } from './snapshot.js';
@@ -44,6 +53,8 @@ export interface ApplyContext {
   validateSnapshot: () => ValidateFunction;
   /** A fixture credit checked against the Credits spec's CreditRequest schema. */
   checkCreditRequest: () => CreditRequestCheck;
+  /** A fixture's customers, contacts, accounts and events checked against their schemas. */
+  checkFixture: () => FixtureCheck;
 }
 
 /** What applying a seed command needs on top: the Faker, loaded (asynchronously) before such a command is applied. */
@@ -108,6 +119,27 @@ function eventAccounts(t: Tenant): EventAccountLookup {
 // ---------------------------------------------------------------- end of events
 
 /**
+ * Seeds a tenant: customers, accounts, wallets, credits and events; or, for
+ * a seed command logged before seeds made more than credits (no
+ * eventsPerAccount), the ledger accounts and credits it made then.
+ */
+function seedInto(
+  t: Tenant,
+  plan: SeedPlan & { topUpsPerAccount?: number | undefined; eventsPerAccount?: number | undefined },
+  now: number,
+  ctx: Context,
+): Seeded {
+  reseedDirectory(t, plan.seed);
+  if (plan.eventsPerAccount === undefined) return seedLedger(ctx.faker(), t.ledger, plan, now);
+  return seedTenant(
+    ctx.faker(),
+    t,
+    { ...plan, topUpsPerAccount: plan.topUpsPerAccount ?? 0, eventsPerAccount: plan.eventsPerAccount },
+    now,
+  );
+}
+
+/**
  * Moving the clock first brings the ledger to the time it leaves: the
  * expiries reads showed as of that time are written before time moves (maybe
  * backwards), so a credit that read as expired stays expired.
@@ -161,18 +193,23 @@ const handlers: Handlers = {
   seed: onTenant<'seed'>((t, now, c, _state, ctx) => {
     // Without a seed of its own, the command's draw: the same seed wherever it is applied.
     const seed = c.seed ?? (c.entropy ?? 0) >>> 1;
-    reseedDirectory(t, seed);
-    const made = seedLedger(
-      ctx.faker(),
-      t.ledger,
-      { seed, accounts: c.accounts, creditsPerAccount: c.creditsPerAccount },
+    const made = seedInto(
+      t,
+      {
+        seed,
+        accounts: c.accounts,
+        creditsPerAccount: c.creditsPerAccount,
+        topUpsPerAccount: c.topUpsPerAccount,
+        eventsPerAccount: c.eventsPerAccount,
+      },
       now,
+      ctx,
     );
     adoptLedgerAccounts(t);
     return { seed, ...made };
   }),
   fixtures: onTenant<'fixtures'>((t, now, c, _state, ctx) => {
-    const loaded = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+    const loaded = loadTenantFixtures(t, c.fixtures, ctx.checkFixture(), ctx.checkCreditRequest(), now);
     adoptLedgerAccounts(t);
     return loaded;
   }),
@@ -189,11 +226,11 @@ const handlers: Handlers = {
     try {
       return inTenant(state, SHARED_TENANT, c.entropy, c.at, (t, now): StartupResult => {
         const result: StartupResult = { applied: true };
-        if (c.seed !== undefined) reseedDirectory(t, c.seed.seed);
-        if (c.seed !== undefined)
-          result.seeded = { seed: c.seed.seed, ...seedLedger(ctx.faker(), t.ledger, c.seed, now) };
-        if (c.fixtures !== undefined)
-          result.fixtures = loadFixtures(t.ledger, c.fixtures, ctx.checkCreditRequest(), now);
+        if (c.seed !== undefined) result.seeded = { seed: c.seed.seed, ...seedInto(t, c.seed, now, ctx) };
+        if (c.fixtures !== undefined) {
+          adoptLedgerAccounts(t);
+          result.fixtures = loadTenantFixtures(t, c.fixtures, ctx.checkFixture(), ctx.checkCreditRequest(), now);
+        }
         adoptLedgerAccounts(t);
         return result;
       });

@@ -95,7 +95,15 @@ export type Command =
   | (TenantCommand & { type: 'clockAdvance'; ms: number })
   | (TenantCommand & { type: 'clockReset' })
   // Data put in on purpose
-  | (TenantCommand & { type: 'seed'; seed?: number | undefined; accounts: number; creditsPerAccount: number })
+  // Without topUpsPerAccount/eventsPerAccount (a seed logged by an earlier version): ledger accounts and credits only.
+  | (TenantCommand & {
+      type: 'seed';
+      seed?: number | undefined;
+      accounts: number;
+      creditsPerAccount: number;
+      topUpsPerAccount?: number | undefined;
+      eventsPerAccount?: number | undefined;
+    })
   | (TenantCommand & { type: 'fixtures'; fixtures: FixturesInput })
   | (TenantCommand & { type: 'providerStateSetup'; state: ProviderStateName; params: ProviderStateParams })
   | (TenantCommand & { type: 'providerStateTeardown'; state: ProviderStateName; params: ProviderStateParams })
@@ -137,6 +145,9 @@ export interface StartupSeed {
   seed: number;
   accounts: number;
   creditsPerAccount: number;
+  /** Absent in a start-up logged by an earlier version (ledger accounts and credits only). */
+  topUpsPerAccount?: number | undefined;
+  eventsPerAccount?: number | undefined;
 }
 
 export type CommandType = Command['type'];

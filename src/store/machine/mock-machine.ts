@@ -31,6 +31,7 @@ export class MockMachine implements StateMachine<MockState, Command, CommandInpu
     this.ctx = {
       validateSnapshot: options.validateSnapshot,
       checkCreditRequest: options.checkCreditRequest,
+      checkFixture: options.checkFixture,
       faker: () => {
         if (!this.faker) throw new MockError('internal', 'a seed command was applied before Faker was loaded');
         return this.faker;
