@@ -209,18 +209,25 @@ export interface Cell {
 
 export async function load(
   url: string,
-  sc: { method: 'GET' | 'POST'; body?: string | undefined },
+  sc: { method: 'GET' | 'POST'; body?: string | undefined; makeBody?: (() => string) | undefined },
   seconds: number,
   connections: number,
 ): Promise<Cell & { raw: autocannon.Result }> {
+  const json = sc.body !== undefined || sc.makeBody !== undefined;
+  const headers = { authorization: TOKEN, ...(json ? { 'content-type': 'application/json' } : {}) };
+  const makeBody = sc.makeBody;
   const result = await autocannon({
     url,
     method: sc.method,
     connections,
     pipelining: 1,
     duration: seconds,
-    headers: { authorization: TOKEN, ...(sc.body ? { 'content-type': 'application/json' } : {}) },
+    headers,
     ...(sc.body ? { body: sc.body } : {}),
+    // A fresh body for every request (events with ids never sent before).
+    ...(makeBody
+      ? { requests: [{ method: sc.method, headers, setupRequest: (req) => ({ ...req, body: makeBody() }) }] }
+      : {}),
   });
   return {
     rps: result.requests.average,

@@ -17,6 +17,11 @@
 //            --backend-parts=reads,pair,grants,control,startup  which parts of it to run (all)
 //   With --baseline the in-memory cells default to 5 runs (a median of 5 alternating rounds).
 //            --baseline-commit=SHA  the commit DIR was built from, named in the report
+//            --event-sizes=1000,1000000 --event-accounts=1000,100000  the events section: togai-mock
+//                            preloaded (through the domain) with that many events and directory
+//                            accounts, side by side; its writes (ingest, ingestBatch, the grant they
+//                            are compared with) go to the first. --no-events leaves it out,
+//                            --only-events runs only it.
 
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +45,7 @@ import {
   type Cell,
   GRANT_BODY,
 } from './procs.js';
+import { renderEvents, runEvents, type EventsReport } from './event-cells.js';
 import {
   BACKEND_PARTS,
   parseParts,
@@ -77,6 +83,8 @@ export interface BenchOptions {
   main: boolean;
   /** The backends section (state file, Redis); off with --no-backends. */
   backends: BackendOptions | undefined;
+  /** The events and directory section (in memory, current build only); off with --no-events. */
+  events: { sizes: number[]; accounts: number[]; perAccount: number } | undefined;
 }
 
 type TargetName = 'togai' | 'prism' | 'express' | 'http';
@@ -110,9 +118,17 @@ export function parseArgs(argv: string[]): BenchOptions {
     startupRuns: num('startup-runs', quick ? 1 : 3),
     baseline: flags.has('baseline') ? resolve(flags.get('baseline')!) : undefined,
     baselineCommit: flags.get('baseline-commit'),
-    main: flags.get('only-backends') !== 'true',
+    main: flags.get('only-backends') !== 'true' && flags.get('only-events') !== 'true',
+    events:
+      flags.get('no-events') === 'true' || flags.get('only-backends') === 'true' || !targets.includes('togai')
+        ? undefined
+        : {
+            sizes: list('event-sizes', quick ? '1000,50000' : '1000,1000000').map(Number),
+            accounts: list('event-accounts', quick ? '1000,5000' : '1000,100000').map(Number),
+            perAccount: num('events-per-account', 100),
+          },
     backends:
-      flags.get('no-backends') === 'true'
+      flags.get('no-backends') === 'true' || flags.get('only-events') === 'true'
         ? undefined
         : {
             quick,
@@ -207,6 +223,7 @@ export interface Report {
   finished: string;
   command: string;
   backends?: BackendReport;
+  events?: EventsReport;
 }
 
 export async function runBench(opts: BenchOptions): Promise<Report> {
@@ -241,6 +258,14 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
     command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   };
   if (opts.main) await runMain(opts, report);
+  // After the credits' instances are gone: a million events is a process of its own.
+  if (opts.events)
+    report.events = await runEvents(opts.events, {
+      duration: opts.duration,
+      warmup: opts.warmup,
+      runs: opts.runs,
+      connections: opts.connections,
+    });
   // After the main section's processes are gone: it starts its own.
   if (opts.backends) report.backends = await runBackends(opts.backends);
   report.finished = new Date().toISOString();
@@ -525,6 +550,7 @@ export function renderReport(r: Report): string {
     lines.push('RSS is read from /proc/PID/status after the preload and a full GC (`--expose-gc`).');
     lines.push('');
   }
+  if (r.events) lines.push(...renderEvents(r.events));
   return lines.join('\n');
 }
 
@@ -637,6 +663,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const opts = parseArgs(process.argv.slice(2));
   const report = await runBench(opts);
   const md = opts.main ? renderReport(report) : undefined;
+  // --only-events prints its section; RESULTS.md's block is the whole in-memory report, so it is left alone.
+  if (!opts.main && report.events) process.stdout.write(`${renderEvents(report.events).join('\n')}\n`);
   const mdBackends = report.backends
     ? renderBackends(
         report.backends,

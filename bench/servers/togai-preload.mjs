@@ -13,6 +13,14 @@
 // the whole state is then written as the log's snapshot, so the mock runs on
 // a real log whose snapshot holds the credits. BENCH_EXIT=1 stops after that
 // (a state file or Redis prefix made for a start-up measurement).
+//
+// BENCH_DIR_ACCOUNTS and BENCH_EVENTS (in memory only) fill the tenant's
+// directory with that many accounts (each with its own customer) and its
+// event store with that many events, BENCH_EVENTS_PER_ACCOUNT (100) to each
+// of the first accounts, interleaved as a usage integration sends them (one
+// account's events lie spread over the whole store). BENCH_MAX_EVENTS raises
+// the event cap, for the ingestion cells that keep adding. The ready line
+// then also names the RSS the events added, and the probes of their cells.
 
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -45,6 +53,7 @@ const runtime = new MockRuntime(
     logLevel: 'warn',
     validateResponses: false,
     seed: 42,
+    ...(process.env.BENCH_MAX_EVENTS ? { maxEvents: Number(process.env.BENCH_MAX_EVENTS) } : {}),
     ...(stateFile !== undefined ? { stateFile } : {}),
     ...(redisUrl !== undefined ? { redisUrl, redisPrefix: process.env.BENCH_REDIS_PREFIX ?? 'togai-mock' } : {}),
   }),
@@ -99,8 +108,82 @@ if (probeCredit === undefined && total > 0) {
   const page = ledger.list({ accountId: accountId(Math.floor(accounts / 2)), pageSize: 1 }, Date.now());
   probeCredit = page.credits[0]?.id;
 }
+const extra = preloadDirectoryAndEvents();
 const preloadMs = Number(process.hrtime.bigint() - started) / 1e6;
 globalThis.gc?.();
+
+/** The directory's accounts and the events (BENCH_DIR_ACCOUNTS, BENCH_EVENTS), through the domain's own API. */
+function preloadDirectoryAndEvents() {
+  const dirAccounts = Number(process.env.BENCH_DIR_ACCOUNTS ?? '0');
+  const totalEvents = Number(process.env.BENCH_EVENTS ?? '0');
+  if (dirAccounts === 0 && totalEvents === 0) return {};
+  const perAccount = Number(process.env.BENCH_EVENTS_PER_ACCOUNT ?? '100');
+  const tenant = runtime.store.tenant(SHARED_TENANT);
+  const at = tenant.clock.now();
+  const dirId = (i) => `bench-dir-${String(i).padStart(7, '0')}`;
+  const createAccount = (i) =>
+    tenant.directory.createCustomer(
+      {
+        id: `bench-cust-${String(i).padStart(7, '0')}`,
+        name: `Bench customer ${i}`,
+        primaryEmail: `c${i}@bench.example`,
+        address: {},
+        account: { id: dirId(i), name: `Bench account ${i}` },
+      },
+      at,
+    );
+  // The accounts the events name first, then the events, then the other accounts: the RSS between is a
+  // process holding the events and only the accounts they need.
+  const eventAccounts = Math.max(1, Math.min(dirAccounts, Math.ceil(totalEvents / perAccount)));
+  for (let i = 0; i < eventAccounts; i++) createAccount(i);
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  for (let i = 0; i < totalEvents; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(i + 1000, totalEvents); j++) batch.push(eventOf(j, dirId(j % eventAccounts), at));
+    // As a command reaches the store: parsed from JSON text (flat strings, as a request's are).
+    const parsed = JSON.parse(JSON.stringify(batch));
+    const outcomes = tenant.events.atomically(() => tenant.events.ingest(parsed, at, tenant.directory));
+    if (outcomes[0].status !== 'INGESTION_COMPLETED_NO_MATCHING_METERS')
+      throw new Error(`preload: ${outcomes[0].status}`);
+  }
+  globalThis.gc?.();
+  const after = process.memoryUsage();
+  for (let i = eventAccounts; i < dirAccounts; i++) createAccount(i);
+  return {
+    events: tenant.events.size,
+    dirAccounts: tenant.directory.accountCount,
+    eventAccounts,
+    rssWithEventsMb: after.rss / 2 ** 20,
+    eventsRssMb: (after.rss - before.rss) / 2 ** 20,
+    eventsHeapMb: (after.heapUsed + after.external - before.heapUsed - before.external) / 2 ** 20,
+    probeEventAccount: dirId(Math.floor(eventAccounts / 2)),
+    // A page from the middle of the accounts (the first page would cost the same at any size anyway).
+    probeAccountsToken:
+      dirAccounts > 1
+        ? Buffer.from(
+            JSON.stringify({ lastItemId: dirId(Math.floor(dirAccounts / 2)), pageSize: 50, sortOrder: 'asc' }),
+          ).toString('base64')
+        : undefined,
+  };
+}
+
+/** What a usage integration sends: a UUID-like id, a timestamp of the last day, two attributes, a dimension. */
+function eventOf(i, accountId, at) {
+  const h = Math.imul(i + 1, 0x9e3779b1) >>> 0;
+  const hex = (n, w) => (n >>> 0).toString(16).padStart(w, '0').slice(-w);
+  return {
+    id: `${hex(h, 8)}-${hex(i, 4)}-4${hex(h >>> 8, 3)}-a${hex(i >>> 4, 3)}-${hex(h ^ i, 8)}${hex(i, 4)}`,
+    accountId,
+    schemaName: `schema_${i % 5}`,
+    timestamp: new Date(at - (i % 86_400) * 1000).toISOString(),
+    attributes: [
+      { name: 'requests', value: String(i % 97), unit: 'count' },
+      { name: 'bytes', value: String((i * 31) % 100_000) },
+    ],
+    dimensions: { region: i % 2 === 0 ? 'eu-west-1' : 'us-east-1' },
+  };
+}
 if (process.env.BENCH_EXIT === '1') {
   await runtime.engine.close();
   process.stdout.write(
@@ -123,6 +206,7 @@ server.listen(port, '127.0.0.1', () => {
       preloadMs: Math.round(preloadMs),
       probeAccount: accountId(Math.floor(accounts / 2)),
       probeCredit,
+      ...extra,
     })}\n`,
   );
 });

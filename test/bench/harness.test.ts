@@ -52,6 +52,8 @@ describe('bench harness (--quick smoke)', () => {
       '--runs=1',
       '--startup-runs=0',
       '--connections=4',
+      '--event-sizes=200,400',
+      '--event-accounts=20,40',
     ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('### POST /credits (grant one)');
@@ -60,6 +62,16 @@ describe('bench harness (--quick smoke)', () => {
     expect(r.out).toMatch(/\| bare node:http \| [\d,]+ \| /);
     expect(r.out).toContain('### Start-up to first served request');
     expect(r.out).toContain('| 200 |');
+    // The events section: the pages at both sizes, the writes on the small instance, the memory table.
+    expect(r.out).toContain('### Targets (events and accounts)');
+    expect(r.out).toMatch(
+      /\| GET \/events\?account_id= \(first page, 50\) \| togai-mock 400 events \/ 40 accounts \| [\d,]+ \|/,
+    );
+    expect(r.out).toMatch(
+      /\| POST \/ingest \(one event\) \| togai-mock 200 events \/ 20 accounts \| [\d,]+ \| [\d,]+ \|/,
+    );
+    expect(r.out).toMatch(/\| POST \/ingestBatch \(100 events\) \| togai-mock 200 events \/ 20 accounts \| [\d,]+ \|/);
+    expect(r.out).toMatch(/\| togai-mock 400 events \/ 40 accounts \| 400 \| 40 \(4\) \|/);
     // Every request the harness sent was answered with a 2xx.
     expect(r.out).not.toContain('non-2xx');
   }, 300_000);
