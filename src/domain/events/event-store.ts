@@ -314,9 +314,9 @@ export class EventStore {
    * them back.
    */
   truncate(size: number): void {
-    if (this.status.length <= size) return;
+    if (this.size <= size) return;
     const rows: EventSnapshot[] = [];
-    for (let pos = size; pos < this.status.length; pos++) {
+    for (let pos = size; pos < this.size; pos++) {
       rows.push({
         payload: this.payloadText(pos),
         accountId: this.names[this.account.get(pos)]!,
@@ -324,7 +324,7 @@ export class EventStore {
         createdAt: this.createdAt.get(pos),
       });
     }
-    while (this.status.length > size) this.dropLast();
+    while (this.size > size) this.dropLast();
     this.undo?.push({ kind: 'dropped', rows });
   }
 
@@ -377,7 +377,7 @@ export class EventStore {
         for (let i = col.firstAbove(after); i < col.length; i++) if (!take(col.get(i))) break;
       }
     } else {
-      for (let pos = after + 1; pos < this.status.length; pos++) if (!take(pos)) break;
+      for (let pos = after + 1; pos < this.size; pos++) if (!take(pos)) break;
     }
     const page: EventPage = { events: picked.map((pos) => this.at(pos)) };
     if (more) page.next = referenceIdOf(picked[picked.length - 1]!);
@@ -387,8 +387,8 @@ export class EventStore {
   // ---------------------------------------------------------------- snapshot
 
   snapshot(): EventsSnapshot {
-    const events: EventSnapshot[] = new Array<EventSnapshot>(this.status.length);
-    for (let pos = 0; pos < this.status.length; pos++) {
+    const events: EventSnapshot[] = new Array<EventSnapshot>(this.size);
+    for (let pos = 0; pos < this.size; pos++) {
       events[pos] = {
         payload: this.payloadText(pos),
         accountId: this.names[this.account.get(pos)]!,
@@ -401,7 +401,7 @@ export class EventStore {
 
   /** Loads a snapshot into this (empty) store; the statuses are taken as saved, nothing is judged again. */
   restore(snap: EventsSnapshot | undefined): void {
-    if (this.status.length > 0) throw new Error('EventStore.restore: the store is not empty');
+    if (this.size > 0) throw new Error('EventStore.restore: the store is not empty');
     for (const [i, e] of (snap?.events ?? []).entries()) {
       const code = EVENT_STATUSES.indexOf(e.status);
       if (code < 0) throw invalid(`snapshot: events[${i}].status ${JSON.stringify(e.status)} is not an event status`);
@@ -422,10 +422,10 @@ export class EventStore {
 
   /** Refuses (507) what would take the store past its cap: never a silent drop. */
   private admit(n: number): void {
-    if (this.status.length + n <= this.maxEvents) return;
+    if (this.size + n <= this.maxEvents) return;
     throw new MockError(
       'insufficient_storage',
-      `Event limit reached: this tenant holds ${this.status.length} events and may hold ${this.maxEvents} ` +
+      `Event limit reached: this tenant holds ${this.size} events and may hold ${this.maxEvents} ` +
         `(--max-events / TOGAI_MOCK_MAX_EVENTS); this request's ${n === 1 ? 'event was' : `${n} events were`} not stored. ` +
         'Reset the mock or raise the limit',
     );
@@ -473,7 +473,7 @@ export class EventStore {
   }
 
   private append(event: EventPayload, accountId: string, status: number, now: number): number {
-    const pos = this.status.length;
+    const pos = this.size;
     const acct = this.intern(accountId);
     const { id, accountId: sent, schemaName: _schema, ...rest } = event;
     const idText = id === undefined ? '' : JSON.stringify(id);
@@ -529,7 +529,7 @@ export class EventStore {
 
   /** Takes back the last append. */
   private dropLast(): void {
-    const pos = this.status.length - 1;
+    const pos = this.size - 1;
     const col = this.byAccount.get(this.account.get(pos))!;
     col.pop();
     if (col.length === 0) this.byAccount.delete(this.account.get(pos));
