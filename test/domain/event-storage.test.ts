@@ -16,6 +16,7 @@ const ev = (id: string | undefined, i: number): EventPayload => ({
   schemaName: 'rides',
   timestamp: new Date(NOW - 1000 * (i % 50)).toISOString(),
   attributes: [{ name: 'km', value: String(i) }],
+  dimensions: { city: i % 2 === 0 ? 'Pune' : 'Köln' },
 });
 
 describe('ByteArena', () => {
