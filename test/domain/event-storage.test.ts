@@ -44,6 +44,18 @@ describe('ByteArena', () => {
     expect(a.text(at[0]!.off, at[0]!.n) === texts[0]).toBe(true);
   });
 
+  it('reads back many small texts written across its growing chunks', () => {
+    const a = new ByteArena();
+    const texts = Array.from({ length: 30_000 }, (_, i) => `{"n":${i},"pad":"${'ü'.repeat(i % 61)}"}`);
+    const at = texts.map((t) => {
+      const n = Buffer.byteLength(t);
+      const off = a.reserve(n);
+      a.write(off, t);
+      return { off, n };
+    });
+    texts.forEach((t, i) => expect(a.text(at[i]!.off, at[i]!.n)).toBe(t));
+  });
+
   it('FNV-1a matches the published 32-bit values', () => {
     expect(fnv1a(Buffer.from('')) >>> 0).toBe(0x811c9dc5);
     expect(fnv1a(Buffer.from('a')) >>> 0).toBe(0xe40c292c);

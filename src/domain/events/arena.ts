@@ -4,13 +4,16 @@
 // marking no longer grows with the store (the page reads at a million events
 // paid for that marking).
 
-/** Bytes per chunk: big enough to hold thousands of events, small enough that a spare one costs little. */
+/** Bytes per chunk at most: big enough to hold thousands of events, small enough that a spare one costs little. */
 const CHUNK = 1 << 22;
+/** The first chunk's size; each next one doubles up to CHUNK, so a tenant with a few events holds a few KB. */
+const FIRST_CHUNK = 1 << 16;
 
 /**
- * Append-only byte storage in fixed chunks (never copied when it grows). An
- * offset is `chunk * CHUNK + position in the chunk`; what is written for one
- * offset lies in one chunk (a text longer than a chunk gets a chunk of its own).
+ * Append-only byte storage in chunks (never copied when it grows). An offset
+ * is `chunk * CHUNK + position in the chunk` (chunks are at most CHUNK long);
+ * what is written for one offset lies in one chunk (a text longer than CHUNK
+ * gets a chunk of its own).
  */
 export class ByteArena {
   private readonly chunks: Buffer[] = [];
@@ -21,7 +24,7 @@ export class ByteArena {
   reserve(n: number): number {
     const last = this.chunks[this.chunks.length - 1];
     if (last === undefined || this.used + n > last.length || (this.used > 0 && this.used + n > CHUNK)) {
-      this.chunks.push(Buffer.alloc(Math.max(CHUNK, n)));
+      this.chunks.push(Buffer.alloc(Math.max(n, Math.min(CHUNK, FIRST_CHUNK * 2 ** this.chunks.length))));
       this.used = 0;
     }
     const offset = (this.chunks.length - 1) * CHUNK + this.used;
