@@ -16,11 +16,14 @@
 // Failed events are stored too, listed with their status; an id never has two
 // completed events inside the window.
 //
-// Storage is compact (a million events in a few hundred MB): an event is its
-// id, the rest of its payload as one JSON string, and a few numbers in typed
-// columns (columns.ts): its account (as sent and as resolved) and schema as
-// interned indexes, its status code, its time. Its payload is put together
-// again on read, id, accountId and schemaName first, the rest as sent.
+// Storage is compact and holds no object per event (a million events are a
+// few dozen objects to the garbage collector): an event is its id (as JSON
+// text) and the rest of its payload as JSON text, both as UTF-8 bytes in a
+// byte arena (arena.ts), and a few numbers in typed columns (columns.ts): its
+// account (as sent and as resolved) and schema as interned indexes, its status
+// code, its time, where its text lies. An id finds its events through a hash
+// table in typed arrays (id-index.ts). Its payload is put together again on
+// read, id, accountId and schemaName first, the rest as sent.
 // Events are kept in ingestion order; their position is their referenceId's
 // number and the cursor of a listing, and each account has its positions in
 // an ascending column, so a page of one account's events costs a binary
@@ -28,7 +31,9 @@
 
 import type { Event } from '../../spec/accounts-types.js';
 import { MockError, invalid, notFound } from '../errors.js';
+import { ByteArena, fnv1a } from './arena.js';
 import { float64Column, int32Column, uint8Column, type Column } from './columns.js';
+import { IdIndex } from './id-index.js';
 
 /** An event as a client sends it. */
 export type EventPayload = Event;
@@ -161,10 +166,16 @@ export class EventStore {
   readonly gracePeriodDays: number;
 
   // Columns by position.
-  /** The event's id ('' or undefined when it had none: the same string as byId's key). */
-  private readonly ids: Array<string | undefined> = [];
-  /** The payload without id, accountId and schemaName, as JSON text. */
-  private readonly rests: string[] = [];
+  /**
+   * The event's text in the arena: its id as a JSON string (so that any
+   * string, even one no UTF-8 can carry, comes back as sent), then the
+   * payload without id, accountId and schemaName as JSON text.
+   */
+  private readonly text = new ByteArena();
+  private readonly textAt = float64Column();
+  /** Bytes of the id's JSON text; -1 when the event had no id. */
+  private readonly idBytes = int32Column();
+  private readonly restBytes = int32Column();
   /** The accountId as sent (an alias stays one), interned. */
   private readonly sentAccount = int32Column();
   private readonly account = int32Column();
@@ -174,13 +185,8 @@ export class EventStore {
   /** Interned account ids and schema names. */
   private readonly names: string[] = [];
   private readonly nameIndex = new Map<string, number>();
-  /**
-   * An id's latest event; each event links to the one before it with the
-   * same id (-1: none). A chain rather than a list per id: most ids have one
-   * event, and a million of them should not cost a million arrays.
-   */
-  private readonly byId = new Map<string, number>();
-  private readonly prevSameId = int32Column();
+  /** The events of each non-empty id. */
+  private readonly byId = new IdIndex();
   /** Each account's positions, ascending. */
   private readonly byAccount = new Map<number, Column<Int32Array>>();
   /** Open atomically() calls record here what to take back. */
@@ -193,7 +199,7 @@ export class EventStore {
   }
 
   get size(): number {
-    return this.rests.length;
+    return this.status.length;
   }
 
   // ---------------------------------------------------------------- changes
@@ -308,9 +314,9 @@ export class EventStore {
    * them back.
    */
   truncate(size: number): void {
-    if (this.rests.length <= size) return;
+    if (this.size <= size) return;
     const rows: EventSnapshot[] = [];
-    for (let pos = size; pos < this.rests.length; pos++) {
+    for (let pos = size; pos < this.size; pos++) {
       rows.push({
         payload: this.payloadText(pos),
         accountId: this.names[this.account.get(pos)]!,
@@ -318,7 +324,7 @@ export class EventStore {
         createdAt: this.createdAt.get(pos),
       });
     }
-    while (this.rests.length > size) this.dropLast();
+    while (this.size > size) this.dropLast();
     this.undo?.push({ kind: 'dropped', rows });
   }
 
@@ -371,7 +377,7 @@ export class EventStore {
         for (let i = col.firstAbove(after); i < col.length; i++) if (!take(col.get(i))) break;
       }
     } else {
-      for (let pos = after + 1; pos < this.rests.length; pos++) if (!take(pos)) break;
+      for (let pos = after + 1; pos < this.size; pos++) if (!take(pos)) break;
     }
     const page: EventPage = { events: picked.map((pos) => this.at(pos)) };
     if (more) page.next = referenceIdOf(picked[picked.length - 1]!);
@@ -381,8 +387,8 @@ export class EventStore {
   // ---------------------------------------------------------------- snapshot
 
   snapshot(): EventsSnapshot {
-    const events: EventSnapshot[] = new Array<EventSnapshot>(this.rests.length);
-    for (let pos = 0; pos < this.rests.length; pos++) {
+    const events: EventSnapshot[] = new Array<EventSnapshot>(this.size);
+    for (let pos = 0; pos < this.size; pos++) {
       events[pos] = {
         payload: this.payloadText(pos),
         accountId: this.names[this.account.get(pos)]!,
@@ -395,7 +401,7 @@ export class EventStore {
 
   /** Loads a snapshot into this (empty) store; the statuses are taken as saved, nothing is judged again. */
   restore(snap: EventsSnapshot | undefined): void {
-    if (this.rests.length > 0) throw new Error('EventStore.restore: the store is not empty');
+    if (this.size > 0) throw new Error('EventStore.restore: the store is not empty');
     for (const [i, e] of (snap?.events ?? []).entries()) {
       const code = EVENT_STATUSES.indexOf(e.status);
       if (code < 0) throw invalid(`snapshot: events[${i}].status ${JSON.stringify(e.status)} is not an event status`);
@@ -416,10 +422,10 @@ export class EventStore {
 
   /** Refuses (507) what would take the store past its cap: never a silent drop. */
   private admit(n: number): void {
-    if (this.rests.length + n <= this.maxEvents) return;
+    if (this.size + n <= this.maxEvents) return;
     throw new MockError(
       'insufficient_storage',
-      `Event limit reached: this tenant holds ${this.rests.length} events and may hold ${this.maxEvents} ` +
+      `Event limit reached: this tenant holds ${this.size} events and may hold ${this.maxEvents} ` +
         `(--max-events / TOGAI_MOCK_MAX_EVENTS); this request's ${n === 1 ? 'event was' : `${n} events were`} not stored. ` +
         'Reset the mock or raise the limit',
     );
@@ -467,11 +473,19 @@ export class EventStore {
   }
 
   private append(event: EventPayload, accountId: string, status: number, now: number): number {
-    const pos = this.rests.length;
+    const pos = this.size;
     const acct = this.intern(accountId);
-    const { id: _id, accountId: sent, schemaName: _schema, ...rest } = event;
-    this.rests.push(JSON.stringify(rest));
-    this.ids.push(event.id);
+    const { id, accountId: sent, schemaName: _schema, ...rest } = event;
+    const idText = id === undefined ? '' : JSON.stringify(id);
+    const restText = JSON.stringify(rest);
+    const idBytes = id === undefined ? -1 : Buffer.byteLength(idText);
+    const restBytes = Buffer.byteLength(restText);
+    const at = this.text.reserve(Math.max(idBytes, 0) + restBytes);
+    if (id !== undefined) this.text.write(at, idText);
+    this.text.write(at + Math.max(idBytes, 0), restText);
+    this.textAt.push(at);
+    this.idBytes.push(idBytes);
+    this.restBytes.push(restBytes);
     this.sentAccount.push(this.intern(sent));
     this.account.push(acct);
     this.schema.push(this.intern(event.schemaName));
@@ -480,13 +494,8 @@ export class EventStore {
     let col = this.byAccount.get(acct);
     if (col === undefined) this.byAccount.set(acct, (col = int32Column()));
     col.push(pos);
-    const id = event.id;
-    if (id !== undefined && id !== '') {
-      this.prevSameId.push(this.byId.get(id) ?? -1);
-      this.byId.set(id, pos);
-    } else {
-      this.prevSameId.push(-1);
-    }
+    if (id !== undefined && id !== '') this.byId.add(this.text.hash(at, idBytes));
+    else this.byId.addNone();
     this.undo?.push({ kind: 'append' });
     return pos;
   }
@@ -520,19 +529,15 @@ export class EventStore {
 
   /** Takes back the last append. */
   private dropLast(): void {
-    const pos = this.rests.length - 1;
+    const pos = this.size - 1;
     const col = this.byAccount.get(this.account.get(pos))!;
     col.pop();
     if (col.length === 0) this.byAccount.delete(this.account.get(pos));
-    const id = this.ids[pos];
-    if (id !== undefined && id !== '') {
-      const prev = this.prevSameId.get(pos);
-      if (prev < 0) this.byId.delete(id);
-      else this.byId.set(id, prev);
-    }
-    this.prevSameId.pop();
-    this.rests.pop();
-    this.ids.pop();
+    this.byId.pop();
+    this.text.truncate(this.textAt.get(pos));
+    this.textAt.pop();
+    this.idBytes.pop();
+    this.restBytes.pop();
     this.sentAccount.pop();
     this.account.pop();
     this.schema.pop();
@@ -543,16 +548,45 @@ export class EventStore {
   /** An id's events, oldest first. */
   private positionsOf(id: string): number[] {
     const out: number[] = [];
-    for (let pos = this.byId.get(id) ?? -1; pos >= 0; pos = this.prevSameId.get(pos)) out.push(pos);
+    this.eachOf(id, (pos) => {
+      out.push(pos);
+      return true;
+    });
     return out.reverse();
   }
 
   /** The id's latest completed event. */
   private liveOf(id: string): number | undefined {
-    for (let pos = this.byId.get(id) ?? -1; pos >= 0; pos = this.prevSameId.get(pos)) {
-      if (this.status.get(pos) === COMPLETED) return pos;
+    let live: number | undefined;
+    this.eachOf(id, (pos) => {
+      if (this.status.get(pos) !== COMPLETED) return true;
+      live = pos;
+      return false;
+    });
+    return live;
+  }
+
+  /** Visits an id's events, newest first, while `visit` answers true. */
+  private eachOf(id: string, visit: (pos: number) => boolean): void {
+    if (id === '') return;
+    const key = Buffer.from(JSON.stringify(id), 'utf8');
+    const hash = fnv1a(key);
+    for (let pos = this.byId.first(hash); pos >= 0; pos = this.byId.after(pos)) {
+      if (this.byId.hashAt(pos) !== hash || !this.text.equals(this.textAt.get(pos), this.idBytes.get(pos), key))
+        continue;
+      if (!visit(pos)) return;
     }
-    return undefined;
+  }
+
+  /** The event's id as sent (undefined when it had none). */
+  private idAt(pos: number): string | undefined {
+    const n = this.idBytes.get(pos);
+    return n < 0 ? undefined : (JSON.parse(this.text.text(this.textAt.get(pos), n)) as string);
+  }
+
+  /** The payload without id, accountId and schemaName, as JSON text. */
+  private restAt(pos: number): string {
+    return this.text.text(this.textAt.get(pos) + Math.max(this.idBytes.get(pos), 0), this.restBytes.get(pos));
   }
 
   private statusOf(pos: number): EventStatus {
@@ -566,20 +600,20 @@ export class EventStore {
   /** The event as it was sent (id, accountId and schemaName first). */
   private payloadAt(pos: number): EventPayload {
     const head: Partial<EventPayload> = {};
-    const id = this.ids[pos];
+    const id = this.idAt(pos);
     if (id !== undefined) head.id = id;
     head.accountId = this.names[this.sentAccount.get(pos)]!;
     head.schemaName = this.names[this.schema.get(pos)]!;
-    return Object.assign(head, JSON.parse(this.rests[pos]!) as object) as EventPayload;
+    return Object.assign(head, JSON.parse(this.restAt(pos)) as object) as EventPayload;
   }
 
   /** payloadAt's JSON text, put together without parsing the rest. */
   private payloadText(pos: number): string {
-    const id = this.ids[pos];
-    let head = id === undefined ? '{' : `{"id":${JSON.stringify(id)},`;
+    const idBytes = this.idBytes.get(pos);
+    let head = idBytes < 0 ? '{' : `{"id":${this.text.text(this.textAt.get(pos), idBytes)},`;
     head += `"accountId":${JSON.stringify(this.names[this.sentAccount.get(pos)]!)}`;
     head += `,"schemaName":${JSON.stringify(this.names[this.schema.get(pos)]!)}`;
-    const rest = this.rests[pos]!;
+    const rest = this.restAt(pos);
     return rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
   }
 
