@@ -21,7 +21,6 @@
 
 import type { ValidateFunction } from 'ajv';
 import { MockError, notFound } from '../../domain/errors.js';
-import type { EventAccountLookup } from '../../domain/events/event-store.js';
 import { seededRandom } from '../../domain/ids.js';
 import {
   loadTenantFixtures,
@@ -111,13 +110,6 @@ function accountView(t: Tenant, a: DirectoryAccount, now: number): Account {
   return toAccount(a, { effectiveOn: now, togaiCustomerId: t.directory.customer(a.customerId)!.togaiCustomerId });
 }
 
-// ---------------------------------------------------------------- events
-/** The accounts events are matched against: the tenant's directory (accounts by id, aliases by their windows). */
-function eventAccounts(t: Tenant): EventAccountLookup {
-  return t.directory;
-}
-// ---------------------------------------------------------------- end of events
-
 /**
  * Seeds a tenant: customers, accounts, wallets, credits and events; or, for
  * a seed command logged before seeds made more than credits (no
@@ -171,11 +163,9 @@ const handlers: Handlers = {
   settleHolds: onTenant<'settleHolds'>((t, now, c) => t.ledger.settleHolds(c.accountId, c.selector, now)),
   releaseHolds: onTenant<'releaseHolds'>((t, now, c) => t.ledger.releaseHolds(c.accountId, c.selector, now)),
 
-  // Events
-  ingest: onTenant<'ingest'>((t, now, c) => t.events.ingest(c.events, now, eventAccounts(t))),
-  eventCorrection: onTenant<'eventCorrection'>((t, now, c) =>
-    t.events.correct(c.action, c.event, now, eventAccounts(t)),
-  ),
+  // Events: their accounts are the directory's (by id, or by an alias in effect at the event's timestamp).
+  ingest: onTenant<'ingest'>((t, now, c) => t.events.ingest(c.events, now, t.directory)),
+  eventCorrection: onTenant<'eventCorrection'>((t, now, c) => t.events.correct(c.action, c.event, now, t.directory)),
 
   clockSet: onTenant<'clockSet'>((t, now, c) => {
     settleBeforeMoving(t, now);
@@ -267,7 +257,7 @@ const handlers: Handlers = {
     return c.limit;
   },
 
-  // ---- The directory: customers, accounts, aliases, wallets
+  // The directory: customers, accounts, aliases, wallets
   createCustomer: onTenant<'createCustomer'>((t, now, c) => {
     const { customer, account } = t.directory.createCustomer(c.input, now);
     if (account) ledgerAccountFor(t, account, now);
@@ -316,7 +306,6 @@ const handlers: Handlers = {
   ),
   walletSettle: onTenant<'walletSettle'>((t, now, c) => t.directory.settleWalletHolds(c.accountId, c.selector, now)),
   walletRelease: onTenant<'walletRelease'>((t, now, c) => t.directory.releaseWalletHolds(c.accountId, c.selector, now)),
-  // ---- end of the directory's handlers
 };
 
 /** Applies one command to the state; answers what the change made (a credit, an account, ...: CommandResults). */
