@@ -1,6 +1,8 @@
 // Sums vitest JSON reports (one per Node version .ci/run tests on) and ends
 // with one plain line for the CI to count: "N passed, N failed, N skipped".
 // Usage: node scripts/test-summary.mjs [report.json ...] (default .vitest-results.json)
+// Each failed test is named at the end with the first lines of its failure, so
+// the tail of a long CI log tells what broke.
 //
 // Exits non-zero when a report is missing or unreadable, a test or a test file
 // failed, or a report holds no passed test. Under CI=true it also fails when
@@ -26,6 +28,15 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 const problems = [];
 const allowed = [];
 const skippedTests = [];
+const failedTests = [];
+/** The first lines of a failure message, without colour codes: enough to tell what broke from the log's tail. */
+const firstLines = (text, count = 4) =>
+  String(text)
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '')
+    .slice(0, count);
 
 for (const file of files) {
   let report;
@@ -45,6 +56,13 @@ for (const file of files) {
   for (const result of results) {
     const path = relative(process.cwd(), result.name ?? '');
     for (const test of result.assertionResults ?? []) {
+      if (test.status === 'failed') {
+        const name = test.fullName ?? [...(test.ancestorTitles ?? []), test.title].join(' ');
+        failedTests.push({
+          title: `${file}: ${path} > ${name}`,
+          lines: (test.failureMessages ?? []).flatMap((m) => firstLines(m)),
+        });
+      }
       if (test.status === 'passed' || test.status === 'failed') continue;
       skipped++;
       const name = test.fullName ?? [...(test.ancestorTitles ?? []), test.title].join(' ');
@@ -55,8 +73,13 @@ for (const file of files) {
       else skippedTests.push(`${file}: ${path} > ${name} [${test.status}]`);
     }
   }
-  for (const broken of brokenFiles)
+  for (const broken of brokenFiles) {
     problems.push(`${file}: ${relative(process.cwd(), broken.name ?? '')} failed to run`);
+    failedTests.push({
+      title: `${file}: ${relative(process.cwd(), broken.name ?? '')} (the file failed before its tests ran)`,
+      lines: firstLines(broken.message ?? '', 8),
+    });
+  }
   if (passed === 0) problems.push(`${file}: no test passed`);
   console.log(`${file}: ${passed} passed, ${failed + brokenFiles.length} failed, ${skipped} skipped`);
   total.passed += passed;
@@ -64,6 +87,14 @@ for (const file of files) {
   total.skipped += skipped;
 }
 
+// The failures last, just above the count, so that the tail of a long log names them.
+if (failedTests.length > 0) {
+  console.error(`${failedTests.length} failed:`);
+  for (const { title, lines } of failedTests) {
+    console.error(`  FAILED ${title}`);
+    for (const line of lines) console.error(`      ${line.slice(0, 300)}`);
+  }
+}
 for (const name of allowed) console.log(`skipped, allowed: ${name}`);
 if (skippedTests.length > 0) {
   const say = ci ? console.error : console.log;
