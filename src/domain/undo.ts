@@ -37,12 +37,15 @@ const imageOf = (a: AccountRecord): AccountImage => ({
 /** One capture in progress. Captures nest; every open one records every change. */
 export class Capture {
   private readonly undo: LedgerUndo;
+  // Made on first use: most commands touch one account and one credit, and
+  // a capture that sees nothing (a command refused before any change) costs
+  // two small objects.
   /** Records with a before-image here (accounts with the record, for their updatedAt at the end). */
-  private readonly imagedCredits = new Set<string>();
-  private readonly imagedAccounts = new Map<string, AccountRecord>();
+  private imagedCredits: Set<string> | undefined;
+  private imagedAccounts: Map<string, AccountRecord> | undefined;
   /** Records created here since they were last removed: they need no before-image. */
-  private readonly madeCredits = new Set<string>();
-  private readonly madeAccounts = new Set<string>();
+  private madeCredits: Set<string> | undefined;
+  private madeAccounts: Set<string> | undefined;
 
   constructor(idState: number) {
     this.undo = { ids: { before: idState, after: idState }, accounts: [], credits: [], changes: [] };
@@ -50,48 +53,49 @@ export class Capture {
 
   /** Before account `a` (its fields or holds) changes. */
   account(a: AccountRecord): void {
-    if (this.imagedAccounts.has(a.id) || this.madeAccounts.has(a.id)) return;
-    this.imagedAccounts.set(a.id, a);
+    if (this.imagedAccounts?.has(a.id) || this.madeAccounts?.has(a.id)) return;
+    (this.imagedAccounts ??= new Map()).set(a.id, a);
     this.undo.accounts.push({ ...imageOf(a), updatedAtAfter: a.updatedAt });
   }
 
   /** Before credit `r` changes (its account may change with it). */
   credit(r: CreditRecord, credits: CreditTable): void {
     this.account(r.account);
-    if (this.imagedCredits.has(r.id) || this.madeCredits.has(r.id)) return;
-    this.imagedCredits.add(r.id);
+    if (this.imagedCredits?.has(r.id) || this.madeCredits?.has(r.id)) return;
+    (this.imagedCredits ??= new Set()).add(r.id);
     this.undo.credits.push(creditSnapshotOf(r, credits));
   }
 
   accountCreated(id: string): void {
-    this.madeAccounts.add(id);
+    (this.madeAccounts ??= new Set()).add(id);
     this.undo.changes.push({ kind: 'createAccount', id });
   }
 
   creditCreated(id: string): void {
-    this.madeCredits.add(id);
+    (this.madeCredits ??= new Set()).add(id);
     this.undo.changes.push({ kind: 'createCredit', id });
   }
 
   /** When an account goes (its credits gone already), with the account it came after. */
   accountRemoved(a: AccountRecord, after: string | null): void {
     const change: Change = { kind: 'removeAccount', id: a.id, after };
-    if (!this.imagedAccounts.has(a.id)) change.account = imageOf(a);
-    this.madeAccounts.delete(a.id);
+    if (!this.imagedAccounts?.has(a.id)) change.account = imageOf(a);
+    this.madeAccounts?.delete(a.id);
     this.undo.changes.push(change);
   }
 
   /** When a credit goes, with the credit it came after. */
   creditRemoved(r: CreditRecord, credits: CreditTable, after: string | null): void {
     const change: Change = { kind: 'removeCredit', id: r.id, after };
-    if (!this.imagedCredits.has(r.id)) change.credit = creditSnapshotOf(r, credits);
-    this.madeCredits.delete(r.id);
+    if (!this.imagedCredits?.has(r.id)) change.credit = creditSnapshotOf(r, credits);
+    this.madeCredits?.delete(r.id);
     this.undo.changes.push(change);
   }
 
   finish(idState: number): LedgerUndo {
     this.undo.ids.after = idState;
-    for (const entry of this.undo.accounts) entry.updatedAtAfter = this.imagedAccounts.get(entry.account.id)!.updatedAt;
+    for (const entry of this.undo.accounts)
+      entry.updatedAtAfter = this.imagedAccounts!.get(entry.account.id)!.updatedAt;
     return this.undo;
   }
 }

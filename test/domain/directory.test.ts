@@ -300,6 +300,29 @@ describe('all or nothing, snapshots', () => {
     expect(d.toJSON()).toEqual(before);
   });
 
+  it('an inner change that throws goes alone; committed changes stay when a later one throws', () => {
+    const d = withAccount();
+    d.atomically(() => {
+      d.topUp('A1', 10, NOW);
+      expect(() =>
+        d.atomically(() => {
+          d.topUp('A1', 5, NOW);
+          throw new MockError('invalid', 'inner');
+        }),
+      ).toThrow('inner');
+      d.topUp('A1', 1, NOW);
+    });
+    expect(d.account('A1')!.wallet.balance).toBe(11);
+    const after = d.toJSON();
+    expect(() =>
+      d.atomically(() => {
+        d.topUp('A1', 100, NOW);
+        throw new MockError('invalid', 'later');
+      }),
+    ).toThrow('later');
+    expect(d.toJSON()).toEqual(after);
+  });
+
   it('restores from its JSON to the same answers', () => {
     const d = withAccount();
     d.addAliases('A1', { accountAliases: [{ value: 'acme', effectiveFrom: '2024-01-01T00:00:00Z' }] }, NOW);

@@ -296,6 +296,40 @@ describe('all or nothing, snapshots', () => {
     expect(s.ingest([ev({ id: 'keep' })], NOW, lookup)[0]!.status).toBe('INGESTION_FAILED_DUPLICATE_EVENT');
   });
 
+  it('nested: an inner change that throws goes alone; the outer one keeps or takes back its own', () => {
+    const s = new EventStore();
+    const empty = JSON.stringify(s.snapshot());
+    // The inner call fails and is caught: only its events go, the outer call's first one stays.
+    s.atomically(() => {
+      s.ingest([ev({ id: 'outer-1' })], NOW, lookup);
+      expect(() =>
+        s.atomically(() => {
+          s.ingest([ev({ id: 'inner' })], NOW, lookup);
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      s.ingest([ev({ id: 'outer-2' })], NOW, lookup);
+    });
+    expect(s.list({ pageSize: 50 }).events.map((e) => e.payload.id)).toEqual(['outer-1', 'outer-2']);
+    // Committed changes are not taken back by a later call that fails.
+    expect(() =>
+      s.atomically(() => {
+        s.ingest([ev({ id: 'later' })], NOW, lookup);
+        throw new Error('later');
+      }),
+    ).toThrow('later');
+    expect(s.list({ pageSize: 50 }).events.map((e) => e.payload.id)).toEqual(['outer-1', 'outer-2']);
+    // A nested call that succeeded goes with the outer one that fails.
+    const fresh = new EventStore();
+    expect(() =>
+      fresh.atomically(() => {
+        fresh.atomically(() => fresh.ingest([ev({ id: 'nested' })], NOW, lookup));
+        throw new Error('outer');
+      }),
+    ).toThrow('outer');
+    expect(JSON.stringify(fresh.snapshot())).toBe(empty);
+  });
+
   it('restores a snapshot identically: same listing, same rules afterwards', () => {
     const s = new EventStore();
     s.ingest([ev(), ev(), ev({ id: 'n', accountId: 'NOPE' }), ev({ id: 'r' })], NOW, lookup);

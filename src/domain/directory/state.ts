@@ -65,7 +65,14 @@ export class DirectoryState {
   protected readonly usernames = new Set<string>();
   protected readonly ids: IdGenerator;
   readonly defaultCurrency: string;
-  protected readonly frames: Undo[][] = [];
+  /**
+   * What the open atomically() calls would take back, oldest first: one list
+   * for all of them (a call takes back from where it began), emptied when the
+   * outermost one ends. Nothing is allocated for a call that changes nothing.
+   */
+  private readonly undoSteps: Undo[] = [];
+  /** How many atomically() calls are open; 0: changes are not recorded. */
+  private undoDepth = 0;
 
   constructor(options: DirectoryOptions = {}) {
     this.ids = new IdGenerator(options.seed ?? 0);
@@ -94,24 +101,30 @@ export class DirectoryState {
   /** Runs `change`; if it throws, every change it made here is taken back, newest first. */
   atomically<T>(change: () => T): T {
     const idsBefore = this.ids.state;
-    const frame: Undo[] = [];
-    this.frames.push(frame);
+    const mark = this.undoSteps.length;
+    this.undoDepth++;
+    let result: T;
     try {
-      const result = change();
-      this.frames.pop();
-      // A nested capture's steps belong to the one around it too.
-      this.frames[this.frames.length - 1]?.push(...frame);
-      return result;
+      result = change();
     } catch (err) {
-      this.frames.pop();
-      for (let i = frame.length - 1; i >= 0; i--) frame[i]!();
-      this.ids.state = idsBefore;
+      this.undoDepth--;
+      const steps = this.undoSteps;
+      try {
+        // Undo steps change records directly: they record nothing.
+        for (let i = steps.length - 1; i >= mark; i--) steps[i]!();
+      } finally {
+        steps.length = mark;
+        this.ids.state = idsBefore;
+      }
       throw err;
     }
+    // A nested call's steps stay for the one around it; the outermost one's are done with.
+    if (--this.undoDepth === 0) this.undoSteps.length = 0;
+    return result;
   }
 
   protected record(undo: Undo): void {
-    this.frames[this.frames.length - 1]?.push(undo);
+    if (this.undoDepth > 0) this.undoSteps.push(undo);
   }
 
   /** Sets one field of a stored record (undefined: removes it). */

@@ -159,6 +159,8 @@ export function positionOf(referenceId: string): number | undefined {
 /** One step to take back (atomically): an event appended, a status changed. */
 type UndoStep =
   { kind: 'append' } | { kind: 'status'; pos: number; old: number } | { kind: 'dropped'; rows: EventSnapshot[] };
+/** Every append is taken back the same way: one step object for all of them. */
+const APPEND: UndoStep = { kind: 'append' };
 
 export class EventStore {
   private readonly gracePeriodMs: number;
@@ -189,8 +191,14 @@ export class EventStore {
   private readonly byId = new IdIndex();
   /** Each account's positions, ascending. */
   private readonly byAccount = new Map<number, Column<Int32Array>>();
-  /** Open atomically() calls record here what to take back. */
-  private undo: UndoStep[] | undefined;
+  /**
+   * What the open atomically() calls would take back, oldest first: one list
+   * for all of them (a call takes back from where it began), emptied when the
+   * outermost one ends. Nothing is allocated for a call that changes nothing.
+   */
+  private readonly undoSteps: UndoStep[] = [];
+  /** How many atomically() calls are open; 0: changes are not recorded. */
+  private undoDepth = 0;
 
   constructor(options: EventStoreOptions = {}) {
     this.gracePeriodDays = options.gracePeriodDays ?? DEFAULT_GRACE_PERIOD_DAYS;
@@ -293,19 +301,32 @@ export class EventStore {
    * every status it changed is taken back. Costs what it changed.
    */
   atomically<T>(change: () => T): T {
-    const outer = this.undo;
-    const steps: UndoStep[] = [];
-    this.undo = steps;
+    const mark = this.undoSteps.length;
+    this.undoDepth++;
+    let result: T;
     try {
-      const result = change();
-      if (outer !== undefined) outer.push(...steps);
-      return result;
+      result = change();
     } catch (err) {
-      this.revert(steps);
+      this.undoDepth--;
+      // Taken back with nothing recorded (undoing records no undo), then forgotten.
+      const depth = this.undoDepth;
+      this.undoDepth = 0;
+      try {
+        this.revert(this.undoSteps, mark);
+      } finally {
+        this.undoSteps.length = mark;
+        this.undoDepth = depth;
+      }
       throw err;
-    } finally {
-      this.undo = outer;
     }
+    // A nested call's steps stay for the one around it; the outermost one's are done with.
+    if (--this.undoDepth === 0) this.undoSteps.length = 0;
+    return result;
+  }
+
+  /** Records what would take a change back, while an atomically() call is open. */
+  private noteUndo(step: UndoStep): void {
+    if (this.undoDepth > 0) this.undoSteps.push(step);
   }
 
   /**
@@ -325,7 +346,7 @@ export class EventStore {
       });
     }
     while (this.size > size) this.dropLast();
-    this.undo?.push({ kind: 'dropped', rows });
+    this.noteUndo({ kind: 'dropped', rows });
   }
 
   // ---------------------------------------------------------------- reads
@@ -496,17 +517,18 @@ export class EventStore {
     col.push(pos);
     if (id !== undefined && id !== '') this.byId.add(this.text.hash(at, idBytes));
     else this.byId.addNone();
-    this.undo?.push({ kind: 'append' });
+    this.noteUndo(APPEND);
     return pos;
   }
 
   private setStatus(pos: number, status: number): void {
-    this.undo?.push({ kind: 'status', pos, old: this.status.get(pos) });
+    if (this.undoDepth > 0) this.undoSteps.push({ kind: 'status', pos, old: this.status.get(pos) });
     this.status.set(pos, status);
   }
 
-  private revert(steps: UndoStep[]): void {
-    for (let i = steps.length - 1; i >= 0; i--) {
+  /** Takes back steps[from..], newest first. */
+  private revert(steps: readonly UndoStep[], from: number): void {
+    for (let i = steps.length - 1; i >= from; i--) {
       const step = steps[i]!;
       if (step.kind === 'status') this.status.set(step.pos, step.old);
       else if (step.kind === 'dropped') this.putBack(step.rows);
@@ -516,14 +538,8 @@ export class EventStore {
 
   /** Appends rows truncate() took away, as they were (recording nothing: this is an undo). */
   private putBack(rows: readonly EventSnapshot[]): void {
-    const open = this.undo;
-    this.undo = undefined;
-    try {
-      for (const r of rows) {
-        this.append(JSON.parse(r.payload) as EventPayload, r.accountId, EVENT_STATUSES.indexOf(r.status), r.createdAt);
-      }
-    } finally {
-      this.undo = open;
+    for (const r of rows) {
+      this.append(JSON.parse(r.payload) as EventPayload, r.accountId, EVENT_STATUSES.indexOf(r.status), r.createdAt);
     }
   }
 

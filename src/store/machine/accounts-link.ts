@@ -21,11 +21,17 @@ export function ledgerAccountFor(t: Tenant, a: DirectoryAccount, now: number): v
  * use with an implicit customer of the same id, or with --strict-accounts a
  * 404. `at` prefixes field names in messages.
  */
-export function accountForUse(t: Tenant, accountId: string, now: number, what: string, at = ''): DirectoryAccount {
+export function accountForUse(
+  t: Tenant,
+  accountId: string,
+  now: number,
+  what: string,
+  at: string | (() => string) = '',
+): DirectoryAccount {
   let a = t.directory.account(accountId);
   if (!a) {
     if (t.ledger.strictAccounts) {
-      throw notFound(`${at}account ${accountId} does not exist (--strict-accounts: create it first)`);
+      throw notFound(`${prefix(at)}account ${accountId} does not exist (--strict-accounts: create it first)`);
     }
     const ledgerAccount = t.ledger.getAccount(accountId);
     a = t.directory.adoptAccount(
@@ -35,16 +41,22 @@ export function accountForUse(t: Tenant, accountId: string, now: number, what: s
       now,
     );
   }
-  if (a.status === 'ARCHIVED') throw invalid(`${at}account ${accountId} is ARCHIVED (deleted) and takes no ${what}`);
+  if (a.status === 'ARCHIVED') {
+    throw invalid(`${prefix(at)}account ${accountId} is ARCHIVED (deleted) and takes no ${what}`);
+  }
   ledgerAccountFor(t, a, now);
   return a;
 }
 
-/** Before a grant: every account named exists (or is made), none is archived. */
-export function prepareGrant(t: Tenant, accountIds: readonly string[], now: number): void {
-  accountIds.forEach((id, i) => {
+/** A message's field prefix, made only when a message is (a grant passes it as a function). */
+const prefix = (at: string | (() => string)): string => (typeof at === 'string' ? at : at());
+
+/** Before a grant: every account its requests name exists (or is made), none is archived. */
+export function prepareGrant(t: Tenant, requests: ReadonlyArray<{ accountId: string }>, now: number): void {
+  for (let i = 0; i < requests.length; i++) {
+    const id = requests[i]!.accountId;
     // With --strict-accounts an unknown account is the ledger's 404, in its words.
-    if (t.ledger.strictAccounts && !t.directory.account(id)) return;
-    accountForUse(t, id, now, 'credits', `creditRequests[${i}].accountId: `);
-  });
+    if (t.ledger.strictAccounts && !t.directory.account(id)) continue;
+    accountForUse(t, id, now, 'credits', () => `creditRequests[${i}].accountId: `);
+  }
 }

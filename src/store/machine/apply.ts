@@ -63,7 +63,7 @@ export interface Context extends ApplyContext {
 
 /** The instant a tenant command happens: a frozen clock's time (state), else the command's. */
 function timeOf(tenant: Tenant, at: number): number {
-  return tenant.clock.toJSON().frozenAt ?? at;
+  return tenant.clock.frozen ? tenant.clock.now() : at;
 }
 
 /** How each command is applied: its handler answers the command's own result type (commands.ts). */
@@ -142,11 +142,7 @@ function settleBeforeMoving(t: Tenant, now: number): void {
 
 const handlers: Handlers = {
   grant: onTenant<'grant'>((t, now, c) => {
-    prepareGrant(
-      t,
-      c.requests.map((r) => r.accountId),
-      now,
-    );
+    prepareGrant(t, c.requests, now);
     return t.ledger.grant(c.requests, now);
   }),
   void: onTenant<'void'>((t, now, c) => t.ledger.void(c.creditId, now)),
