@@ -4,12 +4,14 @@
 // authentication), the operation it was routed to, the fault that answered
 // it, and the bodies the journal keeps.
 //
-// Kept in a WeakMap keyed by the request rather than in Express's per-response
-// locals (an untyped bag any stage may fill with anything) or on the request object
-// itself (new properties would change its shape and slow Node's own code that
-// handles it). The pipeline looks it up once and hands it to the guards and
-// the handler's context explicitly; only stages Express calls without it
-// (the fallback, the body reader, the response writer) look it up.
+// Kept on the request under a symbol of this module's own, rather than in
+// Express's per-response locals (an untyped bag any stage may fill with
+// anything): no other code can read or replace it. Not in a WeakMap keyed by
+// the request: every entry of one is an ephemeron the collector must trace
+// apart, a cost paid on every request (measured in bench/RESULTS.md). The
+// pipeline looks it up once and hands it to the guards and the handler's
+// context explicitly; only stages Express calls without it (the fallback, the
+// body reader, the response writer) look it up.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MockError } from '../domain/errors.js';
@@ -52,7 +54,8 @@ export interface JournalPending {
   path: string;
 }
 
-const scopes = new WeakMap<IncomingMessage, RequestScope>();
+const SCOPE = Symbol('togai-mock request scope');
+type Scoped = IncomingMessage & { [SCOPE]?: RequestScope };
 
 /** Makes the scope of a request; called once, by its first stage. */
 export function openScope(req: IncomingMessage, requestId: string, engine: MockAccess): RequestScope {
@@ -70,13 +73,13 @@ export function openScope(req: IncomingMessage, requestId: string, engine: MockA
     journalPending: undefined,
     journalWaiting: 0,
   };
-  scopes.set(req, scope);
+  (req as Scoped)[SCOPE] = scope;
   return scope;
 }
 
 /** The scope of a request, for a stage that needs one. None: the request got past the first stage (a bug). */
 export function scopeOf(req: IncomingMessage): RequestScope {
-  const scope = scopes.get(req);
+  const scope = (req as Scoped)[SCOPE];
   if (scope === undefined) {
     throw new MockError('internal', 'the request has no scope: the request log must be the first stage of the app');
   }
@@ -85,10 +88,10 @@ export function scopeOf(req: IncomingMessage): RequestScope {
 
 /** The scope of a request, when it has one: for stages that only note things on it. */
 export function findScope(req: IncomingMessage): RequestScope | undefined {
-  return scopes.get(req);
+  return (req as Scoped)[SCOPE];
 }
 
 /** The scope of the request a response answers, when it has one. */
 export function findScopeOfResponse(res: ServerResponse): RequestScope | undefined {
-  return scopes.get(res.req);
+  return (res.req as Scoped)[SCOPE];
 }
