@@ -103,6 +103,8 @@ async function cell(root: string, scenario: string, size: number): Promise<numbe
         headers: { authorization: 'Bearer bench', ...request.headers },
         connections: 10,
         amount,
+        // Under callgrind a request can take seconds while the JIT is cold (and at 1M while the collector runs).
+        timeout: 300,
       });
       if (r.non2xx > 0 || r.errors > 0) throw new Error(`${scenario}: ${r.non2xx} answers not 2xx, ${r.errors} errors`);
     };
