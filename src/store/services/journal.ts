@@ -9,6 +9,7 @@
 
 import type { components } from '../../spec/control-types.gen.js';
 import { pathMatches } from '../../spec/paths.js';
+import { ByteRing, type RingSlice } from './byte-ring.js';
 import { MemoryJournalStore } from './memory-journal.js';
 import type { JournalRecord, JournalStore, MaybePromise } from './types.js';
 
@@ -53,6 +54,8 @@ export interface RecordedRequest {
 
 /** A recorded request with the view made of it once somebody read it. */
 interface Stored extends RecordedRequest {
+  /** The response bytes, copied into this process's ring (byte-ring.ts) instead of kept as sent. */
+  responseSlice?: RingSlice | undefined;
   view?: JournalEntry;
 }
 
@@ -103,10 +106,13 @@ export function entryOf(request: RecordedRequest): Omit<JournalEntry, 'id'> {
 
 export class Journal implements RequestJournal {
   private readonly store: JournalStore<Stored>;
+  /** With this process's ring: where the newest entries' response bytes are kept (it holds the same entries). */
+  private readonly bytes: ByteRing | undefined;
 
   /** `limit` 0 keeps nothing (the recorder then records nothing either). Default storage: this process's ring. */
   constructor(limit: number, store?: JournalStore<RecordedRequest>) {
     this.store = (store as JournalStore<Stored> | undefined) ?? new MemoryJournalStore<Stored>(limit);
+    this.bytes = store === undefined && limit > 0 ? new ByteRing(limit) : undefined;
   }
 
   get limit(): number {
@@ -114,6 +120,11 @@ export class Journal implements RequestJournal {
   }
 
   record(request: RecordedRequest): MaybePromise<Error | undefined> {
+    if (this.bytes !== undefined && request.responseBytes !== undefined) {
+      const stored: Stored = request;
+      stored.responseSlice = this.bytes.put(request.responseBytes);
+      stored.responseBytes = undefined;
+    }
     return this.store.add(request);
   }
 
@@ -127,6 +138,9 @@ export class Journal implements RequestJournal {
 
   /** Forgets everything, or only one tenant's entries. */
   clear(tenant?: string): MaybePromise<void> {
+    // The ring starts a new buffer: the entries still kept (another tenant's) keep their slices in the
+    // old one, which is never written again (the ring's count of the last entries no longer matches the store's).
+    this.bytes?.clear();
     return this.store.clear(tenant === undefined ? undefined : (e) => e.tenant === tenant);
   }
 }
@@ -153,6 +167,9 @@ function clipText(text: string): { body: unknown; truncated: boolean } {
   }
 }
 
+/** The bytes a ring slice holds. */
+const ringBytes = (slice: RingSlice): Buffer => slice.buffer.subarray(slice.offset, slice.offset + slice.length);
+
 /** The JournalEntry of the control spec for a stored request (its id is the store's), made once. */
 function viewOf(e: Stored, id: number): JournalEntry {
   if (e.view) return e.view;
@@ -178,7 +195,8 @@ function viewOf(e: Stored, id: number): JournalEntry {
     entry.requestBody = request.body;
     truncated ||= request.truncated;
   }
-  const responseText = e.responseText ?? e.responseBytes?.toString('utf8');
+  const bytes = e.responseBytes ?? (e.responseSlice && ringBytes(e.responseSlice));
+  const responseText = e.responseText ?? bytes?.toString('utf8');
   if (responseText !== undefined && responseText !== '') {
     const c = clipText(responseText);
     entry.responseBody = c.body;
@@ -191,7 +209,7 @@ function viewOf(e: Stored, id: number): JournalEntry {
   if (truncated) entry.truncated = true;
   if (e.fault !== undefined) entry.fault = e.fault;
   // The raw texts are no longer needed once the view exists.
-  e.requestText = e.responseText = e.responseBytes = undefined;
+  e.requestText = e.responseText = e.responseBytes = e.responseSlice = undefined;
   e.requestValue = undefined;
   e.view = entry;
   return entry;
