@@ -24,6 +24,8 @@ export interface RingSlice {
 }
 
 const INITIAL = 256 * 1024;
+/** The largest buffer the ring makes; past it (a journal limit of many thousands of large answers) put() declines. */
+export const MAX_RING_BYTES = 256 * 1024 * 1024;
 
 export class ByteRing {
   private buffer: Buffer | undefined;
@@ -37,8 +39,12 @@ export class ByteRing {
 
   constructor(private readonly keep: number) {}
 
-  /** Copies `bytes` in; the slice stays readable while the entry is among the last `keep` put. */
-  put(bytes: Uint8Array): RingSlice {
+  /**
+   * Copies `bytes` in; the slice stays readable while the entry is among the
+   * last `keep` put. Undefined, copying nothing, when that would take a
+   * buffer over MAX_RING_BYTES: the caller keeps the bytes itself.
+   */
+  put(bytes: Uint8Array): RingSlice | undefined {
     const length = bytes.length;
     let buffer = this.buffer;
     // No slice wraps: an entry that does not fit before the end starts over at 0, and the end it
@@ -47,6 +53,11 @@ export class ByteRing {
     // The kept entries, this one included, lie in the last `live + length + skipped` bytes written:
     // while that fits the buffer, writing in order never reaches one of them. Else a new buffer.
     if (buffer === undefined || this.live + length + skipped > buffer.length) {
+      if (2 * (this.live + length) > MAX_RING_BYTES) {
+        // Counted all the same: the entry is among the kept ones, wherever its bytes are.
+        this.account(length);
+        return undefined;
+      }
       buffer = this.grow(2 * (this.live + length));
       skipped = 0;
     } else if (skipped > 0) {

@@ -122,8 +122,12 @@ export class Journal implements RequestJournal {
   record(request: RecordedRequest): MaybePromise<Error | undefined> {
     if (this.bytes !== undefined && request.responseBytes !== undefined) {
       const stored: Stored = request;
-      stored.responseSlice = this.bytes.put(request.responseBytes);
-      stored.responseBytes = undefined;
+      const slice = this.bytes.put(request.responseBytes);
+      // Past the ring's largest buffer the entry keeps its own bytes, as sent.
+      if (slice !== undefined) {
+        stored.responseSlice = slice;
+        stored.responseBytes = undefined;
+      }
     }
     return this.store.add(request);
   }
