@@ -23,6 +23,10 @@ export interface RingSlice {
   readonly length: number;
 }
 
+/** The bytes of a slice (a view: valid while its entry is kept). */
+export const sliceBytes = (slice: RingSlice): Buffer =>
+  slice.buffer.subarray(slice.offset, slice.offset + slice.length);
+
 const INITIAL = 256 * 1024;
 /** The largest buffer the ring makes; past it (a journal limit of many thousands of large answers) put() declines. */
 export const MAX_RING_BYTES = 256 * 1024 * 1024;
@@ -68,11 +72,6 @@ export class ByteRing {
     this.offset += length;
     this.account(length + skipped);
     return slice;
-  }
-
-  /** The bytes of a slice (a view: valid while its entry is kept). */
-  read(slice: RingSlice): Buffer {
-    return slice.buffer.subarray(slice.offset, slice.offset + slice.length);
   }
 
   /** Forgets everything (the journal was cleared); slices handed out before stay readable. */

@@ -9,7 +9,7 @@
 
 import type { components } from '../../spec/control-types.gen.js';
 import { pathMatches } from '../../spec/paths.js';
-import { ByteRing, type RingSlice } from './byte-ring.js';
+import { ByteRing, sliceBytes, type RingSlice } from './byte-ring.js';
 import { MemoryJournalStore } from './memory-journal.js';
 import type { JournalRecord, JournalStore, MaybePromise } from './types.js';
 
@@ -171,9 +171,6 @@ function clipText(text: string): { body: unknown; truncated: boolean } {
   }
 }
 
-/** The bytes a ring slice holds. */
-const ringBytes = (slice: RingSlice): Buffer => slice.buffer.subarray(slice.offset, slice.offset + slice.length);
-
 /** The JournalEntry of the control spec for a stored request (its id is the store's), made once. */
 function viewOf(e: Stored, id: number): JournalEntry {
   if (e.view) return e.view;
@@ -199,7 +196,7 @@ function viewOf(e: Stored, id: number): JournalEntry {
     entry.requestBody = request.body;
     truncated ||= request.truncated;
   }
-  const bytes = e.responseBytes ?? (e.responseSlice && ringBytes(e.responseSlice));
+  const bytes = e.responseBytes ?? (e.responseSlice && sliceBytes(e.responseSlice));
   const responseText = e.responseText ?? bytes?.toString('utf8');
   if (responseText !== undefined && responseText !== '') {
     const c = clipText(responseText);
