@@ -15,7 +15,8 @@
 //            --no-backends   leave out the backends section (state file, Redis; backends.ts)
 //            --only-backends only that section; --backend-credits=N (100000) --backend-big=N (1000000)
 //            --backend-parts=reads,pair,grants,control,startup  which parts of it to run (all)
-//   With --baseline the in-memory cells default to 5 runs (a median of 5 alternating rounds).
+//   With --baseline the in-memory cells default to 5 runs (a median of 5 alternating rounds),
+//   and the report pairs each cell with the baseline's round by round (pairWithBaseline).
 //            --baseline-commit=SHA  the commit DIR was built from, named in the report
 //            --event-sizes=1000,1000000 --event-accounts=1000,100000  the events section: togai-mock
 //                            preloaded (through the domain) with that many events and directory
@@ -218,6 +219,8 @@ export interface Report {
   preload: Array<{ size: number; ms: number; rssMb: number; build: string }>;
   /** results[scenario][instance label] = cell (median of runs) */
   results: Record<string, Record<string, Cell>>;
+  /** rounds[scenario][instance label] = each run's req/s and CPU per request, in round order (for --baseline). */
+  rounds?: Record<string, Record<string, Array<{ rps: number; cpuUs: number }>>>;
   instances: string[];
   started: string;
   finished: string;
@@ -414,6 +417,10 @@ async function runMain(opts: BenchOptions, report: Report): Promise<void> {
           );
         }
       }
+      report.rounds ??= {};
+      report.rounds[sc.name] = Object.fromEntries(
+        [...samples].map(([label, cells]) => [label, cells.map((c) => ({ rps: c.rps, cpuUs: c.cpuUs }))]),
+      );
       for (const [label, cells] of samples) {
         report.results[sc.name]![label] = {
           rps: median(cells.map((c) => c.rps)),
@@ -513,6 +520,7 @@ export function renderReport(r: Report): string {
     }
     lines.push('');
   }
+  lines.push(...renderPaired(pairWithBaseline(r)));
   if (r.instances.includes('Prism')) {
     lines.push(
       "Prism is stateless (it answers the spec's examples), so it has no store size: the same Prism figures serve as the comparison for every togai-mock size.",
@@ -552,6 +560,63 @@ export function renderReport(r: Report): string {
   }
   if (r.events) lines.push(...renderEvents(r.events));
   return lines.join('\n');
+}
+
+export interface PairedCell {
+  scenario: string;
+  label: string;
+  /** after / before req/s of each round (the two ran one right after the other). */
+  rpsRatios: number[];
+  /** before / after CPU per request of each round (above 1: the current build uses less). */
+  cpuRatios: number[];
+  rpsRatio: number;
+  cpuRatio: number;
+}
+
+/**
+ * Each current cell against its baseline cell round by round: in a round the
+ * two run back to back, so the machine's load (which on a shared machine moves
+ * a build's own medians by 10-20 % between rounds) weighs on both alike. The
+ * median of the paired ratios is what "within 10 % of the baseline" is read
+ * from; the medians of each build taken apart can pair a quiet round of one
+ * with a busy round of the other.
+ */
+export function pairWithBaseline(r: Pick<Report, 'rounds'>): PairedCell[] {
+  const out: PairedCell[] = [];
+  for (const [scenario, byLabel] of Object.entries(r.rounds ?? {})) {
+    for (const [label, after] of Object.entries(byLabel)) {
+      const before = byLabel[`${label} (before)`];
+      if (label.endsWith(' (before)') || !before) continue;
+      const n = Math.min(after.length, before.length);
+      if (n === 0) continue;
+      const rpsRatios = after.slice(0, n).map((a, i) => a.rps / before[i]!.rps);
+      const cpuRatios = after.slice(0, n).map((a, i) => before[i]!.cpuUs / a.cpuUs);
+      out.push({ scenario, label, rpsRatios, cpuRatios, rpsRatio: median(rpsRatios), cpuRatio: median(cpuRatios) });
+    }
+  }
+  return out;
+}
+
+function renderPaired(cells: PairedCell[]): string[] {
+  if (cells.length === 0) return [];
+  const pct = (x: number): string => `${f0(100 * x)} %`;
+  const lines = [
+    '### Against the baseline, paired round by round',
+    '',
+    'Each round runs a cell of the current build and the same cell of the baseline one after the other; the ratio is',
+    "taken within the round, and the median of the rounds' ratios is compared (within 10 %: at least 90 %).",
+    '',
+    '| cell | after / before req/s, each round | median | by CPU per request (median) | within 10 % |',
+    '|---|---|---:|---:|---|',
+  ];
+  for (const c of cells) {
+    lines.push(
+      `| ${c.scenario}, ${c.label.replace('togai-mock ', '')} | ${c.rpsRatios.map(pct).join(', ')} | ${pct(c.rpsRatio)} | ` +
+        `${pct(c.cpuRatio)} | ${c.rpsRatio >= 0.9 ? 'yes' : '**no**'} |`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /**
