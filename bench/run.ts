@@ -565,7 +565,7 @@ export function renderReport(r: Report): string {
 export interface PairedCell {
   scenario: string;
   label: string;
-  /** after / before req/s of each round (the two ran one right after the other). */
+  /** after / before req/s of each round (both measured in the same round). */
   rpsRatios: number[];
   /** before / after CPU per request of each round (above 1: the current build uses less). */
   cpuRatios: number[];
@@ -574,8 +574,8 @@ export interface PairedCell {
 }
 
 /**
- * Each current cell against its baseline cell round by round: in a round the
- * two run back to back, so the machine's load (which on a shared machine moves
+ * Each current cell against its baseline cell round by round: in a round
+ * every instance runs once, in turn, so the machine's load (which on a shared machine moves
  * a build's own medians by 10-20 % between rounds) weighs on both alike. The
  * median of the paired ratios is what "within 10 % of the baseline" is read
  * from; the medians of each build taken apart can pair a quiet round of one
@@ -603,8 +603,9 @@ function renderPaired(cells: PairedCell[]): string[] {
   const lines = [
     '### Against the baseline, paired round by round',
     '',
-    'Each round runs a cell of the current build and the same cell of the baseline one after the other; the ratio is',
-    "taken within the round, and the median of the rounds' ratios is compared (within 10 %: at least 90 %).",
+    'Every round runs each instance once, in turn (the current build, then the baseline); the ratio of a cell to its',
+    "baseline twin is taken within the round, and the median of the rounds' ratios is compared (within 10 %: at",
+    'least 90 %).',
     '',
     '| cell | after / before req/s, each round | median | by CPU per request (median) | within 10 % |',
     '|---|---|---:|---:|---|',
